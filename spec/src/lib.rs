@@ -1,0 +1,2 @@
+//! The `.claw` language.
+pub mod cron;
