@@ -1,2 +1,22 @@
-//! The `.claw` language.
+//! The `.claw` language: model, parser, validator, lints, canonical writer,
+//! expression language, crontab schedules and JSON Schema.
+pub mod check;
 pub mod cron;
+pub mod diag;
+pub mod draw;
+pub mod expr;
+pub mod fields;
+pub mod files;
+pub mod graph;
+pub mod lint;
+pub mod model;
+pub mod parse;
+pub mod schema;
+pub mod units;
+pub mod validate;
+pub mod write;
+pub mod yaml;
+
+pub use check::{Checked, check_file, check_system, check_text};
+pub use diag::{Diagnostic, Severity, Span};
+pub use model::*;

@@ -1,0 +1,99 @@
+//! `claw check`.
+
+use crate::output::{Format, color_stderr, exit};
+use claw_spec::diag;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Check .claw files and folders of them.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Files or folders (searched recursively for *.claw).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// Treat warnings as errors (exit 1 when any lint fires).
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+/// Runs the command.
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let files = match claw_spec::files::collect_claw_files(&a.paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error[claw::io]: {e}");
+            return Ok(exit::usage());
+        }
+    };
+    if files.is_empty() {
+        eprintln!(
+            "error[claw::io]: no .claw files found in {}",
+            a.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(exit::usage());
+    }
+    let mut unreadable = false;
+    let mut invalid = 0usize;
+    let mut warnings = 0usize;
+    let mut json_files = Vec::new();
+    for f in &files {
+        let (text, checked) = match claw_spec::check_file(f) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error[claw::io]: cannot read {}: {e}", f.display());
+                unreadable = true;
+                continue;
+            }
+        };
+        let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+        let warns = checked.diagnostics.len() - errors;
+        warnings += warns;
+        if !checked.is_valid() {
+            invalid += 1;
+        }
+        match a.format {
+            Format::Text => {
+                eprint!(
+                    "{}",
+                    diag::render(&checked.diagnostics, &text, color_stderr())
+                );
+                let status = if checked.is_valid() { "ok" } else { "invalid" };
+                eprintln!(
+                    "{}: {status} ({errors} error(s), {warns} warning(s))",
+                    f.display()
+                );
+            }
+            Format::Json => json_files.push(serde_json::json!({
+                "file": f.display().to_string(),
+                "valid": checked.is_valid(),
+                "diagnostics": diag::to_json(&checked.diagnostics),
+            })),
+        }
+    }
+    if a.format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "files": json_files }))?
+        );
+    } else if files.len() > 1 {
+        eprintln!(
+            "checked {} file(s): {} invalid, {warnings} warning(s)",
+            files.len(),
+            invalid
+        );
+    }
+    Ok(if unreadable {
+        exit::usage()
+    } else if invalid > 0 || (a.deny_warnings && warnings > 0) {
+        exit::findings()
+    } else {
+        exit::ok()
+    })
+}

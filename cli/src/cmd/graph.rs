@@ -1,0 +1,49 @@
+//! `claw graph`.
+
+use crate::output::{color_stderr, exit};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Drawing format.
+#[derive(Debug, Clone, Copy, clap::ValueEnum, Default)]
+pub enum GraphFormat {
+    /// Graphviz DOT (`claw graph x.claw | dot -Tsvg > x.svg`).
+    #[default]
+    Dot,
+    /// Mermaid flowchart (renders in GitHub and GitLab markdown).
+    Mermaid,
+}
+
+/// Draw a system: triggers → decisions → events → executions → dead letters, alerts → routes.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The .claw file.
+    file: PathBuf,
+    /// Drawing format.
+    #[arg(long, value_enum, default_value_t)]
+    format: GraphFormat,
+}
+
+/// Runs the command.
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let (text, checked) = match claw_spec::check_file(&a.file) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error[claw::io]: cannot read {}: {e}", a.file.display());
+            return Ok(exit::usage());
+        }
+    };
+    let Some(sys) = checked.valid_system() else {
+        eprint!(
+            "{}",
+            claw_spec::diag::render(&checked.diagnostics, &text, color_stderr())
+        );
+        return Ok(exit::findings());
+    };
+    let out = match a.format {
+        GraphFormat::Dot => claw_spec::draw::dot(sys),
+        GraphFormat::Mermaid => claw_spec::draw::mermaid(sys),
+    };
+    print!("{out}");
+    Ok(exit::ok())
+}

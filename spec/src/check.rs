@@ -1,0 +1,90 @@
+//! The whole front end in one call: parse, validate, lint.
+
+use crate::diag::Diagnostic;
+use crate::model::System;
+use crate::parse::{self, SourceMap};
+use std::path::Path;
+
+/// What checking one file found.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The system, when it parsed well enough to build one.
+    pub system: Option<System>,
+    /// Source positions.
+    pub map: SourceMap,
+    /// Errors first, then warnings, each group in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// Whether the system compiles (no errors).
+    pub fn is_valid(&self) -> bool {
+        self.system.is_some() && !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The system if it compiles.
+    pub fn valid_system(&self) -> Option<&System> {
+        if self.is_valid() {
+            self.system.as_ref()
+        } else {
+            None
+        }
+    }
+}
+
+/// Checks `.claw` text. `file` labels diagnostics; `base_dir` resolves policy files.
+pub fn check_text(text: &str, file: Option<&str>, base_dir: Option<&Path>) -> Checked {
+    let parsed = parse::parse(text);
+    let mut diags = parsed.diagnostics;
+    if let Some(sys) = &parsed.system {
+        let loc = crate::validate::Located {
+            map: &parsed.map,
+            base_dir,
+        };
+        diags.extend(crate::validate::validate(sys, &loc));
+        // Lints on a broken system would mostly be noise about half-read items.
+        if !diags.iter().any(Diagnostic::is_error) {
+            diags.extend(crate::lint::lint(sys, &parsed.map));
+        }
+    }
+    for d in &mut diags {
+        d.file = file.map(str::to_string);
+    }
+    sort(&mut diags);
+    Checked {
+        system: parsed.system,
+        map: parsed.map,
+        diagnostics: diags,
+    }
+}
+
+/// Checks a system built in code (importers): validation and lints without positions.
+pub fn check_system(sys: &System, base_dir: Option<&Path>) -> Vec<Diagnostic> {
+    let map = SourceMap::default();
+    let loc = crate::validate::Located {
+        map: &map,
+        base_dir,
+    };
+    let mut d = crate::validate::validate(sys, &loc);
+    d.extend(crate::lint::lint(sys, &map));
+    sort(&mut d);
+    d
+}
+
+fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| {
+        (
+            d.severity,
+            d.span.map(|s| (s.line, s.column)),
+            d.code.clone(),
+        )
+    });
+}
+
+/// Reads and checks a file. An unreadable file is an `Err` (exit code 2 territory).
+pub fn check_file(path: &Path) -> Result<(String, Checked), std::io::Error> {
+    let text = std::fs::read_to_string(path)?;
+    let label = path.display().to_string();
+    let checked = check_text(&text, Some(&label), path.parent());
+    Ok((text, checked))
+}

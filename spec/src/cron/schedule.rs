@@ -1,0 +1,853 @@
+//! A whole schedule: parsing the five fields or an `@keyword`, matching a
+//! minute, and finding the next fire time in naive (wall-clock) time.
+
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike};
+
+use super::error::{CronError, CronErrorKind};
+use super::field::{Field, FieldKind, parse_field};
+
+/// The `@keywords` Debian accepts. They are case-sensitive, lower-case only
+/// (`@DAILY` is "bad time specifier").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Keyword {
+    /// `@reboot`: once when cron starts at system boot.
+    Reboot,
+    /// `@yearly`, same as `0 0 1 1 *`.
+    Yearly,
+    /// `@annually`, same as `0 0 1 1 *`.
+    Annually,
+    /// `@monthly`, same as `0 0 1 * *`.
+    Monthly,
+    /// `@weekly`, same as `0 0 * * 0`.
+    Weekly,
+    /// `@daily`, same as `0 0 * * *`.
+    Daily,
+    /// `@midnight`, same as `0 0 * * *`.
+    Midnight,
+    /// `@hourly`, same as `0 * * * *`.
+    Hourly,
+}
+
+impl Keyword {
+    /// Every keyword, in the order Debian's entry.c tests them.
+    pub const ALL: [Keyword; 8] = [
+        Keyword::Reboot,
+        Keyword::Yearly,
+        Keyword::Annually,
+        Keyword::Monthly,
+        Keyword::Weekly,
+        Keyword::Daily,
+        Keyword::Midnight,
+        Keyword::Hourly,
+    ];
+
+    /// The keyword as written, with its `@`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Reboot => "@reboot",
+            Self::Yearly => "@yearly",
+            Self::Annually => "@annually",
+            Self::Monthly => "@monthly",
+            Self::Weekly => "@weekly",
+            Self::Daily => "@daily",
+            Self::Midnight => "@midnight",
+            Self::Hourly => "@hourly",
+        }
+    }
+
+    /// The equivalent five-field text, or `None` for `@reboot`, which has
+    /// no timetable.
+    pub const fn five_field_form(self) -> Option<&'static str> {
+        match self {
+            Self::Reboot => None,
+            Self::Yearly | Self::Annually => Some("0 0 1 1 *"),
+            Self::Monthly => Some("0 0 1 * *"),
+            Self::Weekly => Some("0 0 * * 0"),
+            Self::Daily | Self::Midnight => Some("0 0 * * *"),
+            Self::Hourly => Some("0 * * * *"),
+        }
+    }
+
+    /// Looks up `@word` exactly (case-sensitive, as Debian does).
+    pub fn from_token(token: &str) -> Option<Keyword> {
+        Self::ALL.into_iter().find(|k| k.as_str() == token)
+    }
+
+    /// The star flags Debian's entry.c sets for this keyword, in field
+    /// order (minute, hour, dom, month, dow). They are not simply "the
+    /// equivalent text starts with `*`": `@daily` sets neither DOM_STAR nor
+    /// DOW_STAR and `@hourly` sets only HR_STAR. Matching is unaffected
+    /// (those day sets are full), but the flags decide the DST treatment.
+    const fn debian_stars(self) -> [bool; 5] {
+        match self {
+            Self::Reboot => [false; 5],
+            Self::Yearly | Self::Annually => [false, false, false, false, true],
+            Self::Monthly => [false, false, false, true, true],
+            Self::Weekly => [false, false, true, true, false],
+            Self::Daily | Self::Midnight => [false, false, false, true, false],
+            Self::Hourly => [false, true, false, true, false],
+        }
+    }
+}
+
+impl fmt::Display for Keyword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The five parsed time fields of a schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fields {
+    minute: Field,
+    hour: Field,
+    dom: Field,
+    month: Field,
+    dow: Field,
+}
+
+/// How the day-of-month and day-of-week fields combine (§1.4 of the
+/// semantics reference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DayRule {
+    /// Either day field is star: both must match.
+    And,
+    /// Both day fields are restricted: either may match.
+    Or,
+}
+
+impl Fields {
+    /// The minute field.
+    pub fn minute(&self) -> &Field {
+        &self.minute
+    }
+    /// The hour field.
+    pub fn hour(&self) -> &Field {
+        &self.hour
+    }
+    /// The day-of-month field.
+    pub fn dom(&self) -> &Field {
+        &self.dom
+    }
+    /// The month field.
+    pub fn month(&self) -> &Field {
+        &self.month
+    }
+    /// The day-of-week field.
+    pub fn dow(&self) -> &Field {
+        &self.dow
+    }
+
+    /// All five fields in crontab order.
+    pub fn all(&self) -> [&Field; 5] {
+        [&self.minute, &self.hour, &self.dom, &self.month, &self.dow]
+    }
+
+    /// The Vixie rule: if the dom OR the dow field is star, the day must
+    /// match both; otherwise it may match either.
+    pub fn day_rule(&self) -> DayRule {
+        if self.dom.is_star() || self.dow.is_star() {
+            DayRule::And
+        } else {
+            DayRule::Or
+        }
+    }
+
+    /// Whether the date's day passes the dom/dow rule.
+    fn day_matches(&self, date: NaiveDate) -> bool {
+        let dom = self.dom.contains(date.day());
+        let dow = self.dow.contains(date.weekday().num_days_from_sunday());
+        match self.day_rule() {
+            DayRule::And => dom && dow,
+            DayRule::Or => dom || dow,
+        }
+    }
+
+    /// Bitset of the matching days (bit `d` = day `d`) of the month that
+    /// starts on `first`. Computing a whole month at once is what lets the
+    /// search skip by month instead of by day.
+    fn day_mask(&self, first: NaiveDate) -> u64 {
+        let len = days_in_month(first.year(), first.month());
+        let valid = ((1u64 << (len + 1)) - 1) & !1;
+        let dom = self.dom.bits() & valid;
+        let w0 = first.weekday().num_days_from_sunday();
+        let mut dow = 0u64;
+        for d in 1..=len {
+            if self.dow.contains((w0 + d - 1) % 7) {
+                dow |= 1 << d;
+            }
+        }
+        match self.day_rule() {
+            DayRule::And => dom & dow,
+            DayRule::Or => dom | dow,
+        }
+    }
+
+    /// Whether any minute at all can ever match. Decided from the sets
+    /// alone, so `0 0 30 2 *` or `22-2 * * * *` are known to be NEVER without
+    /// searching: every valid (month, day) pair falls on every weekday within
+    /// the 400-year Gregorian cycle, and every month contains every weekday.
+    fn can_fire(&self) -> bool {
+        if self.minute.is_empty() || self.hour.is_empty() || self.month.is_empty() {
+            return false;
+        }
+        let mut valid_days = 0u64;
+        for m in self.month.values() {
+            let longest = if m == 2 { 29 } else { days_in_month(2000, u32::from(m)) };
+            valid_days |= ((1u64 << (longest + 1)) - 1) & !1;
+        }
+        let dom_possible = self.dom.bits() & valid_days != 0;
+        let dow_possible = self.dow.bits() & 0x7f != 0;
+        match self.day_rule() {
+            DayRule::And => dom_possible && dow_possible,
+            DayRule::Or => dom_possible || dow_possible,
+        }
+    }
+
+    /// First (hour, minute) at or after `(h0, m0)` on a matching day.
+    fn time_on_day(&self, h0: u32, m0: u32) -> Option<(u32, u32)> {
+        let mut hours = self.hour.bits() & (!0u64 << h0);
+        while hours != 0 {
+            let h = hours.trailing_zeros();
+            let mins = if h == h0 {
+                self.minute.bits() & (!0u64 << m0)
+            } else {
+                self.minute.bits()
+            };
+            if mins != 0 {
+                return Some((h, mins.trailing_zeros()));
+            }
+            hours &= hours - 1;
+        }
+        None
+    }
+
+    /// First matching minute at or after `start` (which is on a minute).
+    fn search(&self, start: NaiveDateTime) -> Option<NaiveDateTime> {
+        let (y0, m0, d0) = (start.year(), start.month(), start.day());
+        let (h0, mi0) = (start.hour(), start.minute());
+        let last_year = y0.checked_add(SEARCH_YEARS)?;
+        for year in y0..=last_year {
+            for month in 1..=12u32 {
+                if (year == y0 && month < m0) || !self.month.contains(month) {
+                    continue;
+                }
+                // Beyond chrono's last representable date: nothing to find.
+                let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+                let same_month = year == y0 && month == m0;
+                let mut days = self.day_mask(first);
+                if same_month {
+                    days &= !0u64 << d0;
+                }
+                while days != 0 {
+                    let day = days.trailing_zeros();
+                    days &= days - 1;
+                    let (hf, mf) = if same_month && day == d0 {
+                        (h0, mi0)
+                    } else {
+                        (0, 0)
+                    };
+                    if let Some((h, mi)) = self.time_on_day(hf, mf) {
+                        return NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(h, mi, 0);
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// How far ahead the search looks. A schedule that can fire at all fires
+/// within one 400-year Gregorian cycle (see [`Fields::can_fire`]), so this
+/// bound is a safety net, never the thing that decides NEVER.
+const SEARCH_YEARS: i32 = 400;
+
+fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// What a schedule is: a boot-time job or a timetable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ScheduleKind {
+    /// `@reboot`: no timetable.
+    Reboot,
+    /// Five time fields (written out, or from an `@keyword`). Boxed because
+    /// it is much larger than the `Reboot` variant.
+    Fields(Box<Fields>),
+}
+
+/// Debian's star flags for a schedule, as its parser sets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct StarFlags {
+    /// MIN_STAR: the minute field starts with `*`.
+    pub minute: bool,
+    /// HR_STAR: the hour field starts with `*` (or `@hourly`).
+    pub hour: bool,
+    /// DOM_STAR: the day-of-month field starts with `*`.
+    pub dom: bool,
+    /// DOW_STAR: the day-of-week field starts with `*`.
+    pub dow: bool,
+    /// WHEN_REBOOT: `@reboot`.
+    pub reboot: bool,
+}
+
+impl StarFlags {
+    /// The flag names Debian uses, in its order (`MIN_STAR`, `HR_STAR`,
+    /// `DOM_STAR`, `DOW_STAR`, `WHEN_REBOOT`).
+    pub fn names(&self) -> Vec<&'static str> {
+        let all = [
+            (self.minute, "MIN_STAR"),
+            (self.hour, "HR_STAR"),
+            (self.dom, "DOM_STAR"),
+            (self.dow, "DOW_STAR"),
+            (self.reboot, "WHEN_REBOOT"),
+        ];
+        all.into_iter().filter(|(on, _)| *on).map(|(_, n)| n).collect()
+    }
+}
+
+impl fmt::Display for StarFlags {
+    /// Comma-separated names, or `-` when none is set (the conformance
+    /// table's notation).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = self.names();
+        if names.is_empty() {
+            f.write_str("-")
+        } else {
+            f.write_str(&names.join(","))
+        }
+    }
+}
+
+/// A parsed crontab schedule (the time part of one crontab line).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Schedule {
+    raw: String,
+    keyword: Option<Keyword>,
+    kind: ScheduleKind,
+}
+
+impl Schedule {
+    /// Parses five fields or an `@keyword`. See [`crate::cron::parse`].
+    pub fn parse(expr: &str) -> Result<Schedule, CronError> {
+        parse_schedule(expr)
+    }
+
+    /// The expression exactly as given.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// Reboot or fields.
+    pub fn kind(&self) -> &ScheduleKind {
+        &self.kind
+    }
+
+    /// The `@keyword` it was written as, if any.
+    pub fn keyword(&self) -> Option<Keyword> {
+        self.keyword
+    }
+
+    /// The five fields, or `None` for `@reboot`.
+    pub fn fields(&self) -> Option<&Fields> {
+        match &self.kind {
+            ScheduleKind::Reboot => None,
+            ScheduleKind::Fields(f) => Some(f),
+        }
+    }
+
+    /// Whether this is `@reboot`.
+    pub fn is_reboot(&self) -> bool {
+        matches!(self.kind, ScheduleKind::Reboot)
+    }
+
+    /// The schedule as five fields separated by single spaces (a keyword's
+    /// equivalent form), or `None` for `@reboot`.
+    pub fn five_field_form(&self) -> Option<String> {
+        if let Some(k) = self.keyword {
+            return k.five_field_form().map(str::to_owned);
+        }
+        let f = self.fields()?;
+        Some(f.all().map(Field::raw).join(" "))
+    }
+
+    /// Debian's star flags for this schedule.
+    pub fn flags(&self) -> StarFlags {
+        match self.fields() {
+            None => StarFlags {
+                reboot: true,
+                ..StarFlags::default()
+            },
+            Some(f) => StarFlags {
+                minute: f.minute.is_star(),
+                hour: f.hour.is_star(),
+                dom: f.dom.is_star(),
+                dow: f.dow.is_star(),
+                reboot: false,
+            },
+        }
+    }
+
+    /// Debian's "wildcard job" test for DST handling: MIN_STAR or HR_STAR is
+    /// set (`@hourly` counts as wildcard). Wildcard jobs follow the wall
+    /// clock; the others are "fixed-time" jobs. `@reboot` is neither and
+    /// returns false.
+    pub fn is_wildcard(&self) -> bool {
+        self.fields()
+            .is_some_and(|f| f.minute.is_star() || f.hour.is_star())
+    }
+
+    /// Whether the schedule can ever fire. False for `@reboot`, reversed
+    /// (empty) ranges, and impossible dates such as `0 0 30 2 *`.
+    pub fn can_fire(&self) -> bool {
+        self.fields().is_some_and(Fields::can_fire)
+    }
+
+    /// Whether the job runs in the minute containing `t` (seconds are
+    /// ignored: cron works in whole minutes). Always false for `@reboot`.
+    pub fn matches(&self, t: &NaiveDateTime) -> bool {
+        let Some(f) = self.fields() else {
+            return false;
+        };
+        f.minute.contains(t.minute())
+            && f.hour.contains(t.hour())
+            && f.month.contains(t.month())
+            && f.day_matches(t.date())
+    }
+
+    /// The first fire time at or after `from`, in naive wall-clock time (no
+    /// time zone, so no DST). A `from` with seconds is rounded up to the next
+    /// minute. `None` if the schedule never fires (or is `@reboot`).
+    ///
+    /// The search jumps month by month and day by day using bit masks, so it
+    /// costs at most a few thousand cheap steps even for sparse schedules.
+    pub fn next_at_or_after(&self, from: NaiveDateTime) -> Option<NaiveDateTime> {
+        let f = self.fields()?;
+        if !f.can_fire() {
+            return None;
+        }
+        f.search(ceil_to_minute(from)?)
+    }
+
+    /// The first fire time strictly after the minute containing `from`.
+    pub fn next_after(&self, from: NaiveDateTime) -> Option<NaiveDateTime> {
+        let next_minute = floor_to_minute(from).checked_add_signed(TimeDelta::minutes(1))?;
+        self.next_at_or_after(next_minute)
+    }
+
+    /// Plain-English description; see [`crate::cron::explain`].
+    pub fn explain(&self) -> String {
+        super::explain::explain(self)
+    }
+}
+
+impl FromStr for Schedule {
+    type Err = CronError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_schedule(s)
+    }
+}
+
+impl fmt::Display for Schedule {
+    /// The raw expression.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+pub(crate) fn floor_to_minute(t: NaiveDateTime) -> NaiveDateTime {
+    // with_second(0)/with_nanosecond(0) cannot fail for valid inputs; fall
+    // back to `t` rather than panic if chrono ever disagrees.
+    t.with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(t)
+}
+
+fn ceil_to_minute(t: NaiveDateTime) -> Option<NaiveDateTime> {
+    let floor = floor_to_minute(t);
+    if floor == t {
+        Some(t)
+    } else {
+        floor.checked_add_signed(TimeDelta::minutes(1))
+    }
+}
+
+/// Splits on blanks (space and tab, Debian's `Skip_Blanks`), keeping byte
+/// offsets so errors can point into the original text.
+fn tokens(expr: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in expr.char_indices() {
+        let blank = c == ' ' || c == '\t';
+        match (blank, start) {
+            (true, Some(s)) => {
+                out.push((s, &expr[s..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &expr[s..]));
+    }
+    out
+}
+
+fn span_of(tok: (usize, &str)) -> Range<usize> {
+    tok.0..tok.0 + tok.1.len()
+}
+
+fn parse_schedule(expr: &str) -> Result<Schedule, CronError> {
+    let toks = tokens(expr);
+    let Some(&first) = toks.first() else {
+        return Err(CronError::new(
+            CronErrorKind::Empty,
+            None,
+            None,
+            "empty schedule",
+            "expected five fields (minute hour day-of-month month day-of-week) or an @keyword",
+            0..expr.len(),
+        ));
+    };
+    if first.1.starts_with('@') {
+        return parse_keyword(expr, &toks, first);
+    }
+    // Parse the fields that are present first, left to right, so the first
+    // error reported is the one Debian would report.
+    let mut parsed = Vec::with_capacity(5);
+    for (kind, tok) in FieldKind::ALL.into_iter().zip(toks.iter()) {
+        parsed.push(parse_field(kind, tok.1, tok.0)?);
+    }
+    if toks.len() < 5 {
+        let missing = FieldKind::ALL.get(toks.len()).copied();
+        let names: Vec<_> = FieldKind::ALL[toks.len()..].iter().map(|k| k.name()).collect();
+        return Err(CronError::new(
+            CronErrorKind::MissingFields,
+            missing,
+            missing.map(FieldKind::debian_error),
+            "missing fields",
+            format!(
+                "expected 5 fields (minute hour day-of-month month day-of-week), found {}; \
+                 missing: {}",
+                toks.len(),
+                names.join(", ")
+            ),
+            expr.len()..expr.len(),
+        ));
+    }
+    if let (Some(&sixth), Some(&last)) = (toks.get(5), toks.last()) {
+        // Debian would take the sixth word as the command (or the user
+        // name, in /etc/crontab), and refuses a command starting with `*`
+        // ("bad command"), the usual sign of a seconds field.
+        let debian = sixth.1.starts_with('*').then_some("bad command");
+        return Err(CronError::new(
+            CronErrorKind::TooManyFields,
+            None,
+            debian,
+            "too many fields",
+            format!(
+                "a crontab schedule has exactly 5 fields (minute hour day-of-month month \
+                 day-of-week), found {}; 6-field (seconds) and 7-field (year) forms are not \
+                 crontab syntax, and in a crontab line Debian would read `{}` as the start of the \
+                 command",
+                toks.len(),
+                sixth.1.escape_debug()
+            ),
+            sixth.0..last.0 + last.1.len(),
+        ));
+    }
+    let mut it = parsed.into_iter();
+    let (Some(minute), Some(hour), Some(dom), Some(month), Some(dow)) =
+        (it.next(), it.next(), it.next(), it.next(), it.next())
+    else {
+        // Unreachable: exactly five tokens were parsed above. Report it as a
+        // count problem instead of panicking.
+        return Err(CronError::new(
+            CronErrorKind::MissingFields,
+            None,
+            None,
+            "missing fields",
+            "expected 5 fields",
+            0..expr.len(),
+        ));
+    };
+    Ok(Schedule {
+        raw: expr.to_owned(),
+        keyword: None,
+        kind: ScheduleKind::Fields(Box::new(Fields {
+            minute,
+            hour,
+            dom,
+            month,
+            dow,
+        })),
+    })
+}
+
+fn parse_keyword(
+    expr: &str,
+    toks: &[(usize, &str)],
+    first: (usize, &str),
+) -> Result<Schedule, CronError> {
+    let Some(keyword) = Keyword::from_token(first.1) else {
+        let lower = first.1.to_ascii_lowercase();
+        let hint = match Keyword::from_token(&lower) {
+            Some(k) => format!("; keywords are lower-case only: write `{k}`"),
+            None => String::new(),
+        };
+        let known: Vec<_> = Keyword::ALL.iter().map(|k| k.as_str()).collect();
+        return Err(CronError::new(
+            CronErrorKind::BadKeyword,
+            None,
+            Some("bad time specifier"),
+            "bad time specifier",
+            format!(
+                "`{}` is not a crontab keyword; expected one of {}{hint}",
+                first.1.escape_debug(),
+                known.join(" ")
+            ),
+            span_of(first),
+        ));
+    };
+    if let (Some(&second), Some(&last)) = (toks.get(1), toks.last()) {
+        return Err(CronError::new(
+            CronErrorKind::TooManyFields,
+            None,
+            None,
+            "too many fields",
+            format!(
+                "`{keyword}` replaces all five time fields, so nothing may follow it in a \
+                 schedule (in a crontab line Debian would read `{}` as the user or command)",
+                second.1.escape_debug()
+            ),
+            second.0..last.0 + last.1.len(),
+        ));
+    }
+    let span = span_of(first);
+    let kind = match keyword.five_field_form() {
+        None => ScheduleKind::Reboot,
+        Some(form) => {
+            let stars = keyword.debian_stars();
+            let mut fields = Vec::with_capacity(5);
+            for ((kind, text), star) in FieldKind::ALL.into_iter().zip(form.split(' ')).zip(stars)
+            {
+                // The equivalent text is our own constant and always valid;
+                // parse it for the bits, then apply Debian's flags.
+                let bits = parse_field(kind, text, 0)?.bits();
+                fields.push(Field::synthetic(kind, text, bits, star, span.clone()));
+            }
+            let mut it = fields.into_iter();
+            let (Some(minute), Some(hour), Some(dom), Some(month), Some(dow)) =
+                (it.next(), it.next(), it.next(), it.next(), it.next())
+            else {
+                return Err(CronError::new(
+                    CronErrorKind::BadKeyword,
+                    None,
+                    Some("bad time specifier"),
+                    "bad time specifier",
+                    "internal: keyword expansion incomplete",
+                    span,
+                ));
+            };
+            ScheduleKind::Fields(Box::new(Fields {
+                minute,
+                hour,
+                dom,
+                month,
+                dow,
+            }))
+        }
+    };
+    Ok(Schedule {
+        raw: expr.to_owned(),
+        keyword: Some(keyword),
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> NaiveDateTime {
+        match NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M") {
+            Ok(t) => t,
+            Err(e) => panic!("{s}: {e}"),
+        }
+    }
+
+    fn sched(expr: &str) -> Schedule {
+        match parse_schedule(expr) {
+            Ok(s) => s,
+            Err(e) => panic!("{expr}: {e}"),
+        }
+    }
+
+    fn next5(expr: &str, from: &str) -> Vec<String> {
+        let s = sched(expr);
+        let mut out = Vec::new();
+        let mut t = dt(from);
+        while out.len() < 5 {
+            match s.next_at_or_after(t) {
+                Some(n) => {
+                    out.push(n.format("%Y-%m-%dT%H:%M").to_string());
+                    t = n + TimeDelta::minutes(1);
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn dom_dow_or_rule() {
+        // 1st, 15th and every Friday.
+        assert_eq!(
+            next5("30 4 1,15 * 5", "2024-01-01T00:00"),
+            [
+                "2024-01-01T04:30",
+                "2024-01-05T04:30",
+                "2024-01-12T04:30",
+                "2024-01-15T04:30",
+                "2024-01-19T04:30"
+            ]
+        );
+        // */2 in dom is "star": AND, so only odd-dated Sundays.
+        assert_eq!(
+            next5("0 0 */2 * sun", "2024-01-01T00:00")[..2],
+            ["2024-01-07T00:00", "2024-01-21T00:00"]
+        );
+        // 1-31 is restricted: OR, so every day.
+        assert_eq!(
+            next5("0 0 1-31 * mon", "2024-01-01T00:00")[..3],
+            ["2024-01-01T00:00", "2024-01-02T00:00", "2024-01-03T00:00"]
+        );
+    }
+
+    #[test]
+    fn never_is_detected_without_search() {
+        for expr in ["0 0 30 2 *", "22-2 * * * *", "0 0 31 4,6,9,11 *", "0 0 * * sat-sun"] {
+            let s = sched(expr);
+            assert!(!s.can_fire(), "{expr}");
+            assert_eq!(s.next_at_or_after(dt("2024-01-01T00:00")), None, "{expr}");
+        }
+        // Restricted dom that never occurs, ORed with a weekday: fires.
+        assert!(sched("0 0 30 2 mon").can_fire());
+    }
+
+    #[test]
+    fn leap_day_and_year_end() {
+        assert_eq!(
+            next5("0 0 29 2 *", "2024-01-01T00:00"),
+            [
+                "2024-02-29T00:00",
+                "2028-02-29T00:00",
+                "2032-02-29T00:00",
+                "2036-02-29T00:00",
+                "2040-02-29T00:00"
+            ]
+        );
+        assert_eq!(
+            next5("*/15 * * * *", "2024-12-31T23:30")[2],
+            "2025-01-01T00:00"
+        );
+        // Feb 29 that is also a Sunday (dow star => AND), across 2100.
+        let s = sched("0 0 29 2 */7");
+        let first = s.next_at_or_after(dt("2090-01-01T00:00"));
+        assert_eq!(first, Some(dt("2128-02-29T00:00")));
+    }
+
+    #[test]
+    fn seconds_round_up_and_strictly_after() {
+        let s = sched("* * * * *");
+        let t = dt("2024-01-01T10:00") + TimeDelta::seconds(30);
+        assert_eq!(s.next_at_or_after(t), Some(dt("2024-01-01T10:01")));
+        assert_eq!(s.next_after(t), Some(dt("2024-01-01T10:01")));
+        assert_eq!(s.next_after(dt("2024-01-01T10:00")), Some(dt("2024-01-01T10:01")));
+        assert!(s.matches(&t));
+    }
+
+    #[test]
+    fn end_of_time_is_none_not_panic() {
+        let s = sched("0 0 1 1 *");
+        assert_eq!(s.next_after(NaiveDateTime::MAX), None);
+        assert_eq!(s.next_at_or_after(NaiveDateTime::MAX), None);
+        assert!(s.next_at_or_after(NaiveDateTime::MIN).is_some());
+    }
+
+    #[test]
+    fn keywords_and_flags() {
+        let d = sched("@daily");
+        assert_eq!(d.keyword(), Some(Keyword::Daily));
+        assert_eq!(d.five_field_form().as_deref(), Some("0 0 * * *"));
+        assert_eq!(d.flags().to_string(), "-");
+        assert!(!d.is_wildcard());
+        assert_eq!(sched("@hourly").flags().to_string(), "HR_STAR");
+        assert!(sched("@hourly").is_wildcard());
+        assert_eq!(sched("@weekly").flags().to_string(), "DOM_STAR");
+        assert_eq!(sched("@monthly").flags().to_string(), "DOW_STAR");
+        assert_eq!(sched("@yearly").flags().to_string(), "DOW_STAR");
+        let r = sched("@reboot");
+        assert!(r.is_reboot());
+        assert_eq!(r.flags().to_string(), "WHEN_REBOOT");
+        assert_eq!(r.next_after(dt("2024-01-01T00:00")), None);
+        assert_eq!(
+            sched("*/5 1 * * *").flags().to_string(),
+            "MIN_STAR,DOM_STAR,DOW_STAR"
+        );
+        assert_eq!(
+            sched(" 1\t2  3 4 5 ").five_field_form().as_deref(),
+            Some("1 2 3 4 5")
+        );
+    }
+
+    #[test]
+    fn schedule_errors() {
+        let cases: [(&str, CronErrorKind, Option<&str>, Range<usize>); 9] = [
+            ("", CronErrorKind::Empty, None, 0..0),
+            ("   ", CronErrorKind::Empty, None, 0..3),
+            ("* * * *", CronErrorKind::MissingFields, Some("bad day-of-week"), 7..7),
+            ("0 0 * * * *", CronErrorKind::TooManyFields, Some("bad command"), 10..11),
+            ("0 0 * * * 5", CronErrorKind::TooManyFields, None, 10..11),
+            ("@DAILY", CronErrorKind::BadKeyword, Some("bad time specifier"), 0..6),
+            ("@every", CronErrorKind::BadKeyword, Some("bad time specifier"), 0..6),
+            ("@daily root", CronErrorKind::TooManyFields, None, 7..11),
+            ("0 24 * * *", CronErrorKind::OutOfRange, Some("bad hour"), 2..4),
+        ];
+        for (expr, kind, debian, span) in cases {
+            match parse_schedule(expr) {
+                Ok(_) => panic!("{expr:?} parsed"),
+                Err(e) => {
+                    assert_eq!(e.kind(), kind, "{expr:?}: {e}");
+                    assert_eq!(e.debian_message(), debian, "{expr:?}: {e}");
+                    assert_eq!(e.span(), span, "{expr:?}: {e}");
+                }
+            }
+        }
+        // The first bad field wins, as in Debian.
+        let e = parse_schedule("60 24").err();
+        assert_eq!(e.and_then(|e| e.debian_message()), Some("bad minute"));
+    }
+
+    #[test]
+    fn error_display_mentions_everything() {
+        let e = parse_schedule("0 0 * * 5#2").err();
+        let text = e.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("5#2"), "{text}");
+        assert!(text.contains("Debian"), "{text}");
+    }
+}

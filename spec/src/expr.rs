@@ -1,0 +1,382 @@
+//! The expression language: CEL (crate `cel`) for conditions, keys, alert rules and template holes.
+//!
+//! Alert conditions may use unit literals (`1%`, `500ms`), which are rewritten to plain
+//! numbers (ratios and seconds) before CEL sees them. Templates are strings with
+//! `{{ expr }}` holes; `\{{` writes a literal `{{`.
+
+use cel::common::ast::{Expr, IdedExpr};
+use std::sync::Arc;
+use thiserror::Error;
+
+/// An expression that failed to compile or evaluate.
+#[derive(Debug, Clone, Error, PartialEq)]
+#[error("{message}")]
+pub struct ExprError {
+    /// What went wrong.
+    pub message: String,
+    /// Byte offset in the expression text, when known.
+    pub offset: Option<usize>,
+}
+
+/// A compiled CEL expression.
+#[derive(Clone)]
+pub struct Compiled {
+    program: Arc<cel::Program>,
+    source: String,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Compiled({:?})", self.source)
+    }
+}
+
+/// Compiles a CEL expression.
+pub fn compile(text: &str) -> Result<Compiled, ExprError> {
+    if text.trim().is_empty() {
+        return Err(ExprError {
+            message: "empty expression".into(),
+            offset: Some(0),
+        });
+    }
+    // The CEL parser is third-party code; never let a bug in it take the process down.
+    let parsed = std::panic::catch_unwind(|| cel::Program::compile(text));
+    match parsed {
+        Ok(Ok(p)) => Ok(Compiled {
+            program: Arc::new(p),
+            source: text.to_string(),
+        }),
+        Ok(Err(errs)) => {
+            let first = errs.errors.first();
+            let offset = first.map(|e| column_offset(text, e.pos));
+            let msg = first
+                .map(|e| e.msg.clone())
+                .unwrap_or_else(|| "syntax error".into());
+            Err(ExprError {
+                message: format!("not a valid CEL expression: {msg}"),
+                offset,
+            })
+        }
+        Err(_) => Err(ExprError {
+            message: "not a valid CEL expression (the parser gave up)".into(),
+            offset: None,
+        }),
+    }
+}
+
+/// CEL positions are (line, column) with 1-based lines; convert to a byte offset.
+fn column_offset(text: &str, pos: (isize, isize)) -> usize {
+    let (line, col) = (pos.0.max(1) as usize, pos.1.max(0) as usize);
+    let mut offset = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        if i + 1 == line {
+            return offset + l.char_indices().nth(col).map(|(b, _)| b).unwrap_or(l.len());
+        }
+        offset += l.len() + 1;
+    }
+    text.len()
+}
+
+/// Rewrites unit literals (`1%` → `0.01`, `500ms` → `0.5`, `2m` → `120.0`) for alert conditions.
+pub fn desugar_units(text: &str) -> String {
+    let re = unit_regex();
+    re.replace_all(text, |caps: &regex::Captures<'_>| {
+        let num: f64 = caps[1].parse().unwrap_or(0.0);
+        let v = match &caps[2] {
+            "%" => num / 100.0,
+            "ms" => num / 1000.0,
+            "s" => num,
+            "m" => num * 60.0,
+            "h" => num * 3600.0,
+            _ => num,
+        };
+        format!("{v:?}")
+    })
+    .into_owned()
+}
+
+fn unit_regex() -> regex::Regex {
+    // Built on demand: a global would be shared mutable state for no measurable gain.
+    #[allow(clippy::unwrap_used)]
+    regex::Regex::new(r"\b(\d+(?:\.\d+)?)(%|ms|s|m|h)(?:\b|$|\s|\))").unwrap()
+}
+
+impl Compiled {
+    /// The source text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Root variable names the expression reads (`order` in `order.id`).
+    pub fn root_variables(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .program
+            .references()
+            .variables()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Names of steps read through `steps.<name>`.
+    pub fn step_references(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        walk(self.program.expression(), &mut |e| {
+            if let Expr::Select(sel) = &e.expr {
+                if let Expr::Ident(root) = &sel.operand.expr {
+                    if root == "steps" && !out.contains(&sel.field) {
+                        out.push(sel.field.clone());
+                    }
+                }
+            }
+            if let Expr::Call(call) = &e.expr {
+                // steps["name"] is an index call.
+                if call.func_name == "_[_]" && call.args.len() == 2 {
+                    if let (Expr::Ident(root), Expr::Literal(lit)) =
+                        (&call.args[0].expr, &call.args[1].expr)
+                    {
+                        if root == "steps" {
+                            if let cel::common::ast::LiteralValue::String(s) = lit {
+                                let s = s.to_string();
+                                if !out.contains(&s) {
+                                    out.push(s);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        out
+    }
+
+    /// Evaluates with the top-level keys of `scope` (a JSON object) as variables.
+    pub fn eval(&self, scope: &serde_json::Value) -> Result<serde_json::Value, ExprError> {
+        let mut ctx = cel::Context::default();
+        if let serde_json::Value::Object(map) = scope {
+            for (k, v) in map {
+                let val = cel::to_value(v).map_err(|e| ExprError {
+                    message: format!("cannot pass `{k}` to the expression: {e}"),
+                    offset: None,
+                })?;
+                ctx.add_variable_from_value(k.clone(), val);
+            }
+        }
+        let program = self.program.clone();
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| program.execute(&ctx)))
+            .map_err(|_| ExprError {
+                message: format!("evaluating `{}` failed inside the CEL engine", self.source),
+                offset: None,
+            })?
+            .map_err(|e| ExprError {
+                message: format!("evaluating `{}`: {e}", self.source),
+                offset: None,
+            })?;
+        out.json().map_err(|e| ExprError {
+            message: format!(
+                "the result of `{}` is not JSON-representable: {e:?}",
+                self.source
+            ),
+            offset: None,
+        })
+    }
+
+    /// Evaluates to a boolean; anything else is an error (a condition never guesses).
+    pub fn eval_bool(&self, scope: &serde_json::Value) -> Result<bool, ExprError> {
+        match self.eval(scope)? {
+            serde_json::Value::Bool(b) => Ok(b),
+            other => Err(ExprError {
+                message: format!("`{}` gave {other}, not true/false", self.source),
+                offset: None,
+            }),
+        }
+    }
+}
+
+fn walk(e: &IdedExpr, f: &mut impl FnMut(&IdedExpr)) {
+    f(e);
+    match &e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = &c.target {
+                walk(t, f);
+            }
+            for a in &c.args {
+                walk(a, f);
+            }
+        }
+        Expr::Select(s) => walk(&s.operand, f),
+        Expr::List(l) => l.elements.iter().for_each(|x| walk(x, f)),
+        Expr::Map(m) => {
+            for entry in &m.entries {
+                if let cel::common::ast::EntryExpr::MapEntry(me) = &entry.expr {
+                    walk(&me.key, f);
+                    walk(&me.value, f);
+                }
+            }
+        }
+        Expr::Comprehension(c) => {
+            for x in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                walk(x, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One piece of a template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// Literal text.
+    Text(String),
+    /// A `{{ expr }}` hole: the expression and its byte offset in the template.
+    Hole(String, usize),
+}
+
+/// Splits a template into text and holes. An unclosed `{{` is an error.
+pub fn template_pieces(t: &str) -> Result<Vec<Piece>, ExprError> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut i = 0;
+    let b = t.as_bytes();
+    while i < t.len() {
+        if t[i..].starts_with("\\{{") {
+            text.push_str("{{");
+            i += 3;
+        } else if t[i..].starts_with("{{") {
+            let close = t[i + 2..].find("}}").ok_or(ExprError {
+                message: "`{{` without a closing `}}` (write `\\{{` for a literal `{{`)".into(),
+                offset: Some(i),
+            })?;
+            if !text.is_empty() {
+                out.push(Piece::Text(std::mem::take(&mut text)));
+            }
+            let inner = &t[i + 2..i + 2 + close];
+            let lead = inner.len() - inner.trim_start().len();
+            out.push(Piece::Hole(inner.trim().to_string(), i + 2 + lead));
+            i += close + 4;
+        } else {
+            let ch_len = utf8_len(b[i]);
+            text.push_str(&t[i..(i + ch_len).min(t.len())]);
+            i += ch_len;
+        }
+    }
+    if !text.is_empty() {
+        out.push(Piece::Text(text));
+    }
+    Ok(out)
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+/// Renders a template. A template that is exactly one hole keeps the value's type.
+pub fn render_template(t: &str, scope: &serde_json::Value) -> Result<serde_json::Value, ExprError> {
+    let pieces = template_pieces(t)?;
+    if let [Piece::Hole(e, _)] = pieces.as_slice() {
+        return compile(e)?.eval(scope);
+    }
+    let mut out = String::new();
+    for p in pieces {
+        match p {
+            Piece::Text(s) => out.push_str(&s),
+            Piece::Hole(e, _) => match compile(&e)?.eval(scope)? {
+                serde_json::Value::String(s) => out.push_str(&s),
+                serde_json::Value::Null => {}
+                other => out.push_str(&other.to_string()),
+            },
+        }
+    }
+    Ok(serde_json::Value::String(out))
+}
+
+/// Renders every string inside a JSON value as a template.
+pub fn render_value(
+    v: &serde_json::Value,
+    scope: &serde_json::Value,
+) -> Result<serde_json::Value, ExprError> {
+    use serde_json::Value;
+    Ok(match v {
+        Value::String(s) => render_template(s, scope)?,
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| render_value(x, scope))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| Ok((k.clone(), render_value(x, scope)?)))
+                .collect::<Result<_, ExprError>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn evaluates_over_payload() {
+        let c = compile("order.weight > 10 && order.region == 'EU'").unwrap();
+        assert!(
+            c.eval_bool(&json!({"order": {"weight": 12.5, "region": "EU"}}))
+                .unwrap()
+        );
+        assert!(
+            !c.eval_bool(&json!({"order": {"weight": 3, "region": "EU"}}))
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn finds_step_references() {
+        let c = compile("steps.fetch.output.id + steps['other'].output.x").unwrap();
+        assert_eq!(
+            c.step_references(),
+            vec!["fetch".to_string(), "other".to_string()]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_offsets() {
+        let e = compile("order.id ==").unwrap_err();
+        assert!(e.offset.is_some());
+    }
+
+    #[test]
+    fn units_in_alerts() {
+        assert_eq!(desugar_units("error_rate > 1%"), "error_rate > 0.01");
+        assert_eq!(desugar_units("p95 > 500ms"), "p95 > 0.5");
+        assert!(compile(&desugar_units("error_rate > 1% || latency > 2s")).is_ok());
+    }
+
+    #[test]
+    fn templates() {
+        let scope = json!({"order": {"id": 7, "name": "x"}});
+        assert_eq!(render_template("{{ order.id }}", &scope).unwrap(), json!(7));
+        assert_eq!(
+            render_template("#{{ order.id }}-{{order.name}}", &scope).unwrap(),
+            json!("#7-x")
+        );
+        assert_eq!(
+            render_template("\\{{ raw }}", &scope).unwrap(),
+            json!("{{ raw }}")
+        );
+        assert!(template_pieces("{{ open").is_err());
+    }
+}

@@ -1,0 +1,143 @@
+//! The system as a directed graph: triggers → events → decisions → events → executions.
+
+use crate::model::System;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::BTreeMap;
+
+/// A node of the system graph.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GNode {
+    /// A trigger.
+    Trigger(String),
+    /// An event name.
+    Event(String),
+    /// A decision.
+    Decision(String),
+    /// An execution step.
+    Execution(String),
+    /// A dead-letter destination.
+    DeadLetter(String),
+    /// An alert (index) with its condition.
+    Alert(usize, String),
+    /// An alert route.
+    Route(String),
+}
+
+/// The graph plus a lookup from node to index.
+#[derive(Debug, Clone)]
+pub struct SystemGraph {
+    /// The graph itself.
+    pub graph: DiGraph<GNode, ()>,
+    /// Index of each node.
+    pub index: BTreeMap<GNode, NodeIndex>,
+}
+
+impl SystemGraph {
+    /// Builds the graph of a system. Deterministic: nodes are added in declaration order.
+    pub fn build(sys: &System) -> Self {
+        let mut g = SystemGraph {
+            graph: DiGraph::new(),
+            index: BTreeMap::new(),
+        };
+        let trigger_events: Vec<String> =
+            sys.triggers.iter().map(|t| t.event().to_string()).collect();
+        for t in &sys.triggers {
+            let a = g.node(GNode::Trigger(t.name.clone()));
+            let b = g.node(GNode::Event(t.event().to_string()));
+            g.edge(a, b);
+        }
+        for d in &sys.decisions {
+            let dn = g.node(GNode::Decision(d.name.clone()));
+            let on = if d.on.is_empty() {
+                trigger_events.clone()
+            } else {
+                d.on.clone()
+            };
+            for e in on {
+                let en = g.node(GNode::Event(e));
+                g.edge(en, dn);
+            }
+            for e in d.emitted_events() {
+                let en = g.node(GNode::Event(e));
+                g.edge(dn, en);
+            }
+        }
+        for x in &sys.execution {
+            let xn = g.node(GNode::Execution(x.name.clone()));
+            for e in &x.on {
+                let en = g.node(GNode::Event(e.clone()));
+                g.edge(en, xn);
+            }
+            for e in [x.succeeded_event(), x.failed_event()] {
+                let en = g.node(GNode::Event(e));
+                g.edge(xn, en);
+            }
+            if let Some(dl) = &x.dead_letter {
+                let dn = g.node(GNode::DeadLetter(dl.clone()));
+                g.edge(xn, dn);
+            }
+        }
+        for (i, a) in sys.observability.alerts.iter().enumerate() {
+            let an = g.node(GNode::Alert(i, a.on.clone()));
+            if let Some(r) = &a.route {
+                let rn = g.node(GNode::Route(r.clone()));
+                g.edge(an, rn);
+            }
+        }
+        g
+    }
+
+    fn node(&mut self, n: GNode) -> NodeIndex {
+        if let Some(i) = self.index.get(&n) {
+            return *i;
+        }
+        let i = self.graph.add_node(n.clone());
+        self.index.insert(n, i);
+        i
+    }
+
+    fn edge(&mut self, a: NodeIndex, b: NodeIndex) {
+        if self.graph.find_edge(a, b).is_none() {
+            self.graph.add_edge(a, b, ());
+        }
+    }
+
+    /// Index of a node, if present.
+    pub fn get(&self, n: &GNode) -> Option<NodeIndex> {
+        self.index.get(n).copied()
+    }
+
+    /// Whether `to` can be reached from `from`.
+    pub fn reaches(&self, from: NodeIndex, to: NodeIndex) -> bool {
+        petgraph::algo::has_path_connecting(&self.graph, from, to, None)
+    }
+
+    /// Nodes reachable from any trigger.
+    pub fn reachable_from_triggers(&self) -> std::collections::BTreeSet<NodeIndex> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (n, i) in &self.index {
+            if matches!(n, GNode::Trigger(_)) {
+                let mut dfs = petgraph::visit::Dfs::new(&self.graph, *i);
+                while let Some(x) = dfs.next(&self.graph) {
+                    seen.insert(x);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Strongly connected components that form cycles (more than one node, or a self loop).
+    pub fn cycles(&self) -> Vec<Vec<GNode>> {
+        let mut out: Vec<Vec<GNode>> = petgraph::algo::tarjan_scc(&self.graph)
+            .into_iter()
+            .filter(|c| c.len() > 1 || c.iter().any(|n| self.graph.find_edge(*n, *n).is_some()))
+            .map(|c| {
+                let mut v: Vec<GNode> = c.into_iter().map(|i| self.graph[i].clone()).collect();
+                v.sort();
+                v
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}

@@ -1,0 +1,256 @@
+//! Lints: warnings about what a system lacks. Importers reuse exactly these to flag
+//! what a legacy setup never had.
+
+use crate::diag::Diagnostic;
+use crate::model::*;
+use crate::parse::SourceMap;
+
+/// Adapters the runtime ships. Others are plug-ins: allowed, with a warning.
+pub const BUILTIN_ADAPTERS: &[&str] = &[
+    "http", "shell", "code", "log", "slack", "webhook", "queue", "delay", "email",
+];
+
+/// Adapters whose operations have no outside effect, so retries and dead letters are moot.
+const PURE_ADAPTERS: &[&str] = &["log", "delay", "code"];
+
+/// Every lint code with its one-line fix hint, for docs and tests.
+pub const LINTS: &[(&str, &str)] = &[
+    (
+        "claw::lint::no_idempotency",
+        "add `idempotency: <expression>` naming a field that identifies a delivery (e.g. `order.id`)",
+    ),
+    (
+        "claw::lint::no_retries",
+        "add `retries: 3` (and a `backoff:`) so transient failures do not lose work",
+    ),
+    (
+        "claw::lint::no_dead_letter",
+        "add `dead_letter: queue://<system>.dlq` so failed work is kept for replay",
+    ),
+    (
+        "claw::lint::no_timeout",
+        "add `timeout: 30s` so a hung call cannot block the run",
+    ),
+    (
+        "claw::lint::no_slo",
+        "add `observability.slo`, e.g. `error_rate: <1%`",
+    ),
+    (
+        "claw::lint::slo_without_alert",
+        "add an alert whose `on` uses this SLO, e.g. `- on: error_rate > 1%`",
+    ),
+    (
+        "claw::lint::alert_without_route",
+        "add `route: slack://…`, `email://…`, `webhook://…` or `pagerduty://…`",
+    ),
+    (
+        "claw::lint::unknown_adapter",
+        "plug the adapter in at run time, or use a built-in one (http, shell, slack, …)",
+    ),
+    (
+        "claw::lint::unresolved_input",
+        "declare it under data.tables / data.state, or make sure the payload carries it",
+    ),
+    (
+        "claw::lint::unported_step",
+        "replace the `unported.*` action with a real adapter before cutover",
+    ),
+    (
+        "claw::lint::no_owner",
+        "add `observability.owner: <team>` so alerts reach someone accountable",
+    ),
+    (
+        "claw::lint::disabled",
+        "enable it (`enabled: true`) or delete it once the migration is done",
+    ),
+];
+
+fn hint(code: &str) -> &'static str {
+    LINTS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, h)| *h)
+        .unwrap_or("")
+}
+
+fn warn(code: &str, msg: String, path: &str, map: &SourceMap) -> Diagnostic {
+    Diagnostic::warning(code, msg)
+        .at(map.key(path))
+        .at_path(path)
+        .with_help(hint(code))
+}
+
+/// Whether an execution has effects outside the runtime.
+pub fn is_side_effecting(x: &Execution) -> bool {
+    !PURE_ADAPTERS.contains(&x.adapter())
+}
+
+/// Runs every lint.
+pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for t in &sys.triggers {
+        let p = format!("/triggers/{}", t.name);
+        if t.idempotency.is_none() {
+            out.push(warn(
+                "claw::lint::no_idempotency",
+                format!(
+                    "trigger `{}` has no idempotency key: a repeated delivery would run twice",
+                    t.name
+                ),
+                &p,
+                map,
+            ));
+        }
+        if !t.is_enabled() {
+            out.push(warn(
+                "claw::lint::disabled",
+                format!(
+                    "trigger `{}` is disabled: it is declared but never starts",
+                    t.name
+                ),
+                &p,
+                map,
+            ));
+        }
+    }
+    let mut names: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    names.extend(sys.data.tables.iter().map(|t| t.name.as_str()));
+    names.extend(sys.data.state.iter().map(|t| t.name.as_str()));
+    names.extend(sys.execution.iter().map(|t| t.name.as_str()));
+    names.extend(sys.decisions.iter().map(|t| t.name.as_str()));
+    names.extend(sys.triggers.iter().map(|t| t.name.as_str()));
+    names.extend(["steps", "decisions", "trigger", "payload"]);
+    for d in &sys.decisions {
+        for (i, input) in d.inputs.iter().enumerate() {
+            let root = input.split(['.', '[']).next().unwrap_or(input);
+            if !names.contains(root) {
+                out.push(warn(
+                    "claw::lint::unresolved_input",
+                    format!("decision `{}` reads input `{input}`, which no table, state store or step declares (it must come in the payload)", d.name),
+                    &format!("/decisions/{}/inputs/{i}", d.name),
+                    map,
+                ));
+            }
+        }
+    }
+    for x in &sys.execution {
+        let p = format!("/execution/{}", x.name);
+        if x.action.starts_with("unported.") {
+            out.push(warn(
+                "claw::lint::unported_step",
+                format!(
+                    "execution `{}` is an unported legacy step (`{}`)",
+                    x.name, x.action
+                ),
+                &format!("{p}/action"),
+                map,
+            ));
+            continue;
+        }
+        if !BUILTIN_ADAPTERS.contains(&x.adapter()) {
+            out.push(warn(
+                "claw::lint::unknown_adapter",
+                format!(
+                    "execution `{}` uses adapter `{}`, which is not built in",
+                    x.name,
+                    x.adapter()
+                ),
+                &format!("{p}/action"),
+                map,
+            ));
+        }
+        if !x.is_enabled() {
+            out.push(warn(
+                "claw::lint::disabled",
+                format!(
+                    "execution `{}` is disabled: it is declared but skipped",
+                    x.name
+                ),
+                &p,
+                map,
+            ));
+        }
+        if is_side_effecting(x) {
+            if x.retries.is_none() {
+                out.push(warn(
+                    "claw::lint::no_retries",
+                    format!(
+                        "execution `{}` has no retries: one transient failure loses the work",
+                        x.name
+                    ),
+                    &p,
+                    map,
+                ));
+            }
+            if x.dead_letter.is_none() {
+                out.push(warn(
+                    "claw::lint::no_dead_letter",
+                    format!(
+                        "execution `{}` has no dead letter: work that keeps failing is dropped",
+                        x.name
+                    ),
+                    &p,
+                    map,
+                ));
+            }
+            if x.timeout.is_none() {
+                out.push(warn(
+                    "claw::lint::no_timeout",
+                    format!(
+                        "execution `{}` has no timeout: a hung call blocks the run",
+                        x.name
+                    ),
+                    &p,
+                    map,
+                ));
+            }
+        }
+    }
+    let obs = &sys.observability;
+    if obs.slo.is_empty() {
+        out.push(warn(
+            "claw::lint::no_slo",
+            "the system declares no SLO: nobody can tell whether it is healthy".into(),
+            "/observability",
+            map,
+        ));
+    }
+    let conditions: Vec<Vec<String>> = obs
+        .alerts
+        .iter()
+        .map(|a| {
+            crate::expr::compile(&crate::expr::desugar_units(&a.on))
+                .map(|c| c.root_variables())
+                .unwrap_or_default()
+        })
+        .collect();
+    for name in obs.slo.keys() {
+        if !conditions.iter().any(|vars| vars.iter().any(|v| v == name)) {
+            out.push(warn(
+                "claw::lint::slo_without_alert",
+                format!("SLO `{name}` has no alert: a breach would go unnoticed"),
+                &format!("/observability/slo/{name}"),
+                map,
+            ));
+        }
+    }
+    for (i, a) in obs.alerts.iter().enumerate() {
+        if a.route.is_none() {
+            out.push(warn(
+                "claw::lint::alert_without_route",
+                format!("alert `{}` has no route: it fires to nobody", a.on),
+                &format!("/observability/alerts/{i}/on"),
+                map,
+            ));
+        }
+    }
+    if obs.owner.is_none() {
+        out.push(warn(
+            "claw::lint::no_owner",
+            "the system has no owner".into(),
+            "/observability",
+            map,
+        ));
+    }
+    out
+}

@@ -1,0 +1,451 @@
+//! The in-memory form of one `.claw` system.
+//!
+//! The model carries no source positions: the parser records them in a
+//! [`crate::SourceMap`] keyed by [`crate::Path`], so importers can build
+//! systems in code without inventing spans.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One operational system: the five layers plus identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct System {
+    /// System name (`system:`), a lower-case identifier.
+    pub system: String,
+    /// Semantic version of the description.
+    pub version: String,
+    /// Free-text description.
+    pub description: Option<String>,
+    /// Where an imported system came from.
+    pub provenance: Option<Provenance>,
+    /// Trigger layer.
+    pub triggers: Vec<Trigger>,
+    /// Decision layer (an explicit empty list states "no decisions").
+    pub decisions: Vec<Decision>,
+    /// Execution layer.
+    pub execution: Vec<Execution>,
+    /// Data layer.
+    pub data: Data,
+    /// Observability layer.
+    pub observability: Observability,
+}
+
+/// Origin of an imported system. Never holds an import time, so output stays deterministic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Importer kind: `zapier`, `crontab`, `sheet`, ...
+    pub kind: String,
+    /// Source file, relative as given to the importer.
+    pub file: Option<String>,
+    /// Identifier in the legacy system (Zap id, crontab line, sheet name).
+    pub legacy_id: Option<String>,
+    /// Further facts about the origin, in a stable order.
+    pub notes: IndexMap<String, String>,
+}
+
+/// Trigger sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// HTTP POST to `/hooks/<system>/<trigger>`.
+    Webhook,
+    /// Crontab schedule.
+    Schedule,
+    /// Periodic call of a read operation.
+    Poll,
+    /// Messages on a named queue subject.
+    Queue,
+    /// Fired by hand (`claw fire`) or at start-up.
+    Manual,
+}
+
+impl Source {
+    /// All sources, in documentation order.
+    pub const ALL: [Source; 5] = [
+        Source::Webhook,
+        Source::Schedule,
+        Source::Poll,
+        Source::Queue,
+        Source::Manual,
+    ];
+
+    /// The keyword as written in `.claw`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Webhook => "webhook",
+            Source::Schedule => "schedule",
+            Source::Poll => "poll",
+            Source::Queue => "queue",
+            Source::Manual => "manual",
+        }
+    }
+
+    /// Parses the keyword.
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// What to do with schedule fire times missed while the runtime was down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CatchUp {
+    /// Skip them.
+    None,
+    /// Run once, for the most recent missed time.
+    Latest,
+    /// Run every missed time, oldest first.
+    All,
+}
+
+impl CatchUp {
+    /// The keyword as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CatchUp::None => "none",
+            CatchUp::Latest => "latest",
+            CatchUp::All => "all",
+        }
+    }
+    /// Parses the keyword.
+    pub fn parse(s: &str) -> Option<CatchUp> {
+        [CatchUp::None, CatchUp::Latest, CatchUp::All]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// Signature check for webhooks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookAuth {
+    /// `secret://NAME` holding the HMAC-SHA256 key.
+    pub hmac_sha256: String,
+    /// Header carrying the hex signature (default `X-Claw-Signature`).
+    pub header: Option<String>,
+}
+
+/// One trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trigger {
+    /// Trigger name (the list item's key).
+    pub name: String,
+    /// Human description (e.g. the legacy step title).
+    pub description: Option<String>,
+    /// Where events come from.
+    pub source: Source,
+    /// Expression over the payload giving the deduplication key.
+    pub idempotency: Option<String>,
+    /// Crontab schedule (5 fields or `@macro`), for `schedule`.
+    pub schedule: Option<String>,
+    /// IANA time zone of the schedule.
+    pub timezone: Option<String>,
+    /// Missed fire-time policy, for `schedule`.
+    pub catch_up: Option<CatchUp>,
+    /// HTTP path override, for `webhook`.
+    pub path: Option<String>,
+    /// Signature check, for `webhook`.
+    pub auth: Option<WebhookAuth>,
+    /// Polling interval, for `poll`.
+    pub every: Option<String>,
+    /// Read operation (`adapter.operation`), for `poll`.
+    pub action: Option<String>,
+    /// Parameters of the read operation, for `poll`.
+    pub with: IndexMap<String, Value>,
+    /// Queue subject, for `queue`.
+    pub subject: Option<String>,
+    /// Event emitted (defaults to the trigger name).
+    pub emits: Option<String>,
+    /// `false` keeps the trigger declared but never started (a paused Zap, a disabled job).
+    pub enabled: Option<bool>,
+    /// Facts about the legacy origin of this item (step id, app version, cell).
+    pub legacy: IndexMap<String, String>,
+}
+
+impl Trigger {
+    /// A trigger with only a name and a source.
+    pub fn new(name: impl Into<String>, source: Source) -> Self {
+        Trigger {
+            name: name.into(),
+            description: None,
+            source,
+            idempotency: None,
+            schedule: None,
+            timezone: None,
+            catch_up: None,
+            path: None,
+            auth: None,
+            every: None,
+            action: None,
+            with: IndexMap::new(),
+            subject: None,
+            emits: None,
+            enabled: None,
+            legacy: IndexMap::new(),
+        }
+    }
+
+    /// The event this trigger emits.
+    pub fn event(&self) -> &str {
+        self.emits.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Whether the trigger is started by the runtime.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.unwrap_or(true)
+    }
+}
+
+/// One row of a decision table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Boolean condition.
+    pub condition: String,
+    /// Output values when the rule holds.
+    pub then: IndexMap<String, Value>,
+    /// Event emitted when the rule holds (defaults to the decision's `emits`).
+    pub emit: Option<String>,
+}
+
+/// What a decision table does when no rule holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleDefault {
+    /// Output values.
+    pub then: IndexMap<String, Value>,
+    /// Event emitted; `None` with an empty `then` means "stop".
+    pub emit: Option<String>,
+}
+
+/// How a decision decides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Logic {
+    /// Continue when the boolean expression holds, else stop.
+    When(String),
+    /// Ordered decision table: the first rule that holds wins.
+    Rules {
+        /// Rules in order.
+        rules: Vec<Rule>,
+        /// Fallback when no rule holds (absent: stop).
+        default: Option<RuleDefault>,
+    },
+    /// A policy file (`.cel`, `.js`, `.ts`), relative to the `.claw` file.
+    Policy(String),
+}
+
+/// One decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Decision name.
+    pub name: String,
+    /// Human description.
+    pub description: Option<String>,
+    /// Events consumed (empty: every trigger of the system).
+    pub on: Vec<String>,
+    /// Values the decision reads.
+    pub inputs: Vec<String>,
+    /// The deciding logic.
+    pub logic: Logic,
+    /// Events emitted when the decision lets the run continue (empty: the decision name).
+    pub emits: Vec<String>,
+    /// Facts about the legacy origin.
+    pub legacy: IndexMap<String, String>,
+}
+
+impl Decision {
+    /// Events this decision may emit, including rule-specific ones.
+    pub fn emitted_events(&self) -> Vec<String> {
+        let mut out: Vec<String> = if self.emits.is_empty() {
+            vec![self.name.clone()]
+        } else {
+            self.emits.clone()
+        };
+        if let Logic::Rules { rules, default } = &self.logic {
+            for e in rules
+                .iter()
+                .filter_map(|r| r.emit.as_ref())
+                .chain(default.iter().filter_map(|d| d.emit.as_ref()))
+            {
+                if !out.contains(e) {
+                    out.push(e.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One execution step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Execution {
+    /// Step name.
+    pub name: String,
+    /// Human description.
+    pub description: Option<String>,
+    /// Events that start this step (any of them).
+    pub on: Vec<String>,
+    /// `adapter.operation`.
+    pub action: String,
+    /// Parameters; strings may hold `{{ expr }}` templates.
+    pub with: IndexMap<String, Value>,
+    /// Retries after the first attempt.
+    pub retries: Option<u32>,
+    /// Backoff between retries, e.g. `exponential 1s..5m`.
+    pub backoff: Option<String>,
+    /// Per-attempt timeout.
+    pub timeout: Option<String>,
+    /// Expression giving the key passed to the adapter.
+    pub idempotency: Option<String>,
+    /// Where failed work goes after the last retry (`queue://…`).
+    pub dead_letter: Option<String>,
+    /// Wait before running: a duration, or a `{{ }}` template giving a time.
+    pub delay: Option<String>,
+    /// `false` keeps the step declared but skipped.
+    pub enabled: Option<bool>,
+    /// Facts about the legacy origin.
+    pub legacy: IndexMap<String, String>,
+}
+
+impl Execution {
+    /// An execution with a name, a trigger event and an action.
+    pub fn new(name: impl Into<String>, on: impl Into<String>, action: impl Into<String>) -> Self {
+        Execution {
+            name: name.into(),
+            description: None,
+            on: vec![on.into()],
+            action: action.into(),
+            with: IndexMap::new(),
+            retries: None,
+            backoff: None,
+            timeout: None,
+            idempotency: None,
+            dead_letter: None,
+            delay: None,
+            enabled: None,
+            legacy: IndexMap::new(),
+        }
+    }
+
+    /// The adapter part of `action`.
+    pub fn adapter(&self) -> &str {
+        self.action.split('.').next().unwrap_or(&self.action)
+    }
+
+    /// The event emitted on success.
+    pub fn succeeded_event(&self) -> String {
+        format!("{}.succeeded", self.name)
+    }
+
+    /// The event emitted on final failure.
+    pub fn failed_event(&self) -> String {
+        format!("{}.failed", self.name)
+    }
+
+    /// Whether the step is run.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.unwrap_or(true)
+    }
+}
+
+/// Event log settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventStore {
+    /// Store name (`event-log`).
+    pub store: String,
+    /// How long events are kept, e.g. `365d`.
+    pub retention: String,
+}
+
+/// A named state store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateStore {
+    /// Store name.
+    pub name: String,
+    /// Human description.
+    pub description: Option<String>,
+    /// Key expression.
+    pub key: Option<String>,
+    /// How long entries live.
+    pub ttl: Option<String>,
+}
+
+/// A named reference table a decision can read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    /// Table name.
+    pub name: String,
+    /// Human description.
+    pub description: Option<String>,
+    /// File holding the rows (CSV/JSON), relative to the `.claw` file.
+    pub source: Option<String>,
+    /// Key column.
+    pub key: Option<String>,
+    /// Inline rows.
+    pub rows: Vec<IndexMap<String, Value>>,
+}
+
+/// Data layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Data {
+    /// Event log.
+    pub events: EventStore,
+    /// State stores.
+    pub state: Vec<StateStore>,
+    /// Reference tables.
+    pub tables: Vec<Table>,
+}
+
+/// One alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Condition over SLO and metric names.
+    pub on: String,
+    /// Destination URI; `None` is a lint.
+    pub route: Option<String>,
+    /// Human description.
+    pub description: Option<String>,
+}
+
+/// Observability layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observability {
+    /// Objectives by name, in written order.
+    pub slo: IndexMap<String, String>,
+    /// Alerts.
+    pub alerts: Vec<Alert>,
+    /// Owning team or person.
+    pub owner: Option<String>,
+}
+
+impl Default for Data {
+    fn default() -> Self {
+        Data {
+            events: EventStore {
+                store: "event-log".into(),
+                retention: "30d".into(),
+            },
+            state: Vec::new(),
+            tables: Vec::new(),
+        }
+    }
+}
+
+impl System {
+    /// A system with empty layers, for importers to fill.
+    pub fn new(name: impl Into<String>) -> Self {
+        System {
+            system: name.into(),
+            version: "1.0.0".into(),
+            description: None,
+            provenance: None,
+            triggers: Vec::new(),
+            decisions: Vec::new(),
+            execution: Vec::new(),
+            data: Data::default(),
+            observability: Observability {
+                slo: IndexMap::new(),
+                alerts: Vec::new(),
+                owner: None,
+            },
+        }
+    }
+}

@@ -1,0 +1,710 @@
+//! Semantic checks: everything that makes a well-shaped system still refuse to compile.
+
+use crate::diag::Diagnostic;
+use crate::expr;
+use crate::graph::{GNode, SystemGraph};
+use crate::model::*;
+use crate::parse::SourceMap;
+use crate::units;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Context for locating findings.
+pub struct Located<'a> {
+    /// Source positions (empty for systems built in code).
+    pub map: &'a SourceMap,
+    /// Directory the `.claw` file is in, for policy files; `None` skips file checks.
+    pub base_dir: Option<&'a Path>,
+}
+
+impl Located<'_> {
+    fn err(&self, code: &str, msg: impl Into<String>, path: &str) -> Diagnostic {
+        Diagnostic::error(code, msg)
+            .at(self.map.value(path))
+            .at_path(path)
+    }
+}
+
+/// Runs every semantic check on a parsed system.
+pub fn validate(sys: &System, loc: &Located<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    identity(sys, loc, &mut out);
+    for t in &sys.triggers {
+        trigger(t, loc, &mut out);
+    }
+    for d in &sys.decisions {
+        decision(d, loc, &mut out);
+    }
+    for x in &sys.execution {
+        execution(x, loc, &mut out);
+    }
+    data(sys, loc, &mut out);
+    observability(sys, loc, &mut out);
+    names_across_layers(sys, loc, &mut out);
+    flow(sys, loc, &mut out);
+    out
+}
+
+fn identity(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    if !sys.system.is_empty() && !units::is_name(&sys.system) {
+        out.push(
+            loc.err(
+                "claw::bad_name",
+                format!("`{}` is not a valid system name", sys.system),
+                "/system",
+            )
+            .with_help("start with a letter; use letters, digits, `_` and `-`"),
+        );
+    }
+    if !sys.version.is_empty() && semver::Version::parse(&sys.version).is_err() {
+        out.push(
+            loc.err("claw::bad_version", format!("`{}` is not a semantic version", sys.version), "/version")
+                .with_label("expected MAJOR.MINOR.PATCH")
+                .with_help("write e.g. `version: 1.0.0` (quote it if YAML reads it as a number: \"1.0\" is not semver)"),
+        );
+    }
+}
+
+fn check_expr(
+    text: &str,
+    path: &str,
+    what: &str,
+    loc: &Located<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<expr::Compiled> {
+    match expr::compile(text) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let mut d = loc
+                .err("claw::bad_expression", format!("{what} `{text}` is not a valid expression: {}", e.message), path)
+                .with_help("expressions are CEL: `order.total > 100 && order.country == 'FR'`; see docs/expressions.md");
+            if let (Some(off), Some(span)) = (e.offset, d.span.as_mut()) {
+                // Point inside the scalar when it is written plain on one line.
+                if span.len >= text.len() {
+                    let quote = usize::from(span.len > text.len());
+                    span.offset += off + quote;
+                    span.column += off + quote;
+                    span.len = 1;
+                }
+            }
+            out.push(d);
+            None
+        }
+    }
+}
+
+/// Checks every template hole inside a value; returns the compiled holes.
+fn check_templates(
+    v: &serde_json::Value,
+    path: &str,
+    loc: &Located<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<expr::Compiled> {
+    let mut holes = Vec::new();
+    match v {
+        serde_json::Value::String(s) => match expr::template_pieces(s) {
+            Ok(pieces) => {
+                for p in pieces {
+                    if let expr::Piece::Hole(e, _) = p {
+                        if let Some(c) = check_expr(&e, path, "template hole", loc, out) {
+                            holes.push(c);
+                        }
+                    }
+                }
+            }
+            Err(e) => out.push(
+                loc.err(
+                    "claw::bad_template",
+                    format!("template `{s}`: {}", e.message),
+                    path,
+                )
+                .with_help("holes are written `{{ expression }}`; write `\\{{` for literal braces"),
+            ),
+        },
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                holes.extend(check_templates(x, &format!("{path}/{i}"), loc, out));
+            }
+        }
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                holes.extend(check_templates(x, &format!("{path}/{k}"), loc, out));
+            }
+        }
+        _ => {}
+    }
+    holes
+}
+
+fn check_duration(text: &str, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    if let Err(e) = units::parse_duration(text) {
+        out.push(
+            loc.err("claw::bad_duration", e, path)
+                .with_help("durations: 500ms, 30s, 5m, 1h30m, 365d"),
+        );
+    }
+}
+
+fn misplaced(
+    source: Source,
+    field: &str,
+    belongs: &str,
+    path: &str,
+    loc: &Located<'_>,
+) -> Diagnostic {
+    loc.err(
+        "claw::trigger_config",
+        format!(
+            "`{field}` only applies to `source: {belongs}` triggers, and this one is `{}`",
+            source.as_str()
+        ),
+        &format!("{path}/{field}"),
+    )
+    .with_help(format!(
+        "remove `{field}`, or change the source to `{belongs}`"
+    ))
+}
+
+fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    let path = format!("/triggers/{}", t.name);
+    let need = |field: &str, what: &str| {
+        loc.err(
+            "claw::trigger_config",
+            format!(
+                "a `source: {}` trigger needs `{field}` ({what})",
+                t.source.as_str()
+            ),
+            &path,
+        )
+        .with_help(format!("add `{field}:` to trigger `{}`", t.name))
+    };
+    match t.source {
+        Source::Schedule if t.schedule.is_none() => out.push(need(
+            "schedule",
+            "a crontab expression such as `0 9 * * 1-5`",
+        )),
+        Source::Poll if t.every.is_none() => {
+            out.push(need("every", "a polling interval such as `15m`"))
+        }
+        Source::Queue if t.subject.is_none() => out.push(need("subject", "the queue subject")),
+        _ => {}
+    }
+    let checks: [(bool, &str, Source); 8] = [
+        (t.schedule.is_some(), "schedule", Source::Schedule),
+        (t.timezone.is_some(), "timezone", Source::Schedule),
+        (t.catch_up.is_some(), "catch_up", Source::Schedule),
+        (t.every.is_some(), "every", Source::Poll),
+        (
+            t.action.is_some() || !t.with.is_empty(),
+            if t.action.is_some() { "action" } else { "with" },
+            Source::Poll,
+        ),
+        (t.subject.is_some(), "subject", Source::Queue),
+        (t.path.is_some(), "path", Source::Webhook),
+        (t.auth.is_some(), "auth", Source::Webhook),
+    ];
+    for (present, field, belongs) in checks {
+        if present && t.source != belongs {
+            out.push(misplaced(t.source, field, belongs.as_str(), &path, loc));
+        }
+    }
+    if let Some(s) = &t.schedule {
+        if let Some(e) = schedule_error(s) {
+            out.push(
+                loc.err("claw::bad_cron", format!("schedule `{s}`: {e}"), &format!("{path}/schedule"))
+                    .with_help("crontab(5): minute hour day-of-month month day-of-week, or @hourly/@daily/@weekly/@monthly/@yearly; see docs/cron.md"),
+            );
+        }
+    }
+    if let Some(tz) = &t.timezone {
+        if tz.parse::<chrono_tz::Tz>().is_err() {
+            let help = match closest_tz(tz) {
+                Some(s) => format!("did you mean `{s}`? Time zones are IANA names"),
+                None => "use an IANA name such as Europe/Paris or America/New_York".into(),
+            };
+            out.push(
+                loc.err(
+                    "claw::bad_timezone",
+                    format!("unknown time zone `{tz}`"),
+                    &format!("{path}/timezone"),
+                )
+                .with_help(help),
+            );
+        }
+    }
+    if let Some(e) = &t.every {
+        check_duration(e, &format!("{path}/every"), loc, out);
+    }
+    if let Some(k) = &t.idempotency {
+        check_expr(
+            k,
+            &format!("{path}/idempotency"),
+            "idempotency key",
+            loc,
+            out,
+        );
+    }
+    if let Some(a) = &t.action {
+        check_action(a, &format!("{path}/action"), loc, out);
+    }
+    for (k, v) in &t.with {
+        check_templates(v, &format!("{path}/with/{k}"), loc, out);
+    }
+    if let Some(auth) = &t.auth {
+        if !auth.hmac_sha256.starts_with("secret://") || auth.hmac_sha256.len() <= "secret://".len()
+        {
+            out.push(
+                loc.err("claw::bad_uri", "the webhook HMAC key must be a `secret://NAME` reference, never the key itself", &format!("{path}/auth/hmac_sha256"))
+                    .with_help("write `hmac_sha256: secret://shop_webhook_key` and provide it through the environment or secrets file"),
+            );
+        }
+    }
+    if let Some(p) = &t.path {
+        if !p.starts_with('/') || p.chars().any(char::is_whitespace) {
+            out.push(loc.err(
+                "claw::bad_value",
+                format!("webhook path `{p}` must start with `/` and hold no spaces"),
+                &format!("{path}/path"),
+            ));
+        }
+    }
+}
+
+fn closest_tz(tz: &str) -> Option<&'static str> {
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|z| {
+            (
+                strsim::jaro_winkler(&tz.to_lowercase(), &z.name().to_lowercase()),
+                z.name(),
+            )
+        })
+        .filter(|(s, _)| *s > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n)
+}
+
+fn check_action(a: &str, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    let ok = a.split_once('.').is_some_and(|(ad, op)| {
+        units::is_name(ad)
+            && !op.is_empty()
+            && op.split('.').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            })
+    });
+    if !ok {
+        out.push(
+            loc.err(
+                "claw::bad_value",
+                format!("action `{a}` is not `adapter.operation`"),
+                path,
+            )
+            .with_help("e.g. `http.post`, `shell.run`, `slack.post`, `carrier.book`"),
+        );
+    }
+}
+
+fn decision(d: &Decision, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    let path = format!("/decisions/{}", d.name);
+    match &d.logic {
+        Logic::When(w) => {
+            check_expr(w, &format!("{path}/when"), "condition", loc, out);
+        }
+        Logic::Rules { rules, default } => {
+            if rules.is_empty() {
+                out.push(loc.err(
+                    "claw::decision_logic",
+                    format!("decision `{}` has an empty `rules` table", d.name),
+                    &format!("{path}/rules"),
+                ));
+            }
+            for (i, r) in rules.iter().enumerate() {
+                let rp = format!("{path}/rules/{i}");
+                check_expr(
+                    &r.condition,
+                    &format!("{rp}/if"),
+                    "rule condition",
+                    loc,
+                    out,
+                );
+                for (k, v) in &r.then {
+                    check_templates(v, &format!("{rp}/then/{k}"), loc, out);
+                }
+            }
+            if let Some(df) = default {
+                for (k, v) in &df.then {
+                    check_templates(v, &format!("{path}/default/then/{k}"), loc, out);
+                }
+            }
+        }
+        Logic::Policy(p) => {
+            let pp = format!("{path}/policy");
+            let ext = Path::new(p)
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("");
+            if !matches!(ext, "cel" | "js" | "ts") {
+                out.push(loc.err(
+                    "claw::bad_value",
+                    format!("policy `{p}` must be a .cel, .js or .ts file"),
+                    &pp,
+                ));
+            } else if let Some(base) = loc.base_dir {
+                let full = base.join(p);
+                match std::fs::read_to_string(&full) {
+                    Ok(text) if ext == "cel" => {
+                        if let Err(e) = expr::compile(text.trim()) {
+                            out.push(loc.err("claw::bad_expression", format!("policy `{p}` is not a valid CEL expression: {}", e.message), &pp));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => out.push(
+                        loc.err("claw::missing_policy", format!("policy file `{p}` does not exist (looked for {})", full.display()), &pp)
+                            .with_help("policy paths are relative to the .claw file; create the file or fix the path"),
+                    ),
+                }
+            }
+        }
+    }
+}
+
+fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    let path = format!("/execution/{}", x.name);
+    check_action(&x.action, &format!("{path}/action"), loc, out);
+    for (k, v) in &x.with {
+        check_templates(v, &format!("{path}/with/{k}"), loc, out);
+    }
+    if let Some(b) = &x.backoff {
+        if let Err(e) = units::parse_backoff(b) {
+            out.push(loc.err("claw::bad_backoff", e, &format!("{path}/backoff")));
+        }
+    }
+    if let Some(t) = &x.timeout {
+        check_duration(t, &format!("{path}/timeout"), loc, out);
+    }
+    if let Some(k) = &x.idempotency {
+        check_expr(
+            k,
+            &format!("{path}/idempotency"),
+            "idempotency key",
+            loc,
+            out,
+        );
+    }
+    if let Some(dl) = &x.dead_letter {
+        if let Err(e) = units::check_uri(dl, units::DEAD_LETTER_SCHEMES) {
+            out.push(loc.err(
+                "claw::bad_uri",
+                format!("dead letter: {e}"),
+                &format!("{path}/dead_letter"),
+            ));
+        }
+    }
+    if let Some(d) = &x.delay {
+        if d.contains("{{") {
+            check_templates(
+                &serde_json::Value::String(d.clone()),
+                &format!("{path}/delay"),
+                loc,
+                out,
+            );
+        } else {
+            check_duration(d, &format!("{path}/delay"), loc, out);
+        }
+    }
+}
+
+fn data(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    if !sys.data.events.retention.is_empty() {
+        check_duration(
+            &sys.data.events.retention,
+            "/data/events/retention",
+            loc,
+            out,
+        );
+    }
+    for s in &sys.data.state {
+        let p = format!("/data/state/{}", s.name);
+        if let Some(t) = &s.ttl {
+            check_duration(t, &format!("{p}/ttl"), loc, out);
+        }
+        if let Some(k) = &s.key {
+            check_expr(k, &format!("{p}/key"), "state key", loc, out);
+        }
+    }
+    for t in &sys.data.tables {
+        if let (Some(src), Some(base)) = (&t.source, loc.base_dir) {
+            if !base.join(src).exists() {
+                out.push(loc.err(
+                    "claw::missing_file",
+                    format!("table source `{src}` does not exist"),
+                    &format!("/data/tables/{}/source", t.name),
+                ));
+            }
+        }
+    }
+}
+
+fn observability(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    for (name, obj) in &sys.observability.slo {
+        if let Err(e) = units::parse_objective(obj) {
+            out.push(loc.err(
+                "claw::bad_objective",
+                format!("SLO `{name}`: {e}"),
+                &format!("/observability/slo/{name}"),
+            ));
+        }
+    }
+    for (i, a) in sys.observability.alerts.iter().enumerate() {
+        let p = format!("/observability/alerts/{i}");
+        let text = expr::desugar_units(&a.on);
+        if let Err(e) = expr::compile(&text) {
+            out.push(
+                loc.err(
+                    "claw::bad_expression",
+                    format!("alert condition `{}` is not valid: {}", a.on, e.message),
+                    &format!("{p}/on"),
+                )
+                .with_help("e.g. `error_rate > 1%` or `dispatch_latency_p95 > 800ms`"),
+            );
+        }
+        if let Some(r) = &a.route {
+            if let Err(e) = units::check_uri(r, units::ROUTE_SCHEMES) {
+                out.push(loc.err(
+                    "claw::bad_uri",
+                    format!("alert route: {e}"),
+                    &format!("{p}/route"),
+                ));
+            }
+        }
+    }
+}
+
+fn names_across_layers(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    // Triggers, decisions and executions share one namespace because their names become events.
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    let items = sys
+        .triggers
+        .iter()
+        .map(|t| ("triggers", t.name.as_str()))
+        .chain(sys.decisions.iter().map(|d| ("decisions", d.name.as_str())))
+        .chain(sys.execution.iter().map(|x| ("execution", x.name.as_str())));
+    for (layer, name) in items {
+        if let Some(first) = seen.get(name) {
+            if *first != layer {
+                out.push(
+                    loc.err(
+                        "claw::duplicate_name",
+                        format!("`{name}` names both an item of `{first}` and one of `{layer}`"),
+                        &format!("/{layer}/{name}"),
+                    )
+                    .with_help("names become event names; rename one of them"),
+                );
+            }
+        } else {
+            seen.insert(name, layer);
+        }
+    }
+}
+
+fn flow(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    let mut emitted: BTreeSet<String> = BTreeSet::new();
+    for t in &sys.triggers {
+        emitted.insert(t.event().to_string());
+    }
+    for d in &sys.decisions {
+        emitted.extend(d.emitted_events());
+    }
+    for x in &sys.execution {
+        emitted.insert(x.succeeded_event());
+        emitted.insert(x.failed_event());
+    }
+    let mut bad_on: BTreeSet<String> = BTreeSet::new();
+    let mut check_on = |layer: &str, name: &str, on: &[String], out: &mut Vec<Diagnostic>| {
+        for (i, e) in on.iter().enumerate() {
+            if !emitted.contains(e) {
+                let mut known: Vec<&String> = emitted.iter().collect();
+                known.sort_by(|a, b| {
+                    strsim::jaro_winkler(e, b).total_cmp(&strsim::jaro_winkler(e, a))
+                });
+                let help = match known.first() {
+                    Some(k) if strsim::jaro_winkler(e, k) > 0.8 => format!("did you mean `{k}`?"),
+                    _ => format!(
+                        "events emitted in this system: {}",
+                        emitted.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                let p = if on.len() > 1 {
+                    format!("/{layer}/{name}/on/{i}")
+                } else {
+                    format!("/{layer}/{name}/on")
+                };
+                out.push(
+                    loc.err(
+                        "claw::unknown_event",
+                        format!(
+                            "`{name}` waits for event `{e}`, which nothing in the system emits"
+                        ),
+                        &p,
+                    )
+                    .with_label("no trigger, decision or step emits this")
+                    .with_help(help),
+                );
+                bad_on.insert(name.to_string());
+            }
+        }
+    };
+    for d in &sys.decisions {
+        check_on("decisions", &d.name, &d.on, out);
+    }
+    for x in &sys.execution {
+        if x.on.is_empty() {
+            continue;
+        }
+        check_on("execution", &x.name, &x.on, out);
+    }
+    let g = SystemGraph::build(sys);
+    let cycles = g.cycles();
+    for c in &cycles {
+        let names: Vec<String> = c
+            .iter()
+            .filter_map(|n| match n {
+                GNode::Decision(s) | GNode::Execution(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let first = c.iter().find_map(|n| match n {
+            GNode::Decision(s) => Some(format!("/decisions/{s}/on")),
+            GNode::Execution(s) => Some(format!("/execution/{s}/on")),
+            _ => None,
+        });
+        out.push(
+            loc.err("claw::cycle", format!("these steps wait for each other in a loop: {}", names.join(" → ")), first.as_deref().unwrap_or("/execution"))
+                .with_help("a run must end; break the loop (retries are declared with `retries:`, not by re-triggering a step)"),
+        );
+    }
+    let reach = g.reachable_from_triggers();
+    let mut in_cycle: BTreeSet<String> = BTreeSet::new();
+    for c in &cycles {
+        for n in c {
+            if let GNode::Decision(s) | GNode::Execution(s) = n {
+                in_cycle.insert(s.clone());
+            }
+        }
+    }
+    for d in &sys.decisions {
+        if let Some(i) = g.get(&GNode::Decision(d.name.clone())) {
+            if !reach.contains(&i) && !bad_on.contains(&d.name) && !in_cycle.contains(&d.name) {
+                out.push(
+                    loc.err(
+                        "claw::unreachable",
+                        format!("no trigger can reach decision `{}`", d.name),
+                        &format!("/decisions/{}", d.name),
+                    )
+                    .with_help("make its `on` name an event a trigger leads to"),
+                );
+            }
+        }
+    }
+    for x in &sys.execution {
+        if let Some(i) = g.get(&GNode::Execution(x.name.clone())) {
+            if !reach.contains(&i) && !bad_on.contains(&x.name) && !in_cycle.contains(&x.name) {
+                out.push(
+                    loc.err(
+                        "claw::unreachable",
+                        format!("no trigger can reach execution `{}`", x.name),
+                        &format!("/execution/{}", x.name),
+                    )
+                    .with_help("make its `on` name an event a trigger leads to"),
+                );
+            }
+        }
+    }
+    // Data flow: a template may only read steps that ran before it.
+    let step_names: BTreeSet<&str> = sys.execution.iter().map(|x| x.name.as_str()).collect();
+    let mut refs: Vec<(GNode, String, String)> = Vec::new();
+    for x in &sys.execution {
+        let base = format!("/execution/{}", x.name);
+        let mut scan = |v: &serde_json::Value, p: String| {
+            let mut sink = Vec::new();
+            for c in check_templates(v, &p, loc, &mut sink) {
+                for s in c.step_references() {
+                    refs.push((GNode::Execution(x.name.clone()), s, p.clone()));
+                }
+            }
+        };
+        for (k, v) in &x.with {
+            scan(v, format!("{base}/with/{k}"));
+        }
+        if let Some(d) = &x.delay {
+            scan(
+                &serde_json::Value::String(d.clone()),
+                format!("{base}/delay"),
+            );
+        }
+        if let Some(k) = &x.idempotency {
+            if let Ok(c) = expr::compile(k) {
+                for s in c.step_references() {
+                    refs.push((
+                        GNode::Execution(x.name.clone()),
+                        s,
+                        format!("{base}/idempotency"),
+                    ));
+                }
+            }
+        }
+    }
+    for d in &sys.decisions {
+        let texts: Vec<(String, String)> = match &d.logic {
+            Logic::When(w) => vec![(w.clone(), format!("/decisions/{}/when", d.name))],
+            Logic::Rules { rules, .. } => rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    (
+                        r.condition.clone(),
+                        format!("/decisions/{}/rules/{i}/if", d.name),
+                    )
+                })
+                .collect(),
+            Logic::Policy(_) => vec![],
+        };
+        for (t, p) in texts {
+            if let Ok(c) = expr::compile(&t) {
+                for s in c.step_references() {
+                    refs.push((GNode::Decision(d.name.clone()), s, p.clone()));
+                }
+            }
+        }
+    }
+    for (user, step, p) in refs {
+        let user_name = match &user {
+            GNode::Execution(s) | GNode::Decision(s) => s.clone(),
+            _ => String::new(),
+        };
+        if !step_names.contains(step.as_str()) {
+            out.push(
+                loc.err("claw::unknown_step", format!("`{user_name}` reads `steps.{step}`, but there is no execution named `{step}`"), &p)
+                    .with_help(format!("steps in this system: {}", step_names.iter().copied().collect::<Vec<_>>().join(", "))),
+            );
+            continue;
+        }
+        let (Some(from), Some(to)) = (g.get(&GNode::Execution(step.clone())), g.get(&user)) else {
+            continue;
+        };
+        if from == to || !g.reaches(from, to) {
+            out.push(
+                loc.err("claw::step_order", format!("`{user_name}` reads `steps.{step}`, but `{step}` cannot have run before `{user_name}`"), &p)
+                    .with_help(format!("make `{user_name}` run after `{step}` (e.g. `on: {step}.succeeded`), or read something that is available")),
+            );
+        }
+    }
+}
+
+/// Why a schedule does not parse, if it does not (the crontab(5) parser lives in `cron`).
+fn schedule_error(s: &str) -> Option<String> {
+    let _ = s;
+    None // CRON-PENDING
+}
