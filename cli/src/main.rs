@@ -26,6 +26,30 @@ enum Command {
     Graph(cmd::graph::Args),
     /// Print the JSON Schema of the .claw language (for editors).
     Schema(cmd::schema::Args),
+    /// Import legacy automation (Zapier exports, crontabs, spreadsheets) as .claw systems.
+    Import(cmd::import::Args),
+    /// Review pending generated systems (*.claw.new): accept, reject or skip each diff.
+    Review(cmd::review::Args),
+    /// Check crontab schedules: next fire times and plain-English explanations.
+    Cron(cmd::cron::Args),
+    /// Run systems durably (SQLite by default, PostgreSQL with --db postgres://…).
+    Run(cmd::runtime::run::Args),
+    /// Fire a manual trigger.
+    Fire(cmd::runtime::fire::Args),
+    /// Run logged triggers again, optionally through a new version of the system.
+    Replay(cmd::runtime::replay::Args),
+    /// Feed historical payloads (JSON Lines) to a system as triggers.
+    Backfill(cmd::runtime::backfill::Args),
+    /// List runs.
+    Runs(cmd::runtime::runs::Args),
+    /// Show the event log of one run.
+    Events(cmd::runtime::events::Args),
+    /// Inspect and handle the dead-letter queue.
+    Dlq(cmd::runtime::dlq::Args),
+    /// Runs, failures, DLQ depth and SLO figures over a window.
+    Status(cmd::runtime::status::Args),
+    /// Shadow mode: run an imported system beside the legacy one and gate the cutover.
+    Shadow(cmd::shadow::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +59,18 @@ fn main() -> ExitCode {
         Command::Fmt(a) => cmd::fmt::run(a),
         Command::Graph(a) => cmd::graph::run(a),
         Command::Schema(a) => cmd::schema::run(a),
+        Command::Import(a) => cmd::import::run(a),
+        Command::Review(a) => cmd::review::run(a),
+        Command::Cron(a) => cmd::cron::run(a),
+        Command::Run(a) => cmd::runtime::run::run(a),
+        Command::Fire(a) => cmd::runtime::fire::run(a),
+        Command::Replay(a) => cmd::runtime::replay::run(a),
+        Command::Backfill(a) => cmd::runtime::backfill::run(a),
+        Command::Runs(a) => cmd::runtime::runs::run(a),
+        Command::Events(a) => cmd::runtime::events::run(a),
+        Command::Dlq(a) => cmd::runtime::dlq::run(a),
+        Command::Status(a) => cmd::runtime::status::run(a),
+        Command::Shadow(a) => cmd::shadow::run(a),
     };
     match result {
         Ok(code) => code,

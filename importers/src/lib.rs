@@ -1,1 +1,6 @@
-//! claw-importers
+//! Importers: read legacy automation (Zapier exports, crontabs, spreadsheets) and infer
+//! `.claw` systems, with findings for what the legacy setup never had.
+pub mod findings;
+pub mod output;
+pub mod review;
+pub mod secrets;

@@ -101,14 +101,6 @@ impl CronError {
         }
     }
 
-    /// Moves the span by `offset` bytes: field parsers report spans
-    /// relative to the field, the schedule parser re-bases them onto the
-    /// whole expression.
-    pub(crate) fn shifted(mut self, offset: usize) -> Self {
-        self.span = (self.span.start + offset)..(self.span.end + offset);
-        self
-    }
-
     /// The error category.
     pub fn kind(&self) -> CronErrorKind {
         self.kind
