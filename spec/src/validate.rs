@@ -703,8 +703,7 @@ fn flow(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Why a schedule does not parse, if it does not (the crontab(5) parser lives in `cron`).
+/// Why a schedule does not parse, if it does not (crontab(5) semantics, see `crate::cron`).
 fn schedule_error(s: &str) -> Option<String> {
-    let _ = s;
-    None // CRON-PENDING
+    crate::cron::parse(s).err().map(|e| e.to_string())
 }
