@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine. Installs what the tests need (PostgreSQL, Chromium,
+# the Python packages that generate sample workbooks), starts the servers on 127.0.0.1, runs
+# formatting, lints and every test with every feature, and stops the servers afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+log "system packages"
+need=()
+command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+fi
+
+log "test servers"
+# shellcheck source=scripts/test-servers.sh
+source scripts/test-servers.sh
+start_test_servers
+trap stop_test_servers EXIT
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy (all targets, all features)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+log "cargo test (all features)"
+cargo test --workspace --all-features --no-fail-fast
+
+log "cargo test (default features)"
+cargo test --workspace --no-fail-fast --quiet
+
+log "all tests passed"
