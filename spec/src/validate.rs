@@ -78,14 +78,8 @@ fn check_expr(
             let mut d = loc
                 .err("claw::bad_expression", format!("{what} `{text}` is not a valid expression: {}", e.message), path)
                 .with_help("expressions are CEL: `order.total > 100 && order.country == 'FR'`; see docs/expressions.md");
-            if let (Some(off), Some(span)) = (e.offset, d.span.as_mut()) {
-                // Point inside the scalar when it is written plain on one line.
-                if span.len >= text.len() {
-                    let quote = usize::from(span.len > text.len());
-                    span.offset += off + quote;
-                    span.column += off + quote;
-                    span.len = 1;
-                }
+            if let Some(off) = e.offset {
+                narrow(&mut d, text, off..off + 1);
             }
             out.push(d);
             None
@@ -209,11 +203,13 @@ fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     if let Some(s) = &t.schedule {
-        if let Some(e) = schedule_error(s) {
-            out.push(
-                loc.err("claw::bad_cron", format!("schedule `{s}`: {e}"), &format!("{path}/schedule"))
-                    .with_help("crontab(5): minute hour day-of-month month day-of-week, or @hourly/@daily/@weekly/@monthly/@yearly; see docs/cron.md"),
-            );
+        if let Err(e) = crate::cron::parse(s) {
+            let mut d = loc
+                .err("claw::bad_cron", format!("schedule `{s}`: {e}"), &format!("{path}/schedule"))
+                .with_label(e.code())
+                .with_help("crontab(5): minute hour day-of-month month day-of-week, or @hourly/@daily/@weekly/@monthly/@yearly; see docs/cron.md");
+            narrow(&mut d, s, e.span());
+            out.push(d);
         }
     }
     if let Some(tz) = &t.timezone {
@@ -372,7 +368,10 @@ fn decision(d: &Decision, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
 
 fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     let path = format!("/execution/{}", x.name);
-    check_action(&x.action, &format!("{path}/action"), loc, out);
+    // An empty action is a missing `action:` key, which the parser already reported.
+    if !x.action.is_empty() {
+        check_action(&x.action, &format!("{path}/action"), loc, out);
+    }
     for (k, v) in &x.with {
         check_templates(v, &format!("{path}/with/{k}"), loc, out);
     }
@@ -703,7 +702,21 @@ fn flow(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Why a schedule does not parse, if it does not (crontab(5) semantics, see `crate::cron`).
-fn schedule_error(s: &str) -> Option<String> {
-    crate::cron::parse(s).err().map(|e| e.to_string())
+/// Narrows a diagnostic from a whole scalar to a byte range inside it, when the scalar is
+/// written on one line (plain or quoted) so source offsets and text offsets line up.
+fn narrow(d: &mut Diagnostic, text: &str, range: std::ops::Range<usize>) {
+    let Some(span) = d.span.as_mut() else { return };
+    let quote = match span.len.checked_sub(text.len()) {
+        Some(0) => 0,
+        Some(2) => 1,
+        _ => return,
+    };
+    if text.contains('\n') || range.start > text.len() || !text.is_char_boundary(range.start.min(text.len())) {
+        return;
+    }
+    let start = range.start.min(text.len());
+    let end = range.end.clamp(start, text.len());
+    span.offset += start + quote;
+    span.column += text[..start].chars().count() + quote;
+    span.len = (end - start).max(usize::from(start < text.len()));
 }
