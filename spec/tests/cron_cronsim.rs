@@ -12,8 +12,7 @@ use chrono_tz::Tz;
 use claw_spec::cron::{self, DayRule, Field, Schedule};
 
 fn data_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../samples/cron-conformance/cronsim-cases.tsv")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/cron-conformance/cronsim-cases.tsv")
 }
 
 struct Case {
@@ -93,10 +92,7 @@ fn check_set(c: &Case, spec: &str) -> Result<(), String> {
             "hour" => (ours(f.hour()), parse_values(value)),
             "day" => (ours(f.dom()), parse_values(value)),
             "month" => (ours(f.month()), parse_values(value)),
-            "weekday" => (
-                fold_sunday(ours(f.dow())),
-                fold_sunday(parse_values(value)),
-            ),
+            "weekday" => (fold_sunday(ours(f.dow())), fold_sunday(parse_values(value))),
             "day_and" => {
                 let want = value == "true";
                 if (f.day_rule() == DayRule::And) != want {
@@ -224,12 +220,21 @@ fn case_names_are_unique_and_every_row_is_checked() {
     for c in &cases {
         assert!(seen.insert(c.name.as_str()), "duplicate case {}", c.name);
         assert!(
-            ["TestDstTransitions.", "TestIterator.", "TestParse.", "TestValidation."]
-                .iter()
-                .any(|p| c.name.starts_with(p)),
+            [
+                "TestDstTransitions.",
+                "TestIterator.",
+                "TestParse.",
+                "TestValidation."
+            ]
+            .iter()
+            .any(|p| c.name.starts_with(p)),
             "case {} belongs to no checked class",
             c.name
         );
     }
-    assert_eq!(cases.len(), 243, "row count changed; update the per-class minimums");
+    assert_eq!(
+        cases.len(),
+        243,
+        "row count changed; update the per-class minimums"
+    );
 }

@@ -105,10 +105,17 @@ fn token() -> impl Strategy<Value = String> {
 }
 
 fn start_time() -> impl Strategy<Value = NaiveDateTime> {
-    (1995i32..2105, 1u32..=12, 1u32..=28, 0u32..24, 0u32..60, 0u32..60).prop_filter_map(
-        "valid date",
-        |(y, mo, d, h, mi, s)| NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_opt(h, mi, s),
+    (
+        1995i32..2105,
+        1u32..=12,
+        1u32..=28,
+        0u32..24,
+        0u32..60,
+        0u32..60,
     )
+        .prop_filter_map("valid date", |(y, mo, d, h, mi, s)| {
+            NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_opt(h, mi, s)
+        })
 }
 
 fn parse_valid(expr: &str) -> Result<Schedule, TestCaseError> {
@@ -117,7 +124,10 @@ fn parse_valid(expr: &str) -> Result<Schedule, TestCaseError> {
 
 /// Every matching minute in (from, from + minutes], by brute force.
 fn brute_force(s: &Schedule, from: NaiveDateTime, minutes: i64) -> Vec<NaiveDateTime> {
-    let base = match from.date().and_hms_opt(from.time().hour(), from.time().minute(), 0) {
+    let base = match from
+        .date()
+        .and_hms_opt(from.time().hour(), from.time().minute(), 0)
+    {
         Some(b) => b,
         None => return Vec::new(),
     };
@@ -151,7 +161,11 @@ fn chain(
 }
 
 fn offset_secs(tz: Tz, t: DateTime<Utc>) -> i64 {
-    i64::from(tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc())
+    i64::from(
+        tz.offset_from_utc_datetime(&t.naive_utc())
+            .fix()
+            .local_minus_utc(),
+    )
 }
 
 /// Debian's crond main loop, one wake-up per UTC minute (cron.c). Returns
@@ -160,9 +174,8 @@ fn offset_secs(tz: Tz, t: DateTime<Utc>) -> i64 {
 fn debian_sim(s: &Schedule, tz: Tz, warm: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
     let wild = s.is_wildcard();
     let local_min = |t: DateTime<Utc>| (t.timestamp() + offset_secs(tz, t)).div_euclid(60);
-    let matches = |lm: i64| {
-        DateTime::from_timestamp(lm * 60, 0).is_some_and(|t| s.matches(&t.naive_utc()))
-    };
+    let matches =
+        |lm: i64| DateTime::from_timestamp(lm * 60, 0).is_some_and(|t| s.matches(&t.naive_utc()));
     let mut virtual_time = local_min(warm);
     let mut out = Vec::new();
     let mut m = warm + TimeDelta::minutes(1);
@@ -225,17 +238,17 @@ fn debian_sim(s: &Schedule, tz: Tz, warm: DateTime<Utc>, end: DateTime<Utc>) -> 
 /// midnight transitions (Sao Paulo 2018/19) and a 24-hour forward jump
 /// (Apia 2011, a clock correction for Debian).
 const TRANSITIONS: &[(&str, i64)] = &[
-    ("Europe/Riga", 1_616_893_200),       // 2021-03-28T01:00Z
-    ("Europe/Riga", 1_635_642_000),       // 2021-10-31T01:00Z
-    ("America/New_York", 1_615_705_200),  // 2021-03-14T07:00Z
-    ("America/New_York", 1_636_264_800),  // 2021-11-07T06:00Z
+    ("Europe/Riga", 1_616_893_200),         // 2021-03-28T01:00Z
+    ("Europe/Riga", 1_635_642_000),         // 2021-10-31T01:00Z
+    ("America/New_York", 1_615_705_200),    // 2021-03-14T07:00Z
+    ("America/New_York", 1_636_264_800),    // 2021-11-07T06:00Z
     ("Australia/Lord_Howe", 1_617_462_000), // 2021-04-03T15:00Z
     ("Australia/Lord_Howe", 1_633_188_600), // 2021-10-02T15:30Z
-    ("Antarctica/Troll", 1_616_893_200),  // 2021-03-28T01:00Z
-    ("Antarctica/Troll", 1_635_642_000),  // 2021-10-31T01:00Z
-    ("America/Sao_Paulo", 1_541_300_400), // 2018-11-04T03:00Z
-    ("America/Sao_Paulo", 1_550_368_800), // 2019-02-17T02:00Z
-    ("Pacific/Apia", 1_325_239_200),      // 2011-12-30T10:00Z
+    ("Antarctica/Troll", 1_616_893_200),    // 2021-03-28T01:00Z
+    ("Antarctica/Troll", 1_635_642_000),    // 2021-10-31T01:00Z
+    ("America/Sao_Paulo", 1_541_300_400),   // 2018-11-04T03:00Z
+    ("America/Sao_Paulo", 1_550_368_800),   // 2019-02-17T02:00Z
+    ("Pacific/Apia", 1_325_239_200),        // 2011-12-30T10:00Z
 ];
 
 proptest! {
@@ -340,7 +353,10 @@ proptest! {
     fn fire_times_follow_debian_dst_rules(
         expr in night_expr(),
         which in 0..TRANSITIONS.len(),
-        shift in -(3 * 24 * 60i64)..=0,
+        // Minutes from the transition: anywhere within two days before to
+        // one day after, or close around it (so that starts inside a
+        // repeated hour are common).
+        shift in prop_oneof![-(2 * 24 * 60i64)..=(24 * 60), -30i64..=180],
     ) {
         let s = parse_valid(&expr)?;
         let (zone, at) = TRANSITIONS[which];

@@ -142,7 +142,8 @@ fn never_reason(f: &Fields) -> String {
 
 fn empty_reason(field: &Field) -> String {
     format!(
-        "the {} field `{}` matches no value (a reversed range such as `22-2` is empty)",
+        "the {} field `{}` matches no value (a reversed range is accepted by crontab but \
+         empty, so the job never runs)",
         field.kind().name(),
         field.raw()
     )
@@ -268,8 +269,8 @@ mod tests {
         );
         assert_eq!(
             ex("22-2 * * * *"),
-            "never runs: the minute field `22-2` matches no value (a reversed range such as \
-             `22-2` is empty)"
+            "never runs: the minute field `22-2` matches no value (a reversed range is accepted \
+             by crontab but empty, so the job never runs)"
         );
         assert_eq!(ex("0 0 * * 0,7"), "at minute 0 past hour 0, on Sunday");
     }

@@ -287,8 +287,8 @@ pub(crate) fn parse_field(kind: FieldKind, text: &str, offset: usize) -> Result<
         }),
         Err(p) => {
             let debian = p.debian_rejects.then(|| kind.debian_error());
-            let fallback = format!("unexpected characters in {}", kind.name());
-            let explanation = format!("{} `{}`: {}", kind.name(), text, p.explanation);
+            let fallback = format!("trailing characters in {}", kind.name());
+            let explanation = format!("`{}`: {}", text.escape_debug(), p.explanation);
             Err(CronError::new(
                 p.kind,
                 Some(kind),
@@ -428,7 +428,10 @@ fn check_range(kind: FieldKind, v: u64) -> Result<(), Problem> {
 /// `get_number` does with `isalnum` in the C locale.
 fn word(b: &[u8], pos: usize) -> (&[u8], usize) {
     let rest = b.get(pos..).unwrap_or(&[]);
-    let len = rest.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+    let len = rest
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
     (&rest[..len], pos + len)
 }
 
@@ -648,7 +651,9 @@ mod tests {
     #[test]
     fn star_flag_is_first_character() {
         assert!(Field::parse(FieldKind::DayOfMonth, "*/2").is_ok_and(|f| f.is_star()));
-        assert!(Field::parse(FieldKind::DayOfMonth, "1-31").is_ok_and(|f| !f.is_star() && f.is_full()));
+        assert!(
+            Field::parse(FieldKind::DayOfMonth, "1-31").is_ok_and(|f| !f.is_star() && f.is_full())
+        );
     }
 
     #[test]
@@ -667,7 +672,12 @@ mod tests {
             (Hour, "24", OutOfRange, Some("bad hour")),
             (DayOfMonth, "0", OutOfRange, Some("bad day-of-month")),
             (DayOfMonth, "L", UnsupportedSyntax, Some("bad day-of-month")),
-            (DayOfMonth, "15W", UnsupportedSyntax, Some("bad day-of-month")),
+            (
+                DayOfMonth,
+                "15W",
+                UnsupportedSyntax,
+                Some("bad day-of-month"),
+            ),
             (DayOfMonth, "?", UnsupportedSyntax, Some("bad day-of-month")),
             (DayOfMonth, "H", UnsupportedSyntax, Some("bad day-of-month")),
             (Month, "13", OutOfRange, Some("bad month")),

@@ -197,7 +197,11 @@ impl Fields {
         }
         let mut valid_days = 0u64;
         for m in self.month.values() {
-            let longest = if m == 2 { 29 } else { days_in_month(2000, u32::from(m)) };
+            let longest = if m == 2 {
+                29
+            } else {
+                days_in_month(2000, u32::from(m))
+            };
             valid_days |= ((1u64 << (longest + 1)) - 1) & !1;
         }
         let dom_possible = self.dom.bits() & valid_days != 0;
@@ -315,7 +319,10 @@ impl StarFlags {
             (self.dow, "DOW_STAR"),
             (self.reboot, "WHEN_REBOOT"),
         ];
-        all.into_iter().filter(|(on, _)| *on).map(|(_, n)| n).collect()
+        all.into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| n)
+            .collect()
     }
 }
 
@@ -534,7 +541,12 @@ fn parse_schedule(expr: &str) -> Result<Schedule, CronError> {
     }
     if toks.len() < 5 {
         let missing = FieldKind::ALL.get(toks.len()).copied();
-        let names: Vec<_> = FieldKind::ALL[toks.len()..].iter().map(|k| k.name()).collect();
+        let names: Vec<_> = FieldKind::ALL
+            .get(toks.len()..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|k| k.name())
+            .collect();
         return Err(CronError::new(
             CronErrorKind::MissingFields,
             missing,
@@ -562,8 +574,8 @@ fn parse_schedule(expr: &str) -> Result<Schedule, CronError> {
             format!(
                 "a crontab schedule has exactly 5 fields (minute hour day-of-month month \
                  day-of-week), found {}; 6-field (seconds) and 7-field (year) forms are not \
-                 crontab syntax, and in a crontab line Debian would read `{}` as the start of the \
-                 command",
+                 crontab syntax; in a crontab line Debian would read `{}` as the user name \
+                 (system crontab) or the start of the command",
                 toks.len(),
                 sixth.1.escape_debug()
             ),
@@ -643,8 +655,7 @@ fn parse_keyword(
         Some(form) => {
             let stars = keyword.debian_stars();
             let mut fields = Vec::with_capacity(5);
-            for ((kind, text), star) in FieldKind::ALL.into_iter().zip(form.split(' ')).zip(stars)
-            {
+            for ((kind, text), star) in FieldKind::ALL.into_iter().zip(form.split(' ')).zip(stars) {
                 // The equivalent text is our own constant and always valid;
                 // parse it for the bits, then apply Debian's flags.
                 let bits = parse_field(kind, text, 0)?.bits();
@@ -740,7 +751,12 @@ mod tests {
 
     #[test]
     fn never_is_detected_without_search() {
-        for expr in ["0 0 30 2 *", "22-2 * * * *", "0 0 31 4,6,9,11 *", "0 0 * * sat-sun"] {
+        for expr in [
+            "0 0 30 2 *",
+            "22-2 * * * *",
+            "0 0 31 4,6,9,11 *",
+            "0 0 * * sat-sun",
+        ] {
             let s = sched(expr);
             assert!(!s.can_fire(), "{expr}");
             assert_eq!(s.next_at_or_after(dt("2024-01-01T00:00")), None, "{expr}");
@@ -777,7 +793,10 @@ mod tests {
         let t = dt("2024-01-01T10:00") + TimeDelta::seconds(30);
         assert_eq!(s.next_at_or_after(t), Some(dt("2024-01-01T10:01")));
         assert_eq!(s.next_after(t), Some(dt("2024-01-01T10:01")));
-        assert_eq!(s.next_after(dt("2024-01-01T10:00")), Some(dt("2024-01-01T10:01")));
+        assert_eq!(
+            s.next_after(dt("2024-01-01T10:00")),
+            Some(dt("2024-01-01T10:01"))
+        );
         assert!(s.matches(&t));
     }
 
@@ -820,13 +839,38 @@ mod tests {
         let cases: [(&str, CronErrorKind, Option<&str>, Range<usize>); 9] = [
             ("", CronErrorKind::Empty, None, 0..0),
             ("   ", CronErrorKind::Empty, None, 0..3),
-            ("* * * *", CronErrorKind::MissingFields, Some("bad day-of-week"), 7..7),
-            ("0 0 * * * *", CronErrorKind::TooManyFields, Some("bad command"), 10..11),
+            (
+                "* * * *",
+                CronErrorKind::MissingFields,
+                Some("bad day-of-week"),
+                7..7,
+            ),
+            (
+                "0 0 * * * *",
+                CronErrorKind::TooManyFields,
+                Some("bad command"),
+                10..11,
+            ),
             ("0 0 * * * 5", CronErrorKind::TooManyFields, None, 10..11),
-            ("@DAILY", CronErrorKind::BadKeyword, Some("bad time specifier"), 0..6),
-            ("@every", CronErrorKind::BadKeyword, Some("bad time specifier"), 0..6),
+            (
+                "@DAILY",
+                CronErrorKind::BadKeyword,
+                Some("bad time specifier"),
+                0..6,
+            ),
+            (
+                "@every",
+                CronErrorKind::BadKeyword,
+                Some("bad time specifier"),
+                0..6,
+            ),
             ("@daily root", CronErrorKind::TooManyFields, None, 7..11),
-            ("0 24 * * *", CronErrorKind::OutOfRange, Some("bad hour"), 2..4),
+            (
+                "0 24 * * *",
+                CronErrorKind::OutOfRange,
+                Some("bad hour"),
+                2..4,
+            ),
         ];
         for (expr, kind, debian, span) in cases {
             match parse_schedule(expr) {

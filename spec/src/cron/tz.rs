@@ -108,10 +108,10 @@ impl FireTimes<'_> {
                 // Local times [t+off, t+new_off) do not exist. `n` is the
                 // first match at or after t+off, so a match fell in the gap
                 // exactly when n < t+new_off.
-                let catch_up = jump < SMALL_FORWARD_SECS
-                    || (!self.wildcard && jump < LARGE_FORWARD_SECS);
+                let catch_up =
+                    jump < SMALL_FORWARD_SECS || (!self.wildcard && jump < LARGE_FORWARD_SECS);
                 let gap_end = t.checked_add_signed(TimeDelta::seconds(new_off))?;
-                if false && catch_up && n < gap_end {
+                if catch_up && n < gap_end {
                     return Some(t);
                 }
                 s = t;
