@@ -32,6 +32,15 @@ impl Checked {
     }
 }
 
+/// Codes about how items relate to each other, meaningless on a partly read system.
+const RELATIONAL: &[&str] = &[
+    "claw::unknown_event",
+    "claw::unreachable",
+    "claw::cycle",
+    "claw::unknown_step",
+    "claw::step_order",
+];
+
 /// Checks `.claw` text. `file` labels diagnostics; `base_dir` resolves policy files.
 pub fn check_text(text: &str, file: Option<&str>, base_dir: Option<&Path>) -> Checked {
     let parsed = parse::parse(text);
@@ -41,7 +50,13 @@ pub fn check_text(text: &str, file: Option<&str>, base_dir: Option<&Path>) -> Ch
             map: &parsed.map,
             base_dir,
         };
-        diags.extend(crate::validate::validate(sys, &loc));
+        let mut found = crate::validate::validate(sys, &loc);
+        if !parsed.complete {
+            // An item that could not be read is absent from `sys`, so what waits for it would
+            // look unreachable or orphaned; those findings would only be echoes of the first error.
+            found.retain(|d| !RELATIONAL.contains(&d.code.as_str()));
+        }
+        diags.extend(found);
         // Lints on a broken system would mostly be noise about half-read items.
         if !diags.iter().any(Diagnostic::is_error) {
             diags.extend(crate::lint::lint(sys, &parsed.map));

@@ -44,7 +44,7 @@ pub fn dot(sys: &System) -> String {
         "digraph \"{}\" {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
         escape(&sys.system)
     );
-    for (n, _) in &g.index {
+    for n in g.index.keys() {
         let shape = match n {
             GNode::Trigger(_) => "invhouse",
             GNode::Event(_) => "ellipse",
@@ -77,7 +77,7 @@ pub fn dot(sys: &System) -> String {
 pub fn mermaid(sys: &System) -> String {
     let g = SystemGraph::build(sys);
     let mut out = String::from("flowchart LR\n");
-    for (n, _) in &g.index {
+    for n in g.index.keys() {
         let l = label(n).replace('"', "#quot;");
         let shape = match n {
             GNode::Trigger(_) => format!("[/\"{l}\"/]"),

@@ -124,27 +124,25 @@ impl Compiled {
     pub fn step_references(&self) -> Vec<String> {
         let mut out = Vec::new();
         walk(self.program.expression(), &mut |e| {
-            if let Expr::Select(sel) = &e.expr {
-                if let Expr::Ident(root) = &sel.operand.expr {
-                    if root == "steps" && !out.contains(&sel.field) {
-                        out.push(sel.field.clone());
-                    }
-                }
+            if let Expr::Select(sel) = &e.expr
+                && let Expr::Ident(root) = &sel.operand.expr
+                && root == "steps"
+                && !out.contains(&sel.field)
+            {
+                out.push(sel.field.clone());
             }
             if let Expr::Call(call) = &e.expr {
                 // steps["name"] is an index call.
-                if call.func_name == "_[_]" && call.args.len() == 2 {
-                    if let (Expr::Ident(root), Expr::Literal(lit)) =
+                if call.func_name == "_[_]"
+                    && call.args.len() == 2
+                    && let (Expr::Ident(root), Expr::Literal(lit)) =
                         (&call.args[0].expr, &call.args[1].expr)
-                    {
-                        if root == "steps" {
-                            if let cel::common::ast::LiteralValue::String(s) = lit {
-                                let s = s.to_string();
-                                if !out.contains(&s) {
-                                    out.push(s);
-                                }
-                            }
-                        }
+                    && root == "steps"
+                    && let cel::common::ast::LiteralValue::String(s) = lit
+                {
+                    let s = s.to_string();
+                    if !out.contains(&s) {
+                        out.push(s);
                     }
                 }
             }

@@ -47,6 +47,9 @@ pub struct Parsed {
     pub map: SourceMap,
     /// Shape errors.
     pub diagnostics: Vec<Diagnostic>,
+    /// `false` when a layer or a list item could not be read at all and is missing from
+    /// `system`: checks of how items relate (reachability, events) would then report noise.
+    pub complete: bool,
 }
 
 /// Parses `.claw` text.
@@ -58,6 +61,7 @@ pub fn parse(text: &str) -> Parsed {
                 system: None,
                 map: SourceMap::default(),
                 diagnostics: vec![d],
+                complete: false,
             };
         }
     };
@@ -67,6 +71,7 @@ pub fn parse(text: &str) -> Parsed {
         system,
         map: p.map,
         diagnostics: p.diags,
+        complete: !p.dropped,
     }
 }
 
@@ -74,6 +79,8 @@ pub fn parse(text: &str) -> Parsed {
 struct P {
     diags: Vec<Diagnostic>,
     map: SourceMap,
+    /// An item or layer was left out of the model because it could not be read.
+    dropped: bool,
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -159,9 +166,9 @@ impl P {
             }
         }
         for f in table.iter().filter(|f| f.required) {
-            if !out.contains_key(f.name)
-                && !(path.is_empty() && fields::LAYERS.iter().any(|(l, _)| *l == f.name))
-            {
+            // Missing layers get their own diagnostic with an example, so skip them here.
+            let is_layer = path.is_empty() && fields::LAYERS.iter().any(|(l, _)| *l == f.name);
+            if !out.contains_key(f.name) && !is_layer {
                 let d = self.err(
                     "claw::missing_field",
                     format!(
@@ -360,6 +367,7 @@ impl P {
                     node.span,
                     path,
                 );
+                self.dropped = true;
                 return Vec::new();
             }
         };
@@ -368,16 +376,26 @@ impl P {
         for it in items {
             let entries = match it.as_map() {
                 Some(e) if e.len() == 1 => e,
-                _ => {
-                    let d = self.err(
-                        "claw::bad_shape",
-                        format!("each {what} is a single-key mapping `- name: {{fields}}`"),
-                        it.span,
-                        path,
-                    );
+                other => {
+                    // With several keys, point at the second: it is the one missing its `- `.
+                    let (msg, span) = match other {
+                        Some([_, (k2, _), ..]) => (
+                            format!(
+                                "each {what} is a single-key mapping `- name: {{fields}}`; `{}` sits in the same item as the one above",
+                                k2.as_scalar_text().unwrap_or("this key")
+                            ),
+                            k2.span,
+                        ),
+                        _ => (
+                            format!("each {what} is a single-key mapping `- name: {{fields}}`"),
+                            it.span,
+                        ),
+                    };
+                    let d = self.err("claw::bad_shape", msg, span, path);
                     d.help = Some(format!(
                         "write it as\n  - my_{what}:\n      key: value\n(a blank line or a missing indent often merges two items)"
                     ));
+                    self.dropped = true;
                     continue;
                 }
             };
@@ -389,6 +407,7 @@ impl P {
                     k.span,
                     path,
                 );
+                self.dropped = true;
                 continue;
             };
             let p = join(path, &name);
@@ -417,8 +436,9 @@ impl P {
                 continue;
             }
             seen.insert(name.clone(), k.span);
-            if let Some(t) = item(self, name, body, &p) {
-                out.push(t);
+            match item(self, name, body, &p) {
+                Some(t) => out.push(t),
+                None => self.dropped = true,
             }
         }
         out
@@ -443,6 +463,7 @@ impl P {
             }
         }
         for (layer, example) in missing {
+            self.dropped = true;
             let span = Span {
                 line: 1,
                 column: 1,
@@ -475,15 +496,15 @@ impl P {
                 p.execution(name, body, path)
             });
         }
-        if let Some(n) = m.get("data") {
-            if let Some(d) = self.data(n, "/data") {
-                sys.data = d;
-            }
+        if let Some(n) = m.get("data")
+            && let Some(d) = self.data(n, "/data")
+        {
+            sys.data = d;
         }
-        if let Some(n) = m.get("observability") {
-            if let Some(o) = self.observability(n, "/observability") {
-                sys.observability = o;
-            }
+        if let Some(n) = m.get("observability")
+            && let Some(o) = self.observability(n, "/observability")
+        {
+            sys.observability = o;
         }
         Some(sys)
     }

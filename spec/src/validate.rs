@@ -99,10 +99,10 @@ fn check_templates(
         serde_json::Value::String(s) => match expr::template_pieces(s) {
             Ok(pieces) => {
                 for p in pieces {
-                    if let expr::Piece::Hole(e, _) = p {
-                        if let Some(c) = check_expr(&e, path, "template hole", loc, out) {
-                            holes.push(c);
-                        }
+                    if let expr::Piece::Hole(e, _) = p
+                        && let Some(c) = check_expr(&e, path, "template hole", loc, out)
+                    {
+                        holes.push(c);
                     }
                 }
             }
@@ -202,31 +202,31 @@ fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
             out.push(misplaced(t.source, field, belongs.as_str(), &path, loc));
         }
     }
-    if let Some(s) = &t.schedule {
-        if let Err(e) = crate::cron::parse(s) {
-            let mut d = loc
+    if let Some(s) = &t.schedule
+        && let Err(e) = crate::cron::parse(s)
+    {
+        let mut d = loc
                 .err("claw::bad_cron", format!("schedule `{s}`: {e}"), &format!("{path}/schedule"))
                 .with_label(e.code())
                 .with_help("crontab(5): minute hour day-of-month month day-of-week, or @hourly/@daily/@weekly/@monthly/@yearly; see docs/cron.md");
-            narrow(&mut d, s, e.span());
-            out.push(d);
-        }
+        narrow(&mut d, s, e.span());
+        out.push(d);
     }
-    if let Some(tz) = &t.timezone {
-        if tz.parse::<chrono_tz::Tz>().is_err() {
-            let help = match closest_tz(tz) {
-                Some(s) => format!("did you mean `{s}`? Time zones are IANA names"),
-                None => "use an IANA name such as Europe/Paris or America/New_York".into(),
-            };
-            out.push(
-                loc.err(
-                    "claw::bad_timezone",
-                    format!("unknown time zone `{tz}`"),
-                    &format!("{path}/timezone"),
-                )
-                .with_help(help),
-            );
-        }
+    if let Some(tz) = &t.timezone
+        && tz.parse::<chrono_tz::Tz>().is_err()
+    {
+        let help = match closest_tz(tz) {
+            Some(s) => format!("did you mean `{s}`? Time zones are IANA names"),
+            None => "use an IANA name such as Europe/Paris or America/New_York".into(),
+        };
+        out.push(
+            loc.err(
+                "claw::bad_timezone",
+                format!("unknown time zone `{tz}`"),
+                &format!("{path}/timezone"),
+            )
+            .with_help(help),
+        );
     }
     if let Some(e) = &t.every {
         check_duration(e, &format!("{path}/every"), loc, out);
@@ -246,23 +246,23 @@ fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     for (k, v) in &t.with {
         check_templates(v, &format!("{path}/with/{k}"), loc, out);
     }
-    if let Some(auth) = &t.auth {
-        if !auth.hmac_sha256.starts_with("secret://") || auth.hmac_sha256.len() <= "secret://".len()
-        {
-            out.push(
+    if let Some(auth) = &t.auth
+        && (!auth.hmac_sha256.starts_with("secret://")
+            || auth.hmac_sha256.len() <= "secret://".len())
+    {
+        out.push(
                 loc.err("claw::bad_uri", "the webhook HMAC key must be a `secret://NAME` reference, never the key itself", &format!("{path}/auth/hmac_sha256"))
                     .with_help("write `hmac_sha256: secret://shop_webhook_key` and provide it through the environment or secrets file"),
             );
-        }
     }
-    if let Some(p) = &t.path {
-        if !p.starts_with('/') || p.chars().any(char::is_whitespace) {
-            out.push(loc.err(
-                "claw::bad_value",
-                format!("webhook path `{p}` must start with `/` and hold no spaces"),
-                &format!("{path}/path"),
-            ));
-        }
+    if let Some(p) = &t.path
+        && (!p.starts_with('/') || p.chars().any(char::is_whitespace))
+    {
+        out.push(loc.err(
+            "claw::bad_value",
+            format!("webhook path `{p}` must start with `/` and hold no spaces"),
+            &format!("{path}/path"),
+        ));
     }
 }
 
@@ -348,7 +348,7 @@ fn decision(d: &Decision, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
                     &pp,
                 ));
             } else if let Some(base) = loc.base_dir {
-                let full = base.join(p);
+                let full = base.join(p.strip_prefix("./").unwrap_or(p));
                 match std::fs::read_to_string(&full) {
                     Ok(text) if ext == "cel" => {
                         if let Err(e) = expr::compile(text.trim()) {
@@ -375,10 +375,10 @@ fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     for (k, v) in &x.with {
         check_templates(v, &format!("{path}/with/{k}"), loc, out);
     }
-    if let Some(b) = &x.backoff {
-        if let Err(e) = units::parse_backoff(b) {
-            out.push(loc.err("claw::bad_backoff", e, &format!("{path}/backoff")));
-        }
+    if let Some(b) = &x.backoff
+        && let Err(e) = units::parse_backoff(b)
+    {
+        out.push(loc.err("claw::bad_backoff", e, &format!("{path}/backoff")));
     }
     if let Some(t) = &x.timeout {
         check_duration(t, &format!("{path}/timeout"), loc, out);
@@ -392,14 +392,14 @@ fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
             out,
         );
     }
-    if let Some(dl) = &x.dead_letter {
-        if let Err(e) = units::check_uri(dl, units::DEAD_LETTER_SCHEMES) {
-            out.push(loc.err(
-                "claw::bad_uri",
-                format!("dead letter: {e}"),
-                &format!("{path}/dead_letter"),
-            ));
-        }
+    if let Some(dl) = &x.dead_letter
+        && let Err(e) = units::check_uri(dl, units::DEAD_LETTER_SCHEMES)
+    {
+        out.push(loc.err(
+            "claw::bad_uri",
+            format!("dead letter: {e}"),
+            &format!("{path}/dead_letter"),
+        ));
     }
     if let Some(d) = &x.delay {
         if d.contains("{{") {
@@ -434,14 +434,14 @@ fn data(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for t in &sys.data.tables {
-        if let (Some(src), Some(base)) = (&t.source, loc.base_dir) {
-            if !base.join(src).exists() {
-                out.push(loc.err(
-                    "claw::missing_file",
-                    format!("table source `{src}` does not exist"),
-                    &format!("/data/tables/{}/source", t.name),
-                ));
-            }
+        if let (Some(src), Some(base)) = (&t.source, loc.base_dir)
+            && !base.join(src).exists()
+        {
+            out.push(loc.err(
+                "claw::missing_file",
+                format!("table source `{src}` does not exist"),
+                &format!("/data/tables/{}/source", t.name),
+            ));
         }
     }
 }
@@ -469,14 +469,14 @@ fn observability(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
                 .with_help("e.g. `error_rate > 1%` or `dispatch_latency_p95 > 800ms`"),
             );
         }
-        if let Some(r) = &a.route {
-            if let Err(e) = units::check_uri(r, units::ROUTE_SCHEMES) {
-                out.push(loc.err(
-                    "claw::bad_uri",
-                    format!("alert route: {e}"),
-                    &format!("{p}/route"),
-                ));
-            }
+        if let Some(r) = &a.route
+            && let Err(e) = units::check_uri(r, units::ROUTE_SCHEMES)
+        {
+            out.push(loc.err(
+                "claw::bad_uri",
+                format!("alert route: {e}"),
+                &format!("{p}/route"),
+            ));
         }
     }
 }
@@ -594,31 +594,35 @@ fn flow(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for d in &sys.decisions {
-        if let Some(i) = g.get(&GNode::Decision(d.name.clone())) {
-            if !reach.contains(&i) && !bad_on.contains(&d.name) && !in_cycle.contains(&d.name) {
-                out.push(
-                    loc.err(
-                        "claw::unreachable",
-                        format!("no trigger can reach decision `{}`", d.name),
-                        &format!("/decisions/{}", d.name),
-                    )
-                    .with_help("make its `on` name an event a trigger leads to"),
-                );
-            }
+        if let Some(i) = g.get(&GNode::Decision(d.name.clone()))
+            && !reach.contains(&i)
+            && !bad_on.contains(&d.name)
+            && !in_cycle.contains(&d.name)
+        {
+            out.push(
+                loc.err(
+                    "claw::unreachable",
+                    format!("no trigger can reach decision `{}`", d.name),
+                    &format!("/decisions/{}", d.name),
+                )
+                .with_help("make its `on` name an event a trigger leads to"),
+            );
         }
     }
     for x in &sys.execution {
-        if let Some(i) = g.get(&GNode::Execution(x.name.clone())) {
-            if !reach.contains(&i) && !bad_on.contains(&x.name) && !in_cycle.contains(&x.name) {
-                out.push(
-                    loc.err(
-                        "claw::unreachable",
-                        format!("no trigger can reach execution `{}`", x.name),
-                        &format!("/execution/{}", x.name),
-                    )
-                    .with_help("make its `on` name an event a trigger leads to"),
-                );
-            }
+        if let Some(i) = g.get(&GNode::Execution(x.name.clone()))
+            && !reach.contains(&i)
+            && !bad_on.contains(&x.name)
+            && !in_cycle.contains(&x.name)
+        {
+            out.push(
+                loc.err(
+                    "claw::unreachable",
+                    format!("no trigger can reach execution `{}`", x.name),
+                    &format!("/execution/{}", x.name),
+                )
+                .with_help("make its `on` name an event a trigger leads to"),
+            );
         }
     }
     // Data flow: a template may only read steps that ran before it.
@@ -643,15 +647,15 @@ fn flow(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
                 format!("{base}/delay"),
             );
         }
-        if let Some(k) = &x.idempotency {
-            if let Ok(c) = expr::compile(k) {
-                for s in c.step_references() {
-                    refs.push((
-                        GNode::Execution(x.name.clone()),
-                        s,
-                        format!("{base}/idempotency"),
-                    ));
-                }
+        if let Some(k) = &x.idempotency
+            && let Ok(c) = expr::compile(k)
+        {
+            for s in c.step_references() {
+                refs.push((
+                    GNode::Execution(x.name.clone()),
+                    s,
+                    format!("{base}/idempotency"),
+                ));
             }
         }
     }
@@ -711,7 +715,10 @@ fn narrow(d: &mut Diagnostic, text: &str, range: std::ops::Range<usize>) {
         Some(2) => 1,
         _ => return,
     };
-    if text.contains('\n') || range.start > text.len() || !text.is_char_boundary(range.start.min(text.len())) {
+    if text.contains('\n')
+        || range.start > text.len()
+        || !text.is_char_boundary(range.start.min(text.len()))
+    {
         return;
     }
     let start = range.start.min(text.len());

@@ -59,7 +59,8 @@ pub fn to_claw(sys: &System) -> String {
             Logic::Rules { rules, default } => {
                 w.line(6, "rules:");
                 for r in rules {
-                    w.line(8, &format!("- if: {}", scalar(&r.condition, 10)));
+                    // The key sits after `- `, so a block scalar must be indented past it.
+                    w.line(8, &format!("- if: {}", scalar(&r.condition, 12)));
                     w.params(10, "then", &r.then);
                     w.opt(10, "emit", &r.emit);
                 }
@@ -125,7 +126,7 @@ pub fn to_claw(sys: &System) -> String {
             if !t.rows.is_empty() {
                 w.line(8, "rows:");
                 for row in &t.rows {
-                    w.value_item(8, &Value::Object(row.clone().into_iter().collect()));
+                    w.value_item(10, &Value::Object(row.clone().into_iter().collect()));
                 }
             }
             w.close_empty(before);
@@ -140,7 +141,7 @@ pub fn to_claw(sys: &System) -> String {
     if !o.alerts.is_empty() {
         w.line(2, "alerts:");
         for a in &o.alerts {
-            w.line(4, &format!("- on: {}", scalar(&a.on, 6)));
+            w.line(4, &format!("- on: {}", scalar(&a.on, 8)));
             w.opt(6, "route", &a.route);
             w.opt(6, "description", &a.description);
         }

@@ -178,8 +178,48 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// Deepest nesting of mappings and lists accepted. saphyr builds nested block collections
+/// recursively, so a few hundred indented keys would overflow a thread's stack; a real
+/// `.claw` file needs a dozen levels at most.
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuses documents nested deeper than [`MAX_DEPTH`], walking saphyr's event stream
+/// (iterative, no recursion) before anything recursive runs.
+#[allow(clippy::result_large_err)]
+fn check_depth(text: &str) -> Result<(), Diagnostic> {
+    use saphyr_parser::{Event, Parser};
+    let mut depth = 0usize;
+    for event in Parser::new_from_str(text) {
+        // A syntax error stops the walk; the loader reports it, having nested no deeper.
+        let Ok((event, span)) = event else {
+            return Ok(());
+        };
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let pos = Positions::new(text);
+                    return Err(Diagnostic::error(
+                        "claw::yaml",
+                        format!("the document nests deeper than {MAX_DEPTH} levels"),
+                    )
+                    .at(Some(pos.span(span.start, span.start)))
+                    .with_label("too deep from here")
+                    .with_help("flatten the nested values; a .claw file needs a few levels only"));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Parses one YAML document. Errors are located `claw::yaml` diagnostics.
+// A diagnostic is large, but errors end a parse once, so boxing would buy nothing.
+#[allow(clippy::result_large_err)]
 pub fn load(text: &str) -> Result<Node, Diagnostic> {
+    check_depth(text)?;
     let docs = MarkedYaml::load_from_str(text).map_err(|e| {
         let m = e.marker();
         let pos = Positions::new(text);
@@ -192,7 +232,11 @@ pub fn load(text: &str) -> Result<Node, Diagnostic> {
                 len: 0,
             }))
             .with_label("the YAML parser stopped here")
-            .with_help("a .claw file is one YAML 1.2 document; check indentation and quoting")
+            .with_help(if e.info().contains("tab") {
+                "YAML indents with spaces only; replace the tab characters with spaces"
+            } else {
+                "a .claw file is one YAML 1.2 document; check indentation and quoting"
+            })
     })?;
     let pos = Positions::new(text);
     match docs.len() {
@@ -209,6 +253,7 @@ pub fn load(text: &str) -> Result<Node, Diagnostic> {
     }
 }
 
+#[allow(clippy::result_large_err)]
 fn convert(node: &MarkedYaml<'_>, pos: &Positions<'_>) -> Result<Node, Diagnostic> {
     let span = pos.span(node.span.start, node.span.end);
     let value = match &node.data {
@@ -240,12 +285,13 @@ fn convert(node: &MarkedYaml<'_>, pos: &Positions<'_>) -> Result<Node, Diagnosti
             }
             NodeValue::Map(entries)
         }
-        YamlData::Tagged(tag, inner) => {
+        YamlData::Tagged(tag, _) => {
             return Err(Diagnostic::error(
                 "claw::yaml",
                 format!("YAML tag `{tag}` is not supported in .claw files"),
             )
-            .at(Some(pos.span(inner.span.start, inner.span.end)))
+            // saphyr leaves the inner node of a tag unmarked, so locate the tagged node itself.
+            .at(Some(span))
             .with_help("remove the `!tag`; .claw uses plain YAML values"));
         }
         YamlData::Alias(_) | YamlData::BadValue => {

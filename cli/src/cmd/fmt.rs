@@ -10,6 +10,9 @@ use std::process::ExitCode;
 /// The YAML library does not keep comments, so a file with comments is left alone unless
 /// `--strip-comments` says losing them is fine: fmt never drops what you wrote silently.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Canonical form: the five layers in fixed order, keys in a fixed order per item, one\nquoting rule (plain when YAML reads the text back unchanged, else double quotes or a literal\nblock). The YAML library does not keep comments, so files with comments are refused unless\n--strip-comments is given. Files are replaced atomically (temporary file + rename).\n\nExit codes: 0 nothing to change (or all rewritten), 1 a file would change (--check),\nhas comments, or does not parse; 2 unreadable input."
+)]
 pub struct Args {
     /// Files or folders (searched recursively for *.claw).
     #[arg(required = true)]

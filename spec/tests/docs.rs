@@ -1,0 +1,152 @@
+//! The documentation cannot drift from the code: every key in `fields.rs` is in
+//! docs/language.md, every diagnostic code the code can emit is in docs/diagnostics.md
+//! (lints with their exact fix hint), and the expressions docs/expressions.md promises
+//! compile and evaluate as documented.
+
+use claw_spec::fields::{self, Field, Kind};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn walk(table: &[Field], path: &str, out: &mut Vec<(String, &'static str)>) {
+    for f in table {
+        out.push((format!("{path}/{}", f.name), f.name));
+        match f.kind {
+            Kind::Object(t) | Kind::NamedList(t) | Kind::List(t) => {
+                walk(t, &format!("{path}/{}", f.name), out)
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn every_field_is_documented() {
+    let doc = read("docs/language.md");
+    let mut all = Vec::new();
+    walk(fields::TOP, "", &mut all);
+    assert!(all.len() > 60, "walked {} fields", all.len());
+    let missing: Vec<&String> = all
+        .iter()
+        .filter(|(_, name)| !doc.contains(&format!("| `{name}` |")))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in a docs/language.md table: {missing:?}"
+    );
+    for f in walk_docs(fields::TOP) {
+        assert!(
+            doc.contains(f.doc.trim_end_matches('.')),
+            "doc text of `{}` differs",
+            f.name
+        );
+    }
+}
+
+fn walk_docs(table: &'static [Field]) -> Vec<&'static Field> {
+    let mut v = Vec::new();
+    for f in table {
+        v.push(f);
+        if let Kind::Object(t) | Kind::NamedList(t) | Kind::List(t) = f.kind {
+            v.extend(walk_docs(t));
+        }
+    }
+    v
+}
+
+fn codes_in(dir: &Path, out: &mut BTreeSet<String>) {
+    let re = regex::Regex::new(r#""(claw::[a-z_]+(?:::[a-z_]+)*)""#).expect("regex");
+    for e in std::fs::read_dir(dir).expect("dir") {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            codes_in(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            let text = std::fs::read_to_string(&p).expect("source");
+            out.extend(re.captures_iter(&text).map(|c| c[1].to_string()));
+        }
+    }
+}
+
+#[test]
+fn every_code_is_documented() {
+    let doc = read("docs/diagnostics.md");
+    let mut codes = BTreeSet::new();
+    codes_in(&root().join("spec/src"), &mut codes);
+    let cli_code = regex::Regex::new(r"(claw::[a-z_]+)").expect("regex");
+    for f in ["check.rs", "fmt.rs", "graph.rs", "schema.rs"] {
+        let text = read(&format!("cli/src/cmd/{f}"));
+        codes.extend(cli_code.find_iter(&text).map(|m| m.as_str().to_string()));
+    }
+    assert!(codes.len() > 40, "found {} codes", codes.len());
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|c| !doc.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in docs/diagnostics.md: {missing:?}"
+    );
+    for (code, hint) in claw_spec::lint::LINTS {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{code}` |")))
+            .unwrap_or_else(|| panic!("no table row for {code}"));
+        assert!(
+            row.contains(hint),
+            "{code}: the documented fix differs from the lint's hint"
+        );
+    }
+}
+
+#[test]
+fn documented_expressions_behave_as_documented() {
+    use claw_spec::expr;
+    use serde_json::json;
+    let scope = json!({
+        "order": {"id": 7, "total": 600.0, "country": "FR", "coupon": "X",
+                  "items": [{"sku": "a"}, {"sku": "b"}],
+                  "customer": {"tags": ["vip"], "email": "a@b.c"}},
+        "steps": {"fetch": {"output": {"weight": 2}}},
+    });
+    let holds = [
+        "order.total >= 500.0",
+        "order.country in ['FR', 'DE']",
+        "has(order.coupon)",
+        "size(order.items) == 2",
+        "order.customer.tags.exists(t, t == 'vip')",
+        "order.items.all(i, i.sku != '')",
+        "order.items.exists_one(i, i.sku == 'a')",
+        "order.items.filter(i, i.sku == 'b').size() == 1",
+        "order.customer.email.contains('@') && order.customer.email.startsWith('a') && order.customer.email.endsWith('c')",
+        "order.country.matches('^[A-Z]+$')",
+        "int(order.total) == 600 && double(order.id) == 7.0 && string(order.id) == '7'",
+        "(order.total > 1.0 ? 'big' : 'small') == 'big'",
+        "steps['fetch'].output.weight == steps.fetch.output.weight",
+    ];
+    for e in holds {
+        let c = expr::compile(e).unwrap_or_else(|err| panic!("{e}: {err}"));
+        assert_eq!(c.eval_bool(&scope), Ok(true), "{e}");
+    }
+    assert_eq!(
+        expr::render_template("{{ order.items.map(i, i.sku) }}", &scope),
+        Ok(json!(["a", "b"]))
+    );
+    assert_eq!(
+        expr::render_template("\\{{ not a hole }}", &scope),
+        Ok(json!("{{ not a hole }}"))
+    );
+    assert_eq!(expr::desugar_units("error_rate > 1%"), "error_rate > 0.01");
+    assert_eq!(expr::desugar_units("p > 2m"), "p > 120.0");
+    assert!(
+        expr::compile("1% > 0").is_err(),
+        "units are only for alert conditions"
+    );
+}
