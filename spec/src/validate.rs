@@ -46,6 +46,31 @@ pub fn validate(sys: &System, loc: &Located<'_>) -> Vec<Diagnostic> {
 }
 
 fn identity(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+    // `decisions: []` is a statement ("no decisions"); a system that nothing starts, or that
+    // does nothing, is a layer missing in all but name.
+    for (layer, empty, example) in [
+        (
+            "triggers",
+            sys.triggers.is_empty(),
+            "triggers:\n  - order_created:\n      source: webhook\n      idempotency: order.id",
+        ),
+        (
+            "execution",
+            sys.execution.is_empty(),
+            "execution:\n  - notify:\n      on: order_created\n      action: log.info",
+        ),
+    ] {
+        if empty && loc.map.values.contains_key(&format!("/{layer}")) {
+            out.push(
+                loc.err(
+                    "claw::empty_layer",
+                    format!("the `{layer}` layer is empty: a system needs at least one item there"),
+                    &format!("/{layer}"),
+                )
+                .with_help(format!("add at least one item, for example:\n\n{example}")),
+            );
+        }
+    }
     if !sys.system.is_empty() && !units::is_name(&sys.system) {
         out.push(
             loc.err(
