@@ -1,6 +1,9 @@
 //! Importers: read legacy automation (Zapier exports, crontabs, spreadsheets) and infer
 //! `.claw` systems, with findings for what the legacy setup never had.
+pub mod crontab;
 pub mod findings;
 pub mod output;
 pub mod review;
 pub mod secrets;
+pub mod sheet;
+pub mod zapier;

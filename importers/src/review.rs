@@ -27,12 +27,11 @@ fn walk(dir: &Path, out: &mut Vec<Pending>) -> std::io::Result<()> {
         let p = e.path();
         if e.file_type()?.is_dir() {
             walk(&p, out)?;
-        } else if let Some(name) = p.file_name().and_then(|n| n.to_str()) {
-            if let Some(base) = name.strip_suffix(PENDING_SUFFIX) {
-                if base.ends_with(".claw") {
-                    out.push(Pending { accepted: p.with_file_name(base), pending: p.clone() });
-                }
-            }
+        } else if let Some(name) = p.file_name().and_then(|n| n.to_str())
+            && let Some(base) = name.strip_suffix(PENDING_SUFFIX)
+            && base.ends_with(".claw")
+        {
+            out.push(Pending { accepted: p.with_file_name(base), pending: p.clone() });
         }
     }
     Ok(())

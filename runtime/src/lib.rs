@@ -1,1 +1,34 @@
-//! claw-runtime
+//! claw-runtime: the embedded runtime behind `claw run`.
+//!
+//! * [`store`]: the durable event log and run index ([`store::EventStore`], over sqlx:
+//!   SQLite by default, PostgreSQL at scale), with group commit.
+//! * [`engine`]: accepts triggers and drives runs as state machines rebuilt from events;
+//!   also the record-only mode shadow mode uses ([`engine::Runtime::record_only`],
+//!   [`engine::Runtime::simulate`]).
+//! * [`scheduler`]: crontab triggers with catch-up.
+//! * [`adapters`]: the [`adapters::Adapter`] plug-in trait and the built-in adapters.
+//! * [`sandbox`]: the JavaScript sandbox for policies and `code.js`.
+//! * [`server`]: webhooks, admin, metrics and health over axum.
+//!
+//! The store, scheduler and adapter boundaries are where other backends (Temporal,
+//! NATS JetStream) plug in.
+
+pub mod adapters;
+pub mod engine;
+pub mod metrics;
+pub mod plan;
+pub mod sandbox;
+pub mod scheduler;
+pub mod secrets;
+pub mod server;
+pub mod store;
+
+pub use engine::{Mode, Runtime, Simulation, StartOptions};
+pub use plan::{LoadError, LoadedSystem};
+pub use store::{EventStore, SqlStore};
+
+/// Installs the ring crypto provider for rustls once per process (reqwest is built
+/// without a default provider to avoid aws-lc-sys). Safe to call many times.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,1 +1,34 @@
-//! Shadow mode.
+//! Shadow mode: compare what a legacy setup did with what an imported system
+//! would have done, and gate the cutover on it.
+//!
+//! Inputs are reduced to [`model::Outcome`]s by the parsers ([`zapier`],
+//! [`cron_log`], [`outcome_log`], the [`store`]'s wrap records); the core
+//! ([`correlate`], [`diff`], [`noise`], [`compare`]) only sees outcomes;
+//! [`report`] and [`html`] present the result. [`wrap`] and [`mirror`] collect
+//! legacy behaviour while it keeps running.
+
+pub mod bind;
+pub mod compare;
+pub mod correlate;
+pub mod cron_log;
+pub mod diff;
+pub mod error;
+pub mod html;
+pub mod mirror;
+pub mod model;
+pub mod noise;
+pub mod outcome_log;
+pub mod report;
+pub mod simulate;
+pub mod store;
+pub mod wrap;
+pub mod zapier;
+
+pub use error::ShadowError;
+
+/// A tokio runtime for the store and the mirror (the cli is synchronous).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}

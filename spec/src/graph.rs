@@ -112,12 +112,14 @@ impl SystemGraph {
         petgraph::algo::has_path_connecting(&self.graph, from, to, None)
     }
 
-    /// Nodes reachable from any trigger.
+    /// Nodes reachable from any trigger, in one traversal: the visited set is shared across
+    /// the starting points, so the cost is linear in the graph whatever the number of triggers.
     pub fn reachable_from_triggers(&self) -> std::collections::BTreeSet<NodeIndex> {
+        let mut dfs = petgraph::visit::Dfs::empty(&self.graph);
         let mut seen = std::collections::BTreeSet::new();
         for (n, i) in &self.index {
             if matches!(n, GNode::Trigger(_)) {
-                let mut dfs = petgraph::visit::Dfs::new(&self.graph, *i);
+                dfs.move_to(*i);
                 while let Some(x) = dfs.next(&self.graph) {
                     seen.insert(x);
                 }

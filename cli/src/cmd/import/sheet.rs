@@ -1,19 +1,37 @@
-//! `claw import sheet` (being built in this session).
+//! `claw import sheet`: a runbook register or decision table in a spreadsheet becomes one
+//! system per worksheet.
 
-use super::common::OutputArgs;
+use super::common::{OutputArgs, finish};
+use crate::output::exit;
+use claw_importers::sheet::{self, Options};
 use std::process::ExitCode;
 
 /// Import options.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Input path, or `-` for standard input.
+    /// Spreadsheet: .xlsx, .xls, .ods, .csv or .tsv, or `-` for standard input (format sniffed).
+    ///
+    /// Each worksheet that looks like a runbook register (one row per automation or step) or a
+    /// decision table (condition columns, outcome columns) becomes its own system; see
+    /// docs/importers/sheet.md for the accepted headers and schedule phrases.
     pub input: std::path::PathBuf,
+    /// Import only this worksheet (by name); it is an error if it follows no known convention.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let _ = (&a.input, &a.output, super::common::finish);
-    anyhow::bail!("this importer is not available in this build yet")
+    let opts = Options {
+        sheet: a.sheet.clone(),
+    };
+    match sheet::import_file(&a.input, &opts) {
+        Ok(imported) => finish(&a.output, &imported.generated, &imported.findings),
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code());
+            Ok(exit::usage())
+        }
+    }
 }

@@ -1,12 +1,48 @@
-//! claw events (being built in this session; see the issue tracker).
+//! `claw events`: the event log of one run.
 
+use super::common::{self, DbArgs};
+use crate::output::Format;
+use anyhow::{Result, bail};
+use claw_runtime::EventStore;
 use std::process::ExitCode;
 
-/// claw events
-#[derive(clap::Args)]
-pub struct Args {}
+/// Show the event log of one run, in order.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Run id.
+    pub run_id: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
 
 /// Runs the command.
-pub fn run(_a: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not available in this build yet")
+pub fn run(a: Args) -> Result<ExitCode> {
+    common::tokio()?.block_on(async {
+        let store = common::open(&a.db.db).await?;
+        let Some(run) = store.run(&a.run_id).await? else {
+            bail!("no run `{}` in this database", a.run_id);
+        };
+        let events = store.events(&a.run_id).await?;
+        match a.db.format {
+            Format::Json => common::print_json(&serde_json::json!({"run": run, "events": events}))?,
+            Format::Text => {
+                println!(
+                    "run {} ({}/{}) {}",
+                    run.id, run.system, run.trigger, run.status
+                );
+                for e in &events {
+                    println!(
+                        "{:>6}  {}  {:<22} {}{}  {}",
+                        e.seq,
+                        common::show_ms(Some(e.at)),
+                        e.kind,
+                        e.step.as_deref().unwrap_or("-"),
+                        e.attempt.map(|a| format!(" #{a}")).unwrap_or_default(),
+                        e.data
+                    );
+                }
+            }
+        }
+        Ok(crate::output::exit::ok())
+    })
 }

@@ -1,5 +1,6 @@
 //! Runtime commands: run, fire, replay, backfill and inspection.
 pub mod backfill;
+mod common;
 pub mod dlq;
 pub mod events;
 pub mod fire;

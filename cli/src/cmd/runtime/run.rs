@@ -1,12 +1,105 @@
-//! claw run (being built in this session; see the issue tracker).
+//! `claw run`: load systems, resume unfinished runs, serve triggers until a signal, drain.
 
+use super::common::{self, DbArgs};
+use anyhow::{Context, Result};
+use claw_runtime::scheduler::Scheduler;
+use claw_runtime::secrets::Secrets;
+use claw_runtime::{Mode, Runtime};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-/// claw run
-#[derive(clap::Args)]
-pub struct Args {}
+/// Run systems durably: webhooks, schedules and manual triggers, until SIGINT/SIGTERM.
+///
+/// Every trigger is stored before it is acknowledged; after a crash, starting again
+/// resumes every accepted run that had not finished. On SIGINT/SIGTERM the runtime stops
+/// taking work, lets in-flight attempts finish within --grace, and exits; waiting runs
+/// resume on the next start.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// .claw files or directories holding them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address for webhooks, /metrics, /healthz and the admin endpoint (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Record what every adapter would do instead of doing it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// File of NAME=value lines for secret:// references (environment variables CLAW_SECRET_<NAME> win).
+    #[arg(long)]
+    pub secrets: Option<PathBuf>,
+    /// Largest webhook body in bytes (larger ones get 413).
+    #[arg(long, default_value_t = claw_runtime::server::DEFAULT_BODY_LIMIT)]
+    pub body_limit: usize,
+    /// Seconds in-flight attempts get to finish on shutdown.
+    #[arg(long, default_value_t = 30)]
+    pub grace: u64,
+}
 
 /// Runs the command.
-pub fn run(_a: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not available in this build yet")
+pub fn run(a: Args) -> Result<ExitCode> {
+    common::init_logging("info");
+    let systems = match common::load_systems(&a.paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(crate::output::exit::findings());
+        }
+    };
+    common::tokio()?.block_on(serve(a, systems))
+}
+
+async fn serve(a: Args, systems: Vec<claw_runtime::LoadedSystem>) -> Result<ExitCode> {
+    let store = common::open(&a.db.db).await?;
+    let secrets = match &a.secrets {
+        Some(p) => Secrets::with_file(p)?,
+        None => Secrets::from_env(),
+    };
+    let mut b = Runtime::builder(store).secrets(secrets).mode(if a.dry_run {
+        Mode::RecordOnly
+    } else {
+        Mode::Live
+    });
+    let names: Vec<String> = systems.iter().map(|s| s.name().to_string()).collect();
+    for s in systems {
+        b = b.system(s);
+    }
+    let rt = b.build().await?;
+    let scheduler = Scheduler::new(rt.clone())?;
+    let resumed = rt.resume().await?;
+    let listener = tokio::net::TcpListener::bind(a.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", a.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, systems = ?names, resumed, dry_run = a.dry_run, "claw run is serving");
+    // A machine-readable ready line on stdout (tests and supervisors wait for it).
+    println!("listening on http://{addr}");
+    let sched = tokio::spawn(scheduler.run());
+    claw_runtime::server::serve(listener, rt.clone(), a.body_limit, shutdown_signal())
+        .await
+        .context("the HTTP server failed")?;
+    tracing::info!("draining");
+    sched.abort();
+    let clean = rt.drain(Duration::from_secs(a.grace)).await;
+    tracing::info!(clean, left = rt.inflight(), "stopped");
+    Ok(crate::output::exit::ok())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
 }

@@ -1,0 +1,140 @@
+//! Shared by the runtime commands: database option, system loading, output, times.
+
+use crate::output::Format;
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use claw_runtime::{LoadedSystem, SqlStore};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The default database: a SQLite file in the working directory.
+pub const DEFAULT_DB: &str = "sqlite://claw.db";
+
+/// `--db` and `--format`, shared by every runtime command.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://FILE (default sqlite://claw.db) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// A multi-threaded tokio runtime for one command.
+pub fn tokio() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Logs to stderr (`RUST_LOG` overrides the level); JSON lines for machines.
+pub fn init_logging(default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(crate::output::color_stderr())
+        .try_init();
+}
+
+/// Opens and migrates the database.
+pub async fn open(db: &str) -> Result<Arc<SqlStore>> {
+    claw_runtime::install_crypto();
+    let store = SqlStore::connect(db)
+        .await
+        .with_context(|| format!("cannot open {}", claw_runtime::store::redact(db)))?;
+    Ok(Arc::new(store))
+}
+
+/// Loads every `.claw` file under `paths`, refusing invalid systems.
+pub fn load_systems(paths: &[PathBuf]) -> Result<Vec<LoadedSystem>> {
+    let files = claw_spec::files::collect_claw_files(paths).context("cannot list .claw files")?;
+    if files.is_empty() {
+        bail!("no .claw files found in the given paths");
+    }
+    let mut out: Vec<LoadedSystem> = Vec::new();
+    for f in files {
+        let s = LoadedSystem::load(&f)?;
+        if let Some(prev) = out.iter().find(|p| p.name() == s.name()) {
+            bail!(
+                "system `{}` is defined twice: {} and {}",
+                s.name(),
+                prev.path.display(),
+                f.display()
+            );
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// Loads a system from a file, or its latest version stored by `claw run`.
+pub async fn system_from(
+    store: &SqlStore,
+    name: &str,
+    file: Option<&Path>,
+) -> Result<LoadedSystem> {
+    use claw_runtime::EventStore;
+    if let Some(f) = file {
+        let s = LoadedSystem::load(f)?;
+        if s.name() != name {
+            bail!(
+                "{} defines system `{}`, not `{name}`",
+                f.display(),
+                s.name()
+            );
+        }
+        return Ok(s);
+    }
+    let Some((path, text)) = store.latest_source(name).await? else {
+        bail!("system `{name}` was never run against this database; pass its .claw file");
+    };
+    Ok(LoadedSystem::from_text(Path::new(&path), &text)?)
+}
+
+/// Reads `--payload`: inline JSON or `@FILE`.
+pub fn payload(arg: &str) -> Result<serde_json::Value> {
+    let (text, label) = match arg.strip_prefix('@') {
+        Some(f) => (
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {f}"))?,
+            f.to_string(),
+        ),
+        None => (arg.to_string(), "--payload".to_string()),
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "claw::runtime::bad_json: {label}:{}:{}: not JSON: {e}",
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// Parses a time: RFC 3339, or a date (midnight UTC).
+pub fn time(arg: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(arg) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(arg, "%Y-%m-%d") {
+        if let Some(t) = d.and_hms_opt(0, 0, 0) {
+            return Ok(t.and_utc());
+        }
+    }
+    bail!("`{arg}` is not a time: expected RFC 3339 (2026-11-02T10:00:00Z) or a date (2026-11-02)")
+}
+
+/// Milliseconds as RFC 3339 for text output.
+pub fn show_ms(ms: Option<i64>) -> String {
+    ms.and_then(DateTime::<Utc>::from_timestamp_millis)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// Prints JSON on stdout.
+pub fn print_json(v: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}

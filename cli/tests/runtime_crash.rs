@@ -1,0 +1,233 @@
+//! Crash test: SIGKILL the real `claw run` in the middle of a burst of webhooks whose
+//! execution calls a slow local receiver, restart it, and check that every accepted run
+//! reached the receiver and that repeats carried the same Idempotency-Key.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use claw_runtime::store::RunFilter;
+use claw_runtime::{EventStore, SqlStore};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SYSTEM: &str = r#"system: crashy
+version: 1.0.0
+triggers:
+  - order_created:
+      source: webhook
+      idempotency: order.id
+decisions: []
+execution:
+  - notify:
+      on: order_created
+      action: http.post
+      with:
+        url: "{{ target }}"
+        body:
+          order: "{{ order.id }}"
+      retries: 5
+      backoff: exponential 50ms..500ms
+      timeout: 10s
+      dead_letter: queue://crashy.dlq
+data:
+  events:
+    store: event-log
+    retention: 30d
+observability:
+  slo:
+    error_rate: <1%
+  owner: ops
+"#;
+
+type Seen = Arc<Mutex<BTreeMap<String, Vec<String>>>>;
+
+async fn receive(State(seen): State<Seen>, headers: HeaderMap, body: String) -> &'static str {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("<none>")
+        .to_string();
+    seen.lock().unwrap().entry(key).or_default().push(body);
+    // Slow: many calls are in flight when the runtime is killed.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    "{\"ok\":true}"
+}
+
+fn start(db: &str, dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_claw"))
+        .args([
+            "run",
+            dir.join("crashy.claw").to_str().unwrap(),
+            "--db",
+            db,
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("ready line")
+        .to_string();
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_burst_loses_nothing_and_repeats_carry_the_same_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("crashy.claw"), SYSTEM).unwrap();
+    let db = format!("sqlite://{}", dir.path().join("claw.db").display());
+
+    let seen: Seen = Arc::default();
+    let app = Router::new()
+        .route("/", post(receive))
+        .with_state(seen.clone());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}/", l.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(l, app).await;
+    });
+
+    let (mut child, url) = tokio::task::block_in_place(|| start(&db, dir.path()));
+    claw_runtime::install_crypto();
+    let client = reqwest::Client::new();
+    let accepted: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
+    let mut tasks = Vec::new();
+    for worker in 0..8 {
+        let (client, url, target, accepted) = (
+            client.clone(),
+            url.clone(),
+            target.clone(),
+            accepted.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for i in 0..40 {
+                let id = format!("o{worker}-{i}");
+                let body = serde_json::json!({"order": {"id": id}, "target": target});
+                let r = client
+                    .post(format!("{url}/hooks/crashy/order_created"))
+                    .header("Content-Type", "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await;
+                match r {
+                    Ok(resp) if resp.status().as_u16() == 202 => {
+                        let v: serde_json::Value = resp.json().await.unwrap();
+                        accepted
+                            .lock()
+                            .unwrap()
+                            .insert(id, v["run_id"].as_str().unwrap().to_string());
+                    }
+                    _ => break, // the runtime is gone
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }));
+    }
+    // Kill mid-burst, once a good share is accepted and calls are in flight.
+    for _ in 0..500 {
+        if accepted.lock().unwrap().len() >= 100 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let accepted = accepted.lock().unwrap().clone();
+    assert!(
+        accepted.len() >= 100,
+        "only {} accepted before the kill",
+        accepted.len()
+    );
+
+    let store = SqlStore::connect(&db).await.unwrap();
+    let unfinished = store.unfinished_runs().await.unwrap().len();
+    assert!(
+        unfinished > 0,
+        "the kill should leave runs unfinished (mid-burst)"
+    );
+    drop(store);
+
+    let (mut child2, _) = tokio::task::block_in_place(|| start(&db, dir.path()));
+    let store = SqlStore::connect(&db).await.unwrap();
+    let mut done = false;
+    for _ in 0..600 {
+        if store.unfinished_runs().await.unwrap().is_empty() {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Graceful stop of the restarted runtime.
+    unsafe { libc_kill(child2.id() as i32, 15) };
+    child2.wait().unwrap();
+    assert!(done, "runs left unfinished after the restart");
+
+    let runs = store
+        .runs(&RunFilter {
+            system: Some("crashy".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let stored: BTreeSet<String> = runs.iter().map(|r| r.id.clone()).collect();
+    assert!(
+        runs.iter().all(|r| r.status == "succeeded"),
+        "every run succeeded"
+    );
+    let seen = seen.lock().unwrap();
+    // Every accepted run reached the receiver, under its stable key.
+    for (order, run_id) in &accepted {
+        assert!(
+            stored.contains(run_id),
+            "accepted run {run_id} for {order} is not stored"
+        );
+        let key = format!("{run_id}:notify");
+        let calls = seen.get(&key).unwrap_or_else(|| {
+            panic!("accepted run {run_id} ({order}) never reached the receiver")
+        });
+        // Repeats (an attempt in flight at the kill) carry the same key and body.
+        assert!(
+            calls.iter().all(|b| b == &calls[0]),
+            "a repeat changed its body"
+        );
+    }
+    assert!(
+        !seen.contains_key("<none>"),
+        "a call without Idempotency-Key"
+    );
+    // Nothing reached the receiver that is not a stored run.
+    for key in seen.keys() {
+        let run = key.strip_suffix(":notify").unwrap();
+        assert!(stored.contains(run), "call for unknown run {run}");
+    }
+    let repeats: usize = seen.values().map(|v| v.len() - 1).sum();
+    eprintln!(
+        "crash test: {} accepted, {} stored, {} unfinished at kill, {} distinct keys, {} repeated calls (same key)",
+        accepted.len(),
+        stored.len(),
+        unfinished,
+        seen.len(),
+        repeats
+    );
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}

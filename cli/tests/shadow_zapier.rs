@@ -1,0 +1,315 @@
+//! `claw shadow compare` end to end on an imported Zap and a Zapier run history with
+//! planted divergences, through the real record-only runtime.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn sample(p: &str) -> String {
+    root().join("samples/shadow").join(p).display().to_string()
+}
+
+/// The reviewed system in samples/ is exactly the importer's output plus the two review
+/// edits the runbook describes (the idempotency key the importer proposed, and the
+/// run-time column mapped to the trigger time).
+#[test]
+fn reviewed_system_is_the_import_plus_two_review_edits() {
+    let bytes = std::fs::read(sample("zapier/big-order-alert.json")).unwrap();
+    let imp = claw_importers::zapier::import_bytes("big-order-alert.json", &bytes).unwrap();
+    assert_eq!(imp.generated.len(), 1);
+    let mut sys = imp.generated[0].system.clone();
+    assert_eq!(
+        sys.triggers[0].idempotency, None,
+        "the importer leaves the key to the review"
+    );
+    assert!(
+        imp.findings
+            .iter()
+            .any(|f| f.message.contains("`order.id`")),
+        "the importer proposes order.id"
+    );
+    sys.triggers[0].idempotency = Some("order.id".into());
+    let row = sys
+        .execution
+        .iter_mut()
+        .find(|e| e.name == "log_order_row")
+        .unwrap();
+    assert_eq!(
+        row.with["COL$C"],
+        Value::String("\\{{zap_meta_utc_iso}}".into())
+    );
+    row.with.insert(
+        "COL$C".into(),
+        Value::String("{{ trigger.received_at }}".into()),
+    );
+    let expected = std::fs::read_to_string(sample("big-order-alert.claw")).unwrap();
+    assert_eq!(claw_spec::write::to_claw(&sys), expected);
+}
+
+fn compare(extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "shadow".to_string(),
+        "compare".into(),
+        "--system".into(),
+        sample("big-order-alert.claw"),
+        "--zapier-json".into(),
+        sample("zapier/zap-runs-page-1.json"),
+        "--inputs".into(),
+        sample("mirrored-inputs.jsonl"),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = Command::cargo_bin("claw")
+        .unwrap()
+        .current_dir(root())
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn report_finds_exactly_the_planted_divergences() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("shadow.db");
+    let (code, json) = compare(&[
+        "--format",
+        "json",
+        "--gate",
+        "99.5",
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "the gate fails");
+    let r: Value = serde_json::from_str(&json).unwrap();
+    let classes: Vec<(String, String)> = r["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["correlation"].as_str().unwrap().to_string(),
+                x["class"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let missing_corr = classes.iter().find(|c| c.1 == "missing").unwrap().0.clone();
+    assert!(
+        missing_corr.starts_with("payload "),
+        "no input kept, so no key: {missing_corr}"
+    );
+    assert_eq!(
+        classes,
+        vec![
+            ("key 1001".to_string(), "noise".to_string()), // timestamp-only difference
+            ("key 1001".into(), "duplicate".into()),       // Zapier replay of the same input
+            ("key 1002".into(), "branch".into()),          // filter translated differently
+            ("key 1003".into(), "match".into()),           // filtered on both sides
+            ("key 1004".into(), "params".into()),          // changed message template
+            (missing_corr, "missing".into()),              // legacy ran, shadow never saw it
+            ("key 1006".into(), "extra".into()),           // shadow ran, legacy never did
+        ]
+    );
+    assert_eq!(r["compared"], 6);
+    assert_eq!(r["at_parity"], 2);
+    // Every real difference, and only those.
+    let real: Vec<(String, String)> = r["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|x| {
+            let c = x["correlation"].as_str().unwrap().to_string();
+            x["diffs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d.get("noise").is_none())
+                .map(move |d| (c.clone(), d["path"].as_str().unwrap().to_string()))
+        })
+        .collect();
+    assert_eq!(
+        real,
+        vec![
+            (
+                "key 1002".to_string(),
+                "branches.only_big_orders".to_string()
+            ),
+            ("key 1002".into(), "steps.log_order_row".into()),
+            ("key 1002".into(), "steps.post_to_slack".into()),
+            ("key 1004".into(), "steps.post_to_slack.with.text".into()),
+        ]
+    );
+    let noise = r["noise"].as_array().unwrap();
+    assert_eq!(noise.len(), 1);
+    assert_eq!(noise[0]["path"], "steps.log_order_row.with.COL$C");
+    assert!(
+        noise[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("identical input")
+    );
+    assert_eq!(r["gate"]["passed"], false);
+    // Verdicts went to the store: parity per day.
+    let out = Command::cargo_bin("claw")
+        .unwrap()
+        .args([
+            "shadow",
+            "history",
+            "--system",
+            "big-order-alert",
+            "--format",
+            "json",
+            "--store",
+            store.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let days: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let days: Vec<(String, f64)> = days
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["day"].as_str().unwrap().to_string(),
+                d["parity"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        vec![
+            ("2026-11-02".into(), 50.0),
+            ("2026-11-03".into(), 50.0),
+            ("2026-11-04".into(), 0.0)
+        ]
+    );
+}
+
+#[test]
+fn output_is_deterministic_and_declared_noise_is_reported() {
+    let (c1, a) = compare(&[]);
+    let (c2, b) = compare(&[]);
+    assert_eq!((c1, c2), (0, 0), "no gate, no failure");
+    assert_eq!(a, b);
+    assert!(a.contains("parity 33.33% (2 of 6 runs"), "{a}");
+    assert!(
+        a.contains("steps.post_to_slack.with.text in 1 run(s)"),
+        "{a}"
+    );
+    // Declaring the template field as noise lifts run 1004 to parity, and says why.
+    let (_, c) = compare(&["--ignore", "steps.*.with.text"]);
+    assert!(c.contains("parity 50.00% (3 of 6 runs"), "{c}");
+    assert!(
+        c.contains("steps.*.with.text: declared with --ignore"),
+        "{c}"
+    );
+}
+
+#[test]
+fn html_report_renders_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let (_, _) = compare(&["--html", html.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !text.contains("http://") && !text.contains("https://"),
+        "self-contained"
+    );
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    let Some(chromium) = chromium else {
+        eprintln!(
+            "!!!!!!!! SKIPPED: chromium is not installed (apt-get install -y chromium); the HTML report was not opened in a browser !!!!!!!!"
+        );
+        return;
+    };
+    let profile = dir.path().join("profile");
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &format!("file://{}", html.display()),
+        ])
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("Parity 33.33%"), "{dom}");
+    assert!(dom.contains("steps.post_to_slack.with.text"));
+    assert!(dom.contains("Order 1004 from Dana: 310.00 EUR"));
+    assert!(dom.contains("New order 1004 from Dana: 310.00"));
+    assert!(dom.contains("data-class=\"missing\""));
+    assert!(dom.contains("steps.log_order_row.with.COL$C"));
+}
+
+#[test]
+fn bad_history_is_a_usage_error_naming_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("page.json");
+    std::fs::write(&bad, "{\"data\": [\n  {\"id\": 1,, }\n]}").unwrap();
+    let out = Command::cargo_bin("claw")
+        .unwrap()
+        .args([
+            "shadow",
+            "compare",
+            "--system",
+            &sample("big-order-alert.claw"),
+            "--zapier-json",
+            bad.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("page.json:2:"), "{err}");
+}
+
+/// The text report of the sample is held in golden/; a drift fails with the diff.
+#[test]
+fn text_report_matches_golden() {
+    let out = Command::cargo_bin("claw")
+        .unwrap()
+        .current_dir(root())
+        .args([
+            "shadow",
+            "compare",
+            "--system",
+            "samples/shadow/big-order-alert.claw",
+            "--zapier-json",
+            "samples/shadow/zapier/zap-runs-page-1.json",
+            "--inputs",
+            "samples/shadow/mirrored-inputs.jsonl",
+        ])
+        .output()
+        .unwrap();
+    let got = String::from_utf8(out.stdout).unwrap();
+    let want =
+        std::fs::read_to_string(root().join("golden/shadow/big-order-alert.report.txt")).unwrap();
+    if got != want {
+        let diff = similar::TextDiff::from_lines(&want, &got)
+            .unified_diff()
+            .header("golden", "now")
+            .to_string();
+        panic!("report drifted from golden/shadow/big-order-alert.report.txt:\n{diff}");
+    }
+}

@@ -1,0 +1,206 @@
+//! `/etc/anacrontab` (Debian anacron 2.3): `VAR=VALUE` lines and `period delay job-id command`
+//! jobs, with `\` line continuation.
+
+use super::lines::LineError;
+
+/// How often an anacron job runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Period {
+    /// Every N days.
+    Days(u32),
+    /// `@monthly`: once per calendar month.
+    Monthly,
+    /// `@yearly` (accepted by the code, undocumented in bookworm's man page).
+    Yearly,
+}
+
+/// One anacron job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnacronJob {
+    /// 1-based line where it starts.
+    pub line: usize,
+    /// Period.
+    pub period: Period,
+    /// Delay in minutes after anacron starts.
+    pub delay_minutes: u32,
+    /// Job identifier (also its timestamp file name).
+    pub id: String,
+    /// Command (continuations joined).
+    pub command: String,
+}
+
+/// An anacrontab entry in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnacronEntry {
+    /// `VAR=VALUE` (line, name, value).
+    Env(usize, String, String),
+    /// A job.
+    Job(AnacronJob),
+}
+
+/// Parsed anacrontab.
+#[derive(Debug, Clone, Default)]
+pub struct AnacronTab {
+    /// Entries.
+    pub entries: Vec<AnacronEntry>,
+    /// Bad lines.
+    pub errors: Vec<LineError>,
+}
+
+/// Whether a text has the shape of an anacrontab (every job line is `period delay id command`
+/// with a period that a crontab minute field would not accept as a day-of-month).
+pub fn looks_like(text: &str) -> bool {
+    let mut jobs = 0;
+    let joined = text.replace("\\\n", "");
+    for l in joined.lines() {
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') || super::lines::load_env(l).is_some() {
+            continue;
+        }
+        let toks: Vec<&str> = t.split_whitespace().collect();
+        if toks.len() < 4 {
+            return false;
+        }
+        let period_ok = matches!(toks[0], "@monthly" | "@yearly") || toks[0].parse::<u32>().is_ok();
+        let delay_ok = toks[1].parse::<u32>().is_ok();
+        // In a crontab the third word is a day-of-month; anacron ids are names such as cron.daily.
+        let id_is_name = toks[2].chars().any(|c| c.is_ascii_alphabetic())
+            && claw_spec::cron::parse_field(claw_spec::cron::FieldKind::DayOfMonth, toks[2])
+                .is_err();
+        if !(period_ok && delay_ok && id_is_name) {
+            return false;
+        }
+        jobs += 1;
+    }
+    jobs > 0
+}
+
+/// Reads an anacrontab.
+pub fn parse(text: &str, file: &str) -> AnacronTab {
+    let mut out = AnacronTab::default();
+    let mut logical: Vec<(usize, String, String)> = Vec::new(); // (first line, joined text, first physical line)
+    let mut pending: Option<(usize, String, String)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        let (start, mut acc, first) = pending
+            .take()
+            .unwrap_or((n, String::new(), raw.to_string()));
+        if let Some(cont) = raw.strip_suffix('\\') {
+            acc.push_str(cont);
+            pending = Some((start, acc, first));
+            continue;
+        }
+        acc.push_str(raw);
+        logical.push((start, acc, first));
+    }
+    if let Some(p) = pending {
+        logical.push(p);
+    }
+    for (n, line, first) in logical {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let err = |code: &str, message: &str, explanation: String, column: usize| LineError {
+            file: file.to_string(),
+            line: n,
+            column,
+            code: code.to_string(),
+            message: message.to_string(),
+            explanation,
+            source_line: first.clone(),
+        };
+        // anacron's env regex: NAME = VALUE (no quotes removed beyond trimming).
+        if let Some((name, value)) = t.split_once('=')
+            && !name.trim().is_empty()
+            && !name.trim().contains(char::is_whitespace)
+            && name.trim().parse::<u32>().is_err()
+        {
+            out.entries.push(AnacronEntry::Env(
+                n,
+                name.trim().to_string(),
+                value.trim().to_string(),
+            ));
+            continue;
+        }
+        let mut it = t.split_whitespace();
+        let (Some(p), Some(d), Some(id)) = (it.next(), it.next(), it.next()) else {
+            out.errors.push(err(
+                "claw::import::anacron_syntax",
+                "Invalid syntax",
+                "expected `period delay job-id command`".into(),
+                1,
+            ));
+            continue;
+        };
+        let period = match p {
+            "@monthly" => Period::Monthly,
+            "@yearly" | "@annually" => Period::Yearly,
+            "@daily" => Period::Days(1),
+            "@weekly" => Period::Days(7),
+            _ => match p.parse::<u32>() {
+                Ok(v) if v > 0 => Period::Days(v),
+                _ => {
+                    out.errors.push(err(
+                        "claw::import::anacron_period",
+                        "Invalid syntax",
+                        format!("period `{p}` is not a number of days, @monthly or @yearly"),
+                        1,
+                    ));
+                    continue;
+                }
+            },
+        };
+        let Ok(delay) = d.parse::<u32>() else {
+            let c = first.find(d).map_or(1, |b| first[..b].chars().count() + 1);
+            out.errors.push(err(
+                "claw::import::anacron_delay",
+                "Invalid syntax",
+                format!("delay `{d}` is not a number of minutes"),
+                c,
+            ));
+            continue;
+        };
+        let cmd_start = t.find(id).map(|i| i + id.len()).unwrap_or(t.len());
+        let command = t[cmd_start..].trim().to_string();
+        if command.is_empty() {
+            out.errors.push(err(
+                "claw::import::anacron_syntax",
+                "Invalid syntax",
+                format!("job `{id}` has no command"),
+                first.len() + 1,
+            ));
+            continue;
+        }
+        out.entries.push(AnacronEntry::Job(AnacronJob {
+            line: n,
+            period,
+            delay_minutes: delay,
+            id: id.to_string(),
+            command,
+        }));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_debian_default() {
+        let t = "SHELL=/bin/sh\n1\t5\tcron.daily\trun-parts --report /etc/cron.daily\n@monthly 15 cron.monthly run-parts \\\n --report /etc/cron.monthly\n";
+        assert!(looks_like(t));
+        let a = parse(t, "x");
+        assert!(a.errors.is_empty());
+        assert_eq!(a.entries.len(), 3);
+        match &a.entries[2] {
+            AnacronEntry::Job(j) => {
+                assert_eq!(j.period, Period::Monthly);
+                assert_eq!(j.command, "run-parts  --report /etc/cron.monthly");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!looks_like("1 5 * * * echo\n"));
+    }
+}

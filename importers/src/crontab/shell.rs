@@ -1,0 +1,789 @@
+//! What cron does to a command before `sh -c` sees it (`%` → stdin, `\%`, Debian's `\\`), and
+//! the light-weight shell reading the importer needs: top-level list splitting, guard peeling,
+//! and the spots where a secret sits in a command line.
+//!
+//! This is not a shell parser. It tracks quotes, `\` escapes, `$( … )`, `( … )`, `{ … }` and
+//! back-quotes well enough to find the top-level `&&`, `||`, `;` and `&` operators; anything it
+//! cannot read with confidence is left alone (no guard is peeled), which keeps the imported
+//! command identical to what cron ran.
+
+use std::ops::Range;
+
+/// A command split the way cron splits it at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CronCommand {
+    /// The part given to `sh -c`.
+    pub command: String,
+    /// What cron writes to the command's stdin (`%` → newline, final newline added), if any.
+    pub stdin: Option<String>,
+    /// Whether a `\\` was turned into `\` (Debian only; cronie keeps both).
+    pub collapsed_backslash: bool,
+}
+
+/// Applies cron's `%` rules: the first unescaped `%` ends the command; the rest is stdin with
+/// each unescaped `%` turned into a newline and a final newline added; `\%` is a literal `%`
+/// in both parts. In the command part Debian also turns `\\` into `\`.
+pub fn split_percent(raw: &str) -> CronCommand {
+    let mut command = String::new();
+    let mut stdin: Option<String> = None;
+    let mut collapsed = false;
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        let in_command = stdin.is_none();
+        let target = stdin.as_mut().unwrap_or(&mut command);
+        if c == '\\' {
+            match chars.peek() {
+                Some('%') => {
+                    target.push('%');
+                    chars.next();
+                }
+                Some('\\') if in_command => {
+                    target.push('\\');
+                    collapsed = true;
+                    chars.next();
+                }
+                _ => target.push('\\'),
+            }
+        } else if c == '%' {
+            match stdin.as_mut() {
+                None => stdin = Some(String::new()),
+                Some(s) => s.push('\n'),
+            }
+        } else {
+            target.push(c);
+        }
+    }
+    if let Some(s) = stdin.as_mut() {
+        s.push('\n');
+    }
+    CronCommand {
+        command,
+        stdin,
+        collapsed_backslash: collapsed,
+    }
+}
+
+/// A top-level list operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `&&`
+    And,
+    /// `||`
+    Or,
+    /// `;` or a newline
+    Seq,
+    /// `&` (background)
+    Background,
+}
+
+/// One top-level piece of a command list and the operator after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// Byte range in the command.
+    pub range: Range<usize>,
+    /// Operator that follows, `None` for the last piece.
+    pub op: Option<Op>,
+}
+
+/// Splits a command at its top-level `&&`, `||`, `;`, `&` and newlines. `None` when the text
+/// has unbalanced quotes or brackets (the importer then leaves the command whole).
+pub fn top_level(cmd: &str) -> Option<Vec<Piece>> {
+    let b = cmd.as_bytes();
+    let mut out = Vec::new();
+    let mut depth: i32 = 0;
+    let mut start = 0;
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    let mut word_start = true;
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if q == b'\'' {
+                if c == b'\'' {
+                    quote = None;
+                }
+            } else if c == b'\\' {
+                i += 1;
+            } else if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'\\' => {
+                i += 2;
+                word_start = false;
+                continue;
+            }
+            b'\'' | b'"' | b'`' => quote = Some(c),
+            b'#' if word_start && depth == 0 => {
+                // A comment runs to the end of the line; keep it in the current piece.
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'{' => depth += 1,
+            b')' | b'}' => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            b'$' if b.get(i + 1) == Some(&b'(') => {
+                depth += 1;
+                i += 2;
+                continue;
+            }
+            c if word_start && c.is_ascii_alphabetic() => {
+                // Compound commands nest like brackets, so `if …; fi` is one top-level piece.
+                let word_end = cmd[i..]
+                    .find(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | ')' | '}'))
+                    .map_or(cmd.len(), |e| i + e);
+                match &cmd[i..word_end] {
+                    "if" | "case" | "for" | "while" | "until" => depth += 1,
+                    "fi" | "esac" | "done" => {
+                        depth -= 1;
+                        if depth < 0 {
+                            return None;
+                        }
+                    }
+                    _ => {}
+                }
+                word_start = false;
+                i = word_end.max(i + 1);
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 0 && quote.is_none() {
+            let two = b.get(i + 1).copied();
+            let op = match (c, two) {
+                (b'&', Some(b'&')) => Some((Op::And, 2)),
+                (b'|', Some(b'|')) => Some((Op::Or, 2)),
+                (b';', Some(b';')) => return None, // `case` arms: leave whole
+                (b';', _) | (b'\n', _) => Some((Op::Seq, 1)),
+                // `&>`, `>&`, `2>&1` are redirections, not background jobs.
+                (b'&', Some(b'>')) => None,
+                (b'&', _) if i > 0 && b[i - 1] == b'>' => None,
+                (b'&', _) => Some((Op::Background, 1)),
+                _ => None,
+            };
+            if let Some((op, len)) = op {
+                out.push(Piece {
+                    range: start..i,
+                    op: Some(op),
+                });
+                i += len;
+                start = i;
+                word_start = true;
+                continue;
+            }
+        }
+        word_start = matches!(c, b' ' | b'\t' | b'(' | b'{' | b'|');
+        i += 1;
+    }
+    if quote.is_some() || depth != 0 {
+        return None;
+    }
+    out.push(Piece {
+        range: start..cmd.len(),
+        op: None,
+    });
+    Some(out)
+}
+
+/// A test that gates a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guard {
+    /// The test as written (`test -x /usr/sbin/foo`, `[ -f /etc/x ]`, `[ -x a ] && [ -d b ]`).
+    pub test: String,
+    /// `true` when the job runs if the test succeeds (`&&`, `if`), `false` for `||`.
+    pub runs_when: bool,
+    /// How it was written: `&&`, `||` or `if`.
+    pub form: &'static str,
+}
+
+impl Guard {
+    /// Whether this guard makes the job a fallback for a systemd timer
+    /// (`[ -d /run/systemd/system ]` family, run only when systemd is absent).
+    pub fn is_systemd_fallback(&self) -> bool {
+        let Some(at) = self.test.find("/run/systemd/system") else {
+            return false;
+        };
+        // The test is true when systemd is absent if it is negated (`! -d`, `\! -d`, `[ ! …`).
+        let before = &self.test[..at];
+        let negated = before
+            .rsplit(['[', '&', '|'])
+            .next()
+            .unwrap_or(before)
+            .contains('!');
+        negated == self.runs_when
+    }
+}
+
+/// Whether a piece of shell is a side-effect-free test that packages use as a guard.
+pub fn is_test(piece: &str) -> bool {
+    let p = piece.trim();
+    let p = p.strip_prefix("! ").map(str::trim_start).unwrap_or(p);
+    if p.is_empty() {
+        return false;
+    }
+    let first = p.split_whitespace().next().unwrap_or("");
+    match first {
+        "test" | "/usr/bin/test" | "/bin/test" => true,
+        "[" => p.ends_with(']') && !p.ends_with("]]"),
+        "[[" => p.ends_with("]]"),
+        // `command -v x >/dev/null`, `which x >/dev/null`, `type x >/dev/null`: lookups only.
+        "command" => p.split_whitespace().nth(1) == Some("-v") && only_redirections_after(p, 3),
+        "which" | "type" => only_redirections_after(p, 2),
+        _ => false,
+    }
+}
+
+fn only_redirections_after(p: &str, words: usize) -> bool {
+    p.split_whitespace().skip(words).all(|w| {
+        w.starts_with('>')
+            || w.starts_with("2>")
+            || w.starts_with("&>")
+            || w.starts_with("1>")
+            || w == "/dev/null"
+    })
+}
+
+/// Peels the guards off the front of a command, as long as doing so keeps the shell's meaning:
+/// `A && REST` only when REST joins its parts with `&&` alone; `A || REST` only when REST is one
+/// piece; `if C; then BODY; fi` only when nothing follows `fi` and there is no `elif`/`else`.
+/// Returns the guards in order and the remaining body (trimmed).
+pub fn peel_guards(cmd: &str) -> (Vec<Guard>, String) {
+    let mut guards = Vec::new();
+    let mut body = cmd.trim().to_string();
+    // Each round removes at least one guard, so this ends.
+    loop {
+        if let Some((g, rest)) = peel_if(&body) {
+            guards.extend(g);
+            body = rest;
+            continue;
+        }
+        let Some(pieces) = top_level(&body) else {
+            break;
+        };
+        if pieces.len() < 2 {
+            break;
+        }
+        let first = &body[pieces[0].range.clone()];
+        if !is_test(first) {
+            break;
+        }
+        let rest_ops: Vec<Op> = pieces[1..].iter().filter_map(|p| p.op).collect();
+        let (ok, runs_when, form) = match pieces[0].op {
+            Some(Op::And) => (rest_ops.iter().all(|o| *o == Op::And), true, "&&"),
+            Some(Op::Or) => (rest_ops.is_empty(), false, "||"),
+            _ => (false, true, ""),
+        };
+        if !ok {
+            break;
+        }
+        guards.push(Guard {
+            test: first.trim().to_string(),
+            runs_when,
+            form,
+        });
+        body = body[pieces[1].range.start..].trim().to_string();
+    }
+    (guards, body)
+}
+
+fn peel_if(cmd: &str) -> Option<(Vec<Guard>, String)> {
+    // The whole command must be one `if … fi`.
+    let whole = top_level(cmd)?;
+    if whole.len() != 1 {
+        return None;
+    }
+    let rest = cmd.strip_prefix("if ")?.trim_end();
+    let rest = rest.strip_suffix("fi")?.trim_end();
+    if !rest.ends_with(';') && !rest.ends_with('\n') {
+        return None;
+    }
+    let pieces = top_level(rest)?;
+    // if COND ; then BODY ; fi  → the COND pieces end at the first piece starting with `then`.
+    let then_idx = pieces
+        .iter()
+        .position(|p| rest[p.range.clone()].trim_start().starts_with("then "))?;
+    if then_idx == 0 || pieces[then_idx - 1].op != Some(Op::Seq) {
+        return None;
+    }
+    let cond_pieces = &pieces[..then_idx];
+    // The condition may itself be a list of tests joined by && / ||.
+    if !cond_pieces.iter().all(|p| is_test(&rest[p.range.clone()])) {
+        return None;
+    }
+    if cond_pieces[..then_idx - 1]
+        .iter()
+        .any(|p| !matches!(p.op, Some(Op::And) | Some(Op::Or)))
+    {
+        return None;
+    }
+    // `…; fi` was cut off, so the last piece is the empty text after the final `;`.
+    let fi_idx = pieces.len() - 1;
+    if !rest[pieces[fi_idx].range.clone()].trim().is_empty() || fi_idx <= then_idx {
+        return None;
+    }
+    if pieces[then_idx..fi_idx].iter().any(|p| {
+        let t = rest[p.range.clone()].trim_start();
+        t.starts_with("elif ")
+            || t == "else"
+            || t.starts_with("else ")
+            || t == "fi"
+            || t.starts_with("if ")
+    }) {
+        return None;
+    }
+    let cond_end = cond_pieces[then_idx - 1].range.end;
+    let test = rest[..cond_end].trim().to_string();
+    let body_start =
+        pieces[then_idx].range.start + rest[pieces[then_idx].range.clone()].find("then ")? + 5;
+    let body_end = pieces[fi_idx - 1].range.end;
+    if body_start > body_end {
+        return None;
+    }
+    let body = rest[body_start..body_end].trim().to_string();
+    if body.is_empty() {
+        return None;
+    }
+    Some((
+        vec![Guard {
+            test,
+            runs_when: true,
+            form: "if",
+        }],
+        body,
+    ))
+}
+
+/// The shell command of a guard check: prints `claw-guard:pass` when the job would run,
+/// `claw-guard:fail` when cron's shell would have skipped it, and always exits 0 so a false
+/// guard is an ordinary outcome rather than a failed run.
+pub fn guard_check_command(guards: &[Guard]) -> String {
+    let cond = guards
+        .iter()
+        .map(|g| {
+            if g.runs_when {
+                format!("{{ {}; }}", g.test)
+            } else {
+                format!("! {{ {}; }}", g.test)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" && ");
+    format!("if {cond}; then echo claw-guard:pass; else echo claw-guard:fail; fi")
+}
+
+/// Whether both stdout and stderr are thrown away (`>/dev/null 2>&1`, `&>/dev/null`, …).
+pub fn discards_output(cmd: &str) -> bool {
+    let c: String = cmd.split_whitespace().collect::<Vec<_>>().join(" ");
+    let c = c
+        .replace("> /dev/null", ">/dev/null")
+        .replace("2> /dev/null", "2>/dev/null");
+    if c.contains("&>/dev/null") || c.contains(">&/dev/null") {
+        return true;
+    }
+    let out = c.contains(" >/dev/null") || c.contains("1>/dev/null") || c.starts_with(">/dev/null");
+    let err = c.contains("2>&1") || c.contains("2>/dev/null");
+    out && err
+}
+
+/// Whether the command takes a lock or otherwise prevents overlapping runs.
+pub fn has_lock(cmd: &str) -> bool {
+    const TOOLS: &[&str] = &[
+        "flock",
+        "run-one",
+        "chronic",
+        "lockfile",
+        "lckdo",
+        "lockrun",
+        "setlock",
+        "solo",
+        "start-stop-daemon",
+    ];
+    cmd.split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | '{'))
+        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .any(|w| TOOLS.contains(&w))
+        || cmd.contains(".lock")
+        || cmd.contains(".pid")
+        || cmd.contains("--pidfile")
+}
+
+/// A secret found in a command line: the byte range of its value and a name hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretSpot {
+    /// Byte range of the value as written (quotes included when the whole word is quoted).
+    pub range: Range<usize>,
+    /// The value the shell would see (quotes removed).
+    pub value: String,
+    /// A name for the environment variable (`PGPASSWORD`, `TOKEN`, …).
+    pub hint: String,
+    /// Whether the value sits in an assignment or `--opt=` form (keep the `NAME=` part).
+    pub assignment: bool,
+}
+
+/// A shell word: byte range and the literal text the shell would see, or `None` when it holds
+/// an expansion (`$`, back-quote) that makes the literal unknown.
+fn words(cmd: &str) -> Vec<(Range<usize>, Option<String>)> {
+    let b = cmd.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len()
+            && matches!(
+                b[i],
+                b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'
+            )
+        {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let start = i;
+        let mut lit = String::new();
+        let mut known = true;
+        let mut quote: Option<u8> = None;
+        while i < b.len() {
+            let c = b[i];
+            match quote {
+                Some(b'\'') => {
+                    if c == b'\'' {
+                        quote = None;
+                    } else {
+                        lit.push(c as char);
+                    }
+                }
+                Some(q) => {
+                    if c == q {
+                        quote = None;
+                    } else if c == b'\\' && i + 1 < b.len() {
+                        i += 1;
+                        lit.push(b[i] as char);
+                    } else {
+                        if c == b'$' || c == b'`' {
+                            known = false;
+                        }
+                        lit.push(c as char);
+                    }
+                }
+                None => {
+                    if matches!(
+                        c,
+                        b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'
+                    ) {
+                        break;
+                    }
+                    match c {
+                        b'\'' | b'"' => quote = Some(c),
+                        b'\\' if i + 1 < b.len() => {
+                            i += 1;
+                            lit.push(b[i] as char);
+                        }
+                        b'$' | b'`' | b'*' | b'?' | b'[' => {
+                            known = false;
+                            lit.push(c as char);
+                        }
+                        _ => lit.push(c as char),
+                    }
+                }
+            }
+            i += 1;
+        }
+        // Non-ASCII bytes were pushed one by one above; rebuild the literal from the source when
+        // the word is plain, so multi-byte text stays intact.
+        let lit = if cmd.is_char_boundary(start)
+            && cmd.is_char_boundary(i)
+            && !cmd[start..i].contains(['\'', '"', '\\'])
+        {
+            cmd[start..i].to_string()
+        } else if cmd[start..i.min(cmd.len())].is_ascii() {
+            lit
+        } else {
+            known = false;
+            lit
+        };
+        out.push((start..i, known.then_some(lit)));
+    }
+    out
+}
+
+/// Finds literal secrets in a command line: `NAME=value` with a secret-like name, `--password=x`
+/// / `--token x`, credentials in URLs and known token shapes. Values built from expansions
+/// (`$PASS`) are references already and are left alone.
+pub fn find_secrets(cmd: &str) -> Vec<SecretSpot> {
+    use crate::secrets::{is_secret_name, looks_like_secret};
+    let ws = words(cmd);
+    let mut out: Vec<SecretSpot> = Vec::new();
+    let mut prev_flag: Option<String> = None;
+    for (range, lit) in ws {
+        let raw = &cmd[range.clone()];
+        let flag_before = prev_flag.take();
+        let Some(lit) = lit else { continue };
+        // NAME=value / --name=value, where the raw text before `=` is plain.
+        if let Some(eq) = raw.find('=') {
+            let name = &raw[..eq];
+            let plain = !name.contains(['\'', '"', '\\']);
+            let bare = name.trim_start_matches('-');
+            let value_raw = &raw[eq + 1..];
+            if plain && !bare.is_empty() && !value_raw.is_empty() && !value_raw.contains(['$', '`'])
+            {
+                let value = lit[lit.find('=').map_or(0, |i| i + 1)..].to_string();
+                if is_secret_name(bare) || looks_like_secret(&value) {
+                    out.push(SecretSpot {
+                        range: range.start + eq + 1..range.end,
+                        value,
+                        hint: env_hint(bare),
+                        assignment: true,
+                    });
+                    continue;
+                }
+            }
+        }
+        if let Some(flag) = flag_before
+            && !lit.starts_with('-')
+            && !lit.is_empty()
+        {
+            out.push(SecretSpot {
+                range,
+                value: lit,
+                hint: env_hint(&flag),
+                assignment: false,
+            });
+            continue;
+        }
+        if raw.starts_with("--")
+            && !raw.contains('=')
+            && is_secret_name(raw.trim_start_matches('-'))
+        {
+            prev_flag = Some(raw.trim_start_matches('-').to_string());
+            continue;
+        }
+        if looks_like_secret(&lit)
+            || lit.split_whitespace().any(looks_like_secret)
+            || bearer_in(&lit)
+        {
+            let hint = if crate::secrets::url_has_credentials(&lit) {
+                "URL"
+            } else {
+                "TOKEN"
+            };
+            out.push(SecretSpot {
+                range,
+                value: lit,
+                hint: hint.into(),
+                assignment: false,
+            });
+        }
+    }
+    out
+}
+
+fn bearer_in(lit: &str) -> bool {
+    lit.find("Bearer ")
+        .is_some_and(|i| lit[i + 7..].trim().len() >= 16)
+}
+
+fn env_hint(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("S_{s}")
+    } else {
+        s
+    }
+}
+
+/// Quote state at byte `at` of a command: `None` outside quotes, `Some(b'\'')`, `Some(b'"')`.
+fn quote_state(cmd: &str, at: usize) -> Option<u8> {
+    let b = cmd.as_bytes();
+    let mut q: Option<u8> = None;
+    let mut i = 0;
+    while i < at.min(b.len()) {
+        let c = b[i];
+        match q {
+            Some(b'\'') if c == b'\'' => q = None,
+            Some(b'"') if c == b'\\' => i += 1,
+            Some(b'"') if c == b'"' => q = None,
+            None if c == b'\\' => i += 1,
+            None if c == b'\'' || c == b'"' => q = Some(c),
+            _ => {}
+        }
+        i += 1;
+    }
+    q
+}
+
+/// Replaces each secret's value in the command by a reference to environment variable `var`,
+/// quoted so the shell sees exactly the old value: `"${VAR}"` outside quotes, `${VAR}` inside
+/// double quotes, `'"${VAR}"'` inside single quotes. Spots must not overlap.
+pub fn replace_secrets(cmd: &str, spots: &[(Range<usize>, String)]) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    let mut sorted: Vec<&(Range<usize>, String)> = spots.iter().collect();
+    sorted.sort_by_key(|(r, _)| r.start);
+    for (range, var) in sorted {
+        if range.start < last {
+            continue;
+        }
+        out.push_str(&cmd[last..range.start]);
+        let raw = &cmd[range.clone()];
+        // A value that is wholly one quoted string is replaced with its quotes.
+        let whole_quoted = raw.len() >= 2
+            && ((raw.starts_with('\'')
+                && raw.ends_with('\'')
+                && !raw[1..raw.len() - 1].contains('\''))
+                || (raw.starts_with('"')
+                    && raw.ends_with('"')
+                    && !raw[1..raw.len() - 1].contains(['"', '\\'])));
+        let state = if whole_quoted {
+            None
+        } else {
+            quote_state(cmd, range.start)
+        };
+        match (whole_quoted, state) {
+            (true, _) | (false, None) if !raw.contains(['\'', '"', '\\']) || whole_quoted => {
+                out.push_str(&format!("\"${{{var}}}\""))
+            }
+            (_, Some(b'"')) => out.push_str(&format!("${{{var}}}")),
+            (_, Some(_)) => out.push_str(&format!("'\"${{{var}}}\"'")),
+            // A word mixing quote styles: re-quote the whole word.
+            _ => out.push_str(&format!("\"${{{var}}}\"")),
+        }
+        last = range.end;
+    }
+    out.push_str(&cmd[last..]);
+    out
+}
+
+/// Escapes `{{` so the runtime's templates leave the text as it is.
+pub fn escape_template(s: &str) -> String {
+    s.replace("{{", "\\{{")
+}
+
+/// The program a command runs, for naming: the first word that is not an assignment, `cd`,
+/// `nice`, `ionice`, `exec`, `sudo`, … reduced to its base name.
+pub fn program_name(cmd: &str) -> Option<String> {
+    const WRAPPERS: &[&str] = &[
+        "exec", "nice", "ionice", "sudo", "env", "nohup", "time", "timeout", "chronic", "run-one",
+        "flock", "setsid", "su", "-c", "then", "do", "{", "(", "!",
+    ];
+    let mut skip_next = false;
+    for w in cmd
+        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '{' | '}'))
+    {
+        if w.is_empty() {
+            continue;
+        }
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if w == "cd" || w == "-n" {
+            skip_next = true;
+            continue;
+        }
+        if WRAPPERS.contains(&w)
+            || w.starts_with('-')
+            || w.contains('=')
+            || w.chars().all(|c| c.is_ascii_digit())
+            || w.starts_with('>')
+            || w.starts_with('<')
+        {
+            continue;
+        }
+        let base = w.rsplit('/').next().unwrap_or(w);
+        let base: String = base
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
+            .collect();
+        if !base.is_empty() {
+            return Some(base);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_splits_into_stdin() {
+        let c = split_percent(r#"mail -s "It's 10pm" joe%Joe,%%Where are your kids?%"#);
+        assert_eq!(c.command, r#"mail -s "It's 10pm" joe"#);
+        assert_eq!(c.stdin.as_deref(), Some("Joe,\n\nWhere are your kids?\n\n"));
+        let d = split_percent(r"date +\%Y \\x");
+        assert_eq!(d.command, r"date +%Y \x");
+        assert!(d.stdin.is_none());
+        assert!(d.collapsed_backslash);
+    }
+
+    #[test]
+    fn guards_are_peeled_only_when_meaning_is_kept() {
+        let (g, b) = peel_guards("test -x /usr/sbin/foo && /usr/sbin/foo --run");
+        assert_eq!(g.len(), 1);
+        assert!(g[0].runs_when);
+        assert_eq!(b, "/usr/sbin/foo --run");
+        let (g, b) = peel_guards("[ -x /a ] || { cd / && run-parts /etc/cron.daily; }");
+        assert_eq!((g.len(), g[0].runs_when), (1, false));
+        assert_eq!(b, "{ cd / && run-parts /etc/cron.daily; }");
+        // `A || B && C` runs C after A succeeds: not a guard.
+        assert!(peel_guards("test -x /a || b && c").0.is_empty());
+        // `A && B; C` runs C regardless.
+        assert!(peel_guards("[ -f /a ] && b; c").0.is_empty());
+        let (g, b) =
+            peel_guards("if [ -x /usr/sbin/logcheck ]; then nice -n10 /usr/sbin/logcheck; fi");
+        assert_eq!(g[0].form, "if");
+        assert_eq!(b, "nice -n10 /usr/sbin/logcheck");
+        let (g, b) = peel_guards(
+            "[ -x /etc/init.d/anacron ] && if [ ! -d /run/systemd/system ]; then /usr/sbin/invoke-rc.d anacron start >/dev/null; fi",
+        );
+        assert_eq!(g.len(), 2);
+        assert!(g[1].is_systemd_fallback());
+        assert_eq!(b, "/usr/sbin/invoke-rc.d anacron start >/dev/null");
+        assert!(peel_guards("if [ -x /a ]; then b; else c; fi").0.is_empty());
+    }
+
+    #[test]
+    fn secrets_become_env_references() {
+        let cmd =
+            "PGPASSWORD=hunter2 pg_dump -h db 'https://bob:s3cret@x.example/y' --token abcdef";
+        let spots = find_secrets(cmd);
+        assert_eq!(spots.len(), 3, "{spots:?}");
+        let reps: Vec<_> = spots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.range.clone(), format!("V{i}")))
+            .collect();
+        let out = replace_secrets(cmd, &reps);
+        assert_eq!(
+            out,
+            r#"PGPASSWORD="${V0}" pg_dump -h db "${V1}" --token "${V2}""#
+        );
+        assert!(find_secrets("PGPASSWORD=$PW pg_dump").is_empty());
+    }
+
+    #[test]
+    fn output_and_locks() {
+        assert!(discards_output("foo >/dev/null 2>&1"));
+        assert!(discards_output("foo &> /dev/null"));
+        assert!(!discards_output("foo >/dev/null"));
+        assert!(has_lock("flock -n /run/x.lock foo"));
+        assert!(!has_lock("foo --bar"));
+    }
+}

@@ -1,0 +1,326 @@
+//! Free-text actions ("send email to finance", "post to #ops", "run backup.sh") to adapters,
+//! and secrets in cell text to `secret://` references.
+
+use crate::secrets;
+use indexmap::IndexMap;
+use regex::Regex;
+use serde_json::Value;
+use std::sync::LazyLock;
+
+/// What one row's action became.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapped {
+    /// `adapter.operation`.
+    pub action: String,
+    /// Parameters.
+    pub with: IndexMap<String, Value>,
+    /// Whether no adapter fits (an `unported.*` action).
+    pub unported: bool,
+    /// Why this adapter was chosen, for the finding.
+    pub reason: String,
+}
+
+fn re(s: &str) -> Regex {
+    Regex::new(s).unwrap_or_else(|e| panic!("bad built-in pattern {s}: {e}"))
+}
+
+static URL: LazyLock<Regex> = LazyLock::new(|| re(r"https?://[^\s<>]+"));
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"));
+static CHANNEL: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|\s)#(?P<c>[a-z0-9][a-z0-9_.-]*)"));
+static SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:\S+\.(?:sh|py|rb|pl|ps1|js|bash)\b|(?:^|\s)/(?:usr|opt|srv|home|var|etc|bin)/\S+)")
+});
+
+/// Replaces every credential-looking word of `text` (tokens, `password=...`, URLs with
+/// credentials) by a `secret://` reference. Returns the text and whether anything was replaced.
+pub fn redact(scope: &str, text: &str) -> (String, bool) {
+    let mut changed = false;
+    let mut out = Vec::new();
+    for word in text.split(' ') {
+        let trimmed = word.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '"' | '\''));
+        if let Some((k, v)) = trimmed
+            .split_once(['=', ':'])
+            .filter(|(k, v)| secrets::is_secret_name(k) && !v.is_empty() && !v.starts_with("//"))
+        {
+            out.push(word.replace(trimmed, &format!("{k}={}", secrets::reference(scope, v))));
+            changed = true;
+        } else if !trimmed.is_empty() && secrets::looks_like_secret(trimmed) {
+            out.push(word.replace(trimmed, &secrets::reference(scope, trimmed)));
+            changed = true;
+        } else if let Some(q) = redact_query(scope, word) {
+            out.push(q);
+            changed = true;
+        } else {
+            out.push(word.to_string());
+        }
+    }
+    // "password: hunter2" spans two words.
+    let mut i = 0;
+    while i + 1 < out.len() {
+        let k = out[i].trim_end_matches(':');
+        if out[i].ends_with(':')
+            && secrets::is_secret_name(k)
+            && !out[i + 1].starts_with("secret://")
+            && !out[i + 1].is_empty()
+        {
+            out[i + 1] = secrets::reference(scope, &out[i + 1]);
+            changed = true;
+        }
+        i += 1;
+    }
+    (out.join(" "), changed)
+}
+
+/// Query parameters of a URL (`?token=...&key=...`) whose name or value is a credential.
+fn redact_query(scope: &str, word: &str) -> Option<String> {
+    let (base, query) = word.split_once('?')?;
+    let mut changed = false;
+    let params: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, v))
+                if !v.is_empty()
+                    && (secrets::is_secret_name(k)
+                        || matches!(
+                            k.to_ascii_lowercase().as_str(),
+                            "key" | "sig" | "signature" | "access_token"
+                        )
+                        || secrets::looks_like_secret(v)) =>
+            {
+                changed = true;
+                format!("{k}={}", secrets::reference(scope, v))
+            }
+            _ => p.to_string(),
+        })
+        .collect();
+    changed.then(|| format!("{base}?{}", params.join("&")))
+}
+
+/// Maps one row's action, app and target cells (already redacted) to an adapter.
+pub fn map(action: &str, app: &str, target: &str) -> Mapped {
+    let a = action.to_lowercase();
+    let sys = app.to_lowercase();
+    let all = format!("{a} {sys}");
+    let mut with = IndexMap::new();
+    let text_or = |d: &str| {
+        if action.is_empty() {
+            d.to_string()
+        } else {
+            action.to_string()
+        }
+    };
+
+    let email_target = EMAIL
+        .find(target)
+        .or_else(|| EMAIL.find(action))
+        .map(|m| m.as_str().to_string());
+    let url = URL
+        .find(target)
+        .or_else(|| URL.find(action))
+        .map(|m| m.as_str().trim_end_matches(['.', ',', ')']).to_string());
+    let channel = CHANNEL
+        .captures(&format!(" {target}"))
+        .or_else(|| CHANNEL.captures(action))
+        .map(|c| c["c"].to_string());
+
+    let mentions = |words: &[&str]| {
+        words
+            .iter()
+            .any(|w| all.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
+    };
+    if mentions(&["slack"]) || (channel.is_some() && !mentions(&["email", "mail", "e"])) {
+        with.insert(
+            "channel".into(),
+            Value::String(match &channel {
+                Some(c) => format!("#{c}"),
+                None if !target.is_empty() => target.to_string(),
+                None => "#general".to_string(),
+            }),
+        );
+        with.insert("text".into(), Value::String(text_or("Automation ran")));
+        let reason = if channel.is_some() {
+            "a Slack channel"
+        } else {
+            "the word Slack"
+        };
+        return Mapped {
+            action: "slack.post".into(),
+            with,
+            unported: false,
+            reason: reason.into(),
+        };
+    }
+    if mentions(&["email", "mail", "e-mail", "emails", "gmail", "outlook"])
+        || email_target.is_some() && !mentions(&["http", "webhook", "api"])
+    {
+        with.insert(
+            "to".into(),
+            Value::String(email_target.clone().unwrap_or_else(|| target.to_string())),
+        );
+        with.insert("subject".into(), Value::String(text_or("Automation")));
+        return Mapped {
+            action: "email.send".into(),
+            with,
+            unported: false,
+            reason: if email_target.is_some() {
+                "an email address".into()
+            } else {
+                "the word email".into()
+            },
+        };
+    }
+    let secret_url = target.starts_with("secret://")
+        && mentions(&[
+            "call", "api", "http", "https", "webhook", "post", "fetch", "ping", "trigger",
+        ]);
+    if url.is_some() || secret_url {
+        let url = url.or_else(|| secret_url.then(|| target.to_string()));
+        with.insert("url".into(), Value::String(url.clone().unwrap_or_default()));
+        if !action.is_empty() {
+            with.insert("body".into(), serde_json::json!({ "note": action }));
+        }
+        return Mapped {
+            action: "http.post".into(),
+            with,
+            unported: false,
+            reason: "a URL".into(),
+        };
+    }
+    let script = SCRIPT.find(action).map(|m| m.as_str().trim().to_string());
+    let run_word = a.starts_with("run ")
+        || a.starts_with("execute ")
+        || a.starts_with("exec ")
+        || mentions(&["script", "cron", "shell", "bash"]);
+    if script.is_some()
+        || run_word
+            && (a.contains('/') || a.contains('.') || mentions(&["script", "shell", "bash"]))
+    {
+        // The whole command line after the verb, so arguments are kept.
+        let command = if run_word && (a.starts_with("run ") || a.starts_with("exec")) {
+            action
+                .split_once(' ')
+                .map_or(action, |(_, rest)| rest)
+                .trim()
+                .to_string()
+        } else {
+            let start = script
+                .as_ref()
+                .and_then(|sc| action.find(sc.as_str()))
+                .unwrap_or(0);
+            action[start..].trim().to_string()
+        };
+        with.insert("command".into(), Value::String(command));
+        return Mapped {
+            action: "shell.run".into(),
+            with,
+            unported: false,
+            reason: "a script or command".into(),
+        };
+    }
+    let what = if !app.is_empty() { app } else { action };
+    let mut slug = claw_spec::units::slug(what);
+    if slug.starts_with("s_") {
+        slug = format!("step{}", &slug[1..]);
+    }
+    slug.truncate(40);
+    while slug.ends_with('_') {
+        slug.pop();
+    }
+    if !action.is_empty() {
+        with.insert("description".into(), Value::String(action.to_string()));
+    }
+    if !app.is_empty() {
+        with.insert("app".into(), Value::String(app.to_string()));
+    }
+    if !target.is_empty() {
+        with.insert("target".into(), Value::String(target.to_string()));
+    }
+    Mapped {
+        action: format!("unported.{slug}"),
+        with,
+        unported: true,
+        reason: "no adapter matches".into(),
+    }
+}
+
+/// An alert route for an owner cell: `email://` for an address, `slack://` for a `#channel`.
+pub fn route_for(owner: &str) -> Option<String> {
+    if let Some(m) = EMAIL.find(owner) {
+        return Some(format!("email://{}", m.as_str()));
+    }
+    if let Some(c) = CHANNEL.captures(&format!(" {owner}")) {
+        return Some(format!("slack://{}", &c["c"]));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adapters_for_common_phrasings() {
+        let m = map("Send email to finance", "", "finance@example.com");
+        assert_eq!(m.action, "email.send");
+        assert_eq!(m.with["to"], "finance@example.com");
+        assert_eq!(map("Post summary", "Slack", "#ops").action, "slack.post");
+        assert_eq!(map("Post to #deploys", "", "").with["channel"], "#deploys");
+        assert_eq!(
+            map(
+                "Call the billing API",
+                "",
+                "https://billing.example.com/run"
+            )
+            .action,
+            "http.post"
+        );
+        let m = map("Run /opt/jobs/backup.sh --full", "", "");
+        assert_eq!(m.action, "shell.run");
+        assert_eq!(m.with["command"], "/opt/jobs/backup.sh --full");
+        assert_eq!(
+            map("Call the API", "", "secret://s/0123456789ab").action,
+            "http.post"
+        );
+        let m = map("Reconcile invoices", "NetSuite", "");
+        assert!(m.unported);
+        assert_eq!(m.action, "unported.netsuite");
+        assert_eq!(map("???", "", "").action, "unported.step");
+    }
+
+    #[test]
+    fn routes() {
+        assert_eq!(
+            route_for("Jane (jane@example.com)").as_deref(),
+            Some("email://jane@example.com")
+        );
+        assert_eq!(
+            route_for("#ops-oncall").as_deref(),
+            Some("slack://ops-oncall")
+        );
+        assert_eq!(route_for("Finance team"), None);
+    }
+
+    #[test]
+    fn redaction_replaces_credentials_only() {
+        let (t, c) = redact("s", "call https://bob:hunter2@api.example.com/x now");
+        assert!(c);
+        assert!(!t.contains("hunter2"));
+        assert!(t.starts_with("call secret://s/"));
+        let (t, c) = redact("s", "password: hunter2 then go");
+        assert!(c && !t.contains("hunter2"), "{t}");
+        let (t, c) = redact("s", "token=abc123");
+        assert!(c && !t.contains("abc123"), "{t}");
+        let (t, c) = redact(
+            "s",
+            "Call https://crm.example.com/sync?a=1&token=xoxb-1234567890-abcdefghij",
+        );
+        assert!(
+            c && !t.contains("abcdefghij") && t.contains("?a=1&token=secret://s/"),
+            "{t}"
+        );
+        let (t, c) = redact("s", "plain words");
+        assert!(!c);
+        assert_eq!(t, "plain words");
+    }
+}

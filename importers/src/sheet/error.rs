@@ -1,0 +1,119 @@
+//! Errors that stop a sheet import (nothing is written). Each has a stable code.
+
+use thiserror::Error;
+
+/// Why a spreadsheet could not be imported.
+#[derive(Debug, Error)]
+pub enum SheetError {
+    /// The file could not be read at all.
+    #[error("{path}: {source}")]
+    Io {
+        /// Path involved.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The extension names no format we read.
+    #[error(
+        "{file}: unknown spreadsheet format `.{ext}`; expected .xlsx, .xls, .ods, .csv or .tsv"
+    )]
+    UnknownFormat {
+        /// File.
+        file: String,
+        /// Extension found.
+        ext: String,
+    },
+    /// calamine could not open the workbook (not a workbook, truncated, corrupt).
+    #[error("{file}: not a readable {kind} workbook: {message}")]
+    Unreadable {
+        /// File.
+        file: String,
+        /// Format expected.
+        kind: &'static str,
+        /// What the reader said.
+        message: String,
+    },
+    /// A text file holding NUL bytes: binary data given as CSV.
+    #[error("{file}:{line}:{column}: binary data (a NUL byte) where CSV/TSV text was expected")]
+    Binary {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// A text file that is not UTF-8.
+    #[error("{file}:{line}:{column}: invalid UTF-8; save the CSV/TSV as UTF-8")]
+    NotUtf8 {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// The CSV reader failed.
+    #[error("{file}:{line}:{column}: malformed CSV: {message}")]
+    Csv {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the reader said.
+        message: String,
+    },
+    /// `--sheet NAME` names no worksheet.
+    #[error("{file}: no worksheet named `{sheet}`; the workbook has: {}", available.join(", "))]
+    NoSuchSheet {
+        /// File.
+        file: String,
+        /// Name asked for.
+        sheet: String,
+        /// Names present.
+        available: Vec<String>,
+    },
+    /// No worksheet follows a convention we know.
+    #[error("{file}: {}\n{accepted}", describe(sheets))]
+    NoConvention {
+        /// File.
+        file: String,
+        /// Per worksheet: name and the header candidates seen (`cell: text`).
+        sheets: Vec<(String, Vec<String>)>,
+        /// What we accept, spelled out.
+        accepted: String,
+    },
+}
+
+fn describe(sheets: &[(String, Vec<String>)]) -> String {
+    let mut s = String::from("no worksheet looks like a runbook register or a decision table");
+    for (name, headers) in sheets {
+        if headers.is_empty() {
+            s.push_str(&format!("\n  worksheet `{name}`: empty"));
+        } else {
+            s.push_str(&format!(
+                "\n  worksheet `{name}`: headers found: {}",
+                headers.join(", ")
+            ));
+        }
+    }
+    s
+}
+
+impl SheetError {
+    /// Stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SheetError::Io { .. } => "claw::import::io",
+            SheetError::UnknownFormat { .. } => "claw::import::sheet_format",
+            SheetError::Unreadable { .. }
+            | SheetError::Binary { .. }
+            | SheetError::NotUtf8 { .. } => "claw::import::bad_sheet",
+            SheetError::Csv { .. } => "claw::import::bad_csv",
+            SheetError::NoSuchSheet { .. } => "claw::import::no_such_sheet",
+            SheetError::NoConvention { .. } => "claw::import::sheet_no_convention",
+        }
+    }
+}

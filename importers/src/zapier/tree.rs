@@ -1,0 +1,185 @@
+//! Each Zap's step tree, rebuilt from `parent_id` links with petgraph. Node ids are not an
+//! execution order (a later path can hold a lower id), so order comes from the links alone;
+//! siblings under a Paths branch are ordered by `path_eval_index`, then the path letter.
+
+use super::error::{ZapAt, ZapierError};
+use super::model::{Node, Zap};
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::BTreeMap;
+
+/// A checked step tree. Indices point into `nodes`.
+#[derive(Debug)]
+pub struct Tree {
+    /// Nodes, in file order.
+    pub nodes: Vec<Node>,
+    /// Node ids (text), parallel to `nodes`.
+    pub ids: Vec<String>,
+    /// The trigger.
+    pub root: usize,
+    /// Parent of each node (`None` for the root).
+    pub parent: Vec<Option<usize>>,
+    /// Children of each node, in run order.
+    pub children: Vec<Vec<usize>>,
+    /// Nodes in pre-order (a node always before its descendants).
+    pub order: Vec<usize>,
+}
+
+impl Tree {
+    /// Index of a node id.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.ids.iter().position(|x| x == id)
+    }
+
+    /// Ancestors of `i`, nearest first (not including `i`).
+    pub fn ancestors(&self, i: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut cur = self.parent[i];
+        while let Some(p) = cur {
+            out.push(p);
+            cur = self.parent[p];
+        }
+        out
+    }
+}
+
+/// Builds and checks the tree of one Zap.
+pub fn build(file: &str, zap: &Zap) -> Result<Tree, ZapierError> {
+    let at = ZapAt {
+        file: file.into(),
+        zap: zap.id.0.clone(),
+        title: zap.title.clone().unwrap_or_default(),
+    };
+    let mut ids: Vec<String> = Vec::new();
+    let mut nodes = Vec::new();
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
+    for (key, node) in &zap.nodes.0 {
+        if keys.insert(key.as_str(), nodes.len()).is_some() {
+            return Err(ZapierError::DuplicateId {
+                at,
+                node: key.clone(),
+                detail: format!("the key \"{key}\" appears twice in `nodes`"),
+            });
+        }
+        let id = node
+            .id
+            .as_ref()
+            .map(|i| i.0.clone())
+            .unwrap_or_else(|| key.clone());
+        if id != *key {
+            return Err(ZapierError::DuplicateId {
+                at,
+                node: id.clone(),
+                detail: format!("the node under key \"{key}\" says its id is {id}"),
+            });
+        }
+        if let Some(prev) = by_id.insert(id.clone(), nodes.len()) {
+            return Err(ZapierError::DuplicateId {
+                at,
+                node: id,
+                detail: format!("keys \"{}\" and \"{key}\"", ids[prev]),
+            });
+        }
+        ids.push(id);
+        nodes.push(node.clone());
+    }
+    if nodes.is_empty() {
+        return Err(ZapierError::Root {
+            at,
+            message: "the Zap has no nodes".into(),
+        });
+    }
+    let mut g: DiGraph<usize, ()> = DiGraph::new();
+    let idx: Vec<NodeIndex> = (0..nodes.len()).map(|i| g.add_node(i)).collect();
+    let mut parent = vec![None; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(p) = &n.parent_id {
+            let Some(&pi) = by_id.get(&p.0) else {
+                return Err(ZapierError::DanglingParent {
+                    at,
+                    node: ids[i].clone(),
+                    parent: p.0.clone(),
+                });
+            };
+            parent[i] = Some(pi);
+            g.add_edge(idx[pi], idx[i], ());
+        }
+    }
+    let cycles: Vec<Vec<NodeIndex>> = petgraph::algo::tarjan_scc(&g)
+        .into_iter()
+        .filter(|c| c.len() > 1 || c.first().is_some_and(|&n| g.contains_edge(n, n)))
+        .collect();
+    if let Some(c) = cycles.first() {
+        let mut ns: Vec<&str> = c.iter().map(|n| ids[g[*n]].as_str()).collect();
+        ns.sort_by_key(|s| (s.len(), *s));
+        return Err(ZapierError::Cycle {
+            at,
+            nodes: ns.join(" → "),
+        });
+    }
+    let roots: Vec<usize> = (0..nodes.len()).filter(|&i| parent[i].is_none()).collect();
+    let root = match roots.as_slice() {
+        [r] => *r,
+        [] => {
+            return Err(ZapierError::Root {
+                at,
+                message: "no node without parent_id: the Zap has no trigger".into(),
+            });
+        }
+        many => {
+            let list: Vec<&str> = many.iter().map(|&i| ids[i].as_str()).collect();
+            return Err(ZapierError::Root {
+                at,
+                message: format!(
+                    "nodes {} all have no parent_id; a Zap has exactly one trigger",
+                    list.join(", ")
+                ),
+            });
+        }
+    };
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, p) in parent.iter().enumerate() {
+        if let Some(p) = p {
+            children[*p].push(i);
+        }
+    }
+    for c in &mut children {
+        c.sort_by(|&a, &b| sibling_key(&nodes[a], &ids[a]).cmp(&sibling_key(&nodes[b], &ids[b])));
+    }
+    let mut order = Vec::with_capacity(nodes.len());
+    // Pre-order over the sorted child lists (petgraph's Dfs would visit in edge order).
+    let mut stack = vec![root];
+    while let Some(i) = stack.pop() {
+        order.push(i);
+        for &c in children[i].iter().rev() {
+            stack.push(c);
+        }
+    }
+    Ok(Tree {
+        nodes,
+        ids,
+        root,
+        parent,
+        children,
+        order,
+    })
+}
+
+/// Sort key among siblings: `path_eval_index`, then the path letter, then the numeric id.
+fn sibling_key(n: &Node, id: &str) -> (i64, String, u128, String) {
+    let eval = n
+        .param("path_eval_index")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(i64::MAX);
+    let emoji = n
+        .param("emoji")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    (
+        eval,
+        emoji,
+        id.parse::<u128>().unwrap_or(u128::MAX),
+        id.to_string(),
+    )
+}

@@ -1,0 +1,96 @@
+//! The translated filter and path conditions mean what Zapier's rules meant: evaluated with
+//! the language's own CEL engine over realistic payloads.
+
+use claw_importers::zapier;
+use claw_spec::Logic;
+use serde_json::json;
+use std::path::Path;
+
+fn when(sys: &claw_spec::System, name: &str) -> claw_spec::expr::Compiled {
+    let d = sys
+        .decisions
+        .iter()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("no decision {name}"));
+    match &d.logic {
+        Logic::When(w) => claw_spec::expr::compile(w).unwrap_or_else(|e| panic!("{w}: {e}")),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn leads() -> claw_spec::System {
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/zapier/route-inbound-leads.json");
+    zapier::import_path(&p).unwrap().generated.remove(0).system
+}
+
+#[test]
+fn groups_or_criteria_and_stop_negates() {
+    let s = leads();
+    let a = when(&s, "emea_or_big_corp");
+    let scope = |country: &str, employees: i64, email: &str| json!({"lead": {"country": country, "email": email}, "steps": {"enrich_lead": {"output": {"employees": employees}}}});
+    // Group 1: country in FR,DE,ES (case-insensitive) AND employees > 50.
+    assert!(a.eval_bool(&scope("fr", 80, "x@small.example")).unwrap());
+    assert!(!a.eval_bool(&scope("FR", 10, "x@small.example")).unwrap());
+    // Group 2: email ends with @bigcorp.example AND does not start with "test" (stop).
+    assert!(a.eval_bool(&scope("US", 1, "ann@BigCorp.example")).unwrap());
+    assert!(
+        !a.eval_bool(&scope("US", 1, "test@bigcorp.example"))
+            .unwrap()
+    );
+    assert!(
+        !a.eval_bool(&scope("US", 1, "ann@bigcorpXexample")).unwrap(),
+        "dots are literal"
+    );
+}
+
+#[test]
+fn unknown_operator_fails_closed_and_fallback_is_the_negation() {
+    let s = leads();
+    let vip = when(&s, "vip");
+    let payload = json!({"lead": {"vip": "True", "created_at": "2024-06-01T00:00:00Z", "score": "99", "source": "partner", "country": "US", "email": "a@b.example"},
+                         "steps": {"enrich_lead": {"output": {"employees": 1}}}});
+    // `isoundslike` is unknown: the whole AND group is false whatever the payload says.
+    assert!(!vip.eval_bool(&payload).unwrap());
+    let fallback = when(&s, "fallback");
+    assert!(
+        fallback.eval_bool(&payload).unwrap(),
+        "no custom path matched, so Fallback runs"
+    );
+    let emea = json!({"lead": {"vip": "no", "created_at": "2024-06-01T00:00:00Z", "score": "1", "country": "DE", "email": "a@b.example"},
+                      "steps": {"enrich_lead": {"output": {"employees": 500}}}});
+    assert!(
+        !fallback.eval_bool(&emea).unwrap(),
+        "a custom path matched, so Fallback does not run"
+    );
+    assert!(when(&s, "always_log").eval_bool(&emea).unwrap());
+}
+
+#[test]
+fn exists_and_its_negation() {
+    let s = leads();
+    let yes = when(&s, "contact_created");
+    let no = when(&s, "contact_missing");
+    let with_id = json!({"steps": {"create_hubspot_contact": {"output": {"id": "c-1"}}}});
+    let without = json!({"steps": {"create_hubspot_contact": {"output": {}}}});
+    assert!(yes.eval_bool(&with_id).unwrap() && !no.eval_bool(&with_id).unwrap());
+    assert!(!yes.eval_bool(&without).unwrap() && no.eval_bool(&without).unwrap());
+}
+
+#[test]
+fn corpus_paths_are_not_first_match() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/zapier/toddmoy-node-based-zap-examples/add-saved-slack-messages-to-todoist.json");
+    let s = zapier::import_path(&p).unwrap().generated.remove(0).system;
+    let a = when(&s, "path_a");
+    let b = when(&s, "path_b");
+    let editor = json!({"channel": {"name": "Editor-Team"}});
+    let other = json!({"channel": {"name": "random"}});
+    assert!(a.eval_bool(&editor).unwrap() && !b.eval_bool(&editor).unwrap());
+    assert!(!a.eval_bool(&other).unwrap() && b.eval_bool(&other).unwrap());
+    // Both paths listen to the trigger: each runs when its own rule holds.
+    assert!(
+        s.decisions
+            .iter()
+            .all(|d| d.on == vec![s.triggers[0].name.clone()])
+    );
+}

@@ -1,0 +1,191 @@
+//! Adapters: the plug-in point for everything a run does outside itself.
+//!
+//! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
+//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `slack`, `webhook`, `queue`.
+//! `delay.wait` is handled by the engine (it is a durable timer, not a call).
+//! [`RecordingAdapter`] stands in for every adapter in record-only mode.
+
+mod code;
+mod http;
+mod log;
+mod queue;
+mod shell;
+
+pub use code::CodeAdapter;
+pub use http::client as http_client;
+pub use http::{HttpAdapter, NotifyAdapter};
+pub use log::LogAdapter;
+pub use queue::QueueAdapter;
+pub use shell::ShellAdapter;
+
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One call of an adapter operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Call {
+    /// System name.
+    pub system: String,
+    /// Run id.
+    pub run_id: String,
+    /// Step name.
+    pub step: String,
+    /// Full action, e.g. `http.post`.
+    pub action: String,
+    /// Operation part, e.g. `post`.
+    pub operation: String,
+    /// Rendered parameters (secret references resolved, except in record-only mode).
+    pub params: Value,
+    /// Stable key: the same for every attempt of this step in this run.
+    pub idempotency_key: String,
+    /// Per-attempt time budget.
+    pub timeout: Duration,
+}
+
+/// A failed call.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct AdapterError {
+    /// What happened (no secret values).
+    pub message: String,
+    /// Whether trying again may succeed.
+    pub retryable: bool,
+}
+
+impl AdapterError {
+    /// A failure worth retrying (5xx, 429, timeouts, connection errors).
+    pub fn retryable(message: impl Into<String>) -> Self {
+        AdapterError {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+    /// A failure that will not go away by retrying (bad parameters, 4xx).
+    pub fn permanent(message: impl Into<String>) -> Self {
+        AdapterError {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+/// An adapter: performs the operations of one `action` prefix.
+#[async_trait::async_trait]
+pub trait Adapter: Send + Sync {
+    /// Performs `call`; the output becomes `steps.<name>.output`.
+    async fn call(&self, call: &Call) -> Result<Value, AdapterError>;
+}
+
+/// Reads a string parameter.
+pub(crate) fn str_param<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
+    params.get(key).and_then(Value::as_str)
+}
+
+/// Reads a required string parameter.
+pub(crate) fn required<'a>(call: &'a Call, key: &str) -> Result<&'a str, AdapterError> {
+    str_param(&call.params, key).ok_or_else(|| {
+        AdapterError::permanent(format!(
+            "{} in step `{}` needs a string parameter `{key}`",
+            call.action, call.step
+        ))
+    })
+}
+
+/// Adapters by action prefix.
+#[derive(Clone, Default)]
+pub struct Adapters {
+    map: BTreeMap<String, Arc<dyn Adapter>>,
+}
+
+impl std::fmt::Debug for Adapters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.map.keys()).finish()
+    }
+}
+
+impl Adapters {
+    /// The built-in adapters.
+    pub fn builtin() -> Adapters {
+        let client = http::client();
+        let mut a = Adapters::default();
+        a.register("http", Arc::new(HttpAdapter::new(client.clone())));
+        a.register("slack", Arc::new(NotifyAdapter::slack(client.clone())));
+        a.register("webhook", Arc::new(NotifyAdapter::webhook(client)));
+        a.register("shell", Arc::new(ShellAdapter));
+        a.register("code", Arc::new(CodeAdapter::default()));
+        a.register("log", Arc::new(LogAdapter));
+        a.register("queue", Arc::new(QueueAdapter));
+        a
+    }
+
+    /// Adds or replaces the adapter for a prefix (carriers, CRMs, warehouses…).
+    pub fn register(&mut self, prefix: &str, adapter: Arc<dyn Adapter>) {
+        self.map.insert(prefix.to_string(), adapter);
+    }
+
+    /// The adapter for a prefix.
+    pub fn get(&self, prefix: &str) -> Option<Arc<dyn Adapter>> {
+        self.map.get(prefix).cloned()
+    }
+
+    /// Every registered prefix.
+    pub fn prefixes(&self) -> Vec<String> {
+        self.map.keys().cloned().collect()
+    }
+}
+
+/// What an adapter would have done, in record-only mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordedCall {
+    /// Run id.
+    pub run_id: String,
+    /// Step name.
+    pub step: String,
+    /// Full action.
+    pub action: String,
+    /// Rendered parameters, secret references unresolved.
+    pub params: Value,
+    /// The idempotency key the call would carry.
+    pub idempotency_key: String,
+}
+
+/// Record-only stand-in for every adapter: keeps the call, does nothing.
+#[derive(Debug, Default)]
+pub struct RecordingAdapter {
+    calls: Mutex<Vec<RecordedCall>>,
+}
+
+impl RecordingAdapter {
+    /// Recorded calls so far, in order.
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Recorded calls of one run.
+    pub fn calls_of(&self, run_id: &str) -> Vec<RecordedCall> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.run_id == run_id)
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl Adapter for RecordingAdapter {
+    async fn call(&self, call: &Call) -> Result<Value, AdapterError> {
+        let rec = RecordedCall {
+            run_id: call.run_id.clone(),
+            step: call.step.clone(),
+            action: call.action.clone(),
+            params: call.params.clone(),
+            idempotency_key: call.idempotency_key.clone(),
+        };
+        if let Ok(mut c) = self.calls.lock() {
+            c.push(rec);
+        }
+        Ok(serde_json::json!({"recorded": true}))
+    }
+}

@@ -1,0 +1,139 @@
+//! Prometheus metrics (`GET /metrics`): runs and executions by outcome, retries, DLQ
+//! depth, latency histograms per trigger and per execution.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// Labels of run metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RunLabels {
+    /// System.
+    pub system: String,
+    /// Trigger.
+    pub trigger: String,
+    /// `accepted`, `duplicate`, `succeeded`, `failed`.
+    pub outcome: String,
+}
+
+/// Labels of execution metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StepLabels {
+    /// System.
+    pub system: String,
+    /// Step.
+    pub step: String,
+    /// `succeeded`, `failed`, `retried`, `dead_lettered`.
+    pub outcome: String,
+}
+
+/// Labels of latency histograms.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct NameLabels {
+    /// System.
+    pub system: String,
+    /// Trigger or step.
+    pub name: String,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    ])
+}
+
+/// Every runtime metric.
+pub struct Metrics {
+    registry: Registry,
+    /// Runs by outcome.
+    pub runs: Family<RunLabels, Counter>,
+    /// Executions by outcome.
+    pub executions: Family<StepLabels, Counter>,
+    /// Open dead letters.
+    pub dlq_depth: Gauge,
+    /// Trigger-to-completion latency.
+    pub run_latency: Family<NameLabels, Histogram, fn() -> Histogram>,
+    /// Attempt latency.
+    pub execution_latency: Family<NameLabels, Histogram, fn() -> Histogram>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("claw");
+        let runs = Family::<RunLabels, Counter>::default();
+        let executions = Family::<StepLabels, Counter>::default();
+        let dlq_depth = Gauge::default();
+        let run_latency = Family::<NameLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let execution_latency =
+            Family::<NameLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram as fn() -> Histogram,
+            );
+        registry.register("runs", "Runs by trigger and outcome", runs.clone());
+        registry.register(
+            "executions",
+            "Execution attempts by step and outcome",
+            executions.clone(),
+        );
+        registry.register("dlq_depth", "Open dead letters", dlq_depth.clone());
+        registry.register(
+            "run_latency_seconds",
+            "Trigger-to-completion latency per trigger",
+            run_latency.clone(),
+        );
+        registry.register(
+            "execution_latency_seconds",
+            "Attempt latency per execution step",
+            execution_latency.clone(),
+        );
+        Metrics {
+            registry,
+            runs,
+            executions,
+            dlq_depth,
+            run_latency,
+            execution_latency,
+        }
+    }
+}
+
+impl Metrics {
+    /// Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    /// Counts a run outcome.
+    pub fn run(&self, system: &str, trigger: &str, outcome: &str) {
+        self.runs
+            .get_or_create(&RunLabels {
+                system: system.into(),
+                trigger: trigger.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+
+    /// Counts an execution outcome.
+    pub fn step(&self, system: &str, step: &str, outcome: &str) {
+        self.executions
+            .get_or_create(&StepLabels {
+                system: system.into(),
+                step: step.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+}

@@ -1,0 +1,384 @@
+//! A checked system compiled for running: expressions compiled, policies read, units parsed.
+
+use claw_spec::expr::{self, Compiled};
+use claw_spec::model::{Execution, Logic, RuleDefault, Source, System, Trigger};
+use claw_spec::units::{self, Backoff};
+use indexmap::IndexMap;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why a system cannot be run.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// File.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The system has errors; `rendered` holds the diagnostics.
+    #[error("{path} is not a valid system:\n{rendered}")]
+    Invalid {
+        /// File.
+        path: String,
+        /// Rendered diagnostics.
+        rendered: String,
+    },
+    /// A part of the system this runtime cannot run.
+    #[error("{path}: {message}")]
+    Unsupported {
+        /// File.
+        path: String,
+        /// What and why.
+        message: String,
+    },
+}
+
+/// A decision's compiled logic.
+#[derive(Debug, Clone)]
+pub enum DecisionLogic {
+    /// Boolean condition.
+    When(Compiled),
+    /// Rules in order, then the default.
+    Rules(
+        Vec<(Compiled, IndexMap<String, Value>, Option<String>)>,
+        Option<RuleDefault>,
+    ),
+    /// A `.cel` policy.
+    Cel(Compiled),
+    /// A `.js` policy source.
+    Js(String),
+}
+
+/// One decision ready to run.
+#[derive(Debug, Clone)]
+pub struct DecisionPlan {
+    /// Name.
+    pub name: String,
+    /// Events consumed (empty: every trigger event).
+    pub on: Vec<String>,
+    /// Events emitted when continuing.
+    pub emits: Vec<String>,
+    /// Logic.
+    pub logic: DecisionLogic,
+}
+
+/// One execution step ready to run.
+#[derive(Debug, Clone)]
+pub struct StepPlan {
+    /// The model.
+    pub exec: Execution,
+    /// Compiled idempotency expression.
+    pub idempotency: Option<Compiled>,
+    /// Total attempts (1 + retries).
+    pub attempts: u32,
+    /// Back-off between attempts.
+    pub backoff: Backoff,
+    /// Per-attempt timeout.
+    pub timeout: Duration,
+    /// Fixed delay before the first attempt (a duration), or a template giving a time.
+    pub delay: Option<DelayPlan>,
+}
+
+/// A step's delay.
+#[derive(Debug, Clone)]
+pub enum DelayPlan {
+    /// Wait this long after the step becomes runnable.
+    For(Duration),
+    /// Wait until the RFC 3339 time the template renders to.
+    Until(String),
+}
+
+/// A trigger ready to accept payloads.
+#[derive(Debug, Clone)]
+pub struct TriggerPlan {
+    /// The model.
+    pub trigger: Trigger,
+    /// Compiled idempotency expression.
+    pub idempotency: Option<Compiled>,
+}
+
+/// A system ready to run.
+#[derive(Debug, Clone)]
+pub struct LoadedSystem {
+    /// The model.
+    pub system: System,
+    /// File it came from.
+    pub path: PathBuf,
+    /// Source text (saved in the store for replay).
+    pub source: String,
+    /// Triggers.
+    pub triggers: Vec<TriggerPlan>,
+    /// Decisions in order.
+    pub decisions: Vec<DecisionPlan>,
+    /// Steps in order.
+    pub steps: Vec<StepPlan>,
+    /// Names read as `secrets.NAME` in templates (they render to references).
+    pub secret_names: BTreeSet<String>,
+    /// Reference tables by name (inline rows).
+    pub tables: serde_json::Map<String, Value>,
+}
+
+/// Default per-attempt timeout when a step states none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn unsupported(path: &Path, message: String) -> LoadError {
+    LoadError::Unsupported {
+        path: path.display().to_string(),
+        message,
+    }
+}
+
+fn compile(path: &Path, what: &str, text: &str) -> Result<Compiled, LoadError> {
+    expr::compile(text).map_err(|e| unsupported(path, format!("{what}: {e}")))
+}
+
+impl LoadedSystem {
+    /// Reads, checks and compiles a `.claw` file. Invalid systems are refused with their
+    /// diagnostics.
+    pub fn load(path: &Path) -> Result<LoadedSystem, LoadError> {
+        let (text, checked) =
+            claw_spec::check::check_file(path).map_err(|source| LoadError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Self::from_checked(path, text, checked)
+    }
+
+    /// Checks and compiles source text; `path` labels errors and resolves policy files.
+    pub fn from_text(path: &Path, text: &str) -> Result<LoadedSystem, LoadError> {
+        let label = path.display().to_string();
+        let checked = claw_spec::check::check_text(text, Some(&label), path.parent());
+        Self::from_checked(path, text.to_string(), checked)
+    }
+
+    fn from_checked(
+        path: &Path,
+        text: String,
+        checked: claw_spec::check::Checked,
+    ) -> Result<LoadedSystem, LoadError> {
+        let Some(system) = checked.valid_system().cloned() else {
+            let errors: Vec<_> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            return Err(LoadError::Invalid {
+                path: path.display().to_string(),
+                rendered: claw_spec::diag::render(&errors, &text, false),
+            });
+        };
+        Self::compile(path, text, system)
+    }
+
+    /// Compiles a checked system.
+    pub fn compile(path: &Path, source: String, system: System) -> Result<LoadedSystem, LoadError> {
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut triggers = Vec::new();
+        for t in &system.triggers {
+            if matches!(t.source, Source::Poll | Source::Queue) && t.is_enabled() {
+                return Err(unsupported(
+                    path,
+                    format!(
+                        "trigger `{}`: `{}` triggers are not supported by this runtime yet",
+                        t.name,
+                        t.source.as_str()
+                    ),
+                ));
+            }
+            let idempotency = match &t.idempotency {
+                Some(e) => Some(compile(
+                    path,
+                    &format!("trigger `{}` idempotency", t.name),
+                    e,
+                )?),
+                None => None,
+            };
+            triggers.push(TriggerPlan {
+                trigger: t.clone(),
+                idempotency,
+            });
+        }
+        let mut decisions = Vec::new();
+        for d in &system.decisions {
+            let what = format!("decision `{}`", d.name);
+            let logic = match &d.logic {
+                Logic::When(c) => DecisionLogic::When(compile(path, &what, c)?),
+                Logic::Rules { rules, default } => DecisionLogic::Rules(
+                    rules
+                        .iter()
+                        .map(|r| {
+                            Ok((
+                                compile(path, &what, &r.condition)?,
+                                r.then.clone(),
+                                r.emit.clone(),
+                            ))
+                        })
+                        .collect::<Result<_, LoadError>>()?,
+                    default.clone(),
+                ),
+                Logic::Policy(file) => {
+                    let p = base.join(file);
+                    let text = std::fs::read_to_string(&p).map_err(|source| LoadError::Read {
+                        path: p.display().to_string(),
+                        source,
+                    })?;
+                    match p.extension().and_then(|e| e.to_str()) {
+                        Some("cel") => DecisionLogic::Cel(compile(path, &what, text.trim())?),
+                        Some("js") => DecisionLogic::Js(text),
+                        Some("ts") => {
+                            return Err(unsupported(
+                                path,
+                                format!(
+                                    "{what}: TypeScript policies ({}) are not supported by this build; \
+                                     compile it to .js (e.g. `tsc`) and point `policy:` at the .js file",
+                                    p.display()
+                                ),
+                            ));
+                        }
+                        _ => {
+                            return Err(unsupported(
+                                path,
+                                format!("{what}: policy {} must be .cel, .js or .ts", p.display()),
+                            ));
+                        }
+                    }
+                }
+            };
+            decisions.push(DecisionPlan {
+                name: d.name.clone(),
+                on: d.on.clone(),
+                emits: if d.emits.is_empty() {
+                    vec![d.name.clone()]
+                } else {
+                    d.emits.clone()
+                },
+                logic,
+            });
+        }
+        let mut steps = Vec::new();
+        let mut secret_names = BTreeSet::new();
+        #[allow(clippy::unwrap_used)] // a constant pattern
+        let secret_re = regex::Regex::new(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)").unwrap();
+        for x in &system.execution {
+            let what = format!("execution `{}`", x.name);
+            let text = serde_json::to_string(&x.with).unwrap_or_default();
+            for c in secret_re.captures_iter(&text) {
+                if let Some(m) = c.get(1) {
+                    secret_names.insert(m.as_str().to_string());
+                }
+            }
+            let backoff = match &x.backoff {
+                Some(b) => units::parse_backoff(b)
+                    .map_err(|e| unsupported(path, format!("{what}: {e}")))?,
+                None => Backoff::Exponential {
+                    base: Duration::from_secs(1),
+                    max: Duration::from_secs(300),
+                },
+            };
+            let timeout = match &x.timeout {
+                Some(t) => units::parse_duration(t)
+                    .map_err(|e| unsupported(path, format!("{what}: {e}")))?,
+                None => DEFAULT_TIMEOUT,
+            };
+            let delay = match &x.delay {
+                None => None,
+                Some(d) if d.contains("{{") => Some(DelayPlan::Until(d.clone())),
+                Some(d) => Some(DelayPlan::For(
+                    units::parse_duration(d)
+                        .map_err(|e| unsupported(path, format!("{what}: {e}")))?,
+                )),
+            };
+            let idempotency = match &x.idempotency {
+                Some(e) => Some(compile(path, &format!("{what} idempotency"), e)?),
+                None => None,
+            };
+            steps.push(StepPlan {
+                exec: x.clone(),
+                idempotency,
+                attempts: x.retries.unwrap_or(0).saturating_add(1),
+                backoff,
+                timeout,
+                delay,
+            });
+        }
+        let mut tables = serde_json::Map::new();
+        for t in &system.data.tables {
+            let rows = serde_json::to_value(&t.rows).unwrap_or(Value::Array(Vec::new()));
+            tables.insert(t.name.clone(), rows);
+        }
+        Ok(LoadedSystem {
+            system,
+            path: path.to_path_buf(),
+            source,
+            triggers,
+            decisions,
+            steps,
+            secret_names,
+            tables,
+        })
+    }
+
+    /// System name.
+    pub fn name(&self) -> &str {
+        &self.system.system
+    }
+
+    /// A trigger by name.
+    pub fn trigger(&self, name: &str) -> Option<&TriggerPlan> {
+        self.triggers.iter().find(|t| t.trigger.name == name)
+    }
+
+    /// The webhook trigger answering `path` (its name, or its `path:` override).
+    pub fn webhook(&self, path: &str) -> Option<&TriggerPlan> {
+        self.triggers.iter().find(|t| {
+            t.trigger.source == Source::Webhook
+                && t.trigger.is_enabled()
+                && (t.trigger.name == path
+                    || t.trigger.path.as_deref().map(|p| p.trim_matches('/')) == Some(path))
+        })
+    }
+}
+
+/// The wait before attempt `attempt + 1` after attempt `attempt` failed (1-based), with
+/// full jitter on exponential back-off so a fleet of retries does not stampede.
+pub fn backoff_delay(backoff: &Backoff, attempt: u32) -> Duration {
+    match backoff {
+        Backoff::Fixed(d) => *d,
+        Backoff::Exponential { base, max } => {
+            let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+            let cap = exp.min(*max);
+            // Half fixed, half random: never shorter than half the nominal wait.
+            let half = cap / 2;
+            half + Duration::from_nanos(fastrand::u64(
+                0..=half.as_nanos().min(u64::MAX as u128) as u64,
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exponential_backoff_grows_and_is_capped() {
+        let b = Backoff::Exponential {
+            base: Duration::from_millis(100),
+            max: Duration::from_millis(1000),
+        };
+        for _ in 0..50 {
+            let d1 = backoff_delay(&b, 1);
+            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
+            let d3 = backoff_delay(&b, 3);
+            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
+            let d9 = backoff_delay(&b, 9);
+            assert!(d9 >= Duration::from_millis(500) && d9 <= Duration::from_millis(1000));
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Schedule triggers: crontab fire times (`claw_spec::cron`) in the trigger's time zone,
+//! with catch-up of times missed while the runtime was down.
+//!
+//! The last handled fire time of each trigger is kept in the store. On start, fire
+//! times after it and up to now are missed: `none` skips them, `latest` runs the most
+//! recent one, `all` runs every one, oldest first. Each fire is a run whose default
+//! idempotency key is its fire time, so a fire is never run twice even if the mark is
+//! lost. DST gaps and repeats follow Debian cron (see `docs/cron.md`). The clock is
+//! injectable: [`Scheduler::tick`] does one step at a given "now".
+
+use crate::engine::{EngineError, Runtime, StartOptions};
+use crate::store::Op;
+use chrono::{DateTime, Utc};
+use claw_spec::cron::Schedule;
+use claw_spec::model::{CatchUp, Source};
+use serde_json::json;
+use std::time::Duration;
+
+/// Most missed fire times considered for `catch_up: all` (a guard against a schedule
+/// that fires every minute after months of downtime).
+pub const MAX_CATCH_UP: usize = 10_000;
+
+/// One schedule trigger ready to fire.
+#[derive(Debug, Clone)]
+pub struct ScheduledTrigger {
+    /// System.
+    pub system: String,
+    /// Trigger.
+    pub trigger: String,
+    /// Parsed schedule.
+    pub schedule: Schedule,
+    /// Time zone.
+    pub tz: chrono_tz::Tz,
+    /// Catch-up policy.
+    pub catch_up: CatchUp,
+}
+
+/// Fire times due at `now` given the last handled one, per the catch-up policy.
+/// Without a mark (first start) nothing is missed.
+pub fn due_fires(
+    t: &ScheduledTrigger,
+    last: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let Some(last) = last else {
+        return Vec::new();
+    };
+    let missed: Vec<DateTime<Utc>> = t
+        .schedule
+        .fire_times(last, t.tz)
+        .take_while(|f| *f <= now)
+        .take(MAX_CATCH_UP)
+        .collect();
+    match t.catch_up {
+        CatchUp::All => missed,
+        CatchUp::Latest => missed.last().copied().into_iter().collect(),
+        // `none` still fires a time that is due right now (not missed, just reached).
+        CatchUp::None => missed
+            .last()
+            .copied()
+            .filter(|f| (now - *f).num_seconds() < 60)
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Drives every schedule trigger of a runtime.
+#[derive(Debug, Clone)]
+pub struct Scheduler {
+    rt: Runtime,
+    triggers: Vec<ScheduledTrigger>,
+}
+
+/// A schedule that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("system `{system}`, trigger `{trigger}`: {message}")]
+pub struct ScheduleError {
+    /// System.
+    pub system: String,
+    /// Trigger.
+    pub trigger: String,
+    /// Why.
+    pub message: String,
+}
+
+impl Scheduler {
+    /// Collects the enabled schedule triggers of every loaded system.
+    pub fn new(rt: Runtime) -> Result<Scheduler, ScheduleError> {
+        let mut triggers = Vec::new();
+        for sys in rt.systems() {
+            for t in &sys.triggers {
+                let tr = &t.trigger;
+                if tr.source != Source::Schedule || !tr.is_enabled() {
+                    continue;
+                }
+                let err = |message: String| ScheduleError {
+                    system: sys.name().to_string(),
+                    trigger: tr.name.clone(),
+                    message,
+                };
+                let text = tr
+                    .schedule
+                    .as_deref()
+                    .ok_or_else(|| err("no `schedule:`".into()))?;
+                let schedule = claw_spec::cron::parse(text).map_err(|e| err(e.to_string()))?;
+                let tz = match tr.timezone.as_deref() {
+                    Some(z) => z
+                        .parse::<chrono_tz::Tz>()
+                        .map_err(|_| err(format!("unknown time zone `{z}`")))?,
+                    None => chrono_tz::UTC,
+                };
+                triggers.push(ScheduledTrigger {
+                    system: sys.name().to_string(),
+                    trigger: tr.name.clone(),
+                    schedule,
+                    tz,
+                    catch_up: tr.catch_up.unwrap_or(CatchUp::None),
+                });
+            }
+        }
+        Ok(Scheduler { rt, triggers })
+    }
+
+    /// The triggers it drives.
+    pub fn triggers(&self) -> &[ScheduledTrigger] {
+        &self.triggers
+    }
+
+    /// Fires everything due at `now` and moves the marks; returns the run ids started.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<Vec<String>, EngineError> {
+        let mut started = Vec::new();
+        for t in &self.triggers {
+            let store = self.rt.store();
+            let last = store
+                .schedule_mark(&t.system, &t.trigger)
+                .await?
+                .and_then(DateTime::<Utc>::from_timestamp_millis);
+            let fires = due_fires(t, last, now);
+            for f in &fires {
+                let acc = self
+                    .rt
+                    .accept(
+                        &t.system,
+                        &t.trigger,
+                        json!({"scheduled_at": f.to_rfc3339()}),
+                        StartOptions {
+                            scheduled_at: Some(*f),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                if !acc.duplicate {
+                    tracing::info!(system = %t.system, trigger = %t.trigger, run_id = %acc.run_id, fire = %f, "schedule fired");
+                    started.push(acc.run_id);
+                }
+            }
+            let mark = match (fires.last(), last) {
+                (Some(f), _) => Some(*f),
+                (None, None) => Some(now),
+                (None, Some(l)) => {
+                    // Skipped (catch_up none): move the mark past what was missed.
+                    t.schedule
+                        .fire_times(l, t.tz)
+                        .take_while(|f| *f <= now)
+                        .last()
+                }
+            };
+            if let Some(m) = mark {
+                store
+                    .commit(vec![Op::ScheduleMark {
+                        system: t.system.clone(),
+                        trigger: t.trigger.clone(),
+                        last_fire: m.timestamp_millis(),
+                    }])
+                    .await?;
+            }
+        }
+        Ok(started)
+    }
+
+    /// Ticks at start (catch-up), then at every next fire time, until the runtime drains.
+    pub async fn run(self) {
+        if self.triggers.is_empty() {
+            return;
+        }
+        loop {
+            if self.rt.is_draining() {
+                return;
+            }
+            let now = self.rt.clock().now();
+            if let Err(e) = self.tick(now).await {
+                tracing::error!(error = %e, "schedule tick failed");
+            }
+            let next = self
+                .triggers
+                .iter()
+                .filter_map(|t| t.schedule.fire_times(now, t.tz).next())
+                .min();
+            let wait = match next {
+                Some(n) => (n - self.rt.clock().now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO),
+                None => return,
+            };
+            // Wake at least every minute so clock jumps are noticed.
+            tokio::time::sleep(wait.min(Duration::from_secs(60)) + Duration::from_millis(5)).await;
+        }
+    }
+}

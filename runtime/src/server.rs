@@ -1,0 +1,257 @@
+//! The HTTP front: webhooks, the admin fire endpoint, metrics and health.
+//!
+//! * `POST /hooks/<system>/<trigger>`: 202 `{run_id}` once the run is durably stored;
+//!   200 with the first run id for a duplicate; 404 unknown hook; 413 body too large;
+//!   415 not JSON; 401 bad signature; 422 idempotency expression failed; 503 draining.
+//! * `POST /admin/fire/<system>/<trigger>`: fires any trigger (used by `claw fire`).
+//! * `GET /metrics` (Prometheus text), `GET /healthz`.
+
+use crate::engine::{EngineError, Runtime, StartOptions};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+
+/// Largest accepted webhook body.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Default signature header.
+pub const DEFAULT_SIGNATURE_HEADER: &str = "X-Claw-Signature";
+
+/// The router over a runtime.
+pub fn router(rt: Runtime, body_limit: usize) -> Router {
+    Router::new()
+        .route("/hooks/{system}/{*trigger}", post(hook))
+        .route("/admin/fire/{system}/{trigger}", post(fire))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(rt)
+}
+
+fn problem(status: StatusCode, code: &str, message: String) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": code, "message": message})),
+    )
+        .into_response()
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let mime = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        })
+        .unwrap_or(false)
+}
+
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
+    if !is_json(headers) {
+        return Err(Box::new(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "claw::hook::content_type",
+            "send the payload as application/json".into(),
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(problem(
+            StatusCode::BAD_REQUEST,
+            "claw::hook::bad_json",
+            format!(
+                "the body is not JSON: line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+        ))
+    })
+}
+
+async fn accept(rt: &Runtime, system: &str, trigger: &str, payload: Value) -> Response {
+    match rt
+        .accept(system, trigger, payload, StartOptions::default())
+        .await
+    {
+        Ok(a) if a.duplicate => (
+            StatusCode::OK,
+            axum::Json(json!({"run_id": a.run_id, "duplicate": true})),
+        )
+            .into_response(),
+        Ok(a) => (
+            StatusCode::ACCEPTED,
+            axum::Json(json!({"run_id": a.run_id})),
+        )
+            .into_response(),
+        Err(EngineError::BadKey { trigger, message }) => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "claw::hook::idempotency",
+            format!("trigger `{trigger}`: {message}"),
+        ),
+        Err(EngineError::Draining) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "claw::hook::draining",
+            "the runtime is shutting down; retry later".into(),
+        ),
+        Err(e @ (EngineError::UnknownSystem(_) | EngineError::UnknownTrigger { .. })) => {
+            problem(StatusCode::NOT_FOUND, "claw::hook::unknown", e.to_string())
+        }
+        Err(e) => {
+            tracing::error!(system, trigger, error = %e, "accepting a trigger failed");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "claw::hook::store",
+                "the event could not be stored; nothing was accepted".into(),
+            )
+        }
+    }
+}
+
+async fn hook(
+    State(rt): State<Runtime>,
+    Path((system, path)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(sys) = rt.system(&system).cloned() else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "claw::hook::unknown",
+            format!("no system `{system}`"),
+        );
+    };
+    let Some(plan) = sys.webhook(path.trim_matches('/')) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "claw::hook::unknown",
+            format!("system `{system}` has no webhook `{path}`"),
+        );
+    };
+    if let Some(auth) = &plan.trigger.auth {
+        let name = auth.hmac_sha256.trim_start_matches("secret://");
+        let key = match rt.secrets().get(name) {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::error!(system, trigger = %plan.trigger.name, error = %e, "webhook signature key missing; refusing deliveries");
+                return problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "claw::hook::no_key",
+                    "the signature key of this hook is not configured".into(),
+                );
+            }
+        };
+        let header_name = auth.header.as_deref().unwrap_or(DEFAULT_SIGNATURE_HEADER);
+        let given = headers
+            .get(header_name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().trim_start_matches("sha256=").to_string())
+            .and_then(|h| hex::decode(h).ok());
+        let ok = match (given, Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes())) {
+            (Some(sig), Ok(mut mac)) => {
+                mac.update(&body);
+                mac.verify_slice(&sig).is_ok()
+            }
+            _ => false,
+        };
+        if !ok {
+            return problem(
+                StatusCode::UNAUTHORIZED,
+                "claw::hook::signature",
+                format!("missing or wrong HMAC-SHA256 signature in `{header_name}`"),
+            );
+        }
+    }
+    let payload = match parse_body(&headers, &body) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let trigger = plan.trigger.name.clone();
+    accept(&rt, &system, &trigger, payload).await
+}
+
+async fn fire(
+    State(rt): State<Runtime>,
+    Path((system, trigger)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let payload = if body.is_empty() {
+        json!({})
+    } else {
+        match parse_body(&headers, &body) {
+            Ok(p) => p,
+            Err(r) => return *r,
+        }
+    };
+    accept(&rt, &system, &trigger, payload).await
+}
+
+async fn metrics(State(rt): State<Runtime>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        rt.metrics().render(),
+    )
+        .into_response()
+}
+
+async fn healthz(State(rt): State<Runtime>) -> Response {
+    if rt.is_draining() {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining\n").into_response()
+    } else {
+        (StatusCode::OK, "ok\n").into_response()
+    }
+}
+
+/// Serves the router on `listener` until `shutdown` completes (then stops accepting
+/// connections and lets open requests finish).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    rt: Runtime,
+    body_limit: usize,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(rt, body_limit))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Fires a trigger through a running runtime's admin endpoint (`claw fire --url`).
+/// Returns the HTTP status and the JSON answer.
+pub async fn fire_remote(
+    base_url: &str,
+    system: &str,
+    trigger: &str,
+    payload: &Value,
+) -> Result<(u16, Value), String> {
+    let client = crate::adapters::http_client();
+    let url = format!(
+        "{}/admin/fire/{system}/{trigger}",
+        base_url.trim_end_matches('/')
+    );
+    let resp = client
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .body(payload.to_string())
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let status = resp.status().as_u16();
+    let text = resp.text().await.map_err(|e| e.to_string())?;
+    Ok((
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    ))
+}

@@ -1,0 +1,315 @@
+//! The event store: the append-only log, the run index, timers, queues and dead letters.
+//!
+//! [`EventStore`] is the boundary a durable backend implements. [`SqlStore`] implements it
+//! over sqlx for SQLite (the default, one file) and PostgreSQL; a Temporal or NATS backend
+//! would implement the same trait (or replace the engine's use of it) rather than fork
+//! the engine.
+
+mod sql;
+
+pub use sql::{SqlStore, redact_url as redact};
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is not `sqlite://…` or `postgres://…`.
+    #[error("unsupported database URL `{0}`: expected sqlite://FILE or postgres://…")]
+    BadUrl(String),
+    /// The database refused an operation.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The writer task stopped (the store is shutting down).
+    #[error("the event store writer has stopped")]
+    WriterGone,
+    /// A stored JSON document does not parse.
+    #[error("corrupt JSON in the store ({what}): {source}")]
+    Json {
+        /// Which column.
+        what: &'static str,
+        /// Parser error.
+        source: serde_json::Error,
+    },
+}
+
+/// Run states kept in the run index.
+pub mod status {
+    /// Accepted, not finished.
+    pub const RUNNING: &str = "running";
+    /// Every step that ran succeeded (or a decision stopped the run).
+    pub const SUCCEEDED: &str = "succeeded";
+    /// A step failed for good.
+    pub const FAILED: &str = "failed";
+    /// Whether a status is terminal.
+    pub fn is_finished(s: &str) -> bool {
+        s == SUCCEEDED || s == FAILED
+    }
+}
+
+/// A run to insert.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// Fresh run id.
+    pub id: String,
+    /// System name.
+    pub system: String,
+    /// Trigger name.
+    pub trigger: String,
+    /// Deduplication key (unique per system and trigger).
+    pub idempotency_key: String,
+    /// Trigger payload.
+    pub payload: Value,
+    /// Milliseconds since the Unix epoch.
+    pub received_at: i64,
+    /// Fire time of a schedule trigger, ms.
+    pub scheduled_at: Option<i64>,
+}
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Run it belongs to.
+    pub run_id: String,
+    /// System name.
+    pub system: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Event kind, e.g. `step.succeeded`.
+    pub kind: String,
+    /// Step or decision name.
+    pub step: Option<String>,
+    /// Attempt number (1-based) for execution events.
+    pub attempt: Option<i64>,
+    /// Event data (never holds secret values).
+    pub data: Value,
+}
+
+/// One write inside a batch; a batch commits atomically.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Insert a run and its first event unless the idempotency key is taken.
+    Accept(NewRun, NewEvent),
+    /// Append an event.
+    Event(NewEvent),
+    /// Update a run's status.
+    SetStatus {
+        /// Run id.
+        run_id: String,
+        /// New status.
+        status: String,
+        /// Finish time, ms.
+        finished_at: Option<i64>,
+    },
+    /// Register a durable timer.
+    SetTimer(Timer),
+    /// Remove a timer once it fired.
+    ClearTimer(Timer),
+    /// Append a message to a named queue.
+    Publish {
+        /// Queue name.
+        queue: String,
+        /// System name.
+        system: String,
+        /// Run id.
+        run_id: String,
+        /// Step name.
+        step: String,
+        /// Time, ms.
+        at: i64,
+        /// Message body.
+        body: Value,
+    },
+    /// Record dead-lettered work.
+    DeadLetter {
+        /// System name.
+        system: String,
+        /// Run id.
+        run_id: String,
+        /// Step name.
+        step: String,
+        /// `queue://…` or `log://…`.
+        target: String,
+        /// Last error.
+        error: String,
+        /// Time, ms.
+        at: i64,
+    },
+    /// Remember the last handled fire time of a schedule trigger.
+    ScheduleMark {
+        /// System name.
+        system: String,
+        /// Trigger name.
+        trigger: String,
+        /// Fire time, ms.
+        last_fire: i64,
+    },
+}
+
+/// A durable timer (delay or retry back-off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timer {
+    /// Run id.
+    pub run_id: String,
+    /// Step name.
+    pub step: String,
+    /// `delay` or `retry`.
+    pub kind: String,
+    /// Attempt the timer leads to.
+    pub attempt: i64,
+    /// Due time, ms.
+    pub due_at: i64,
+}
+
+/// Result of an `Accept`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Accepted {
+    /// The run id (the first one, for a duplicate).
+    pub run_id: String,
+    /// Whether the key was already taken.
+    pub duplicate: bool,
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    /// Run id.
+    pub id: String,
+    /// System name.
+    pub system: String,
+    /// Trigger name.
+    pub trigger: String,
+    /// Deduplication key.
+    pub idempotency_key: String,
+    /// Status.
+    pub status: String,
+    /// Trigger payload.
+    pub payload: Value,
+    /// ms.
+    pub received_at: i64,
+    /// ms.
+    pub scheduled_at: Option<i64>,
+    /// ms.
+    pub finished_at: Option<i64>,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    /// Position in the log.
+    pub seq: i64,
+    /// Run id.
+    pub run_id: String,
+    /// System name.
+    pub system: String,
+    /// ms.
+    pub at: i64,
+    /// Kind.
+    pub kind: String,
+    /// Step or decision.
+    pub step: Option<String>,
+    /// Attempt.
+    pub attempt: Option<i64>,
+    /// Data.
+    pub data: Value,
+}
+
+/// A dead letter as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeadLetterRecord {
+    /// Id.
+    pub id: i64,
+    /// System name.
+    pub system: String,
+    /// Run id.
+    pub run_id: String,
+    /// Step name.
+    pub step: String,
+    /// Target URI.
+    pub target: String,
+    /// Last error.
+    pub error: String,
+    /// ms.
+    pub at: i64,
+    /// `open`, `retried` or `dropped`.
+    pub state: String,
+}
+
+/// A queue message as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueMessage {
+    /// Position.
+    pub seq: i64,
+    /// Queue name.
+    pub queue: String,
+    /// Run id.
+    pub run_id: String,
+    /// Step name.
+    pub step: String,
+    /// Body.
+    pub body: Value,
+}
+
+/// Filter for listing runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    /// Only this system.
+    pub system: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Received at or after, ms.
+    pub from: Option<i64>,
+    /// Received before, ms.
+    pub to: Option<i64>,
+    /// At most this many (newest first unless `oldest_first`).
+    pub limit: Option<i64>,
+    /// Order by received time ascending.
+    pub oldest_first: bool,
+}
+
+/// The durable store behind the engine.
+#[async_trait::async_trait]
+pub trait EventStore: Send + Sync {
+    /// Commits a batch atomically (group-committed with concurrent batches).
+    /// Returns one [`Accepted`] per `Op::Accept`, in order.
+    async fn commit(&self, ops: Vec<Op>) -> Result<Vec<Accepted>, StoreError>;
+    /// One run.
+    async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError>;
+    /// Runs matching a filter.
+    async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError>;
+    /// Ids of runs not finished (to resume after a restart), oldest first.
+    async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, StoreError>;
+    /// The events of a run, in log order.
+    async fn events(&self, run_id: &str) -> Result<Vec<EventRecord>, StoreError>;
+    /// Dead letters, optionally only one state.
+    async fn dead_letters(&self, state: Option<&str>) -> Result<Vec<DeadLetterRecord>, StoreError>;
+    /// Changes a dead letter's state; returns whether it existed in `from` state.
+    async fn set_dead_letter_state(
+        &self,
+        id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<bool, StoreError>;
+    /// Messages of a queue.
+    async fn queue_messages(&self, queue: &str) -> Result<Vec<QueueMessage>, StoreError>;
+    /// Last handled fire time of a schedule trigger.
+    async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError>;
+    /// Saves the source of a loaded system.
+    async fn save_source(
+        &self,
+        system: &str,
+        path: &str,
+        source: &str,
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// Latest saved source of a system: (path, text).
+    async fn latest_source(&self, system: &str) -> Result<Option<(String, String)>, StoreError>;
+    /// Deletes events and finished runs older than `before` (ms) for a system (retention).
+    async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError>;
+    /// Waits until every queued write is committed.
+    async fn flush(&self) -> Result<(), StoreError>;
+}

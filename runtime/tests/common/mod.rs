@@ -1,0 +1,190 @@
+//! Shared test helpers: databases (SQLite files, PostgreSQL when CLAW_TEST_POSTGRES_URL
+//! is set) and a local HTTP receiver that counts calls per Idempotency-Key.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A database for one test.
+pub struct TestDb {
+    pub url: String,
+    pub label: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh SQLite file.
+pub fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("claw.db").display());
+    TestDb {
+        url,
+        label: "sqlite",
+        _dir: Some(dir),
+    }
+}
+
+/// A fresh PostgreSQL database, or None (with a note) when CLAW_TEST_POSTGRES_URL is unset.
+pub async fn postgres() -> Option<TestDb> {
+    let Ok(base) = std::env::var("CLAW_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "CLAW_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped (scripts/test-servers.sh sets it)"
+        );
+        return None;
+    };
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("connect to test PostgreSQL");
+    let name = format!("claw_t_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let url = match base.rfind('/') {
+        Some(i) if base[..i].contains("://") && i > base.find("://").unwrap() + 2 => {
+            let (head, tail) = base.split_at(i);
+            let query = tail.find('?').map(|q| &tail[q..]).unwrap_or("");
+            format!("{head}/{name}{query}")
+        }
+        _ => format!("{}/{name}", base.trim_end_matches('/')),
+    };
+    Some(TestDb {
+        url,
+        label: "postgres",
+        _dir: None,
+    })
+}
+
+/// Every database the suite runs against.
+pub async fn databases() -> Vec<TestDb> {
+    let mut v = vec![sqlite()];
+    if let Some(p) = postgres().await {
+        v.push(p);
+    }
+    v
+}
+
+/// What the receiver saw.
+#[derive(Default)]
+pub struct Seen {
+    /// Calls per Idempotency-Key.
+    pub per_key: BTreeMap<String, u32>,
+    /// Bodies in arrival order.
+    pub bodies: Vec<serde_json::Value>,
+    /// Calls without the header.
+    pub missing_key: u32,
+}
+
+/// Behaviour of the receiver.
+#[derive(Clone, Copy)]
+pub struct ReceiverOpts {
+    /// Answer 503 to the first N calls of each key.
+    pub fail_first: u32,
+    /// Status of the failures.
+    pub fail_status: u16,
+    /// Delay before answering.
+    pub delay: Duration,
+}
+
+impl Default for ReceiverOpts {
+    fn default() -> Self {
+        ReceiverOpts {
+            fail_first: 0,
+            fail_status: 503,
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+/// A running receiver.
+pub struct Receiver {
+    pub url: String,
+    pub seen: Arc<Mutex<Seen>>,
+}
+
+#[derive(Clone)]
+struct RState {
+    seen: Arc<Mutex<Seen>>,
+    opts: ReceiverOpts,
+}
+
+async fn receive(
+    State(s): State<RState>,
+    headers: HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let n = {
+        let mut seen = s.seen.lock().unwrap();
+        seen.bodies
+            .push(serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)));
+        match &key {
+            Some(k) => {
+                let e = seen.per_key.entry(k.clone()).or_insert(0);
+                *e += 1;
+                *e
+            }
+            None => {
+                seen.missing_key += 1;
+                0
+            }
+        }
+    };
+    tokio::time::sleep(s.opts.delay).await;
+    if n <= s.opts.fail_first {
+        return (
+            StatusCode::from_u16(s.opts.fail_status).unwrap(),
+            "try later".into(),
+        );
+    }
+    (StatusCode::OK, "{\"ok\":true}".into())
+}
+
+/// Starts a receiver on 127.0.0.1.
+pub async fn receiver(opts: ReceiverOpts) -> Receiver {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let app = Router::new().route("/", post(receive)).with_state(RState {
+        seen: seen.clone(),
+        opts,
+    });
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(l, app).await;
+    });
+    Receiver {
+        url: format!("http://{addr}/"),
+        seen,
+    }
+}
+
+/// Writes a system file into `dir` and returns its path.
+pub fn write_system(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(format!("{name}.claw"));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Polls until `f` holds or the timeout passes.
+pub async fn eventually<F, Fut>(timeout: Duration, mut f: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let end = tokio::time::Instant::now() + timeout;
+    while tokio::time::Instant::now() < end {
+        if f().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    f().await
+}

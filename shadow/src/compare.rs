@@ -1,0 +1,236 @@
+//! The comparison: correlate, diff each pair, separate noise, classify, count.
+
+use crate::correlate::{Pairing, Tolerances, correlate};
+use crate::diff::{FieldDiff, Kind, diff};
+use crate::model::Outcome;
+use crate::noise::{BadIgnore, Noise, NoiseRule};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Class of one compared run, most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// Legacy ran, the shadow did not.
+    Missing,
+    /// The shadow ran, the legacy did not.
+    Extra,
+    /// Another branch was taken, or a step ran on one side only.
+    Branch,
+    /// The same step called another action.
+    Action,
+    /// Same steps and actions, other parameters.
+    Params,
+    /// Differences, all of them noise.
+    Noise,
+    /// Identical.
+    Match,
+    /// Legacy ran again for an input already paired (not counted in parity).
+    Duplicate,
+}
+
+impl Class {
+    /// Stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Missing => "missing",
+            Class::Extra => "extra",
+            Class::Branch => "branch",
+            Class::Action => "action",
+            Class::Params => "params",
+            Class::Noise => "noise",
+            Class::Match => "match",
+            Class::Duplicate => "duplicate",
+        }
+    }
+
+    /// Whether it counts as parity.
+    pub fn is_parity(self) -> bool {
+        matches!(self, Class::Match | Class::Noise)
+    }
+}
+
+/// A field difference with its noise verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct Judged {
+    /// The difference.
+    #[serde(flatten)]
+    pub diff: FieldDiff,
+    /// Why it is noise (`None`: a real difference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise: Option<String>,
+}
+
+/// One compared run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    /// Verdict.
+    pub class: Class,
+    /// Index into the legacy outcomes.
+    pub legacy: Option<usize>,
+    /// Index into the shadow outcomes.
+    pub shadow: Option<usize>,
+    /// Field differences (pairs only).
+    pub diffs: Vec<Judged>,
+}
+
+/// Options of a comparison.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Matching tolerances.
+    pub tolerances: Tolerances,
+    /// Declared noise globs.
+    pub ignore: Vec<String>,
+}
+
+/// Everything a comparison found, by index (outcomes are not copied).
+#[derive(Debug)]
+pub struct Comparison {
+    /// One entry per pair, missing, extra and duplicate run, in time order.
+    pub runs: Vec<RunResult>,
+    /// Noise rules in force.
+    pub noise: Vec<NoiseRule>,
+}
+
+/// Compares the two sides.
+pub fn compare(
+    legacy: &[Outcome],
+    shadow: &[Outcome],
+    opts: &Options,
+) -> Result<Comparison, BadIgnore> {
+    let noise = Noise::learn(legacy, &opts.ignore)?;
+    let Pairing {
+        pairs,
+        missing,
+        extra,
+        duplicates,
+    } = correlate(legacy, shadow, opts.tolerances);
+    let mut runs = Vec::with_capacity(pairs.len() + missing.len() + extra.len() + duplicates.len());
+    for (l, s) in pairs {
+        let diffs: Vec<Judged> = diff(&legacy[l].view(), &shadow[s].view())
+            .into_iter()
+            .map(|d| Judged {
+                noise: noise.reason(&d),
+                diff: d,
+            })
+            .collect();
+        let class = diffs
+            .iter()
+            .filter(|j| j.noise.is_none())
+            .map(|j| match j.diff.kind() {
+                Kind::Branch => Class::Branch,
+                Kind::Action => Class::Action,
+                Kind::Params => Class::Params,
+            })
+            .min()
+            .unwrap_or(if diffs.is_empty() {
+                Class::Match
+            } else {
+                Class::Noise
+            });
+        runs.push(RunResult {
+            class,
+            legacy: Some(l),
+            shadow: Some(s),
+            diffs,
+        });
+    }
+    let single = |class, legacy, shadow| RunResult {
+        class,
+        legacy,
+        shadow,
+        diffs: Vec::new(),
+    };
+    runs.extend(
+        missing
+            .into_iter()
+            .map(|l| single(Class::Missing, Some(l), None)),
+    );
+    runs.extend(
+        extra
+            .into_iter()
+            .map(|s| single(Class::Extra, None, Some(s))),
+    );
+    runs.extend(
+        duplicates
+            .into_iter()
+            .map(|l| single(Class::Duplicate, Some(l), None)),
+    );
+    let at = |r: &RunResult| {
+        r.legacy
+            .map(|i| (legacy[i].at, &legacy[i].source))
+            .or_else(|| r.shadow.map(|i| (shadow[i].at, &shadow[i].source)))
+    };
+    runs.sort_by(|a, b| at(a).cmp(&at(b)).then_with(|| a.class.cmp(&b.class)));
+    Ok(Comparison {
+        runs,
+        noise: noise.rules(),
+    })
+}
+
+/// Counts per class (every class present, zero included) and parity.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Tally {
+    /// Runs counted in parity: pairs + missing + extra.
+    pub compared: usize,
+    /// Runs at parity (match + noise).
+    pub at_parity: usize,
+    /// Percentage, `None` when nothing was compared.
+    pub parity: Option<f64>,
+    /// Count per class name.
+    pub counts: BTreeMap<&'static str, usize>,
+}
+
+impl Tally {
+    /// Tallies classes.
+    pub fn of(classes: impl Iterator<Item = Class>) -> Tally {
+        let mut counts: BTreeMap<&'static str, usize> = [
+            Class::Missing,
+            Class::Extra,
+            Class::Branch,
+            Class::Action,
+            Class::Params,
+            Class::Noise,
+            Class::Match,
+            Class::Duplicate,
+        ]
+        .iter()
+        .map(|c| (c.name(), 0))
+        .collect();
+        let (mut compared, mut at_parity) = (0, 0);
+        for c in classes {
+            *counts.entry(c.name()).or_default() += 1;
+            if c != Class::Duplicate {
+                compared += 1;
+            }
+            if c.is_parity() {
+                at_parity += 1;
+            }
+        }
+        Tally {
+            compared,
+            at_parity,
+            parity: (compared > 0).then(|| at_parity as f64 * 100.0 / compared as f64),
+            counts,
+        }
+    }
+
+    /// Gate verdict: the reasons it fails (empty: passes).
+    pub fn gate(&self, threshold: f64) -> Vec<String> {
+        let mut why = Vec::new();
+        match self.parity {
+            None => why.push("nothing was compared, so parity is not proven".to_string()),
+            Some(p) if p < threshold => {
+                why.push(format!("parity {p:.2}% is below the gate {threshold}%"))
+            }
+            _ => {}
+        }
+        let missing = self.counts.get("missing").copied().unwrap_or(0);
+        if missing > 0 {
+            why.push(format!(
+                "{missing} legacy run(s) have no shadow counterpart"
+            ));
+        }
+        why
+    }
+}

@@ -1,0 +1,132 @@
+//! Pairs legacy runs with shadow runs.
+//!
+//! * Idempotency key: equal keys pair, in time order.
+//! * Payload digest: equal digests pair when within `window` of each other, nearest first.
+//! * Fire time (schedules): same trigger, instants within `tolerance`.
+//!
+//! A legacy run left over for a key or digest that already has a pair is a
+//! `duplicate` (the legacy ran twice for one input; the imported system's
+//! idempotency deduplicates it), otherwise it is `missing`. Shadow leftovers are `extra`.
+
+use crate::model::{Correlation, Outcome};
+use chrono::TimeDelta;
+use std::collections::BTreeMap;
+
+/// Result of pairing: indexes into the legacy and shadow slices.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Pairing {
+    /// (legacy, shadow) pairs.
+    pub pairs: Vec<(usize, usize)>,
+    /// Legacy runs with no shadow counterpart.
+    pub missing: Vec<usize>,
+    /// Shadow runs with no legacy counterpart.
+    pub extra: Vec<usize>,
+    /// Legacy runs repeating an input that is already paired.
+    pub duplicates: Vec<usize>,
+}
+
+/// Matching tolerances.
+#[derive(Debug, Clone, Copy)]
+pub struct Tolerances {
+    /// How far apart two runs with the same payload digest may be.
+    pub window: TimeDelta,
+    /// How far a legacy job start may be from a schedule fire time.
+    pub tolerance: TimeDelta,
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Tolerances {
+            window: TimeDelta::minutes(10),
+            tolerance: TimeDelta::seconds(90),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum GroupKey<'a> {
+    Key(&'a str),
+    Payload(&'a str),
+    Fire(&'a str),
+}
+
+fn group_key(o: &Outcome) -> GroupKey<'_> {
+    match &o.correlation {
+        Correlation::Key(k) => GroupKey::Key(k),
+        Correlation::Payload(d) => GroupKey::Payload(d),
+        Correlation::FireTime => GroupKey::Fire(&o.trigger),
+    }
+}
+
+/// Pairs the two sides. Output vectors are sorted, so the result is deterministic.
+pub fn correlate(legacy: &[Outcome], shadow: &[Outcome], tol: Tolerances) -> Pairing {
+    let mut groups: BTreeMap<GroupKey<'_>, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (i, o) in legacy.iter().enumerate() {
+        groups.entry(group_key(o)).or_default().0.push(i);
+    }
+    for (i, o) in shadow.iter().enumerate() {
+        groups.entry(group_key(o)).or_default().1.push(i);
+    }
+    let mut p = Pairing::default();
+    for (key, (mut l, mut s)) in groups {
+        l.sort_by_key(|&i| (legacy[i].at, i));
+        s.sort_by_key(|&i| (shadow[i].at, i));
+        let limit = match key {
+            GroupKey::Key(_) => None,
+            GroupKey::Payload(_) => Some(tol.window),
+            GroupKey::Fire(_) => Some(tol.tolerance),
+        };
+        let before = p.pairs.len();
+        let mut li = 0;
+        let mut si = 0;
+        let mut l_left = Vec::new();
+        // Two-pointer merge over time-sorted lists: pair when close enough, else
+        // drop whichever side is earlier (it cannot pair with anything later).
+        while li < l.len() && si < s.len() {
+            let (lt, st) = (legacy[l[li]].at, shadow[s[si]].at);
+            match limit {
+                Some(lim) if (lt - st).abs() > lim => {
+                    if lt < st {
+                        l_left.push(l[li]);
+                        li += 1;
+                    } else {
+                        p.extra.push(s[si]);
+                        si += 1;
+                    }
+                }
+                _ => {
+                    p.pairs.push((l[li], s[si]));
+                    li += 1;
+                    si += 1;
+                }
+            }
+        }
+        l_left.extend_from_slice(&l[li..]);
+        p.extra.extend_from_slice(&s[si..]);
+        let paired = p.pairs.len() > before;
+        let dup_ok = !matches!(key, GroupKey::Fire(_));
+        for i in l_left {
+            if paired && dup_ok {
+                p.duplicates.push(i);
+            } else {
+                p.missing.push(i);
+            }
+        }
+    }
+    p.pairs.sort_unstable();
+    p.missing.sort_unstable();
+    p.extra.sort_unstable();
+    p.duplicates.sort_unstable();
+    p
+}
+
+impl Tolerances {
+    /// From standard durations (as parsed from the command line).
+    pub fn from_std(window: std::time::Duration, tolerance: std::time::Duration) -> Tolerances {
+        let d = |s: std::time::Duration| TimeDelta::from_std(s).unwrap_or(TimeDelta::MAX);
+        Tolerances {
+            window: d(window),
+            tolerance: d(tolerance),
+        }
+    }
+}

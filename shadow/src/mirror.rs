@@ -1,0 +1,213 @@
+//! `claw shadow serve`: the live mirror.
+//!
+//! Takes webhooks on the same paths as `claw run` (`/hooks/<system>/<trigger>`),
+//! forwards each one unchanged to the legacy endpoint and answers the caller
+//! with the legacy's exact status, content type and body. Only after that
+//! answer is settled does the shadow side see the payload, in a separate task,
+//! so a failing shadow side never changes what the caller gets.
+
+use crate::store::Store;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::response::Response;
+use std::sync::Arc;
+
+/// Mirror settings.
+#[derive(Debug, Clone)]
+pub struct MirrorConfig {
+    /// System name served.
+    pub system: String,
+    /// Trigger names accepted.
+    pub triggers: Vec<String>,
+    /// Legacy endpoint every request is forwarded to.
+    pub forward: String,
+    /// Where mirrored payloads are recorded for the shadow side (`None`: not recorded).
+    pub store: Option<Store>,
+}
+
+struct Shared {
+    cfg: MirrorConfig,
+    client: reqwest::Client,
+}
+
+/// Headers that belong to one connection and are not forwarded.
+const HOP: [&str; 8] = [
+    "host",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+    "te",
+    "content-length",
+];
+
+/// The router (for tests and for `serve`).
+pub fn router(cfg: MirrorConfig) -> Result<axum::Router, reqwest::Error> {
+    // reqwest is built without a default TLS provider (as in claw-runtime); install ring once.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()?;
+    let shared = Arc::new(Shared { cfg, client });
+    Ok(axum::Router::new()
+        .route("/hooks/{system}/{trigger}", axum::routing::any(hook))
+        .with_state(shared))
+}
+
+async fn hook(
+    State(sh): State<Arc<Shared>>,
+    Path((system, trigger)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if system != sh.cfg.system || !sh.cfg.triggers.contains(&trigger) {
+        return plain(
+            StatusCode::NOT_FOUND,
+            format!("no hook /hooks/{system}/{trigger}\n"),
+        );
+    }
+    let mut req = sh
+        .client
+        .request(method, &sh.cfg.forward)
+        .body(body.clone());
+    for (k, v) in &headers {
+        if !HOP.contains(&k.as_str()) {
+            req = req.header(k, v);
+        }
+    }
+    let (resp, legacy_status, forward_error) = match req.send().await {
+        Ok(r) => {
+            let status = r.status();
+            let mut out_headers = HeaderMap::new();
+            for (k, v) in r.headers() {
+                if !HOP.contains(&k.as_str()) {
+                    out_headers.append(HeaderName::from(k), v.clone());
+                }
+            }
+            match r.bytes().await {
+                Ok(b) => {
+                    let mut resp = Response::new(Body::from(b));
+                    *resp.status_mut() = status;
+                    *resp.headers_mut() = out_headers;
+                    (resp, Some(status.as_u16()), None)
+                }
+                Err(e) => (
+                    plain(
+                        StatusCode::BAD_GATEWAY,
+                        format!("legacy endpoint body unreadable: {e}\n"),
+                    ),
+                    Some(status.as_u16()),
+                    Some(e.to_string()),
+                ),
+            }
+        }
+        Err(e) => (
+            plain(
+                StatusCode::BAD_GATEWAY,
+                format!("legacy endpoint unreachable: {e}\n"),
+            ),
+            None,
+            Some(e.to_string()),
+        ),
+    };
+    let cfg = sh.cfg.clone();
+    tokio::spawn(async move {
+        if let Err(e) = shadow_side(
+            &cfg,
+            &trigger,
+            &body,
+            legacy_status,
+            forward_error.as_deref(),
+        )
+        .await
+        {
+            eprintln!(
+                "claw shadow serve: shadow side failed for /hooks/{}/{trigger}: {e}",
+                cfg.system
+            );
+        }
+    });
+    resp
+}
+
+/// Records the payload for the shadow side; `claw shadow compare --mirrored` replays
+/// it through the record-only runtime next to the legacy history.
+async fn shadow_side(
+    cfg: &MirrorConfig,
+    trigger: &str,
+    body: &Bytes,
+    legacy_status: Option<u16>,
+    forward_error: Option<&str>,
+) -> Result<(), crate::error::ShadowError> {
+    let Some(store) = &cfg.store else {
+        return Ok(());
+    };
+    let payload = String::from_utf8_lossy(body);
+    let shadow_error = match serde_json::from_slice::<serde_json::Value>(body) {
+        Err(e) => Some(format!("payload is not JSON: {e}")),
+        Ok(_) => None,
+    };
+    store
+        .add_mirror(
+            &cfg.system,
+            trigger,
+            &payload,
+            legacy_status,
+            forward_error,
+            shadow_error.as_deref(),
+        )
+        .await
+}
+
+fn plain(status: StatusCode, text: String) -> Response {
+    let mut r = Response::new(Body::from(text));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    cfg: MirrorConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(cfg).map_err(std::io::Error::other)?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A bound listener.
+pub type Listener = tokio::net::TcpListener;
+
+/// Binds `addr` (e.g. `127.0.0.1:8080`; port 0 picks a free one).
+pub async fn bind(addr: &str) -> std::io::Result<Listener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut i), Ok(mut t)) => {
+            tokio::select! {
+                _ = i.recv() => {}
+                _ = t.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

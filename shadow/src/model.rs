@@ -1,0 +1,163 @@
+//! The normalized outcome model both sides are reduced to before comparison.
+//!
+//! Nothing here knows whether an outcome came from Zapier, cron, a generic log,
+//! the live mirror or the record-only runtime: parsers produce [`Outcome`]s and
+//! the comparison core only ever sees these.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// How a run is matched with its counterpart on the other side.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Correlation {
+    /// The trigger's idempotency key evaluated on the payload.
+    Key(String),
+    /// SHA-256 of the canonical JSON of the trigger payload (hex); matched within a time window.
+    Payload(String),
+    /// The schedule fire time (matched within a tolerance); `at` carries the instant.
+    FireTime,
+}
+
+impl Correlation {
+    /// A short human label, e.g. `key 1001`.
+    pub fn label(&self) -> String {
+        match self {
+            Correlation::Key(k) => format!("key {k}"),
+            Correlation::Payload(d) => format!("payload {}", &d[..d.len().min(12)]),
+            Correlation::FireTime => "fire time".to_string(),
+        }
+    }
+}
+
+/// One step of a run: the call made (legacy) or the call that would have been made (shadow).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepOutcome {
+    /// Step name as in the `.claw` system (legacy steps are mapped onto these names).
+    pub step: String,
+    /// `adapter.operation`.
+    pub action: String,
+    /// Rendered parameters.
+    #[serde(default)]
+    pub params: Value,
+    /// Idempotency key passed to the adapter, when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// Free-form status (`success`, `error`, `recorded`, …); informative, not diffed.
+    #[serde(default)]
+    pub status: String,
+}
+
+/// One run of one side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Where it came from, for people (`history.json#3`, `syslog:12`, `wrap:42`).
+    pub source: String,
+    /// System name.
+    pub system: String,
+    /// Trigger name (for cron: the job).
+    pub trigger: String,
+    /// How this run is correlated.
+    pub correlation: Correlation,
+    /// When the run started (for schedules: the fire time).
+    pub at: DateTime<Utc>,
+    /// Digest of the trigger payload when known; groups runs with identical inputs (noise detection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_digest: Option<String>,
+    /// Decisions that let the run continue (branches taken), sorted.
+    #[serde(default)]
+    pub branches: Vec<String>,
+    /// Steps in the order they ran.
+    #[serde(default)]
+    pub steps: Vec<StepOutcome>,
+    /// Run status (`success`, `filtered`, `error`, `exit 3`, …); informative, not diffed.
+    #[serde(default)]
+    pub status: String,
+    /// The trigger payload, when the legacy source has it (fed to the record-only runtime).
+    #[serde(skip)]
+    pub payload: Option<Value>,
+}
+
+impl Outcome {
+    /// The comparable view of a run: `{branches: {decision: true}, steps: {name: {action, with}}}`.
+    /// Field-level diff paths (`steps.post_slack.with.text`) are paths into this value.
+    pub fn view(&self) -> Value {
+        let mut steps = serde_json::Map::new();
+        for s in &self.steps {
+            let mut m = serde_json::Map::new();
+            m.insert("action".into(), Value::String(s.action.clone()));
+            m.insert("with".into(), s.params.clone());
+            steps.insert(s.step.clone(), Value::Object(m));
+        }
+        let branches: serde_json::Map<String, Value> = self
+            .branches
+            .iter()
+            .map(|b| (b.clone(), Value::Bool(true)))
+            .collect();
+        serde_json::json!({ "branches": branches, "steps": steps })
+    }
+}
+
+/// Which side an outcome belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// What the legacy setup did.
+    Legacy,
+    /// What the imported system would have done.
+    Shadow,
+}
+
+/// Canonical JSON (object keys sorted, no whitespace) so equal values always hash equal.
+pub fn canonical_json(v: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let b: BTreeMap<&String, Value> = m.iter().map(|(k, v)| (k, sorted(v))).collect();
+                let mut out = serde_json::Map::new();
+                for (k, v) in b {
+                    out.insert(k.clone(), v);
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(v).to_string()
+}
+
+/// Hex SHA-256 of the canonical JSON of a payload.
+pub fn payload_digest(v: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(canonical_json(v).as_bytes()))
+}
+
+/// Parses an RFC 3339 timestamp, also accepting a space instead of `T` and a missing zone (UTC).
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    let t2 = t.replacen(' ', "T", 1);
+    if let Ok(d) = DateTime::parse_from_rfc3339(&t2) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(n) = chrono::NaiveDateTime::parse_from_str(&t2, f) {
+            return Some(n.and_utc());
+        }
+    }
+    None
+}
+
+/// The current time (wrap records and mirror receipts are the only clock readers).
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
