@@ -219,4 +219,14 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.env, "CLAW_SECRET_SHOP_KEY");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_strings_never_panic(text in ".*") {
+            let v = serde_json::Value::String(text.clone());
+            let _ = Secrets::none().resolve(&v);
+            let mut w = v.clone();
+            redact(&mut w, &[("abcd".into(), "secret://x".into())]);
+        }
+    }
 }

@@ -36,10 +36,11 @@ pub struct Simulator {
 impl Simulator {
     /// Loads the system and starts a private record-only runtime (in-memory store).
     pub async fn new(path: &Path) -> Result<Simulator, ShadowError> {
-        let sys = LoadedSystem::load(path).map_err(|e| ShadowError::System {
-            system: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        Simulator::start(load(path)?).await
+    }
+
+    /// Starts a private record-only runtime (in-memory store) for an already loaded system.
+    pub async fn start(sys: LoadedSystem) -> Result<Simulator, ShadowError> {
         let system = sys.system.system.clone();
         let fail = |e: String| ShadowError::System {
             system: system.clone(),
@@ -116,13 +117,15 @@ impl Simulator {
 
     /// Runs the shadow side for every input that carries its trigger payload (legacy runs,
     /// mirrored requests, input files), once per input: the imported system's idempotency
-    /// would drop the repeats. Inputs are taken in time order.
+    /// would drop the repeats. Inputs are taken in time order; inputs whose correlation
+    /// is in `done` (shadow runs recorded elsewhere, e.g. by `serve`) are not run again.
     pub async fn replay_inputs(
         &self,
         bind: &Binding,
         inputs: &[&Outcome],
+        done: &BTreeSet<Correlation>,
     ) -> Result<Vec<Outcome>, ShadowError> {
-        let mut seen: BTreeSet<Correlation> = BTreeSet::new();
+        let mut seen: BTreeSet<Correlation> = done.clone();
         let mut out = Vec::new();
         let mut inputs = inputs.to_vec();
         inputs.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.source.cmp(&b.source)));
@@ -146,6 +149,14 @@ impl Simulator {
         }
         Ok(out)
     }
+}
+
+/// Loads a system for the record-only runtime.
+pub fn load(path: &Path) -> Result<LoadedSystem, ShadowError> {
+    LoadedSystem::load(path).map_err(|e| ShadowError::System {
+        system: path.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// Reads trigger inputs, JSON Lines of `{"at": RFC 3339, "trigger": name?, "payload": {...}}`

@@ -1,6 +1,6 @@
 //! The shadow store: a SQLite file (sqlx) holding wrap records, mirrored
-//! requests, and the verdict of every compared run, so a shadow period of
-//! several weeks shows parity per day.
+//! requests with the shadow outcome `serve` recorded for each, and the verdict
+//! of every compared run, so a shadow period of several weeks shows parity per day.
 
 use crate::compare::{Class, Tally};
 use crate::error::ShadowError;
@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS mirror_requests (
   system TEXT NOT NULL, trigger TEXT NOT NULL, received_at TEXT NOT NULL,
   payload TEXT NOT NULL, payload_sha256 TEXT NOT NULL,
   legacy_status INTEGER, forward_error TEXT, shadow_error TEXT);
+CREATE TABLE IF NOT EXISTS mirror_outcomes (
+  request_id INTEGER PRIMARY KEY REFERENCES mirror_requests(id),
+  system_sha256 TEXT NOT NULL, outcome TEXT, error TEXT,
+  CHECK ((outcome IS NULL) <> (error IS NULL)));
 CREATE TABLE IF NOT EXISTS verdicts (
   system TEXT NOT NULL, run TEXT NOT NULL, day TEXT NOT NULL, class TEXT NOT NULL,
   PRIMARY KEY (system, run));
@@ -81,8 +85,20 @@ pub struct Mirrored {
     pub legacy_status: Option<i64>,
     /// Why forwarding failed.
     pub forward_error: Option<String>,
-    /// Why the shadow side failed.
+    /// Why the shadow side failed before the record-only run (body not JSON).
     pub shadow_error: Option<String>,
+    /// What the record-only run made of it when it arrived, if it got that far.
+    pub recorded: Option<Recorded>,
+}
+
+/// The shadow side's result for one mirrored request, recorded as it arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// [`crate::model::system_digest`] of the system the run used: a recorded result
+    /// only stands for that version of the system.
+    pub system_sha256: String,
+    /// The shadow outcome, or why the record-only run failed.
+    pub result: Result<Outcome, String>,
 }
 
 impl Store {
@@ -158,41 +174,86 @@ impl Store {
         Ok(out)
     }
 
-    /// Appends a mirrored request.
+    /// Appends a mirrored request received at `received_at`; returns its row id.
     pub async fn add_mirror(
         &self,
         system: &str,
         trigger: &str,
         payload: &str,
+        received_at: DateTime<Utc>,
         legacy_status: Option<u16>,
         forward_error: Option<&str>,
         shadow_error: Option<&str>,
-    ) -> Result<(), ShadowError> {
+    ) -> Result<i64, ShadowError> {
         use sha2::{Digest, Sha256};
-        sqlx::query("INSERT INTO mirror_requests (system, trigger, received_at, payload, payload_sha256, legacy_status, forward_error, shadow_error) VALUES (?,?,?,?,?,?,?,?)")
-            .bind(system).bind(trigger).bind(Utc::now().to_rfc3339()).bind(payload)
+        let r = sqlx::query("INSERT INTO mirror_requests (system, trigger, received_at, payload, payload_sha256, legacy_status, forward_error, shadow_error) VALUES (?,?,?,?,?,?,?,?)")
+            .bind(system).bind(trigger).bind(received_at.to_rfc3339()).bind(payload)
             .bind(hex::encode(Sha256::digest(payload.as_bytes())))
             .bind(legacy_status.map(i64::from)).bind(forward_error).bind(shadow_error)
+            .execute(&self.pool).await.map_err(|e| self.err(e))?;
+        Ok(r.last_insert_rowid())
+    }
+
+    /// Records the shadow side's result for mirrored request `request_id` (replacing any
+    /// earlier one).
+    pub async fn add_mirror_result(
+        &self,
+        request_id: i64,
+        system_sha256: &str,
+        result: Result<&Outcome, &str>,
+    ) -> Result<(), ShadowError> {
+        let (outcome, error) = match result {
+            Ok(o) => (
+                Some(serde_json::to_string(o).map_err(|e| ShadowError::Store {
+                    path: self.path.clone(),
+                    message: format!("mirrored request {request_id}: outcome not serializable: {e}"),
+                })?),
+                None,
+            ),
+            Err(e) => (None, Some(e)),
+        };
+        sqlx::query("INSERT OR REPLACE INTO mirror_outcomes (request_id, system_sha256, outcome, error) VALUES (?,?,?,?)")
+            .bind(request_id).bind(system_sha256).bind(outcome).bind(error)
             .execute(&self.pool).await.map_err(|e| self.err(e))?;
         Ok(())
     }
 
-    /// Mirrored requests, oldest first.
+    /// Mirrored requests with their recorded results, oldest first.
     pub async fn mirrored(&self, system: &str) -> Result<Vec<Mirrored>, ShadowError> {
-        let rows = sqlx::query("SELECT id, trigger, received_at, payload, legacy_status, forward_error, shadow_error FROM mirror_requests WHERE system = ? ORDER BY id")
+        let rows = sqlx::query("SELECT m.id, m.trigger, m.received_at, m.payload, m.legacy_status, m.forward_error, m.shadow_error, o.system_sha256, o.outcome, o.error FROM mirror_requests m LEFT JOIN mirror_outcomes o ON o.request_id = m.id WHERE m.system = ? ORDER BY m.id")
             .bind(system).fetch_all(&self.pool).await.map_err(|e| self.err(e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Mirrored {
-                id: r.get(0),
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: i64 = r.get(0);
+            let digest: Option<String> = r.get(7);
+            let outcome: Option<String> = r.get(8);
+            let error: Option<String> = r.get(9);
+            let recorded = match (digest, outcome, error) {
+                (Some(system_sha256), Some(o), _) => Some(Recorded {
+                    system_sha256,
+                    result: Ok(serde_json::from_str(&o).map_err(|e| ShadowError::Store {
+                        path: self.path.clone(),
+                        message: format!("mirror_outcomes row {id}: unreadable outcome: {e}"),
+                    })?),
+                }),
+                (Some(system_sha256), None, Some(e)) => Some(Recorded {
+                    system_sha256,
+                    result: Err(e),
+                }),
+                _ => None,
+            };
+            out.push(Mirrored {
+                id,
                 trigger: r.get(1),
                 received_at: r.get(2),
                 payload: r.get(3),
                 legacy_status: r.get(4),
                 forward_error: r.get(5),
                 shadow_error: r.get(6),
-            })
-            .collect())
+                recorded,
+            });
+        }
+        Ok(out)
     }
 
     /// Records every run verdict of a report; re-comparing the same runs replaces their verdicts.

@@ -181,13 +181,11 @@ pub fn detect(g: &Grid) -> Option<Shape> {
             }));
         }
         // 2. A group row above: `Conditions` over some columns, `Outcomes` over others.
-        if has_data && r + 2 < g.height() + 1 {
-            if let Some(layout) = group_row(g, r) {
-                return Some(Shape::Table(TableLayout {
-                    hit_policy: policy_cell.or(policy_note),
-                    ..layout
-                }));
-            }
+        if has_data && let Some(layout) = group_row(g, r) {
+            return Some(Shape::Table(TableLayout {
+                hit_policy: policy_cell.or(policy_note),
+                ..layout
+            }));
         }
         // 3. A hit-policy cell leading the header row: the rest is split by shape.
         if has_data && policy_cell.is_some() && cells.len() >= 3 {
@@ -317,6 +315,9 @@ fn group_row(g: &Grid, r: usize) -> Option<TableLayout> {
     })
 }
 
+/// Condition columns, outcome columns, and the cell that decided the split.
+type SplitCols = (Vec<usize>, Vec<usize>, (usize, usize));
+
 /// Splits columns into conditions (left) and outcomes (right): the conditions end at the last
 /// column holding a condition-shaped cell or a `min`/`max` header. `lenient` (a hit policy was
 /// given) falls back to "last column is the outcome".
@@ -325,7 +326,7 @@ fn infer_split(
     header: usize,
     cols: &[usize],
     lenient: bool,
-) -> Option<(Vec<usize>, Vec<usize>, (usize, usize))> {
+) -> Option<SplitCols> {
     let mut last_cond: Option<(usize, (usize, usize))> = None;
     for (i, c) in cols.iter().enumerate() {
         let (_, bound) = conditions::header_variable(&g.text(header, *c));

@@ -363,8 +363,9 @@ fn to_grid(name: &str, range: &Range<Data>, merges: &[Dimensions]) -> Grid {
                 if let Some(cell) = cells
                     .get_mut(r - row0)
                     .and_then(|row| row.get_mut(c - col0))
+                    && cell.val.is_empty()
                 {
-                    if cell.val.is_empty() {
+                    {
                         *cell = Cell {
                             val: val.clone(),
                             merged_from: Some((sr - row0, sc - col0)),
@@ -464,10 +465,12 @@ fn csv_value(f: &str) -> Val {
     if t.is_empty() {
         return Val::Empty;
     }
-    if let Ok(i) = t.parse::<i64>() {
-        if !(t.starts_with('0') && t.len() > 1) && !t.starts_with('+') {
-            return Val::Int(i);
-        }
+    // Leading zeros and signs are kept as text: they are codes, not quantities.
+    if let Ok(i) = t.parse::<i64>()
+        && (!t.starts_with('0') || t.len() == 1)
+        && !t.starts_with('+')
+    {
+        return Val::Int(i);
     }
     Val::Text(t.to_string())
 }

@@ -181,10 +181,7 @@ pub fn import_bytes(
             detect::Shape::Table(layout) => table::build(&mut cx, &layout),
         };
         let sys = match built {
-            Ok(mut sys) => {
-                escape_templates(&mut sys);
-                sys
-            }
+            Ok(sys) => sys,
             Err(why) => {
                 // Never an empty system: the worksheet is reported like one that matched nothing.
                 names.remove(&name);
@@ -332,27 +329,12 @@ fn legacy_rows(sys: &System) -> BTreeMap<(&'static str, &str), usize> {
     }
     out
 }
-/// Cell text is literal: `{{` in it must not start a template.
-fn escape_templates(sys: &mut System) {
-    fn walk(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::String(s) if s.contains("{{") => *s = s.replace("{{", "\\{{"),
-            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
-            serde_json::Value::Object(o) => o.values_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    for x in &mut sys.execution {
-        x.with.values_mut().for_each(walk);
-    }
-    for d in &mut sys.decisions {
-        if let claw_spec::Logic::Rules { rules, default } = &mut d.logic {
-            for r in rules {
-                r.then.values_mut().for_each(walk);
-            }
-            if let Some(df) = default {
-                df.then.values_mut().for_each(walk);
-            }
-        }
+/// Cell text is literal: `{{` in a value taken from a cell must not start a template.
+pub fn escape_literal(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) if s.contains("{{") => *s = s.replace("{{", "\\{{"),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(escape_literal),
+        serde_json::Value::Object(o) => o.values_mut().for_each(escape_literal),
+        _ => {}
     }
 }

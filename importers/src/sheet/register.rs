@@ -274,8 +274,8 @@ pub fn build(cx: &mut Ctx<'_>, layout: &RegisterLayout) -> Result<System, String
             })
             .collect();
         let known = |c: &usize| layout.cols.values().any(|k| k == c);
-        if let [c] = filled.as_slice() {
-            if Some(*c) != col(Role::Action)
+        if let [c] = filled.as_slice()
+            && Some(*c) != col(Role::Action)
                 && (Some(*c) == col(Role::Name)
                     || Some(*c) == col(Role::Id)
                     || !known(c)
@@ -620,6 +620,7 @@ pub fn build(cx: &mut Ctx<'_>, layout: &RegisterLayout) -> Result<System, String
         }
         let mut x = Execution::new(exec_name.clone(), on, mapped.action);
         x.with = mapped.with;
+        x.with.values_mut().for_each(super::escape_literal);
         x.description = col(Role::Notes)
             .map(|c| cx.clean(r, c))
             .filter(|s| !s.is_empty());

@@ -190,8 +190,10 @@ pub fn translate(text: &str, is_valid_tz: &dyn Fn(&str) -> bool) -> Translation 
         });
         return out;
     }
-    if times.is_empty() {
-        if let Some(c) = AT_HOUR.captures(&s.clone()) {
+    if times.is_empty()
+        && let Some(c) = AT_HOUR.captures(&s.clone())
+    {
+        {
             let h: u32 = c["h"].parse().unwrap_or(99);
             if h <= 23 {
                 times.push((h, 0));
@@ -516,9 +518,7 @@ pub fn translate(text: &str, is_valid_tz: &dyn Fn(&str) -> bool) -> Translation 
     } else {
         let minutes: BTreeSet<u32> = times.iter().map(|t| t.1).collect();
         let hours: BTreeSet<u32> = times.iter().map(|t| t.0).collect();
-        if minutes.len() == 1 {
-            (join(&minutes), join(&hours))
-        } else if hours.len() == 1 {
+        if minutes.len() == 1 || hours.len() == 1 {
             (join(&minutes), join(&hours))
         } else {
             out.notes.push(Note { warning: true, code: UNSUPPORTED, message: format!("`{}`: times with different hours and minutes need several crontab lines; split the row", text.trim()) });
@@ -586,10 +586,6 @@ mod tests {
 
     fn tz(s: &str) -> bool {
         s == "Europe/Paris"
-    }
-
-    fn cron(s: &str) -> Option<String> {
-        translate(s, &tz).cron
     }
 
     #[test]

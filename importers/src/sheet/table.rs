@@ -4,7 +4,9 @@
 use super::Ctx;
 use super::conditions::{self, Bound};
 use super::detect::{Split, TableLayout};
-use claw_spec::{Decision, Logic, Provenance, Rule, RuleDefault, Source, System, Trigger};
+use claw_spec::{
+    Decision, Execution, Logic, Provenance, Rule, RuleDefault, Source, System, Trigger,
+};
 use indexmap::IndexMap;
 
 /// Finding codes of the decision-table importer.
@@ -17,6 +19,8 @@ pub mod code {
     pub const ROW_SKIPPED: &str = "claw::import::sheet_row_skipped";
     /// No catch-all rule.
     pub const NO_DEFAULT: &str = "claw::import::sheet_no_default";
+    /// The outcome is only logged.
+    pub const OUTCOME_LOGGED: &str = "claw::import::sheet_outcome_logged";
     /// A rule that can never hold because an earlier rule covers it.
     pub const SHADOWED: &str = "claw::import::sheet_rule_shadowed";
 }
@@ -127,7 +131,9 @@ pub fn build(cx: &mut Ctx<'_>, layout: &TableLayout) -> Result<System, String> {
         for (c, name) in &outs {
             let text = cx.clean(r, *c);
             if !text.is_empty() {
-                then.insert(name.clone(), conditions::outcome_value(&text));
+                let mut v = conditions::outcome_value(&text);
+                super::escape_literal(&mut v);
+                then.insert(name.clone(), v);
             }
         }
         if then.is_empty() {
@@ -220,7 +226,7 @@ pub fn build(cx: &mut Ctx<'_>, layout: &TableLayout) -> Result<System, String> {
     sys.triggers.push(trigger);
     let dname = {
         let s = claw_spec::units::slug(&g.sheet);
-        if s.starts_with("s_") || s == "evaluate" {
+        if s.starts_with("s_") || s == "evaluate" || s == "record_outcome" {
             "decide".to_string()
         } else {
             s
@@ -250,7 +256,18 @@ pub fn build(cx: &mut Ctx<'_>, layout: &TableLayout) -> Result<System, String> {
     };
     d.legacy
         .insert("header_row".into(), g.row_number(h).to_string());
+    // A table only decides; the outcome is logged so the system does something observable
+    // until a real consumer step is added.
+    let mut x = Execution::new("record_outcome", d.name.clone(), "log.info");
+    x.description =
+        Some("Logs the decided outcome; replace or follow with the step that acts on it".into());
+    x.with.insert(
+        "message".into(),
+        serde_json::Value::String(format!("{}: {{{{ decisions.{}.output }}}}", d.name, d.name)),
+    );
+    cx.info(code::OUTCOME_LOGGED, format!("the table's outcome is logged by step `record_outcome` (log.info); add the step that acts on `decisions.{}.output`", d.name), h, layout.outcomes.first().copied().unwrap_or(first));
     sys.decisions.push(d);
+    sys.execution.push(x);
     Ok(sys)
 }
 
