@@ -321,12 +321,7 @@ type SplitCols = (Vec<usize>, Vec<usize>, (usize, usize));
 /// Splits columns into conditions (left) and outcomes (right): the conditions end at the last
 /// column holding a condition-shaped cell or a `min`/`max` header. `lenient` (a hit policy was
 /// given) falls back to "last column is the outcome".
-fn infer_split(
-    g: &Grid,
-    header: usize,
-    cols: &[usize],
-    lenient: bool,
-) -> Option<SplitCols> {
+fn infer_split(g: &Grid, header: usize, cols: &[usize], lenient: bool) -> Option<SplitCols> {
     let mut last_cond: Option<(usize, (usize, usize))> = None;
     for (i, c) in cols.iter().enumerate() {
         let (_, bound) = conditions::header_variable(&g.text(header, *c));

@@ -276,25 +276,24 @@ pub fn build(cx: &mut Ctx<'_>, layout: &RegisterLayout) -> Result<System, String
         let known = |c: &usize| layout.cols.values().any(|k| k == c);
         if let [c] = filled.as_slice()
             && Some(*c) != col(Role::Action)
-                && (Some(*c) == col(Role::Name)
-                    || Some(*c) == col(Role::Id)
-                    || !known(c)
-                    || *c == first_col)
-            {
-                let text = g.text(r, *c);
-                cx.info(
-                    code::GROUP,
-                    format!(
-                        "row {} holds only \"{text}\": read as a group heading for the rows below",
-                        g.row_number(r)
-                    ),
-                    r,
-                    *c,
-                );
-                group = Some(text);
-                block_start = true;
-                continue;
-            }
+            && (Some(*c) == col(Role::Name)
+                || Some(*c) == col(Role::Id)
+                || !known(c)
+                || *c == first_col)
+        {
+            let text = g.text(r, *c);
+            cx.info(
+                code::GROUP,
+                format!(
+                    "row {} holds only \"{text}\": read as a group heading for the rows below",
+                    g.row_number(r)
+                ),
+                r,
+                *c,
+            );
+            group = Some(text);
+            block_start = true;
+            continue;
         }
         rows.push(Row {
             r,
