@@ -5,7 +5,9 @@
 //! [`cron_log`], [`outcome_log`], the [`store`]'s wrap records); the core
 //! ([`correlate`], [`diff`], [`noise`], [`compare`]) only sees outcomes;
 //! [`report`] and [`html`] present the result. [`wrap`] and [`mirror`] collect
-//! legacy behaviour while it keeps running.
+//! legacy behaviour while it keeps running; [`live`] runs each mirrored request
+//! through the record-only runtime as it arrives ([`simulate`]), and [`mirrored`]
+//! turns what it recorded into shadow runs for a comparison.
 
 pub mod bind;
 pub mod compare;
@@ -14,7 +16,9 @@ pub mod cron_log;
 pub mod diff;
 pub mod error;
 pub mod html;
+pub mod live;
 pub mod mirror;
+pub mod mirrored;
 pub mod model;
 pub mod noise;
 pub mod outcome_log;

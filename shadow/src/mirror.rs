@@ -3,10 +3,11 @@
 //! Takes webhooks on the same paths as `claw run` (`/hooks/<system>/<trigger>`),
 //! forwards each one unchanged to the legacy endpoint and answers the caller
 //! with the legacy's exact status, content type and body. Only after that
-//! answer is settled does the shadow side see the payload, in a separate task,
-//! so a failing shadow side never changes what the caller gets.
+//! answer is settled is the payload handed to the shadow side ([`crate::live`]),
+//! without waiting, so a failing or slow shadow side never changes what the
+//! caller gets. `GET /shadow/status` gives the shadow side's counts as JSON.
 
-use crate::store::Store;
+use crate::live::{Job, ShadowSide, Stats};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
@@ -22,8 +23,8 @@ pub struct MirrorConfig {
     pub triggers: Vec<String>,
     /// Legacy endpoint every request is forwarded to.
     pub forward: String,
-    /// Where mirrored payloads are recorded for the shadow side (`None`: not recorded).
-    pub store: Option<Store>,
+    /// The shadow side (`None`: disabled, requests are only forwarded).
+    pub shadow: Option<ShadowSide>,
 }
 
 struct Shared {
@@ -43,6 +44,18 @@ const HOP: [&str; 8] = [
     "content-length",
 ];
 
+/// Checks the legacy endpoint is an absolute `http`/`https` URL.
+pub fn check_forward(url: &str) -> Result<(), String> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
+        Ok(u) => Err(format!(
+            "expected an http or https URL with a host, not a `{}:` URL",
+            u.scheme()
+        )),
+        Err(e) => Err(format!("not a URL: {e}")),
+    }
+}
+
 /// The router (for tests and for `serve`).
 pub fn router(cfg: MirrorConfig) -> Result<axum::Router, reqwest::Error> {
     // reqwest is built without a default TLS provider (as in claw-runtime); install ring once.
@@ -54,6 +67,7 @@ pub fn router(cfg: MirrorConfig) -> Result<axum::Router, reqwest::Error> {
     let shared = Arc::new(Shared { cfg, client });
     Ok(axum::Router::new()
         .route("/hooks/{system}/{trigger}", axum::routing::any(hook))
+        .route("/shadow/status", axum::routing::get(status))
         .with_state(shared))
 }
 
@@ -64,6 +78,10 @@ async fn hook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Millisecond precision: the record-only runtime's clock has no finer grain.
+    let now = crate::model::now();
+    let received_at =
+        chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
     if system != sh.cfg.system || !sh.cfg.triggers.contains(&trigger) {
         return plain(
             StatusCode::NOT_FOUND,
@@ -114,53 +132,26 @@ async fn hook(
             Some(e.to_string()),
         ),
     };
-    let cfg = sh.cfg.clone();
-    tokio::spawn(async move {
-        if let Err(e) = shadow_side(
-            &cfg,
-            &trigger,
-            &body,
+    if let Some(shadow) = &sh.cfg.shadow {
+        shadow.submit(Job {
+            trigger,
+            body,
+            received_at,
             legacy_status,
-            forward_error.as_deref(),
-        )
-        .await
-        {
-            eprintln!(
-                "claw shadow serve: shadow side failed for /hooks/{}/{trigger}: {e}",
-                cfg.system
-            );
-        }
-    });
+            forward_error,
+        });
+    }
     resp
 }
 
-/// Records the payload for the shadow side; `claw shadow compare --mirrored` replays
-/// it through the record-only runtime next to the legacy history.
-async fn shadow_side(
-    cfg: &MirrorConfig,
-    trigger: &str,
-    body: &Bytes,
-    legacy_status: Option<u16>,
-    forward_error: Option<&str>,
-) -> Result<(), crate::error::ShadowError> {
-    let Some(store) = &cfg.store else {
-        return Ok(());
-    };
-    let payload = String::from_utf8_lossy(body);
-    let shadow_error = match serde_json::from_slice::<serde_json::Value>(body) {
-        Err(e) => Some(format!("payload is not JSON: {e}")),
-        Ok(_) => None,
-    };
-    store
-        .add_mirror(
-            &cfg.system,
-            trigger,
-            &payload,
-            legacy_status,
-            forward_error,
-            shadow_error.as_deref(),
-        )
-        .await
+async fn status(State(sh): State<Arc<Shared>>) -> axum::Json<Stats> {
+    axum::Json(
+        sh.cfg
+            .shadow
+            .as_ref()
+            .map(ShadowSide::stats)
+            .unwrap_or_default(),
+    )
 }
 
 fn plain(status: StatusCode, text: String) -> Response {

@@ -91,6 +91,25 @@ pub struct Mirrored {
     pub recorded: Option<Recorded>,
 }
 
+/// A mirrored request to record.
+#[derive(Debug, Clone, Copy)]
+pub struct NewMirror<'a> {
+    /// System.
+    pub system: &'a str,
+    /// Trigger.
+    pub trigger: &'a str,
+    /// Body as received (lossy UTF-8).
+    pub payload: &'a str,
+    /// When the mirror received it.
+    pub received_at: DateTime<Utc>,
+    /// Status the legacy endpoint answered.
+    pub legacy_status: Option<u16>,
+    /// Why forwarding failed.
+    pub forward_error: Option<&'a str>,
+    /// Why the shadow side cannot run it (body not JSON).
+    pub shadow_error: Option<&'a str>,
+}
+
 /// The shadow side's result for one mirrored request, recorded as it arrived.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded {
@@ -174,22 +193,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Appends a mirrored request received at `received_at`; returns its row id.
-    pub async fn add_mirror(
-        &self,
-        system: &str,
-        trigger: &str,
-        payload: &str,
-        received_at: DateTime<Utc>,
-        legacy_status: Option<u16>,
-        forward_error: Option<&str>,
-        shadow_error: Option<&str>,
-    ) -> Result<i64, ShadowError> {
+    /// Appends a mirrored request; returns its row id.
+    pub async fn add_mirror(&self, m: &NewMirror<'_>) -> Result<i64, ShadowError> {
         use sha2::{Digest, Sha256};
         let r = sqlx::query("INSERT INTO mirror_requests (system, trigger, received_at, payload, payload_sha256, legacy_status, forward_error, shadow_error) VALUES (?,?,?,?,?,?,?,?)")
-            .bind(system).bind(trigger).bind(received_at.to_rfc3339()).bind(payload)
-            .bind(hex::encode(Sha256::digest(payload.as_bytes())))
-            .bind(legacy_status.map(i64::from)).bind(forward_error).bind(shadow_error)
+            .bind(m.system).bind(m.trigger).bind(m.received_at.to_rfc3339()).bind(m.payload)
+            .bind(hex::encode(Sha256::digest(m.payload.as_bytes())))
+            .bind(m.legacy_status.map(i64::from)).bind(m.forward_error).bind(m.shadow_error)
             .execute(&self.pool).await.map_err(|e| self.err(e))?;
         Ok(r.last_insert_rowid())
     }
@@ -206,7 +216,9 @@ impl Store {
             Ok(o) => (
                 Some(serde_json::to_string(o).map_err(|e| ShadowError::Store {
                     path: self.path.clone(),
-                    message: format!("mirrored request {request_id}: outcome not serializable: {e}"),
+                    message: format!(
+                        "mirrored request {request_id}: outcome not serializable: {e}"
+                    ),
                 })?),
                 None,
             ),

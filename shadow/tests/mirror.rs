@@ -2,8 +2,12 @@
 //! endpoint (e.g. a Zapier catch hook).
 
 use axum::http::{HeaderMap, StatusCode};
+use claw_shadow::live::{DEFAULT_QUEUE, ShadowSide, Stats, Worker};
 use claw_shadow::mirror::{MirrorConfig, router};
-use claw_shadow::store::Store;
+use claw_shadow::model::{Correlation, system_digest};
+use claw_shadow::simulate::{Simulator, load};
+use claw_shadow::store::{Mirrored, NewMirror, Store};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 type Seen = Arc<Mutex<Vec<(String, Option<String>, Vec<u8>)>>>;
@@ -36,12 +40,26 @@ async fn legacy() -> (String, Seen) {
     (url, seen)
 }
 
-async fn mirror(forward: String, store: Option<Store>) -> String {
+fn system_file() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../samples/shadow/big-order-alert.claw"
+    ))
+}
+
+/// The shadow side for the sample system, recording into `store`.
+async fn shadow_side(store: Store) -> (ShadowSide, Worker) {
+    ShadowSide::start(load(&system_file()).unwrap(), store, DEFAULT_QUEUE)
+        .await
+        .unwrap()
+}
+
+async fn mirror(forward: String, shadow: Option<ShadowSide>) -> String {
     let cfg = MirrorConfig {
         system: "big-order-alert".into(),
         triggers: vec!["catch_order_webhook".into()],
         forward,
-        store,
+        shadow,
     };
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", l.local_addr().unwrap());
@@ -57,7 +75,8 @@ async fn caller_gets_the_legacy_answer_and_the_payload_reaches_the_shadow_side()
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("s.db")).await.unwrap();
     let (url, seen) = legacy().await;
-    let base = mirror(url, Some(store.clone())).await;
+    let (side, _worker) = shadow_side(store.clone()).await;
+    let base = mirror(url, Some(side)).await;
     let c = reqwest::Client::new();
     let r = c
         .post(format!("{base}/hooks/big-order-alert/catch_order_webhook"))
@@ -83,19 +102,82 @@ async fn caller_gets_the_legacy_answer_and_the_payload_reaches_the_shadow_side()
             BODY.as_bytes().to_vec()
         )]
     );
-    // The shadow side records after the answer: wait for it.
-    let mut rows = Vec::new();
-    for _ in 0..100 {
-        rows = store.mirrored("big-order-alert").await.unwrap();
-        if !rows.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    // The shadow side runs after the answer: wait for its outcome.
+    let rows = settled(&store, 1).await;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].payload, BODY);
-    assert_eq!(rows[0].legacy_status, Some(200));
-    assert_eq!(rows[0].shadow_error, None);
+    let row = &rows[0];
+    assert_eq!(row.payload, BODY);
+    assert_eq!(row.legacy_status, Some(200));
+    assert_eq!(row.shadow_error, None);
+    let rec = row.recorded.clone().expect("shadow outcome recorded");
+    let sys = load(&system_file()).unwrap();
+    assert_eq!(rec.system_sha256, system_digest(&sys.system));
+    let outcome = rec.result.expect("record-only run succeeded");
+    assert_eq!(outcome.correlation, Correlation::Key("1001".into()));
+    assert_eq!(outcome.source, format!("mirror:{} (record-only)", row.id));
+    assert_eq!(outcome.branches, vec!["only_big_orders".to_string()]);
+    let steps: Vec<(&str, &str)> = outcome
+        .steps
+        .iter()
+        .map(|s| (s.step.as_str(), s.action.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("post_to_slack", "slack.channel_message"),
+            ("log_order_row", "google_sheets.add_row_lines")
+        ]
+    );
+    assert_eq!(
+        outcome.steps[0].params["text"],
+        "New order 1001 from Ana: 250.00"
+    );
+    // The run's clock was the arrival time, so the row's time is the receipt time.
+    assert_eq!(
+        claw_shadow::model::parse_time(&row.received_at),
+        Some(outcome.at)
+    );
+    assert_eq!(
+        outcome.steps[1].params["COL$C"],
+        serde_json::json!(
+            outcome
+                .at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        )
+    );
+    // What was recorded live is exactly what a replay of the kept payload gives.
+    let bind = claw_shadow::bind::Binding::new(&sys.system);
+    let replayed = Simulator::start(sys.clone())
+        .await
+        .unwrap()
+        .run(
+            &bind,
+            "catch_order_webhook",
+            serde_json::from_str(BODY).unwrap(),
+            outcome.at,
+            format!("mirror:{}", row.id),
+        )
+        .await
+        .unwrap();
+    // Step idempotency keys embed the runtime's run id, which is random; all else is equal.
+    let without_run_ids = |mut o: claw_shadow::model::Outcome| {
+        for s in &mut o.steps {
+            let key = s.idempotency_key.take().unwrap();
+            assert!(key.ends_with(&format!(":{}", s.step)), "{key}");
+        }
+        o
+    };
+    assert_eq!(without_run_ids(replayed), without_run_ids(outcome));
+    assert_eq!(
+        status(&base).await,
+        Stats {
+            enabled: true,
+            received: 1,
+            recorded: 1,
+            failed: 0,
+            dropped: 0
+        }
+    );
 
     let r = c
         .post(format!("{base}/hooks/big-order-alert/nope"))
@@ -106,14 +188,48 @@ async fn caller_gets_the_legacy_answer_and_the_payload_reaches_the_shadow_side()
     assert_eq!(r.status(), 404);
 }
 
+/// Waits until `n` mirrored requests have a settled shadow side (an outcome or an error).
+async fn settled(store: &Store, n: usize) -> Vec<Mirrored> {
+    let mut rows = Vec::new();
+    for _ in 0..250 {
+        rows = store.mirrored("big-order-alert").await.unwrap();
+        if rows.len() >= n
+            && rows
+                .iter()
+                .all(|r| r.recorded.is_some() || r.shadow_error.is_some())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    rows
+}
+
+async fn status(base: &str) -> Stats {
+    let v: serde_json::Value = reqwest::get(format!("{base}/shadow/status"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Stats {
+        enabled: v["enabled"].as_bool().unwrap(),
+        received: v["received"].as_u64().unwrap(),
+        recorded: v["recorded"].as_u64().unwrap(),
+        failed: v["failed"].as_u64().unwrap(),
+        dropped: v["dropped"].as_u64().unwrap(),
+    }
+}
+
 #[tokio::test]
-async fn legacy_path_works_when_the_shadow_side_fails() {
+async fn legacy_path_works_when_the_store_fails() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+    let (side, worker) = shadow_side(store.clone()).await;
     // A closed store: every shadow-side write fails.
-    store.clone().close().await;
+    store.close().await;
     let (url, seen) = legacy().await;
-    let base = mirror(url, Some(store)).await;
+    let base = mirror(url, Some(side)).await;
     let c = reqwest::Client::new();
     for body in [BODY, "not json at all"] {
         let r = c
@@ -127,6 +243,186 @@ async fn legacy_path_works_when_the_shadow_side_fails() {
         assert!(r.text().await.unwrap().contains("\"status\":\"success\""));
     }
     assert_eq!(seen.lock().unwrap().len(), 2);
+    let mut s = status(&base).await;
+    for _ in 0..250 {
+        if s.failed == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        s = status(&base).await;
+    }
+    assert_eq!(
+        s,
+        Stats {
+            enabled: true,
+            received: 2,
+            recorded: 0,
+            failed: 2,
+            dropped: 0
+        }
+    );
+    drop(worker);
+}
+
+#[tokio::test]
+async fn legacy_path_works_when_the_system_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+    let (side, _worker) = shadow_side(store.clone()).await;
+    let (url, seen) = legacy().await;
+    let base = mirror(url, Some(side)).await;
+    let c = reqwest::Client::new();
+    // No `order.id`: the system's idempotency key has nothing to evaluate, so the
+    // record-only run is refused; then a body that is not JSON at all; then a good one.
+    for body in ["{\"hello\":\"world\"}", "not json at all", BODY] {
+        let r = c
+            .post(format!("{base}/hooks/big-order-alert/catch_order_webhook"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("\"status\":\"success\""));
+    }
+    assert_eq!(seen.lock().unwrap().len(), 3);
+    let rows = settled(&store, 3).await;
+    assert_eq!(rows.len(), 3);
+    let err = rows[0].recorded.clone().unwrap().result.unwrap_err();
+    assert!(err.contains("order.id"), "{err}");
+    assert!(
+        rows[1]
+            .shadow_error
+            .as_deref()
+            .unwrap()
+            .starts_with("payload is not JSON")
+    );
+    assert_eq!(rows[1].recorded, None);
+    assert!(rows[2].recorded.clone().unwrap().result.is_ok());
+    assert_eq!(
+        status(&base).await,
+        Stats {
+            enabled: true,
+            received: 3,
+            recorded: 1,
+            failed: 2,
+            dropped: 0
+        }
+    );
+}
+
+/// `compare --mirrored` takes a recorded outcome only for the system version it ran
+/// against; anything else with a JSON body is replayed.
+#[tokio::test]
+async fn recorded_outcomes_stand_only_for_their_system_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+    let sys = load(&system_file()).unwrap();
+    let digest = system_digest(&sys.system);
+    let bind = claw_shadow::bind::Binding::new(&sys.system);
+    let sim = Simulator::start(sys.clone()).await.unwrap();
+    let at = |m: u32| {
+        chrono::DateTime::parse_from_rfc3339(&format!("2026-11-02T09:{m:02}:00Z"))
+            .unwrap()
+            .to_utc()
+    };
+    let order = |id: u32| {
+        format!("{{\"order\":{{\"id\":{id},\"customer\":\"Ana\",\"total\":\"250.00\"}}}}")
+    };
+    let t = "catch_order_webhook";
+    let mut ids = Vec::new();
+    for (i, body) in [
+        order(1),
+        order(1),
+        order(2),
+        order(3),
+        order(4),
+        "nope".into(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ids.push(
+            store
+                .add_mirror(&NewMirror {
+                    system: "big-order-alert",
+                    trigger: t,
+                    payload: body,
+                    received_at: at(i as u32),
+                    legacy_status: Some(200),
+                    forward_error: None,
+                    shadow_error: None,
+                })
+                .await
+                .unwrap(),
+        );
+    }
+    let run = |i: usize, body: String| {
+        let (sim, bind) = (&sim, &bind);
+        let id = ids[i];
+        async move {
+            sim.run(
+                bind,
+                t,
+                serde_json::from_str(&body).unwrap(),
+                at(i as u32),
+                format!("mirror:{id}"),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    // 1: recorded (twice: a repeated delivery); 2: recorded against an older version;
+    // 3: failed against this version; 4: never recorded; 6: not JSON.
+    let first = run(0, order(1)).await;
+    let again = run(1, order(1)).await;
+    store
+        .add_mirror_result(ids[0], &digest, Ok(&first))
+        .await
+        .unwrap();
+    store
+        .add_mirror_result(ids[1], &digest, Ok(&again))
+        .await
+        .unwrap();
+    let old = run(2, order(2)).await;
+    store
+        .add_mirror_result(ids[2], "0ld", Ok(&old))
+        .await
+        .unwrap();
+    store
+        .add_mirror_result(ids[3], &digest, Err("boom"))
+        .await
+        .unwrap();
+    let side = claw_shadow::mirrored::select(
+        store.mirrored("big-order-alert").await.unwrap(),
+        &bind,
+        &digest,
+    );
+    assert_eq!(side.recorded, vec![first]);
+    let replay: Vec<(String, Correlation)> = side
+        .replay
+        .iter()
+        .map(|o| (o.source.clone(), o.correlation.clone()))
+        .collect();
+    assert_eq!(
+        replay,
+        vec![
+            (format!("mirror:{}", ids[2]), Correlation::Key("2".into())),
+            (format!("mirror:{}", ids[4]), Correlation::Key("4".into())),
+        ]
+    );
+    assert_eq!(
+        side.notes,
+        vec![
+            format!("mirrored request {}: its record-only run failed when it arrived: boom", ids[3]),
+            format!("mirrored request {} skipped: its body is not JSON", ids[5]),
+            "1 mirrored request(s) were recorded against another version of the system and were replayed against this one".to_string(),
+            "1 mirrored request(s) had no recorded shadow run (dropped under load, or `serve` stopped first) and were replayed".to_string(),
+        ]
+    );
+    assert_eq!(
+        side.covered().into_iter().collect::<Vec<_>>(),
+        vec![Correlation::Key("1".into())]
+    );
 }
 
 #[tokio::test]

@@ -28,7 +28,7 @@ enum Sub {
     /// Shadow side: --shadow outcome logs recorded in record-only mode, and/or the
     /// system's schedule fire times over --from/--to.
     /// Exit 1 when --gate is given and parity is below it or any legacy run is missing.
-    Compare(CompareArgs),
+    Compare(Box<CompareArgs>),
     /// Run a legacy command unchanged and record start, end, exit code and output digests.
     ///
     /// Put it in front of a crontab command for the shadow period:
@@ -37,7 +37,13 @@ enum Sub {
     /// reported on stderr and never changes the command's outcome.
     Wrap(WrapArgs),
     /// Mirror live webhooks: forward each to the legacy endpoint, answer with its
-    /// exact response, and keep the payload for the shadow side.
+    /// exact response, then run the payload through the system in record-only mode.
+    ///
+    /// Each request and its shadow outcome are recorded in --store for
+    /// `claw shadow compare --mirrored`. The shadow side runs after the legacy answered and
+    /// never changes that answer: if the store or the system fails, requests are still
+    /// forwarded, and failures are logged to stderr and counted (`GET /shadow/status`).
+    /// Stops on SIGINT/SIGTERM after the queued requests are shadowed (up to 30 s).
     Serve(ServeArgs),
     /// Parity per day over every comparison recorded in the store.
     History(HistoryArgs),
@@ -66,7 +72,9 @@ struct CompareArgs {
     /// More trigger inputs for the shadow side: JSON Lines `{"at", "trigger", "payload"}`.
     #[arg(long, value_name = "FILE")]
     inputs: Vec<PathBuf>,
-    /// Also replay the requests `claw shadow serve` mirrored into the store.
+    /// Also take the requests `claw shadow serve` mirrored into --store: the shadow outcome
+    /// recorded for each as it arrived, or, when none stands for this version of the
+    /// system (not recorded, or recorded before the system was edited), a replay here.
     #[arg(long)]
     mirrored: bool,
     /// Use the `claw shadow wrap` records in the store as legacy runs.
@@ -137,7 +145,7 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
-    /// Shadow store (SQLite file) where mirrored payloads are kept.
+    /// Shadow store (SQLite file) where mirrored requests and their shadow outcomes are kept.
     #[arg(long, value_name = "PATH", default_value = "shadow.db")]
     store: PathBuf,
 }
@@ -158,7 +166,7 @@ struct HistoryArgs {
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     match a.command {
-        Sub::Compare(c) => run_compare(c),
+        Sub::Compare(c) => run_compare(*c),
         Sub::Wrap(w) => run_wrap(w),
         Sub::Serve(s) => run_serve(s),
         Sub::History(h) => run_history(h),
@@ -239,6 +247,7 @@ fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
             &bind,
         )?);
     }
+    let mut covered = std::collections::BTreeSet::new();
     if a.mirrored {
         let Some(sp) = &a.store else {
             bail!("--mirrored needs --store PATH")
@@ -249,24 +258,12 @@ fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
             s.close().await;
             m
         })?;
-        for m in rows {
-            let (Some(at), Ok(payload)) =
-                (parse_time(&m.received_at), serde_json::from_str(&m.payload))
-            else {
-                notes.push(format!(
-                    "mirrored request {} skipped: its body is not JSON",
-                    m.id
-                ));
-                continue;
-            };
-            extra_inputs.push(claw_shadow::simulate::input(
-                &bind,
-                m.trigger,
-                payload,
-                at,
-                format!("mirror:{}", m.id),
-            ));
-        }
+        let side =
+            claw_shadow::mirrored::select(rows, &bind, &claw_shadow::model::system_digest(&sys));
+        covered = side.covered();
+        notes.extend(side.notes);
+        shadow.extend(side.recorded);
+        extra_inputs.extend(side.replay);
     }
     let replay: Vec<&Outcome> = legacy
         .iter()
@@ -276,7 +273,7 @@ fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
     if !replay.is_empty() {
         shadow.extend(rt.block_on(async {
             let sim = claw_shadow::simulate::Simulator::new(&a.system).await?;
-            sim.replay_inputs(&bind, &replay).await
+            sim.replay_inputs(&bind, &replay, &covered).await
         })?);
     }
     let window = match (&a.from, &a.to) {
@@ -419,17 +416,23 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
             sys.system
         );
     }
-    let rt = claw_shadow::runtime()?;
+    claw_shadow::mirror::check_forward(&a.forward)
+        .map_err(|e| anyhow::anyhow!("--forward `{}`: {e}", a.forward))?;
+    // Two workers: the shadow side's record-only runs never hold up forwarding.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     rt.block_on(async {
-        let store = match Store::open(&a.store).await {
-            Ok(s) => Some(s),
+        let listener = tokio_listener(&a.listen).await?;
+        let (shadow, worker) = match start_shadow_side(&a.system, &a.store).await {
+            Ok((s, w)) => (Some(s), Some(w)),
             Err(e) => {
                 // The legacy path must keep working even when the shadow side cannot.
-                eprintln!("claw shadow serve: shadow side disabled: {e}");
-                None
+                eprintln!("claw shadow serve: shadow side disabled, only forwarding: {e}");
+                (None, None)
             }
         };
-        let listener = tokio_listener(&a.listen).await?;
         eprintln!(
             "claw shadow serve: mirroring /hooks/{}/{{{}}} on http://{} to {}",
             sys.system,
@@ -441,12 +444,28 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
             system: sys.system.clone(),
             triggers,
             forward: a.forward.clone(),
-            store,
+            shadow,
         };
         claw_shadow::mirror::serve(cfg, listener, claw_shadow::mirror::shutdown_signal()).await?;
+        if let Some(w) = worker {
+            let s = w.finish(std::time::Duration::from_secs(30)).await;
+            eprintln!(
+                "claw shadow serve: stopped; {} request(s) mirrored, {} shadow outcome(s) recorded, {} failed, {} dropped",
+                s.received, s.recorded, s.failed, s.dropped
+            );
+        }
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(exit::ok())
+}
+
+async fn start_shadow_side(
+    system: &Path,
+    store: &Path,
+) -> Result<(claw_shadow::live::ShadowSide, claw_shadow::live::Worker), claw_shadow::ShadowError> {
+    let store = Store::open(store).await?;
+    let loaded = claw_shadow::simulate::load(system)?;
+    claw_shadow::live::ShadowSide::start(loaded, store, claw_shadow::live::DEFAULT_QUEUE).await
 }
 
 async fn tokio_listener(addr: &str) -> anyhow::Result<claw_shadow::mirror::Listener> {
