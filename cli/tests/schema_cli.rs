@@ -60,10 +60,10 @@ fn validate(s: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
         }
         _ => {}
     }
-    if let Some(e) = s.get("enum").and_then(Value::as_array) {
-        if !e.contains(v) {
-            errs.push(format!("{at}: {v} not in enum"));
-        }
+    if let Some(e) = s.get("enum").and_then(Value::as_array)
+        && !e.contains(v)
+    {
+        errs.push(format!("{at}: {v} not in enum"));
     }
     if let (Some(items), Some(a)) = (s.get("items"), v.as_array()) {
         for (i, x) in a.iter().enumerate() {
@@ -81,15 +81,15 @@ fn validate(s: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
             errs.push(format!("{at}: missing {r}"));
         }
     }
-    if let Some(n) = s.get("minProperties").and_then(Value::as_u64) {
-        if (o.len() as u64) < n {
-            errs.push(format!("{at}: fewer than {n} keys"));
-        }
+    if let Some(n) = s.get("minProperties").and_then(Value::as_u64)
+        && (o.len() as u64) < n
+    {
+        errs.push(format!("{at}: fewer than {n} keys"));
     }
-    if let Some(n) = s.get("maxProperties").and_then(Value::as_u64) {
-        if o.len() as u64 > n {
-            errs.push(format!("{at}: more than {n} keys"));
-        }
+    if let Some(n) = s.get("maxProperties").and_then(Value::as_u64)
+        && o.len() as u64 > n
+    {
+        errs.push(format!("{at}: more than {n} keys"));
     }
     let props = s.get("properties").and_then(Value::as_object);
     let patterns = s.get("patternProperties").and_then(Value::as_object);
