@@ -3,10 +3,10 @@
 //!
 //! Measured per run, from the text in memory: line grammar only (`lines::parse`); parse + infer
 //! (the whole library import: env snapshots, `%`, secrets, guards, collisions, lints on the
-//! generated system); and the total with rendering to `.claw` text plus the `claw check` that
-//! `write_all` runs before writing. Nothing is written to disk.
+//! generated system); rendering to `.claw` text; the `claw check` that `write_all` runs on that
+//! text before writing; and the total. Nothing is written to disk unless `--dump` asks for it.
 
-use claw_importers::crontab::{self, Options, RawInput, lines};
+use claw_importers::crontab::{self, Imported, Options, RawInput, lines};
 use std::time::{Duration, Instant};
 
 /// Options.
@@ -18,6 +18,11 @@ pub struct Args {
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// Also write the generated crontab, the rendered `.claw` files, the findings and the check
+    /// diagnostics (JSON) of the last run into this folder, so that two builds can be compared
+    /// byte for byte (an optimisation must not change what the import produces).
+    #[arg(long, value_name = "DIR")]
+    pub dump: Option<std::path::PathBuf>,
 }
 
 /// A realistic mix: comments, env lines, fixed-time jobs spread over the day, some wildcard
@@ -85,9 +90,11 @@ fn rate(lines: usize, d: Duration) -> String {
 pub fn run(a: Args) -> anyhow::Result<()> {
     let text = generate(a.lines);
     let runs = a.runs.max(1);
-    let (mut base, mut parse, mut infer, mut total) = (vec![], vec![], vec![], vec![]);
+    let (mut base, mut parse, mut infer) = (vec![], vec![], vec![]);
+    let (mut render, mut check, mut total) = (vec![], vec![], vec![]);
     let mut jobs = 0;
     let mut findings = 0;
+    let mut last = None;
     for _ in 0..runs {
         let t = Instant::now();
         let bytes = text.as_bytes().to_vec();
@@ -116,12 +123,36 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         findings = imported.findings.len();
 
         let t2 = Instant::now();
-        for g in &imported.generated {
-            let rendered = claw_spec::write::to_claw(&g.system);
-            let checked = claw_spec::check_text(&rendered, None, None);
-            anyhow::ensure!(checked.is_valid(), "generated system does not check");
+        let rendered: Vec<(String, String)> = imported
+            .generated
+            .iter()
+            .map(|g| {
+                (
+                    g.system.system.clone(),
+                    claw_spec::write::to_claw(&g.system),
+                )
+            })
+            .collect();
+        let t_render = t2.elapsed();
+        render.push(t_render);
+
+        let t3 = Instant::now();
+        let mut diags = Vec::new();
+        for (name, text) in &rendered {
+            let checked = claw_spec::check_text(text, None, None);
+            anyhow::ensure!(
+                checked.is_valid(),
+                "generated system `{name}` does not check"
+            );
+            diags.push((name.clone(), claw_spec::diag::to_json(&checked.diagnostics)));
         }
-        total.push(t_infer + t2.elapsed());
+        let t_check = t3.elapsed();
+        check.push(t_check);
+        total.push(t_infer + t_render + t_check);
+        last = Some((imported, rendered, diags));
+    }
+    if let (Some(dir), Some((imported, rendered, diags))) = (&a.dump, &last) {
+        dump(dir, &text, imported, rendered, diags)?;
     }
     println!(
         "crontab import, {} lines ({} jobs, {} findings), median of {runs}:",
@@ -140,8 +171,42 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         rate(a.lines, median(infer))
     );
     println!(
-        "  total with render + check         {}",
+        "  render .claw (to_claw)            {}",
+        rate(a.lines, median(render))
+    );
+    println!(
+        "  claw check of the rendered text   {}",
+        rate(a.lines, median(check))
+    );
+    println!(
+        "  total: import + render + check    {}",
         rate(a.lines, median(total))
+    );
+    Ok(())
+}
+
+/// Writes what one run produced, for byte-for-byte comparison between builds.
+fn dump(
+    dir: &std::path::Path,
+    input: &str,
+    imported: &Imported,
+    rendered: &[(String, String)],
+    diags: &[(String, serde_json::Value)],
+) -> anyhow::Result<()> {
+    use claw_spec::files::write_atomic;
+    std::fs::create_dir_all(dir)?;
+    write_atomic(&dir.join("bench.crontab"), input.as_bytes())?;
+    for (name, text) in rendered {
+        write_atomic(&dir.join(format!("{name}.claw")), text.as_bytes())?;
+    }
+    let findings = serde_json::to_string_pretty(&imported.findings)?;
+    write_atomic(&dir.join("findings.json"), findings.as_bytes())?;
+    let checks: serde_json::Map<String, serde_json::Value> = diags.iter().cloned().collect();
+    let checks = serde_json::to_string_pretty(&checks)?;
+    write_atomic(&dir.join("check.json"), checks.as_bytes())?;
+    println!(
+        "  wrote the last run's input and outputs to {}",
+        dir.display()
     );
     Ok(())
 }

@@ -49,6 +49,10 @@ pub struct Args {
     /// Concurrent HTTP clients at saturation.
     #[arg(long, default_value_t = 64)]
     pub clients: usize,
+    /// SQLite `synchronous` level: `full` (fsync per group commit, survives power loss)
+    /// or `normal` (survives a process crash, not a power loss).
+    #[arg(long, default_value = "full", value_parser = ["full", "normal"])]
+    pub sqlite_synchronous: String,
 }
 
 /// Runs the benchmark.
@@ -60,7 +64,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     rt.block_on(async {
         println!("machine: {} CPU(s)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
         let dir = tempfile::tempdir()?;
-        let mut dbs = vec![("sqlite", format!("sqlite://{}", dir.path().join("bench.db").display()))];
+        let mut dbs = vec![("sqlite", format!("sqlite://{}?synchronous={}", dir.path().join("bench.db").display(), a.sqlite_synchronous))];
         match std::env::var("CLAW_TEST_POSTGRES_URL") {
             Ok(u) => dbs.push(("postgres", u)),
             Err(_) => println!("postgres: skipped (set CLAW_TEST_POSTGRES_URL, e.g. through scripts/test-servers.sh)"),

@@ -249,6 +249,11 @@ struct RunState {
     finished: bool,
     /// Run whose step keys this run reuses (a dead-letter retry redoes the same effect).
     key_base: Option<String>,
+    /// Events of pure work (decisions, `log.*`/`code.js` outcomes) not committed yet:
+    /// they ride along with the run's next commit. Redoing pure work after a crash has no
+    /// outside effect, so it needs no commit of its own; anything with an effect commits
+    /// them first (see [`Runtime::commit_run`]).
+    pending: Vec<Op>,
 }
 
 impl RunState {
@@ -471,6 +476,11 @@ impl Runtime {
     /// The clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock
+    }
+
+    /// The adapter registry (poll triggers call their read operation through it).
+    pub fn adapters(&self) -> &Adapters {
+        &self.inner.adapters
     }
 
     /// Recorded calls (record-only mode).
@@ -793,6 +803,16 @@ impl Runtime {
         Ok(())
     }
 
+    /// Commits `ops` of a run after the run's pending pure work, in one batch.
+    async fn commit_run(&self, st: &mut RunState, ops: Vec<Op>) -> Result<(), EngineError> {
+        let mut all = std::mem::take(&mut st.pending);
+        all.extend(ops);
+        if all.is_empty() {
+            return Ok(());
+        }
+        self.commit(all).await
+    }
+
     fn event(
         &self,
         run: &RunRecord,
@@ -843,6 +863,7 @@ impl Runtime {
             .unwrap_or_else(|| run.trigger.clone());
         loop {
             if self.is_draining() {
+                self.commit_run(&mut st, Vec::new()).await?;
                 return Ok(());
             }
             let mut progressed = false;
@@ -862,7 +883,8 @@ impl Runtime {
                 let data =
                     json!({"output": rec.output, "continue": rec.continued, "emits": rec.emits});
                 let op = self.event(&run, "decision.made", Some(&d.name), None, data.clone());
-                self.commit(vec![op]).await?;
+                // Deterministic, no effect: committed with the run's next commit.
+                st.pending.push(op);
                 tracing::info!(run_id = %run.id, step = %d.name, continued = rec.continued, "decision made");
                 st.apply(&EventRecord {
                     seq: 0,
@@ -883,7 +905,10 @@ impl Runtime {
             if let Some(step) = next {
                 match self.run_step(&sys, &run, &mut st, step).await? {
                     Waited::Elapsed => progressed = true,
-                    Waited::Draining => return Ok(()),
+                    Waited::Draining => {
+                        self.commit_run(&mut st, Vec::new()).await?;
+                        return Ok(());
+                    }
                 }
             }
             if !progressed {
@@ -897,20 +922,23 @@ impl Runtime {
             status::SUCCEEDED
         };
         let now = ms(self.inner.clock.now());
-        self.commit(vec![
-            self.event(
-                &run,
-                "run.finished",
-                None,
-                None,
-                json!({"status": final_status}),
-            ),
-            Op::SetStatus {
-                run_id: run.id.clone(),
-                status: final_status.into(),
-                finished_at: Some(now),
-            },
-        ])
+        self.commit_run(
+            &mut st,
+            vec![
+                self.event(
+                    &run,
+                    "run.finished",
+                    None,
+                    None,
+                    json!({"status": final_status}),
+                ),
+                Op::SetStatus {
+                    run_id: run.id.clone(),
+                    status: final_status.into(),
+                    finished_at: Some(now),
+                },
+            ],
+        )
         .await?;
         let secs = ((now - run.received_at).max(0) as f64) / 1000.0;
         self.inner
@@ -1045,13 +1073,16 @@ impl Runtime {
         let name = step.exec.name.clone();
         let ss = st.steps.get(&name).cloned().unwrap_or_default();
         if !step.exec.is_enabled() {
-            self.commit(vec![self.event(
-                run,
-                "step.skipped",
-                Some(&name),
-                None,
-                json!({"reason": "disabled"}),
-            )])
+            self.commit_run(
+                st,
+                vec![self.event(
+                    run,
+                    "step.skipped",
+                    Some(&name),
+                    None,
+                    json!({"reason": "disabled"}),
+                )],
+            )
             .await?;
             st.steps.entry(name).or_default().done = Some(Ok(Value::Null));
             return Ok(Waited::Elapsed);
@@ -1094,16 +1125,19 @@ impl Runtime {
                         attempt: 0,
                         due_at: due,
                     };
-                    self.commit(vec![
-                        self.event(
-                            run,
-                            "step.delay_scheduled",
-                            Some(&name),
-                            None,
-                            json!({"due_at": due, "due": rfc3339(due)}),
-                        ),
-                        Op::SetTimer(timer),
-                    ])
+                    self.commit_run(
+                        st,
+                        vec![
+                            self.event(
+                                run,
+                                "step.delay_scheduled",
+                                Some(&name),
+                                None,
+                                json!({"due_at": due, "due": rfc3339(due)}),
+                            ),
+                            Op::SetTimer(timer),
+                        ],
+                    )
                     .await?;
                     st.steps.entry(name.clone()).or_default().delay_due = Some(due);
                     due
@@ -1119,10 +1153,13 @@ impl Runtime {
                 attempt: 0,
                 due_at: due,
             };
-            self.commit(vec![
-                self.event(run, "step.delay_fired", Some(&name), None, json!({})),
-                Op::ClearTimer(timer),
-            ])
+            self.commit_run(
+                st,
+                vec![
+                    self.event(run, "step.delay_fired", Some(&name), None, json!({})),
+                    Op::ClearTimer(timer),
+                ],
+            )
             .await?;
             st.steps.entry(name.clone()).or_default().delay_done = true;
         }
@@ -1147,10 +1184,7 @@ impl Runtime {
         }
         loop {
             let sc = scope(sys, run, Some(st));
-            let params = match claw_spec::expr::render_value(
-                &serde_json::to_value(&step.exec.with).unwrap_or(Value::Null),
-                &sc,
-            ) {
+            let params = match step.params.render(&sc) {
                 Ok(p) => p,
                 Err(e) => {
                     let err = AdapterError::permanent(format!(
@@ -1193,7 +1227,7 @@ impl Runtime {
             if pure {
                 deferred = ops;
             } else {
-                self.commit(ops).await?;
+                self.commit_run(st, ops).await?;
             }
             let (op_prefix, operation) = step
                 .exec
@@ -1271,7 +1305,7 @@ impl Runtime {
                             attempt: i64::from(attempt + 1),
                             due_at: due,
                         }));
-                        self.commit(ops).await?;
+                        self.commit_run(st, ops).await?;
                         self.inner.metrics.step(&run.system, &name, "retried");
                         let s = st.steps.entry(name.clone()).or_default();
                         s.failed_attempts = attempt;
@@ -1282,7 +1316,7 @@ impl Runtime {
                         attempt += 1;
                         continue;
                     }
-                    self.commit(ops).await?;
+                    self.commit_run(st, ops).await?;
                     return self.fail_step(sys, run, st, step, attempt, err).await;
                 }
             }
@@ -1369,7 +1403,12 @@ impl Runtime {
                 json!({"output": o}),
             ));
             ops.extend(extra);
-            self.commit(ops).await?;
+            if matches!(step.exec.adapter(), "log" | "code") {
+                // A pure step's outcome is committed with the run's next commit.
+                st.pending.extend(ops);
+            } else {
+                self.commit_run(st, ops).await?;
+            }
             self.inner.metrics.step(&run.system, name, "succeeded");
             tracing::info!(run_id = %run.id, step = %name, attempt, "step succeeded");
             st.steps.entry(name.clone()).or_default().done = Some(Ok(o.clone()));
@@ -1425,7 +1464,7 @@ impl Runtime {
             Some(attempt),
             json!({"error": err.message, "attempts": attempt}),
         ));
-        self.commit(ops).await?;
+        self.commit_run(st, ops).await?;
         self.inner.metrics.step(&run.system, name, "failed");
         if step.exec.dead_letter.is_some() {
             self.refresh_dlq_gauge().await;

@@ -7,21 +7,31 @@
 //!   [`engine::Runtime::simulate`]).
 //! * [`scheduler`]: crontab triggers with catch-up.
 //! * [`adapters`]: the [`adapters::Adapter`] plug-in trait and the built-in adapters.
-//! * [`sandbox`]: the JavaScript sandbox for policies and `code.js`.
+//! * [`sandbox`]: the JavaScript sandbox for policies and `code.js`; `.ts` policies are
+//!   stripped of their types first (`typescript`, behind the default feature of that name).
 //! * [`server`]: webhooks, admin, metrics and health over axum.
+//! * [`triggers`]: poll and queue triggers.
+//! * [`slo`] and [`alerts`]: SLO figures from the log, alerts once per breach.
+//! * [`retention`]: pruning of the log past `data.events.retention`.
 //!
 //! The store, scheduler and adapter boundaries are where other backends (Temporal,
 //! NATS JetStream) plug in.
 
 pub mod adapters;
+pub mod alerts;
 pub mod engine;
 pub mod metrics;
 pub mod plan;
+pub mod retention;
 pub mod sandbox;
 pub mod scheduler;
 pub mod secrets;
 pub mod server;
+pub mod slo;
 pub mod store;
+pub mod triggers;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 
 pub use engine::{Mode, Runtime, Simulation, StartOptions};
 pub use plan::{LoadError, LoadedSystem};

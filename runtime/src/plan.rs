@@ -1,6 +1,6 @@
 //! A checked system compiled for running: expressions compiled, policies read, units parsed.
 
-use claw_spec::expr::{self, Compiled};
+use claw_spec::expr::{self, Compiled, ExprError};
 use claw_spec::model::{Execution, Logic, RuleDefault, Source, System, Trigger};
 use claw_spec::units::{self, Backoff};
 use indexmap::IndexMap;
@@ -82,6 +82,106 @@ pub struct StepPlan {
     pub timeout: Duration,
     /// Fixed delay before the first attempt (a duration), or a template giving a time.
     pub delay: Option<DelayPlan>,
+    /// The step's `with:` parameters as templates compiled once at load (compiling CEL
+    /// is far costlier than evaluating it, and the parameters are rendered on every run).
+    pub params: Template,
+}
+
+/// A JSON value whose strings are templates, compiled once; rendering gives the same
+/// result as [`claw_spec::expr::render_value`] on the source value.
+#[derive(Debug, Clone)]
+pub enum Template {
+    /// Holds no `{{` anywhere: rendered as is.
+    Literal(Value),
+    /// A string with holes (or a template error, reported when rendered, as before).
+    Text(Result<Vec<TemplatePiece>, ExprError>),
+    /// An array of templates.
+    Array(Vec<Template>),
+    /// An object of templates, in source order.
+    Object(Vec<(String, Template)>),
+}
+
+/// A piece of a compiled template string.
+#[derive(Debug, Clone)]
+pub enum TemplatePiece {
+    /// Literal text.
+    Text(String),
+    /// A hole's compiled expression (or why it does not compile).
+    Hole(Result<Compiled, ExprError>),
+}
+
+impl Template {
+    /// Compiles every string inside `v` as a template.
+    pub fn compile(v: &Value) -> Template {
+        if !has_hole(v) {
+            return Template::Literal(v.clone());
+        }
+        match v {
+            Value::String(s) => Template::Text(expr::template_pieces(s).map(|pieces| {
+                pieces
+                    .into_iter()
+                    .map(|p| match p {
+                        expr::Piece::Text(t) => TemplatePiece::Text(t),
+                        expr::Piece::Hole(e, _) => TemplatePiece::Hole(expr::compile(&e)),
+                    })
+                    .collect()
+            })),
+            Value::Array(a) => Template::Array(a.iter().map(Template::compile).collect()),
+            Value::Object(m) => Template::Object(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), Template::compile(x)))
+                    .collect(),
+            ),
+            other => Template::Literal(other.clone()),
+        }
+    }
+
+    /// Renders against `scope`. A string that is exactly one hole keeps the value's type.
+    pub fn render(&self, scope: &Value) -> Result<Value, ExprError> {
+        Ok(match self {
+            Template::Literal(v) => v.clone(),
+            Template::Text(pieces) => {
+                let pieces = pieces.as_ref().map_err(Clone::clone)?;
+                if let [TemplatePiece::Hole(c)] = pieces.as_slice() {
+                    return c.as_ref().map_err(Clone::clone)?.eval(scope);
+                }
+                let mut out = String::new();
+                for p in pieces {
+                    match p {
+                        TemplatePiece::Text(t) => out.push_str(t),
+                        TemplatePiece::Hole(c) => {
+                            match c.as_ref().map_err(Clone::clone)?.eval(scope)? {
+                                Value::String(s) => out.push_str(&s),
+                                Value::Null => {}
+                                other => out.push_str(&other.to_string()),
+                            }
+                        }
+                    }
+                }
+                Value::String(out)
+            }
+            Template::Array(a) => Value::Array(
+                a.iter()
+                    .map(|t| t.render(scope))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Template::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, t)| Ok((k.clone(), t.render(scope)?)))
+                    .collect::<Result<_, ExprError>>()?,
+            ),
+        })
+    }
+}
+
+/// Whether any string inside `v` contains `{{` (a hole or an escaped `\{{`).
+fn has_hole(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("{{"),
+        Value::Array(a) => a.iter().any(has_hole),
+        Value::Object(m) => m.values().any(has_hole),
+        _ => false,
+    }
 }
 
 /// A step's delay.
@@ -181,16 +281,6 @@ impl LoadedSystem {
         let base = path.parent().unwrap_or(Path::new("."));
         let mut triggers = Vec::new();
         for t in &system.triggers {
-            if matches!(t.source, Source::Poll | Source::Queue) && t.is_enabled() {
-                return Err(unsupported(
-                    path,
-                    format!(
-                        "trigger `{}`: `{}` triggers are not supported by this runtime yet",
-                        t.name,
-                        t.source.as_str()
-                    ),
-                ));
-            }
             let idempotency = match &t.idempotency {
                 Some(e) => Some(compile(
                     path,
@@ -231,16 +321,10 @@ impl LoadedSystem {
                     match p.extension().and_then(|e| e.to_str()) {
                         Some("cel") => DecisionLogic::Cel(compile(path, &what, text.trim())?),
                         Some("js") => DecisionLogic::Js(text),
-                        Some("ts") => {
-                            return Err(unsupported(
-                                path,
-                                format!(
-                                    "{what}: TypeScript policies ({}) are not supported by this build; \
-                                     compile it to .js (e.g. `tsc`) and point `policy:` at the .js file",
-                                    p.display()
-                                ),
-                            ));
-                        }
+                        Some("ts") => DecisionLogic::Js(
+                            crate::sandbox::typescript_to_js(&p, &text)
+                                .map_err(|m| unsupported(path, format!("{what}: {m}")))?,
+                        ),
                         _ => {
                             return Err(unsupported(
                                 path,
@@ -305,6 +389,7 @@ impl LoadedSystem {
                 backoff,
                 timeout,
                 delay,
+                params: Template::compile(&serde_json::to_value(&x.with).unwrap_or(Value::Null)),
             });
         }
         let mut tables = serde_json::Map::new();
@@ -365,6 +450,40 @@ pub fn backoff_delay(backoff: &Backoff, attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiled_templates_render_like_render_value() {
+        let v = serde_json::json!({
+            "plain": "no holes",
+            "escaped": "a \\{{ literal }} b",
+            "typed": "{{ n }}",
+            "concat": "{{ s + '!' }}",
+            "mixed": "n={{ n }}, s={{ s }}, none={{ missing_ok }}",
+            "list": ["{{ s }}", 3, true, null, {"deep": "x{{ n }}"}],
+            "num": 7
+        });
+        let scope = serde_json::json!({"n": 41, "s": "hi", "missing_ok": null});
+        let t = Template::compile(&v);
+        assert_eq!(
+            t.render(&scope).unwrap(),
+            claw_spec::expr::render_value(&v, &scope).unwrap()
+        );
+        // An error is the same error either way (here: the unclosed hole).
+        let bad = serde_json::json!({"bad": "{{ unclosed"});
+        assert_eq!(
+            Template::compile(&bad).render(&scope).unwrap_err(),
+            claw_spec::expr::render_value(&bad, &scope).unwrap_err()
+        );
+        let ok = serde_json::json!({"a": "{{ s }}!", "b": ["{{ n }}"]});
+        assert_eq!(
+            Template::compile(&ok).render(&scope).unwrap(),
+            claw_spec::expr::render_value(&ok, &scope).unwrap()
+        );
+        assert_eq!(
+            Template::compile(&ok).render(&scope).unwrap(),
+            serde_json::json!({"a": "hi!", "b": [41]})
+        );
+    }
 
     #[test]
     fn exponential_backoff_grows_and_is_capped() {

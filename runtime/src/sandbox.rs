@@ -83,6 +83,24 @@ fn unexport(source: &str) -> String {
     out
 }
 
+/// Turns a `.ts` policy into the JavaScript the sandbox runs (types stripped by the oxc
+/// TypeScript parser, see [`crate::typescript`]). The error names the file, line and column.
+#[cfg(feature = "typescript")]
+pub fn typescript_to_js(path: &std::path::Path, source: &str) -> Result<String, String> {
+    crate::typescript::strip_types(path, source).map_err(|e| e.to_string())
+}
+
+/// Without the `typescript` feature a `.ts` policy is refused when the system loads.
+#[cfg(not(feature = "typescript"))]
+pub fn typescript_to_js(path: &std::path::Path, _source: &str) -> Result<String, String> {
+    Err(format!(
+        "claw::runtime::typescript: {}: TypeScript policies need a claw built with the \
+         `typescript` feature (on by default); rebuild with it, or compile the policy to .js \
+         (e.g. `tsc`) and point `policy:` at the .js file",
+        path.display()
+    ))
+}
+
 /// Runs `source` on `input` within `limits`; returns the script's output as JSON.
 pub fn run(source: &str, input: &Value, limits: Limits) -> Result<Value, SandboxError> {
     let rt = Runtime::new().map_err(|e| SandboxError::Engine(e.to_string()))?;

@@ -418,6 +418,30 @@ fn is_plain_safe(s: &str) -> bool {
     if looks_numeric(s) || is_reserved_word(s) {
         return false;
     }
+    if obviously_plain(s) {
+        return true;
+    }
+    reads_back_plain(s)
+}
+
+/// Characters that never end, fold or change a plain scalar in block context once the checks in
+/// [`is_plain_safe`] have passed (no `": "`, `" #"`, trailing `:` or blanks at either end).
+const PLAIN_INNER: &[u8] = b"_./-@+=:,~%$()<>;!?&*'\"\\ ";
+
+/// A cheap sufficient condition for [`reads_back_plain`], which parses a YAML document per call
+/// and dominated writing large systems. A scalar that starts with a letter, `/` or `_` (never
+/// an indicator, never a number: saphyr resolves such text as a string unless it is one of the
+/// reserved words, already excluded) and holds only [`PLAIN_INNER`] characters reads back as
+/// itself. The unit test `fast_path_agrees_with_reading_back` checks this against the parser.
+fn obviously_plain(s: &str) -> bool {
+    let b = s.as_bytes();
+    (b[0].is_ascii_alphabetic() || b[0] == b'/' || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || PLAIN_INNER.contains(c))
+}
+
+/// Whether `k: {s}` reads back as the string `s`.
+fn reads_back_plain(s: &str) -> bool {
     // The resolution rules of YAML are subtle; confirm by reading the scalar back.
     let probe = format!("k: {s}\n");
     match crate::yaml::load(&probe) {
@@ -447,6 +471,48 @@ fn looks_numeric(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Whenever the fast path says plain, the YAML parser agrees (the fast path may only be
+        /// more cautious than reading back, never less).
+        #[test]
+        fn fast_path_agrees_with_reading_back(
+            s in "[a-zA-Z/_][a-zA-Z0-9_./@+=:,~%$()<>;!?&*'\"\\\\ #-]{0,12}"
+        ) {
+            let cheap = is_plain_safe(&s);
+            let probed = !s.is_empty()
+                && s.len() <= 200
+                && s == s.trim()
+                && !s.contains(": ")
+                && !s.contains(" #")
+                && !s.ends_with(':')
+                && !s.contains("{{")
+                && !looks_numeric(&s)
+                && !is_reserved_word(&s)
+                && reads_back_plain(&s);
+            prop_assert_eq!(cheap, probed, "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn fast_path_edge_cases() {
+        for s in [
+            "inf", "nan", "Infinity", "e5", "E5", "x:y", "a:", "a: b", "a #b", "a#b", "a  b",
+            "/usr/bin:/bin", "secret://crontab/0123456789ab", "_1", "a,b", "a'b", "a\"b",
+            "a\\b", "a&b", "a*b", "a!b", "a%b", "a|b", "a>b", "true", "True", "null", "Null",
+            "y", "n", "yes", "no", "on", "off", "a -b", "a - b", "a ~", "a:-b", "a::b",
+        ] {
+            let expected = !s.contains(": ")
+                && !s.ends_with(':')
+                && !s.contains(" #")
+                && !looks_numeric(s)
+                && !is_reserved_word(s)
+                && reads_back_plain(s);
+            assert_eq!(is_plain_safe(s), expected, "{s:?}");
+        }
+    }
 
     #[test]
     fn quoting() {

@@ -710,14 +710,31 @@ fn group_key(ctx: &Ctx<'_>, j: &Job) -> String {
     }
 }
 
-fn unique(name: String, used: &mut BTreeSet<String>) -> String {
-    let mut n = name.clone();
-    let mut k = 2;
-    while !used.insert(n.clone()) {
-        n = format!("{name}_{k}");
-        k += 1;
+/// Names handed out in one namespace (systems, or the items of one system): the first request
+/// for a name gets it, later ones get `name_2`, `name_3`, … — the first suffix not yet taken.
+#[derive(Default)]
+struct Names {
+    used: BTreeSet<String>,
+    /// The next suffix worth trying per requested name. Names are never released, so every
+    /// suffix below it is still taken; without it, the k-th job running `mail` would retry
+    /// `mail_2` … `mail_k` (quadratic in a crontab with thousands of `mail` jobs).
+    next: BTreeMap<String, usize>,
+}
+
+impl Names {
+    fn unique(&mut self, name: String) -> String {
+        if self.used.insert(name.clone()) {
+            return name;
+        }
+        let k = self.next.entry(name.clone()).or_insert(2);
+        loop {
+            let n = format!("{name}_{k}");
+            *k += 1;
+            if self.used.insert(n.clone()) {
+                return n;
+            }
+        }
     }
-    n
 }
 
 fn wrap_shell(cmd: &str, env: &IndexMap<String, Value>) -> String {
@@ -779,14 +796,14 @@ fn build(
         groups.entry(k).or_default().push(j);
     }
     let mut generated = Vec::new();
-    let mut used_systems = BTreeSet::new();
+    let mut used_systems = Names::default();
     let mut job_count = 0;
     let mut system_findings: Vec<(String, Vec<Finding>)> = Vec::new();
     for key in order {
         let Some(group) = groups.remove(&key) else {
             continue;
         };
-        let sys_name = unique(system_slug(&key), &mut used_systems);
+        let sys_name = used_systems.unique(system_slug(&key));
         let first_file = &ctx.files[group[0].file];
         let mut sys = System::new(&sys_name);
         let files_in: BTreeSet<&str> = group
@@ -809,13 +826,13 @@ fn build(
             legacy_id: first_file.legacy_path.clone(),
             notes,
         });
-        let mut used = BTreeSet::new();
+        let mut used = Names::default();
         let mut local: Vec<Finding> = Vec::new();
         let mut mail: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut schedules: Vec<(String, Schedule, Origin)> = Vec::new();
         for job in &group {
             job_count += 1;
-            let tname = unique(job.name.clone(), &mut used);
+            let tname = used.unique(job.name.clone());
             let o = job.origin.clone();
             let mut t = match &job.when {
                 When::Reboot => {
@@ -877,8 +894,8 @@ fn build(
             }
             let mut entry = vec![tname.clone()];
             if !job.guards.is_empty() {
-                let gname = unique(format!("{tname}_guard"), &mut used);
-                let dname = unique(format!("{tname}_gate"), &mut used);
+                let gname = used.unique(format!("{tname}_guard"));
+                let dname = used.unique(format!("{tname}_gate"));
                 let mut g = shell_step(
                     &gname,
                     entry.clone(),
@@ -933,7 +950,7 @@ fn build(
             match &job.body {
                 Body::Command { command, stdin } => {
                     let mut x = shell_step(
-                        &unique(format!("{tname}_run"), &mut used),
+                        &used.unique(format!("{tname}_run")),
                         entry.clone(),
                         command,
                         stdin.as_deref(),
@@ -946,10 +963,8 @@ fn build(
                 Body::RunParts { period, .. } => {
                     let mut on = entry.clone();
                     for s in folders.get(period).map(Vec::as_slice).unwrap_or(&[]) {
-                        let sname = unique(
-                            format!("{tname}_{}", claw_spec::units::slug(&s.name)),
-                            &mut used,
-                        );
+                        let sname =
+                            used.unique(format!("{tname}_{}", claw_spec::units::slug(&s.name)));
                         let mut x =
                             shell_step(&sname, on.clone(), &s.legacy_path, None, job, Some("/"));
                         x.description = Some(format!("run-parts script {}", s.legacy_path));
@@ -1064,50 +1079,102 @@ fn build(
 /// Jobs that can start in the same minute. Exact on the value sets: two schedules collide when
 /// their minutes, hours and months intersect and some (month, day, weekday) satisfies both day
 /// rules — every such combination occurs within the 400-year calendar cycle.
+///
+/// Whether two jobs collide depends only on their value sets, so jobs are grouped by that
+/// signature first and the pairwise work is done between distinct signatures (a few thousand
+/// even in a 100,000-line crontab), never between jobs: thousands of `*/15` jobs collide with
+/// each other and with every job on a quarter hour, and listing those pairs one by one would be
+/// quadratic. Each finding then needs only how many later jobs collide and the first five,
+/// which come from the signatures' sorted member lists.
 fn collisions(schedules: &[(String, Schedule, Origin)], out: &mut Vec<Finding>) {
-    let mut buckets: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    /// Value sets that decide collisions: minute, hour, dom, month, dow bits and the day rule.
+    type Signature = (u64, u64, u64, u64, u64, bool);
+    fn mask(f: &claw_spec::cron::Field) -> u64 {
+        f.values().fold(0u64, |acc, v| acc | (1u64 << v))
+    }
+    // Signature classes in order of first appearance; members ascending (schedule order).
+    let mut class_of: BTreeMap<Signature, usize> = BTreeMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut job_class: Vec<Option<usize>> = vec![None; schedules.len()];
     for (i, (_, s, _)) in schedules.iter().enumerate() {
         let Some(f) = s.fields() else { continue };
-        // Bucket by the first minute of the day the job can fire: cheap, and two jobs that
-        // collide always share some (hour, minute), checked exactly below.
-        for h in f.hour().values() {
-            for m in f.minute().values() {
-                buckets
-                    .entry(u32::from(h) * 60 + u32::from(m))
-                    .or_default()
-                    .push(i);
+        let sig = (
+            mask(f.minute()),
+            mask(f.hour()),
+            f.dom().bits(),
+            f.month().bits(),
+            f.dow().bits(),
+            f.day_rule() == DayRule::And,
+        );
+        let next = members.len();
+        let c = *class_of.entry(sig).or_insert(next);
+        if c == next {
+            members.push(Vec::new());
+        }
+        members[c].push(i);
+        job_class[i] = Some(c);
+    }
+    // Bucket the classes by each (hour, minute) they can fire at: two classes collide only if
+    // they share one, and then exactly when their days overlap.
+    let mut buckets: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for (&(minutes, hours, ..), &c) in &class_of {
+        for h in (0..24u32).filter(|h| hours & (1u64 << h) != 0) {
+            for m in (0..60u32).filter(|m| minutes & (1u64 << m) != 0) {
+                buckets.entry(h * 60 + m).or_default().push(c);
             }
         }
     }
-    let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
-    let mut examined = 0usize;
-    'outer: for list in buckets.values() {
+    let rep = |c: usize| &schedules[members[c][0]].1;
+    // neighbours[c]: the classes (itself included) whose jobs can start with c's, ascending.
+    let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
+    let mut examined: BTreeSet<(usize, usize)> = BTreeSet::new();
+    'outer: for list in buckets.values_mut() {
+        list.sort_unstable();
         for a in 0..list.len() {
-            for b in a + 1..list.len() {
-                examined += 1;
-                if examined > MAX_COLLISION_PAIRS {
+            for b in a..list.len() {
+                let (x, y) = (list[a], list[b]);
+                if !examined.insert((x, y)) {
+                    continue;
+                }
+                if examined.len() > MAX_COLLISION_PAIRS {
                     out.push(Finding::info("claw::import::cron_collision_capped", format!("collision analysis stopped after {MAX_COLLISION_PAIRS} candidate pairs; later collisions are not reported"), Origin::default()));
                     break 'outer;
                 }
-                let (x, y) = (list[a], list[b]);
-                if !pairs.contains(&(x, y)) && days_overlap(&schedules[x].1, &schedules[y].1) {
-                    pairs.insert((x, y));
+                if days_overlap(rep(x), rep(y)) {
+                    neighbours[x].push(y);
+                    if x != y {
+                        neighbours[y].push(x);
+                    }
                 }
             }
         }
     }
-    let mut with: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (x, y) in pairs {
-        with.entry(x).or_default().push(y);
+    drop(examined);
+    for n in &mut neighbours {
+        n.sort_unstable();
     }
-    for (x, ys) in with {
-        let names: Vec<String> = ys
+    for (x, c) in job_class.iter().enumerate() {
+        let Some(c) = *c else { continue };
+        // Later jobs that collide with x: in each neighbouring class, the members after x.
+        let mut count = 0usize;
+        let mut first: Vec<usize> = Vec::new();
+        for &t in &neighbours[c] {
+            let m = &members[t];
+            let from = m.partition_point(|&y| y <= x);
+            count += m.len() - from;
+            first.extend(m[from..].iter().take(5));
+        }
+        if count == 0 {
+            continue;
+        }
+        first.sort_unstable();
+        let names: Vec<String> = first
             .iter()
             .take(5)
             .map(|y| format!("`{}` ({})", schedules[*y].0, schedules[*y].2.describe()))
             .collect();
-        let more = if ys.len() > 5 {
-            format!(" and {} more", ys.len() - 5)
+        let more = if count > 5 {
+            format!(" and {} more", count - 5)
         } else {
             String::new()
         };

@@ -152,7 +152,8 @@ pub struct RecordedCall {
     pub idempotency_key: String,
 }
 
-/// Record-only stand-in for every adapter: keeps the call, does nothing.
+/// Record-only stand-in for every adapter: keeps the call, does nothing (except `code.js`,
+/// which is pure and runs in the sandbox so its output feeds later steps).
 #[derive(Debug, Default)]
 pub struct RecordingAdapter {
     calls: Mutex<Vec<RecordedCall>>,
@@ -185,6 +186,11 @@ impl Adapter for RecordingAdapter {
         };
         if let Ok(mut c) = self.calls.lock() {
             c.push(rec);
+        }
+        // `code.js` is pure (sandboxed, no clock, no I/O): running it changes nothing
+        // outside, and its real output lets later steps' templates render as they would.
+        if call.action == "code.js" {
+            return CodeAdapter::default().call(call).await;
         }
         Ok(serde_json::json!({"recorded": true}))
     }

@@ -296,6 +296,19 @@ pub trait EventStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Messages of a queue.
     async fn queue_messages(&self, queue: &str) -> Result<Vec<QueueMessage>, StoreError>;
+    /// Messages of a queue after position `after`, oldest first, at most `limit` (queue
+    /// triggers read their queue from a cursor).
+    async fn queue_messages_after(
+        &self,
+        queue: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<QueueMessage>, StoreError> {
+        let mut all = self.queue_messages(queue).await?;
+        all.retain(|m| m.seq > after);
+        all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(all)
+    }
     /// Last handled fire time of a schedule trigger.
     async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError>;
     /// Saves the source of a loaded system.

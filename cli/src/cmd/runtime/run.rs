@@ -2,16 +2,22 @@
 
 use super::common::{self, DbArgs};
 use anyhow::{Context, Result};
+use claw_runtime::alerts::Alerts;
 use claw_runtime::scheduler::Scheduler;
 use claw_runtime::secrets::Secrets;
+use claw_runtime::triggers::poll::Poller;
+use claw_runtime::triggers::queue::QueueConsumer;
 use claw_runtime::{Mode, Runtime};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Run systems durably: webhooks, schedules and manual triggers, until SIGINT/SIGTERM.
+/// Run systems durably: webhooks, schedules, polls, queues and manual triggers, until
+/// SIGINT/SIGTERM.
 ///
+/// Alerts are evaluated over each system's SLO figures every --alert-interval and fire to
+/// their route once per breach; events past `data.events.retention` are pruned hourly.
 /// Every trigger is stored before it is acknowledged; after a crash, starting again
 /// resumes every accepted run that had not finished. On SIGINT/SIGTERM the runtime stops
 /// taking work, lets in-flight attempts finish within --grace, and exits; waiting runs
@@ -38,6 +44,20 @@ pub struct Args {
     /// Seconds in-flight attempts get to finish on shutdown.
     #[arg(long, default_value_t = 30)]
     pub grace: u64,
+    /// Window the SLO figures behind alerts are computed over, e.g. 1h or 15m.
+    #[arg(long, default_value = "1h", value_parser = duration)]
+    pub slo_window: Duration,
+    /// Time between alert evaluations, e.g. 30s.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub alert_interval: Duration,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    let d = claw_spec::units::parse_duration(s)?;
+    if d.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(d)
 }
 
 /// Runs the command.
@@ -70,6 +90,9 @@ async fn serve(a: Args, systems: Vec<claw_runtime::LoadedSystem>) -> Result<Exit
     }
     let rt = b.build().await?;
     let scheduler = Scheduler::new(rt.clone())?;
+    let poller = Poller::new(rt.clone())?;
+    let consumer = QueueConsumer::new(rt.clone())?;
+    let alerts = Alerts::new(rt.clone(), a.slo_window, a.alert_interval);
     let resumed = rt.resume().await?;
     let listener = tokio::net::TcpListener::bind(a.listen)
         .await
@@ -78,12 +101,20 @@ async fn serve(a: Args, systems: Vec<claw_runtime::LoadedSystem>) -> Result<Exit
     tracing::info!(%addr, systems = ?names, resumed, dry_run = a.dry_run, "claw run is serving");
     // A machine-readable ready line on stdout (tests and supervisors wait for it).
     println!("listening on http://{addr}");
-    let sched = tokio::spawn(scheduler.run());
+    let background = [
+        tokio::spawn(scheduler.run()),
+        tokio::spawn(poller.run()),
+        tokio::spawn(consumer.run()),
+        tokio::spawn(alerts.run()),
+        tokio::spawn(claw_runtime::retention::run(rt.clone())),
+    ];
     claw_runtime::server::serve(listener, rt.clone(), a.body_limit, shutdown_signal())
         .await
         .context("the HTTP server failed")?;
     tracing::info!("draining");
-    sched.abort();
+    for task in &background {
+        task.abort();
+    }
     let clean = rt.drain(Duration::from_secs(a.grace)).await;
     tracing::info!(clean, left = rt.inflight(), "stopped");
     Ok(crate::output::exit::ok())

@@ -1,0 +1,463 @@
+//! Alerts: each system's `observability.alerts` conditions evaluated over its SLO figures
+//! ([`crate::slo`]) every interval; an alert fires to its route **once per breach**.
+//!
+//! The state of an alert lives in the log, under the pseudo run id `alert:<system>:<id>`
+//! (`id`: 12 hex digits of the SHA-256 of its condition and route): `alert.raised` when the
+//! condition starts to hold, `alert.resolved` when it stops, and `alert.delivered` /
+//! `alert.delivery_failed` after each notification. A condition that keeps holding adds
+//! nothing; a restart reads the state back, so a breach that began before it is not
+//! announced again. A notification whose state event is committed but not delivered (a
+//! crash, a receiver down) is sent again at the next evaluation, with the same
+//! `Idempotency-Key` (`<alert id>:<event seq>`), at most [`MAX_DELIVERY_ATTEMPTS`] times.
+//!
+//! Routes:
+//! * `webhook://HOST[:PORT]/PATH` posts JSON to `https://HOST/PATH` (`http://` for a loopback
+//!   host: 127.0.0.1, localhost, ::1).
+//! * `slack://CHANNEL` posts `{channel, text}` to a Slack incoming-webhook URL read from the
+//!   secret `slack_webhook_<channel>` (non-alphanumerics as `_`), else `slack_webhook`
+//!   (i.e. `CLAW_SECRET_SLACK_WEBHOOK_OPS_ONCALL` or `CLAW_SECRET_SLACK_WEBHOOK`, or the
+//!   `--secrets` file). Without one, the alert is recorded in the log and a warning says
+//!   which secret to set.
+//! * `email://…`, `pagerduty://…`, `log://…` and no route: recorded (the log events and an
+//!   `ERROR` tracing line); this runtime sends no mail and calls no PagerDuty API.
+//!
+//! In record-only mode nothing is posted: deliveries are recorded as such.
+
+use crate::engine::{EngineError, Mode, Runtime};
+use crate::secrets::Secrets;
+use crate::slo::{self, Figures};
+use crate::store::{NewEvent, Op};
+use chrono::{DateTime, Utc};
+use claw_spec::expr::{self, Compiled};
+use serde::Serialize;
+use serde_json::json;
+use sha2::Digest;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Default window the SLO figures are computed over.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(3600);
+/// Default time between evaluations.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
+/// Notifications of one state change are given up after this many failed attempts.
+pub const MAX_DELIVERY_ATTEMPTS: usize = 5;
+
+/// One alert of one system, compiled.
+#[derive(Debug, Clone)]
+pub struct AlertPlan {
+    /// System.
+    pub system: String,
+    /// Pseudo run id the alert's events are logged under.
+    pub id: String,
+    /// Condition as written.
+    pub on: String,
+    /// Compiled condition (unit literals desugared: `1%` → 0.01, `800ms` → 0.8).
+    pub condition: Compiled,
+    /// Route URI.
+    pub route: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// A state change found by an evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertChange {
+    /// Alert id.
+    pub id: String,
+    /// System.
+    pub system: String,
+    /// Condition.
+    pub on: String,
+    /// `raised` or `resolved`.
+    pub state: String,
+    /// How the notification went (`posted`, `recorded`, or the error).
+    pub delivery: String,
+}
+
+/// Evaluates alerts of every loaded system and delivers their notifications.
+pub struct Alerts {
+    rt: Runtime,
+    plans: Vec<AlertPlan>,
+    window: Duration,
+    interval: Duration,
+    client: reqwest::Client,
+    /// Conditions already reported as not evaluable (reported once, not every interval).
+    reported: Mutex<BTreeSet<String>>,
+}
+
+impl std::fmt::Debug for Alerts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alerts")
+            .field("alerts", &self.plans.len())
+            .field("window", &self.window)
+            .finish()
+    }
+}
+
+/// The id of an alert from its condition and route.
+pub fn alert_id(system: &str, on: &str, route: Option<&str>) -> String {
+    let digest = sha2::Sha256::digest(format!("{on}\n{}", route.unwrap_or("")).as_bytes());
+    format!("alert:{system}:{}", &hex::encode(digest)[..12])
+}
+
+/// The URL a `webhook://` route posts to.
+pub fn webhook_url(target: &str) -> String {
+    let host = target.split('/').next().unwrap_or("");
+    let host_only = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or("").to_string()
+    };
+    let loopback = matches!(host_only.as_str(), "127.0.0.1" | "localhost" | "[::1]");
+    format!("{}://{target}", if loopback { "http" } else { "https" })
+}
+
+/// The secret names a `slack://CHANNEL` route reads its webhook URL from, in order.
+pub fn slack_secret_names(channel: &str) -> [String; 2] {
+    let slug: String = channel
+        .trim_start_matches('#')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    [format!("slack_webhook_{slug}"), "slack_webhook".to_string()]
+}
+
+fn slack_url(secrets: &Secrets, channel: &str) -> Result<String, String> {
+    let names = slack_secret_names(channel);
+    for n in &names {
+        if let Ok(v) = secrets.get(n) {
+            return Ok(v);
+        }
+    }
+    Err(format!(
+        "no Slack webhook URL for `slack://{channel}`: set {} or {}",
+        crate::secrets::env_name(&names[0]),
+        crate::secrets::env_name(&names[1])
+    ))
+}
+
+impl Alerts {
+    /// Compiles every alert of every loaded system.
+    pub fn new(rt: Runtime, window: Duration, interval: Duration) -> Alerts {
+        let mut plans = Vec::new();
+        for sys in rt.systems() {
+            for a in &sys.system.observability.alerts {
+                // The checker already refused systems whose conditions do not compile.
+                let Ok(condition) = expr::compile(&expr::desugar_units(&a.on)) else {
+                    continue;
+                };
+                plans.push(AlertPlan {
+                    system: sys.name().to_string(),
+                    id: alert_id(sys.name(), &a.on, a.route.as_deref()),
+                    on: a.on.clone(),
+                    condition,
+                    route: a.route.clone(),
+                    description: a.description.clone(),
+                });
+            }
+        }
+        Alerts {
+            rt,
+            plans,
+            window,
+            interval,
+            client: crate::adapters::http_client(),
+            reported: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// The compiled alerts.
+    pub fn plans(&self) -> &[AlertPlan] {
+        &self.plans
+    }
+
+    /// The figures of a system at `now` over the window.
+    pub async fn figures(&self, system: &str, now: DateTime<Utc>) -> Result<Figures, EngineError> {
+        let Some(sys) = self.rt.system(system) else {
+            return Err(EngineError::UnknownSystem(system.to_string()));
+        };
+        let triggers: Vec<String> = sys
+            .triggers
+            .iter()
+            .map(|t| t.trigger.name.clone())
+            .collect();
+        let slos: Vec<String> = sys.system.observability.slo.keys().cloned().collect();
+        let to = now.timestamp_millis() + 1;
+        let from = to - self.window.as_millis() as i64;
+        self.rt.store().flush().await?;
+        Ok(slo::compute(self.rt.store().as_ref(), system, &triggers, &slos, from, to).await?)
+    }
+
+    /// Evaluates every alert at `now`: logs and delivers state changes, and retries
+    /// notifications not delivered yet. Returns the changes.
+    pub async fn evaluate(&self, now: DateTime<Utc>) -> Result<Vec<AlertChange>, EngineError> {
+        let mut changes = Vec::new();
+        let mut by_system: Vec<(String, Figures)> = Vec::new();
+        for plan in &self.plans {
+            let figures = match by_system.iter().find(|(s, _)| *s == plan.system) {
+                Some((_, f)) => f.clone(),
+                None => {
+                    let f = self.figures(&plan.system, now).await?;
+                    by_system.push((plan.system.clone(), f.clone()));
+                    f
+                }
+            };
+            let holds = match plan.condition.eval_bool(&figures.scope()) {
+                Ok(b) => b,
+                Err(e) => {
+                    let first = self
+                        .reported
+                        .lock()
+                        .map(|mut r| r.insert(plan.id.clone()))
+                        .unwrap_or(false);
+                    if first {
+                        tracing::warn!(system = %plan.system, alert = %plan.on, error = %e.message, unknown_slos = ?figures.unknown, "alert condition cannot be evaluated (see the SLO naming rule in docs/runtime.md)");
+                    }
+                    continue;
+                }
+            };
+            let history = self.rt.store().events(&plan.id).await?;
+            let last_state = history
+                .iter()
+                .rev()
+                .find(|e| e.kind == "alert.raised" || e.kind == "alert.resolved");
+            let raised = last_state.is_some_and(|e| e.kind == "alert.raised");
+            let at = now.timestamp_millis();
+            let new_state = match (holds, raised) {
+                (true, false) => Some("raised"),
+                (false, true) => Some("resolved"),
+                _ => None,
+            };
+            let (state, seq) = if let Some(state) = new_state {
+                let data = json!({
+                    "on": plan.on,
+                    "route": plan.route,
+                    "description": plan.description,
+                    "figures": figures.values,
+                    "window_seconds": self.window.as_secs(),
+                });
+                self.rt
+                    .store()
+                    .commit(vec![Op::Event(NewEvent {
+                        run_id: plan.id.clone(),
+                        system: plan.system.clone(),
+                        at,
+                        kind: format!("alert.{state}"),
+                        step: None,
+                        attempt: None,
+                        data,
+                    })])
+                    .await?;
+                if state == "raised" {
+                    tracing::error!(system = %plan.system, alert = %plan.on, route = ?plan.route, "alert raised");
+                } else {
+                    tracing::info!(system = %plan.system, alert = %plan.on, "alert resolved");
+                }
+                let seq = self
+                    .rt
+                    .store()
+                    .events(&plan.id)
+                    .await?
+                    .last()
+                    .map(|e| e.seq)
+                    .unwrap_or(0);
+                (state.to_string(), seq)
+            } else {
+                // No change: is the last notification still owed?
+                let Some(last) = last_state else { continue };
+                let after: Vec<_> = history.iter().filter(|e| e.seq > last.seq).collect();
+                let delivered = after.iter().any(|e| e.kind == "alert.delivered");
+                let failures = after
+                    .iter()
+                    .filter(|e| e.kind == "alert.delivery_failed")
+                    .count();
+                if delivered || failures >= MAX_DELIVERY_ATTEMPTS {
+                    continue;
+                }
+                (last.kind.trim_start_matches("alert.").to_string(), last.seq)
+            };
+            let delivery = self.deliver(plan, &state, seq, &figures, now).await;
+            let (kind, data, text) = match &delivery {
+                Ok(how) => (
+                    "alert.delivered",
+                    json!({"state": state, "via": how}),
+                    how.clone(),
+                ),
+                Err(e) => (
+                    "alert.delivery_failed",
+                    json!({"state": state, "error": e}),
+                    format!("failed: {e}"),
+                ),
+            };
+            if let Err(e) = &delivery {
+                tracing::warn!(system = %plan.system, alert = %plan.on, error = %e, "alert notification failed; trying again at the next evaluation");
+            }
+            self.rt
+                .store()
+                .commit(vec![Op::Event(NewEvent {
+                    run_id: plan.id.clone(),
+                    system: plan.system.clone(),
+                    at,
+                    kind: kind.into(),
+                    step: None,
+                    attempt: None,
+                    data,
+                })])
+                .await?;
+            changes.push(AlertChange {
+                id: plan.id.clone(),
+                system: plan.system.clone(),
+                on: plan.on.clone(),
+                state,
+                delivery: text,
+            });
+        }
+        Ok(changes)
+    }
+
+    async fn deliver(
+        &self,
+        plan: &AlertPlan,
+        state: &str,
+        seq: i64,
+        figures: &Figures,
+        now: DateTime<Utc>,
+    ) -> Result<String, String> {
+        let route = plan.route.as_deref().unwrap_or("");
+        let (scheme, target) = route.split_once("://").unwrap_or(("", route));
+        let text = format!(
+            "[{}] {}: {}{}",
+            state.to_uppercase(),
+            plan.system,
+            plan.on,
+            plan.description
+                .as_deref()
+                .map(|d| format!(" — {d}"))
+                .unwrap_or_default()
+        );
+        let record = |why: &str| {
+            tracing::error!(system = %plan.system, alert = %plan.on, state, route, "{text} ({why})");
+            Ok(format!("recorded ({why})"))
+        };
+        if self.rt.mode() == Mode::RecordOnly {
+            return record("record-only mode");
+        }
+        let (url, body) = match scheme {
+            "webhook" => (
+                webhook_url(target),
+                json!({
+                    "id": plan.id,
+                    "system": plan.system,
+                    "alert": plan.on,
+                    "state": state,
+                    "description": plan.description,
+                    "route": route,
+                    "at": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    "window_seconds": self.window.as_secs(),
+                    "figures": figures.values,
+                }),
+            ),
+            "slack" => match slack_url(self.rt.secrets(), target) {
+                Ok(u) => (
+                    u,
+                    json!({"channel": format!("#{}", target.trim_start_matches('#')), "text": text}),
+                ),
+                Err(why) => {
+                    tracing::warn!(system = %plan.system, "{why}");
+                    return record("no Slack webhook configured");
+                }
+            },
+            "email" => return record("email is not sent by this runtime"),
+            "pagerduty" => return record("PagerDuty is not called by this runtime"),
+            "log" => return record("log route"),
+            _ => return record("no route"),
+        };
+        let resp = self
+            .client
+            .post(&url)
+            .timeout(Duration::from_secs(10))
+            .header("Idempotency-Key", format!("{}:{seq}", plan.id))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            // The URL may be a secret (Slack): never put it in the message.
+            .map_err(|e| {
+                format!(
+                    "posting to {scheme}://{}: {}",
+                    target,
+                    if e.is_timeout() {
+                        "timed out"
+                    } else if e.is_connect() {
+                        "connection refused or unreachable"
+                    } else {
+                        "request failed"
+                    }
+                )
+            })?;
+        let status = resp.status();
+        if status.is_success() {
+            Ok(format!("posted ({})", status.as_u16()))
+        } else {
+            Err(format!(
+                "{scheme}://{target} answered HTTP {}",
+                status.as_u16()
+            ))
+        }
+    }
+
+    /// Evaluates every interval until the runtime drains.
+    pub async fn run(self) {
+        if self.plans.is_empty() {
+            return;
+        }
+        let mut tick = tokio::time::interval(self.interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if self.rt.is_draining() {
+                return;
+            }
+            if let Err(e) = self.evaluate(self.rt.clock().now()).await {
+                tracing::warn!(error = %e, "alert evaluation failed");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(
+            webhook_url("ops.example.com/alerts"),
+            "https://ops.example.com/alerts"
+        );
+        assert_eq!(webhook_url("127.0.0.1:9000/a"), "http://127.0.0.1:9000/a");
+        assert_eq!(webhook_url("localhost/a"), "http://localhost/a");
+        assert_eq!(webhook_url("[::1]:80/a"), "http://[::1]:80/a");
+        assert_eq!(
+            slack_secret_names("#ops-oncall"),
+            [
+                "slack_webhook_ops_oncall".to_string(),
+                "slack_webhook".into()
+            ]
+        );
+        assert_ne!(
+            alert_id("s", "error_rate > 1%", None),
+            alert_id("s", "error_rate > 2%", None)
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! The sample policies (`.ts`, `.js`, `.cel`) run through the runtime in record-only mode
+//! with realistic payloads.
+
+use claw_runtime::{LoadedSystem, Runtime, StartOptions};
+use serde_json::json;
+use std::path::Path;
+
+fn sample(name: &str) -> LoadedSystem {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples/systems")
+        .join(name);
+    LoadedSystem::load(&p).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[cfg(feature = "typescript")]
+#[tokio::test]
+async fn dispatch_typescript_policy_picks_the_cheapest_carrier_within_the_sla() {
+    let rt = Runtime::record_only(vec![sample("dispatch.claw")])
+        .await
+        .unwrap();
+    let rates = json!([
+        {"carrier": "dhl", "price": 14.5, "days": 2},
+        {"carrier": "ups", "price": 11.0, "days": 4},
+        {"carrier": "colissimo", "price": 9.9, "days": 3},
+        {"carrier": "chronopost", "price": 24.0, "days": 1},
+    ]);
+    let sim = rt
+        .simulate(
+            "dispatch",
+            "order_created",
+            json!({
+                "order": {"id": "SO-1001", "weight": 2.4},
+                "carrier_rates": rates,
+                "sla_policy": {"max_days": 3},
+            }),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sim.status, "succeeded");
+    assert_eq!(sim.decisions.len(), 1);
+    assert_eq!(
+        sim.decisions[0].output,
+        json!({"carrier": "colissimo", "price": 9.9})
+    );
+    assert!(sim.decisions[0].continued);
+    assert_eq!(sim.calls.len(), 1);
+    assert_eq!(sim.calls[0].action, "carrier.book");
+
+    // Express: only next-day carriers qualify.
+    let sim = rt
+        .simulate(
+            "dispatch",
+            "order_created",
+            json!({
+                "order": {"id": "SO-1002", "weight": 1.0, "express": true},
+                "carrier_rates": rates,
+                "sla_policy": {"max_days": 3},
+            }),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sim.decisions[0].output["carrier"], "chronopost");
+
+    // Nobody meets the SLA: the policy returns null and the run stops before booking.
+    let sim = rt
+        .simulate(
+            "dispatch",
+            "order_created",
+            json!({
+                "order": {"id": "SO-1003", "weight": 1.0},
+                "carrier_rates": [{"carrier": "ups", "price": 11.0, "days": 4}],
+                "sla_policy": {"max_days": 2},
+            }),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(!sim.decisions[0].continued);
+    assert!(sim.calls.is_empty());
+}
+
+#[cfg(not(feature = "typescript"))]
+#[test]
+fn typescript_policies_are_refused_at_load_time_without_the_feature() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/systems/dispatch.claw");
+    let e = LoadedSystem::load(&p).unwrap_err().to_string();
+    assert!(e.contains("claw::runtime::typescript"), "{e}");
+    assert!(e.contains("carrier.policy.ts"), "{e}");
+    assert!(e.contains("`typescript` feature"), "{e}");
+}
+
+#[cfg(feature = "typescript")]
+#[test]
+fn a_typescript_syntax_error_is_refused_at_load_time_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(
+        dir.path().join("policies/p.ts"),
+        "export default function decide(input: any) {\n  return input.;\n}\n",
+    )
+    .unwrap();
+    let sys = r#"system: tsbad
+version: 1.0.0
+triggers:
+  - t:
+      source: manual
+decisions:
+  - d:
+      policy: ./policies/p.ts
+execution:
+  - s:
+      on: d
+      action: log.info
+      with:
+        message: hi
+data:
+  events:
+    store: event-log
+    retention: 30d
+observability:
+  owner: ops
+"#;
+    let p = dir.path().join("tsbad.claw");
+    std::fs::write(&p, sys).unwrap();
+    let e = LoadedSystem::load(&p).unwrap_err().to_string();
+    assert!(e.contains("claw::runtime::typescript"), "{e}");
+    assert!(e.contains("p.ts:2:"), "{e}");
+}
+
+#[tokio::test]
+async fn lead_routing_javascript_policy_scores_and_routes() {
+    let rt = Runtime::record_only(vec![sample("lead-routing.claw")])
+        .await
+        .unwrap();
+    let sim = rt
+        .simulate(
+            "lead-routing",
+            "new_lead",
+            json!({"lead": {"email": "cto@bigcorp.com", "employees": 1500, "country": "US", "company": "BigCorp"}}),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    let by_name = |n: &str| sim.decisions.iter().find(|d| d.name == n).unwrap().clone();
+    assert_eq!(by_name("score_lead").output, json!({"score": 90}));
+    assert_eq!(by_name("route").output["owner"], "enterprise");
+    assert_eq!(by_name("route").emits, vec!["enterprise_lead".to_string()]);
+
+    let sim = rt
+        .simulate(
+            "lead-routing",
+            "new_lead",
+            json!({"lead": {"email": "a@shop.fr", "employees": 40, "country": "FR", "company": "Shop"}}),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    let by_name = |n: &str| sim.decisions.iter().find(|d| d.name == n).unwrap().clone();
+    assert_eq!(by_name("score_lead").output, json!({"score": 20}));
+    assert_eq!(by_name("route").output["owner"], "emea-sales");
+    // enrich (code.js) is recorded, and being pure it really ran in the sandbox.
+    assert_eq!(sim.calls[0].action, "code.js");
+    let events = rt.store().events(&sim.run_id).await.unwrap();
+    let enrich = events
+        .iter()
+        .find(|e| e.kind == "step.succeeded" && e.step.as_deref() == Some("enrich"))
+        .unwrap();
+    assert_eq!(enrich.data["output"], json!([{"domain": "shop.fr"}]));
+}
+
+#[tokio::test]
+async fn order_alerts_cel_policy_flags_vip_orders() {
+    let rt = Runtime::record_only(vec![sample("order-alerts.claw")])
+        .await
+        .unwrap();
+    let vip = rt
+        .simulate(
+            "order-alerts",
+            "resend",
+            json!({"order": {"id": "A-1", "total": 80.0, "currency": "EUR", "items": [{"sku": "X"}], "customer": {"tags": ["vip"]}}}),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(vip.decisions[0].continued, "{vip:?}");
+    let actions: Vec<_> = vip.calls.iter().map(|c| c.action.as_str()).collect();
+    assert!(
+        actions.contains(&"slack.post") && actions.contains(&"webhook.post"),
+        "{actions:?}"
+    );
+
+    let plain = rt
+        .simulate(
+            "order-alerts",
+            "resend",
+            json!({"order": {"id": "A-2", "total": 20.0, "currency": "EUR", "items": [], "customer": {"tags": []}}}),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(!plain.decisions[0].continued);
+    assert!(plain.calls.is_empty());
+}
