@@ -186,7 +186,12 @@ pub fn render(diags: &[Diagnostic], source: &str, color: bool) -> String {
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
-    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Wrapping depends on textwrap's cargo features, which other crates in a build may turn on
+    // (Unicode widths and line breaking), so the same diagnostic would render differently in
+    // different builds. Golden files need byte-identical text: never wrap; terminals do it.
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(usize::MAX)
+        .with_wrap_lines(false);
     let mut out = String::new();
     for d in diags {
         let name = d.file.clone().unwrap_or_else(|| "<input>".into());

@@ -43,7 +43,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let mut invalid = 0usize;
     let mut warnings = 0usize;
     let mut json_files = Vec::new();
+    // Diagnostics go to stderr too, so the bar is only for large batches where it helps.
+    let pb = if files.len() > 50 {
+        crate::progress::bar(files.len() as u64, "check")
+    } else {
+        crate::progress::hidden()
+    };
     for f in &files {
+        pb.inc(1);
         let (text, checked) = match claw_spec::check_file(f) {
             Ok(x) => x,
             Err(e) => {
@@ -60,15 +67,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         match a.format {
             Format::Text => {
-                eprint!(
-                    "{}",
-                    diag::render(&checked.diagnostics, &text, color_stderr())
-                );
                 let status = if checked.is_valid() { "ok" } else { "invalid" };
-                eprintln!(
-                    "{}: {status} ({errors} error(s), {warns} warning(s))",
-                    f.display()
-                );
+                // Printing around a live bar would tear it; suspend draws it again afterwards.
+                pb.suspend(|| {
+                    eprint!(
+                        "{}",
+                        diag::render(&checked.diagnostics, &text, color_stderr())
+                    );
+                    eprintln!(
+                        "{}: {status} ({errors} error(s), {warns} warning(s))",
+                        f.display()
+                    );
+                });
             }
             Format::Json => json_files.push(serde_json::json!({
                 "file": f.display().to_string(),
@@ -77,6 +87,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             })),
         }
     }
+    pb.finish_and_clear();
     if a.format == Format::Json {
         println!(
             "{}",

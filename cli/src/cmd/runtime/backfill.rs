@@ -58,7 +58,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
         };
         let mut results = Vec::new();
         let mut bad = Vec::new();
+        let pb = crate::progress::bar(text.lines().count() as u64, "backfill");
         for (i, line) in text.lines().enumerate() {
+            pb.inc(1);
             if line.trim().is_empty() {
                 continue;
             }
@@ -91,6 +93,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             };
             results.push(r);
         }
+        pb.finish_and_clear();
         for b in &bad {
             eprintln!("error: {b}");
         }

@@ -67,7 +67,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
             Runtime::builder(store.clone()).system(sys).build().await?
         };
         let mut results = Vec::new();
+        let pb = crate::progress::bar(originals.len() as u64, "replay");
         for o in &originals {
+            pb.inc(1);
             let reuse = if a.redecide {
                 BTreeMap::new()
             } else {
@@ -93,6 +95,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             };
             results.push(r);
         }
+        pb.finish_and_clear();
         let failed = results.iter().any(|r| r.get("error").is_some() || r["status"] == "failed");
         match a.db.format {
             Format::Json => common::print_json(&json!({"replayed": results.len(), "dry_run": a.dry_run, "runs": results}))?,
