@@ -167,7 +167,7 @@ async fn lead_routing_javascript_policy_scores_and_routes() {
         .iter()
         .find(|e| e.kind == "step.succeeded" && e.step.as_deref() == Some("enrich"))
         .unwrap();
-    assert_eq!(enrich.data["output"], json!([{"domain": "shop.fr"}]));
+    assert_eq!(enrich.data["output"], json!({"domain": "shop.fr"}));
 }
 
 #[tokio::test]

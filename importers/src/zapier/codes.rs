@@ -64,6 +64,8 @@ pub const ZAP_STATUS: &str = "claw::import::zap_status";
 pub const SKIPPED_FILE: &str = "claw::import::skipped_file";
 /// Two Zaps' titles slug to the same system name: the Zap id was appended.
 pub const RENAMED_SYSTEM: &str = "claw::import::renamed_system";
+/// The Zap has no action step (only a trigger, or filters): a `log.info` step records its runs.
+pub const NO_ACTIONS: &str = "claw::import::no_actions";
 
 /// Every code, for docs and tests.
 pub const ALL: &[&str] = &[
@@ -99,4 +101,5 @@ pub const ALL: &[&str] = &[
     ZAP_STATUS,
     SKIPPED_FILE,
     RENAMED_SYSTEM,
+    NO_ACTIONS,
 ];

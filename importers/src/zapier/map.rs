@@ -180,6 +180,9 @@ pub fn zap(
         }
     }
     m.idempotency_candidates();
+    if sys.execution.is_empty() {
+        record_runs_without_actions(&mut sys, &mut m);
+    }
     // Defaults for what Zapier never says: marked, so the system compiles but the gap shows.
     sys.observability
         .slo
@@ -1114,4 +1117,55 @@ fn scrubbed_json(params: &Map<String, Value>) -> String {
         .map(|(k, v)| (k.clone(), scrub(k, v)))
         .collect();
     serde_json::to_string(&Value::Object(m)).unwrap_or_default()
+}
+
+/// A Zap with no action step still does something observable: Zapier logs its runs. An execution
+/// layer cannot be empty, so record each run that gets through the trigger and filters with a
+/// `log.info` step on every event nothing else consumes, and say so.
+fn record_runs_without_actions(sys: &mut System, m: &mut Mapper<'_>) {
+    let mut emitted: Vec<String> = sys.triggers.iter().map(|t| t.event().to_string()).collect();
+    let mut consumed: Vec<String> = Vec::new();
+    for d in &sys.decisions {
+        emitted.extend(d.emitted_events());
+        if d.on.is_empty() {
+            consumed.extend(sys.triggers.iter().map(|t| t.event().to_string()));
+        } else {
+            consumed.extend(d.on.iter().cloned());
+        }
+    }
+    let mut leaves: Vec<String> = emitted
+        .into_iter()
+        .filter(|e| !consumed.contains(e))
+        .collect();
+    leaves.dedup();
+    if leaves.is_empty() {
+        return;
+    }
+    let mut name = "record_run".to_string();
+    let taken = |n: &str| {
+        sys.triggers.iter().any(|t| t.name == n) || sys.decisions.iter().any(|d| d.name == n)
+    };
+    while taken(&name) {
+        name.push('_');
+    }
+    let mut x = Execution::new(name, leaves[0].clone(), "log.info");
+    x.on = leaves;
+    x.with.insert(
+        "message".into(),
+        Value::String(format!(
+            "{}: run recorded (the Zap has no action step)",
+            sys.system
+        )),
+    );
+    let path = format!("/execution/{}", x.name);
+    sys.execution.push(x);
+    m.note(
+        Finding::warning(
+            codes::NO_ACTIONS,
+            "the Zap has no action step; a `log.info` step records each run that passes the trigger and filters",
+            m.origin(None),
+        )
+        .at_path(path)
+        .with_help("add the step that should act on these runs, or retire the Zap"),
+    );
 }
