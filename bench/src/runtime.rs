@@ -177,10 +177,9 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
                     .body(body)
                     .send()
                     .await
+                    && r.status().as_u16() == 202
                 {
-                    if r.status().as_u16() == 202 {
-                        sent.fetch_add(1, Ordering::Relaxed);
-                    }
+                    sent.fetch_add(1, Ordering::Relaxed);
                 }
                 i += senders;
             }

@@ -136,7 +136,7 @@ impl SqlStore {
                 .run(&pool)
                 .await?;
             if !in_memory {
-                own_writer = Some(WriterDb::Sqlite(opts));
+                own_writer = Some(WriterDb::Sqlite(Box::new(opts)));
             }
             Pool::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -211,7 +211,7 @@ impl SqlStore {
 
 /// Where a dedicated writer connects.
 enum WriterDb {
-    Sqlite(SqliteConnectOptions),
+    Sqlite(Box<SqliteConnectOptions>),
     Postgres(String),
 }
 
@@ -246,7 +246,7 @@ async fn spawn_writer_thread(
                 let pool = match db {
                     WriterDb::Sqlite(opts) => SqlitePoolOptions::new()
                         .max_connections(1)
-                        .connect_with(opts)
+                        .connect_with(*opts)
                         .await
                         .map(Pool::Sqlite),
                     WriterDb::Postgres(url) => PgPoolOptions::new()

@@ -28,7 +28,11 @@ pub struct OutputArgs {
 
 /// Writes systems and the report; prints the summary. An import error must be handled
 /// by the caller before this point, so that nothing is written.
-pub fn finish(out: &OutputArgs, generated: &[Generated], findings: &[Finding]) -> anyhow::Result<ExitCode> {
+pub fn finish(
+    out: &OutputArgs,
+    generated: &[Generated],
+    findings: &[Finding],
+) -> anyhow::Result<ExitCode> {
     let written = match write_all(&out.out, generated, out.accept) {
         Ok(w) => w,
         Err(e) => {
@@ -59,10 +63,21 @@ pub fn finish(out: &OutputArgs, generated: &[Generated], findings: &[Finding]) -
                 };
                 println!("{}: {what}", w.path.display());
             }
-            let warns = findings.iter().filter(|f| f.level == Level::Warning).count();
-            println!("{} system(s), {} finding(s) ({warns} warning(s))", written.len(), findings.len());
+            let warns = findings
+                .iter()
+                .filter(|f| f.level == Level::Warning)
+                .count();
+            println!(
+                "{} system(s), {} finding(s) ({warns} warning(s))",
+                written.len(),
+                findings.len()
+            );
         }
     }
     let has_warnings = findings.iter().any(|f| f.level == Level::Warning);
-    Ok(if out.deny_findings && has_warnings { exit::findings() } else { exit::ok() })
+    Ok(if out.deny_findings && has_warnings {
+        exit::findings()
+    } else {
+        exit::ok()
+    })
 }
