@@ -410,6 +410,52 @@ mod tests {
         assert_eq!(&text[v.span.offset..v.span.offset + v.span.len], "x");
     }
 
+    /// The two-pass load this module used before `load_one_pass`: the reference it must match.
+    #[allow(clippy::result_large_err)]
+    fn two_pass(text: &str) -> Result<Node, Diagnostic> {
+        check_depth(text)?;
+        let docs = MarkedYaml::load_from_str(text).map_err(|e| invalid_yaml(text, &e))?;
+        let pos = Positions::new(text);
+        match docs.len() {
+            1 => convert(&docs[0], &pos),
+            n => Err(Diagnostic::error("test", format!("{n} documents"))),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// One pass gives the same tree or the same error as checking depth then loading.
+        #[test]
+        fn one_pass_matches_two_passes(
+            text in "([a-c]{0,2}|[ :\\-?,\\[\\]{}&*!|>'\"#%@`~\n\t]|---|\\.\\.\\.){0,40}"
+        ) {
+            let one = load(&text);
+            let two = two_pass(&text);
+            match (&one, &two) {
+                (Ok(a), Ok(b)) => proptest::prop_assert_eq!(a, b),
+                (Err(a), Err(b)) if b.code == "test" => {
+                    proptest::prop_assert!(a.message.contains("several") || a.message.contains("empty"));
+                }
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
+                _ => proptest::prop_assert!(false, "{:?} vs {:?}", one, two),
+            }
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_at_the_same_place_as_before() {
+        let deep = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        let one = load(&deep).unwrap_err();
+        let two = two_pass(&deep).unwrap_err();
+        assert_eq!((one.message, one.span), (two.message, two.span));
+        let block: String = (0..80)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        let one = load(&block).unwrap_err();
+        let two = two_pass(&block).unwrap_err();
+        assert_eq!((one.message, one.span), (two.message, two.span));
+    }
+
     #[test]
     fn duplicate_keys_are_errors_with_location() {
         let e = load("a: 1\na: 2\n").unwrap_err();
