@@ -18,6 +18,35 @@ pub struct ExprError {
     pub offset: Option<usize>,
 }
 
+/// Words CEL reserves: never usable as identifiers (a payload field of that name is read as
+/// `payload["in"]`).
+pub const RESERVED_WORDS: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
+];
+
+/// Names the runtime puts in every expression's scope beside the payload's own fields.
+pub const SCOPE_NAMES: &[&str] = &["steps", "decisions", "trigger", "payload"];
+
 /// The CEL standard library, built once: `Context::default()` rebuilds it on every evaluation,
 /// which showed up in runtime profiles. It is immutable after construction, so sharing it is
 /// not shared mutable state.

@@ -41,35 +41,12 @@ pub fn header_variable(header: &str) -> (String, Bound) {
 /// A CEL identifier for a header: `Order total` → `order_total`.
 pub fn variable_name(text: &str) -> String {
     let s = claw_spec::units::slug(text);
-    // CEL reserves a few words; payload fields of those names are read with a suffix.
-    const RESERVED: &[&str] = &[
-        "in",
-        "as",
-        "break",
-        "const",
-        "continue",
-        "else",
-        "for",
-        "function",
-        "if",
-        "import",
-        "let",
-        "loop",
-        "package",
-        "namespace",
-        "return",
-        "var",
-        "void",
-        "while",
-        "true",
-        "false",
-        "null",
-        "steps",
-        "decisions",
-        "trigger",
-        "payload",
-    ];
-    if RESERVED.contains(&s.as_str()) {
+    // CEL reserves a few words, and the runtime puts a few names in scope; payload fields
+    // of those names are read with a suffix.
+    let reserved = claw_spec::expr::RESERVED_WORDS
+        .iter()
+        .chain(claw_spec::expr::SCOPE_NAMES);
+    if reserved.clone().any(|w| *w == s) {
         format!("{s}_value")
     } else {
         s

@@ -139,29 +139,7 @@ pub fn parse_gives(s: &str) -> Option<Ref> {
 }
 
 /// CEL reserved words: never usable as identifiers.
-pub const CEL_RESERVED: &[&str] = &[
-    "true",
-    "false",
-    "null",
-    "in",
-    "as",
-    "break",
-    "const",
-    "continue",
-    "else",
-    "for",
-    "function",
-    "if",
-    "import",
-    "let",
-    "loop",
-    "package",
-    "namespace",
-    "return",
-    "var",
-    "void",
-    "while",
-];
+pub use claw_spec::expr::RESERVED_WORDS as CEL_RESERVED;
 
 /// Whether `s` can be written as a bare CEL identifier.
 pub fn is_ident(s: &str) -> bool {
