@@ -8,8 +8,9 @@
 //! 3. half load: a paced sender at half the saturated rate; p50/p95/p99 of
 //!    trigger-to-completion latency (finished_at - received_at from the run index).
 //!
-//! The load generator runs in the same process as the runtime, so on a 2-core machine
-//! it takes CPU from it: the figures are a lower bound.
+//! The load generator is a separate process (this binary re-executed with `--client`), so
+//! server and client CPU are measured apart; on a 2-core machine the client still shares
+//! the cores with the server, so the figures remain a lower bound.
 
 use claw_runtime::store::RunFilter;
 use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore};
@@ -53,11 +54,32 @@ pub struct Args {
     /// or `normal` (survives a process crash, not a power loss).
     #[arg(long, default_value = "full", value_parser = ["full", "normal"])]
     pub sqlite_synchronous: String,
+    /// Internal: act as the load-generator process, posting webhooks to this URL, and
+    /// print one JSON line `{"accepted": N, "errors": M, "cpu_s": S}` at the end.
+    #[arg(long, hide = true)]
+    pub client: Option<String>,
+    /// Internal (client): offered rate in requests/s; 0 means as fast as `--clients` allow.
+    #[arg(long, hide = true, default_value_t = 0.0)]
+    pub client_rate: f64,
+    /// Internal (client): id prefix so every order id is unique across phases and runs.
+    #[arg(long, hide = true, default_value = "c")]
+    pub client_prefix: String,
+}
+
+/// What a load-generator process reports.
+#[derive(Debug, Default)]
+struct ClientReport {
+    accepted: u64,
+    errors: u64,
+    cpu_s: f64,
 }
 
 /// Runs the benchmark.
 pub fn run(a: Args) -> anyhow::Result<()> {
     claw_runtime::install_crypto();
+    if let Some(url) = &a.client {
+        return client_main(url, &a);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -98,44 +120,16 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
         1 << 20,
         std::future::pending(),
     ));
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(a.clients)
-        .build()?;
     let hook = format!("{base}/hooks/bench/event");
-    let seq = Arc::new(AtomicU64::new(0));
     let prefix = format!("{label}-{}", std::process::id());
+    let server_cpu = process_cpu_s();
+    let machine_busy = machine_busy_s();
 
-    // Saturation.
+    // Saturation: the load generator is another process.
     let start_ms = now_ms();
     let started = Instant::now();
-    let deadline = started + Duration::from_secs(a.seconds);
-    let mut tasks = Vec::new();
-    for _ in 0..a.clients {
-        let (client, hook, seq, prefix) =
-            (client.clone(), hook.clone(), seq.clone(), prefix.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut errors = 0u64;
-            while Instant::now() < deadline {
-                let n = seq.fetch_add(1, Ordering::Relaxed);
-                let body = format!("{{\"id\":\"{prefix}-s{n}\"}}");
-                match client
-                    .post(&hook)
-                    .header("Content-Type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                {
-                    Ok(r) if r.status().as_u16() == 202 => {}
-                    _ => errors += 1,
-                }
-            }
-            errors
-        }));
-    }
-    let mut errors = 0;
-    for t in tasks {
-        errors += t.await?;
-    }
+    let sat = spawn_client(&hook, a.seconds, a.clients, 0.0, &format!("{prefix}-s")).await?;
+    let errors = sat.errors;
     runtime.drain_idle(Duration::from_secs(120)).await;
     let elapsed = started.elapsed().as_secs_f64();
     let runs = finished_runs(&store, start_ms).await?;
@@ -146,53 +140,32 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
         .unwrap_or(start_ms);
     let span = ((last_finish - start_ms) as f64 / 1000.0).max(elapsed.min(a.seconds as f64));
     let rate = runs.len() as f64 / span;
+    let server_used = process_cpu_s() - server_cpu;
+    let others = (machine_busy_s() - machine_busy - server_used - sat.cpu_s).max(0.0);
     println!(
-        "{label}: saturation {} clients: {} runs finished in {span:.1} s = {rate:.0} runs/s ({errors} rejected); {}",
+        "{label}: saturation {} clients: {} runs finished in {span:.1} s = {rate:.0} runs/s ({} accepted, {errors} rejected); {}",
         a.clients,
         runs.len(),
+        sat.accepted,
         percentiles(&runs)
+    );
+    println!(
+        "{label}: CPU during saturation ({span:.1} s): server process {server_used:.1} s ({:.2} cores), load generator process {:.1} s, other processes on the machine {others:.1} s ({:.2} cores)",
+        server_used / span,
+        sat.cpu_s,
+        others / span
     );
 
     // Half load, paced.
     let target = (rate / 2.0).max(1.0);
     let secs = a.seconds.max(5);
-    let total = (target * secs as f64) as u64;
     let start_ms = now_ms();
-    let started = Instant::now();
-    let sent = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    let senders = 16u64;
-    for w in 0..senders {
-        let (client, hook, prefix, sent) =
-            (client.clone(), hook.clone(), prefix.clone(), sent.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut i = w;
-            while i < total {
-                let due = started + Duration::from_secs_f64(i as f64 / target);
-                tokio::time::sleep_until(due.into()).await;
-                let body = format!("{{\"id\":\"{prefix}-h{i}\"}}");
-                if let Ok(r) = client
-                    .post(&hook)
-                    .header("Content-Type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    && r.status().as_u16() == 202
-                {
-                    sent.fetch_add(1, Ordering::Relaxed);
-                }
-                i += senders;
-            }
-        }));
-    }
-    for t in tasks {
-        t.await?;
-    }
+    let half = spawn_client(&hook, secs, 64, target, &format!("{prefix}-h")).await?;
     runtime.drain_idle(Duration::from_secs(120)).await;
     let runs = finished_runs(&store, start_ms).await?;
     println!(
         "{label}: half load {target:.0} runs/s offered for {secs} s: {} accepted, {} finished; {}",
-        sent.load(Ordering::Relaxed),
+        half.accepted,
         runs.len(),
         percentiles(&runs)
     );
@@ -230,3 +203,142 @@ fn percentiles(runs: &[claw_runtime::store::RunRecord]) -> String {
         s.latency_p99_ms.unwrap_or(-1)
     )
 }
+
+/// Runs this binary as the load-generator process and reads its report.
+async fn spawn_client(
+    hook: &str,
+    seconds: u64,
+    clients: usize,
+    rate: f64,
+    prefix: &str,
+) -> anyhow::Result<ClientReport> {
+    let out = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["runtime", "--client", hook])
+        .args(["--seconds", &seconds.to_string()])
+        .args(["--clients", &clients.to_string()])
+        .args(["--client-rate", &rate.to_string()])
+        .args(["--client-prefix", prefix])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .await?;
+    anyhow::ensure!(
+        out.status.success(),
+        "load generator failed: {}",
+        out.status
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    Ok(ClientReport {
+        accepted: v["accepted"].as_u64().unwrap_or(0),
+        errors: v["errors"].as_u64().unwrap_or(0),
+        cpu_s: v["cpu_s"].as_f64().unwrap_or(0.0),
+    })
+}
+
+/// The load-generator process: `a.clients` connections post unique ids for `a.seconds`,
+/// closed-loop (`client_rate` 0) or paced at `client_rate` requests/s.
+fn client_main(url: &str, a: &Args) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let report = rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(a.clients)
+            .build()?;
+        let seq = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let deadline = started + Duration::from_secs(a.seconds);
+        let rate = a.client_rate;
+        let total = (rate * a.seconds as f64) as u64;
+        let mut tasks = Vec::new();
+        for w in 0..a.clients as u64 {
+            let (client, url, seq, prefix) = (
+                client.clone(),
+                url.to_string(),
+                seq.clone(),
+                a.client_prefix.clone(),
+            );
+            let senders = a.clients as u64;
+            tasks.push(tokio::spawn(async move {
+                let (mut ok, mut errors) = (0u64, 0u64);
+                let mut i = w;
+                loop {
+                    let n = if rate > 0.0 {
+                        if i >= total {
+                            break;
+                        }
+                        let due = started + Duration::from_secs_f64(i as f64 / rate);
+                        tokio::time::sleep_until(due.into()).await;
+                        i += senders;
+                        i - senders
+                    } else {
+                        if Instant::now() >= deadline {
+                            break;
+                        }
+                        seq.fetch_add(1, Ordering::Relaxed)
+                    };
+                    match client
+                        .post(&url)
+                        .header("Content-Type", "application/json")
+                        .body(format!("{{\"id\":\"{prefix}{n}\"}}"))
+                        .send()
+                        .await
+                    {
+                        Ok(r) if r.status().as_u16() == 202 => ok += 1,
+                        _ => errors += 1,
+                    }
+                }
+                (ok, errors)
+            }));
+        }
+        let mut report = ClientReport::default();
+        for t in tasks {
+            let (ok, errors) = t.await?;
+            report.accepted += ok;
+            report.errors += errors;
+        }
+        anyhow::Ok(report)
+    })?;
+    println!(
+        "{}",
+        serde_json::json!({"accepted": report.accepted, "errors": report.errors, "cpu_s": process_cpu_s()})
+    );
+    Ok(())
+}
+
+/// User + system CPU seconds this process has used so far (getrusage).
+fn process_cpu_s() -> f64 {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+        return 0.0;
+    }
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+/// CPU seconds every process on the machine has used since boot (Linux `/proc/stat`,
+/// user + nice + system + irq + softirq + steal), to show what else competed for the cores;
+/// 0 where unavailable.
+fn machine_busy_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
+        return 0.0;
+    };
+    let Some(line) = stat.lines().next() else {
+        return 0.0;
+    };
+    let f: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // Fields: user nice system idle iowait irq softirq steal ...
+    let busy: f64 = [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| f.get(i)).sum();
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    if hz > 0.0 { busy / hz } else { 0.0 }
+}
+
+/// mimalloc for the whole bench binary, as in the `claw` binary, so the runtime is measured
+/// with the allocator it ships with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
