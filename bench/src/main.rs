@@ -10,7 +10,10 @@ mod sheet;
 mod zapier;
 
 #[derive(Parser)]
-#[command(name = "claw-bench", about = "OpenClaw benchmarks (figures go to docs/performance.md)")]
+#[command(
+    name = "claw-bench",
+    about = "OpenClaw benchmarks (figures go to docs/performance.md)"
+)]
 struct Cli {
     #[command(subcommand)]
     bench: Bench,

@@ -71,7 +71,11 @@ pub fn pending_path(accepted: &Path) -> PathBuf {
 }
 
 /// Renders and checks every system, then writes them. `accept` writes `.claw` directly.
-pub fn write_all(out_dir: &Path, generated: &[Generated], accept: bool) -> Result<Vec<Written>, OutputError> {
+pub fn write_all(
+    out_dir: &Path,
+    generated: &[Generated],
+    accept: bool,
+) -> Result<Vec<Written>, OutputError> {
     let mut plan: Vec<(PathBuf, String, bool)> = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     for g in generated {
@@ -82,7 +86,10 @@ pub fn write_all(out_dir: &Path, generated: &[Generated], accept: bool) -> Resul
         let text = claw_spec::write::to_claw(&g.system);
         let checked = claw_spec::check_text(&text, Some(&format!("{name}.claw")), None);
         if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
-            return Err(OutputError::Invalid { name, message: d.to_string() });
+            return Err(OutputError::Invalid {
+                name,
+                message: d.to_string(),
+            });
         }
         plan.push((out_dir.join(format!("{name}.claw")), text, true));
         for (rel, body) in &g.files {
@@ -91,7 +98,10 @@ pub fn write_all(out_dir: &Path, generated: &[Generated], accept: bool) -> Resul
     }
     let mut written = Vec::new();
     for (path, text, is_system) in plan {
-        let io = |source| OutputError::Io { path: path.clone(), source };
+        let io = |source| OutputError::Io {
+            path: path.clone(),
+            source,
+        };
         let current = std::fs::read_to_string(&path).ok();
         let outcome = if current.as_deref() == Some(text.as_str()) {
             // A stale pending file for an unchanged system would only confuse review.

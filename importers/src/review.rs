@@ -31,7 +31,10 @@ fn walk(dir: &Path, out: &mut Vec<Pending>) -> std::io::Result<()> {
             && let Some(base) = name.strip_suffix(PENDING_SUFFIX)
             && base.ends_with(".claw")
         {
-            out.push(Pending { accepted: p.with_file_name(base), pending: p.clone() });
+            out.push(Pending {
+                accepted: p.with_file_name(base),
+                pending: p.clone(),
+            });
         }
     }
     Ok(())

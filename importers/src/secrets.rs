@@ -9,7 +9,13 @@ pub fn reference(scope: &str, value: &str) -> String {
     let digest = Sha256::digest(value.as_bytes());
     let scope: String = scope
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("secret://{scope}/{}", &hex::encode(digest)[..12])
 }
@@ -17,16 +23,52 @@ pub fn reference(scope: &str, value: &str) -> String {
 /// Parameter names that hold credentials whatever their value looks like.
 pub fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["password", "passwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "private_key", "client_secret", "authorization", "auth_token", "bearer"]
-        .iter()
-        .any(|k| n.contains(k))
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "api-key",
+        "access_key",
+        "private_key",
+        "client_secret",
+        "authorization",
+        "auth_token",
+        "bearer",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
 }
 
 /// Whether a value looks like a credential on its own (known token shapes, credentials in URLs).
 pub fn looks_like_secret(value: &str) -> bool {
     let v = value.trim();
-    let prefixes = ["sk_live_", "sk_test_", "rk_live_", "xoxb-", "xoxp-", "xoxa-", "ghp_", "gho_", "github_pat_", "glpat-", "AKIA", "ASIA", "AIza", "ya29.", "SG.", "key-", "shpat_", "shpss_"];
-    if prefixes.iter().any(|p| v.starts_with(p) && v.len() >= p.len() + 8) {
+    let prefixes = [
+        "sk_live_",
+        "sk_test_",
+        "rk_live_",
+        "xoxb-",
+        "xoxp-",
+        "xoxa-",
+        "ghp_",
+        "gho_",
+        "github_pat_",
+        "glpat-",
+        "AKIA",
+        "ASIA",
+        "AIza",
+        "ya29.",
+        "SG.",
+        "key-",
+        "shpat_",
+        "shpss_",
+    ];
+    if prefixes
+        .iter()
+        .any(|p| v.starts_with(p) && v.len() >= p.len() + 8)
+    {
         return true;
     }
     if v.starts_with("-----BEGIN") && v.contains("PRIVATE KEY") {
