@@ -10,11 +10,12 @@ use super::{
     RunFilter, RunRecord, StoreError, status,
 };
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, Row, SqlSafeStr};
+use sqlx::{AssertSqlSafe, Connection, Row, SqlSafeStr};
 use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -162,7 +163,8 @@ impl SqlStore {
                     Pool::Sqlite(p) => Pool::Sqlite(p.clone()),
                     Pool::Postgres(p) => Pool::Postgres(p.clone()),
                 };
-                tokio::spawn(writer(store_pool, rx));
+                // Readers share that one connection: the writer must not keep it.
+                tokio::spawn(writer(store_pool, rx, false));
             }
         }
         Ok(SqlStore {
@@ -259,7 +261,7 @@ async fn spawn_writer_thread(
                 match pool {
                     Ok(pool) => {
                         let _ = ready_tx.send(Ok(()));
-                        writer(pool, rx).await;
+                        writer(pool, rx, true).await;
                     }
                     Err(e) => {
                         let _ = ready_tx.send(Err(StoreError::Db(e)));
@@ -273,7 +275,44 @@ async fn spawn_writer_thread(
     ready_rx.await.unwrap_or(Err(StoreError::WriterGone))
 }
 
-async fn writer(pool: Pool, mut rx: mpsc::Receiver<(Vec<Op>, Reply)>) {
+/// The writer's own connection, checked out of its one-connection pool.
+enum WriterConn {
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+    Postgres(PoolConnection<sqlx::Postgres>),
+}
+
+async fn checkout(pool: &Pool) -> Result<WriterConn, sqlx::Error> {
+    Ok(match pool {
+        Pool::Sqlite(p) => WriterConn::Sqlite(p.acquire().await?),
+        Pool::Postgres(p) => WriterConn::Postgres(p.acquire().await?),
+    })
+}
+
+/// Commits `batches` on the writer's connection, checking one out first if it has none.
+/// After an error the connection goes back to the pool, which tests it on release and
+/// replaces it if broken; a healthy one is kept across groups because checking out and
+/// returning it per group costs two pings (two cross-thread round trips to sqlx's SQLite
+/// worker) and a spawned task each time.
+async fn commit_on(
+    pool: &Pool,
+    conn: &mut Option<WriterConn>,
+    batches: &[&[Op]],
+) -> Result<Vec<Vec<Accepted>>, sqlx::Error> {
+    let c = match conn {
+        Some(c) => c,
+        None => conn.insert(checkout(pool).await?),
+    };
+    let r = commit_group(c, batches).await;
+    if r.is_err() {
+        *conn = None;
+    }
+    r
+}
+
+/// Group-commits what arrives on `rx`. `keep` holds the connection across groups; only for
+/// a pool of the writer's own (a shared one must get its connection back after each group).
+async fn writer(pool: Pool, mut rx: mpsc::Receiver<(Vec<Op>, Reply)>, keep: bool) {
+    let mut conn: Option<WriterConn> = None;
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -283,7 +322,7 @@ async fn writer(pool: Pool, mut rx: mpsc::Receiver<(Vec<Op>, Reply)>) {
             }
         }
         let batches: Vec<&[Op]> = group.iter().map(|(ops, _)| ops.as_slice()).collect();
-        match commit_group(&pool, &batches).await {
+        match commit_on(&pool, &mut conn, &batches).await {
             Ok(results) => {
                 for ((_, reply), r) in group.into_iter().zip(results) {
                     let _ = reply.send(Ok(r));
@@ -292,7 +331,7 @@ async fn writer(pool: Pool, mut rx: mpsc::Receiver<(Vec<Op>, Reply)>) {
             Err(_) if group.len() > 1 => {
                 // One bad batch must not fail its neighbours: commit each on its own.
                 for (ops, reply) in group {
-                    let r = commit_group(&pool, &[ops.as_slice()])
+                    let r = commit_on(&pool, &mut conn, &[ops.as_slice()])
                         .await
                         .map(|mut v| v.pop().unwrap_or_default())
                         .map_err(|e| e.to_string());
@@ -304,6 +343,9 @@ async fn writer(pool: Pool, mut rx: mpsc::Receiver<(Vec<Op>, Reply)>) {
                     let _ = reply.send(Err(e.to_string()));
                 }
             }
+        }
+        if !keep {
+            conn = None;
         }
     }
 }
@@ -589,16 +631,19 @@ macro_rules! apply_group {
     }};
 }
 
-async fn commit_group(pool: &Pool, batches: &[&[Op]]) -> Result<Vec<Vec<Accepted>>, sqlx::Error> {
-    match pool {
-        Pool::Sqlite(p) => {
-            let mut tx = p.begin().await?;
+async fn commit_group(
+    conn: &mut WriterConn,
+    batches: &[&[Op]],
+) -> Result<Vec<Vec<Accepted>>, sqlx::Error> {
+    match conn {
+        WriterConn::Sqlite(c) => {
+            let mut tx = c.begin().await?;
             let out = apply_group!(tx, batches, Params::Anonymous);
             tx.commit().await?;
             Ok(out)
         }
-        Pool::Postgres(p) => {
-            let mut tx = p.begin().await?;
+        WriterConn::Postgres(c) => {
+            let mut tx = c.begin().await?;
             let out = apply_group!(tx, batches, Params::Numbered);
             tx.commit().await?;
             Ok(out)
