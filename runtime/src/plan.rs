@@ -347,16 +347,10 @@ impl LoadedSystem {
         }
         let mut steps = Vec::new();
         let mut secret_names = BTreeSet::new();
-        #[allow(clippy::unwrap_used)] // a constant pattern
-        let secret_re = regex::Regex::new(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)").unwrap();
         for x in &system.execution {
             let what = format!("execution `{}`", x.name);
             let text = serde_json::to_string(&x.with).unwrap_or_default();
-            for c in secret_re.captures_iter(&text) {
-                if let Some(m) = c.get(1) {
-                    secret_names.insert(m.as_str().to_string());
-                }
-            }
+            secret_names.extend(crate::secrets::referenced_names(&text));
             let backoff = match &x.backoff {
                 Some(b) => units::parse_backoff(b)
                     .map_err(|e| unsupported(path, format!("{what}: {e}")))?,

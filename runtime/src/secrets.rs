@@ -54,6 +54,15 @@ pub fn reference_regex() -> Regex {
     Regex::new(r"secret://([A-Za-z0-9_][A-Za-z0-9_./-]*)").unwrap()
 }
 
+/// Names read as `secrets.NAME` in a text (templates of parameters), sorted and unique.
+pub fn referenced_names(text: &str) -> std::collections::BTreeSet<String> {
+    #[allow(clippy::unwrap_used)] // a constant pattern
+    let re = Regex::new(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)").unwrap();
+    re.captures_iter(text)
+        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
+        .collect()
+}
+
 /// Environment variable name for a secret.
 pub fn env_name(name: &str) -> String {
     let up: String = name

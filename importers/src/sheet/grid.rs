@@ -247,7 +247,9 @@ pub fn read(file: &str, kind: Kind, bytes: &[u8]) -> Result<Vec<Grid>, SheetErro
                 let range = wb
                     .worksheet_range(&name)
                     .map_err(|e| unreadable(file, kind, format!("worksheet `{name}`: {e}")))?;
-                let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
+                let merges = wb
+                    .merge_cells_by_sheet_name(&name)
+                    .map_err(|e| unreadable(file, kind, format!("worksheet `{name}`: {e}")))?;
                 out.push(to_grid(&name, &range, &merges));
             }
             Ok(out)

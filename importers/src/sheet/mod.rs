@@ -252,18 +252,23 @@ impl Ctx<'_> {
         }
     }
 
+    /// Records a finding and hands it back for `with_help` and the like.
+    fn push(&mut self, f: Finding) -> &mut Finding {
+        let i = self.findings.len();
+        self.findings.push(f);
+        &mut self.findings[i]
+    }
+
     /// A warning at a cell.
     pub fn warn(&mut self, code: &str, msg: impl Into<String>, r: usize, c: usize) -> &mut Finding {
         let o = self.at(r, c);
-        self.findings.push(Finding::warning(code, msg, o));
-        self.findings.last_mut().expect("just pushed")
+        self.push(Finding::warning(code, msg, o))
     }
 
     /// An info finding at a cell.
     pub fn info(&mut self, code: &str, msg: impl Into<String>, r: usize, c: usize) -> &mut Finding {
         let o = self.at(r, c);
-        self.findings.push(Finding::info(code, msg, o));
-        self.findings.last_mut().expect("just pushed")
+        self.push(Finding::info(code, msg, o))
     }
 
     /// A cell's text (credentials were already replaced when the worksheet was read).

@@ -148,17 +148,10 @@ pub fn content_key(item: &Value) -> String {
 
 /// Names read as `secrets.NAME` in a trigger's parameters.
 fn secret_scope(with: &Value) -> Value {
-    let text = with.to_string();
     let mut names = Map::new();
-    #[allow(clippy::unwrap_used)] // a constant pattern
-    let re = regex::Regex::new(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)").unwrap();
-    for c in re.captures_iter(&text) {
-        if let Some(m) = c.get(1) {
-            names.insert(
-                m.as_str().to_string(),
-                Value::String(format!("secret://{}", m.as_str())),
-            );
-        }
+    for n in crate::secrets::referenced_names(&with.to_string()) {
+        let v = Value::String(format!("secret://{n}"));
+        names.insert(n, v);
     }
     json!({ "secrets": names })
 }
