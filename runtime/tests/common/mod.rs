@@ -40,7 +40,7 @@ pub async fn postgres() -> Option<TestDb> {
     let mut c = sqlx::PgConnection::connect(&base)
         .await
         .expect("connect to test PostgreSQL");
-    let name = format!("claw_t_{}", uuid::Uuid::new_v4().simple());
+    let name = format!("claw_t_{}", uuid::Uuid::now_v7().simple());
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut c)
         .await
