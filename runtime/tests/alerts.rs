@@ -123,7 +123,8 @@ async fn an_alert_fires_once_per_breach_and_resolves() {
             .iter()
             .find(|c| c.on == "error_rate > 20%" && c.delivery.starts_with("recorded"))
             .unwrap();
-        assert!(email.delivery.contains("email"), "{email:?}");
+        // No SMTP server configured in this test: recorded, and a warning names the secret.
+        assert!(email.delivery.contains("SMTP"), "{email:?}");
         // The breach goes on, with more failures: nothing more is sent.
         for _ in 0..3 {
             feed(&rt, 100 + rand_suffix(), 1, &bad.url).await;
@@ -327,4 +328,249 @@ async fn retention_prunes_finished_runs_past_the_window() {
         );
         rt.drain(Duration::from_millis(200)).await;
     }
+}
+
+/// A real SMTP server on 127.0.0.1 that accepts every message and keeps it (envelope
+/// recipients and the DATA text).
+struct SmtpSink {
+    port: u16,
+    mails: Arc<std::sync::Mutex<Vec<Mail>>>,
+}
+
+/// Envelope recipients and the message text.
+type Mail = (Vec<String>, String);
+
+async fn smtp_sink() -> SmtpSink {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let mails = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = mails.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = l.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 sink\r\n",
+                        "RCPT" => {
+                            rcpt.push(line[8..].trim().trim_matches(['<', '>']).to_string());
+                            b"250 ok\r\n"
+                        }
+                        "DATA" => {
+                            w.write_all(b"354 end with .\r\n").await.unwrap();
+                            let mut text = String::new();
+                            while let Ok(Some(l)) = lines.next_line().await {
+                                if l == "." {
+                                    break;
+                                }
+                                text.push_str(&l);
+                                text.push('\n');
+                            }
+                            kept.lock().unwrap().push((std::mem::take(&mut rcpt), text));
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            return;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    w.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    SmtpSink { port, mails }
+}
+
+const PAGED: &str = r#"system: billing
+version: 1.0.0
+triggers:
+  - invoice:
+      source: webhook
+      idempotency: invoice.id
+decisions: []
+execution:
+  - push:
+      on: invoice
+      action: http.post
+      with:
+        url: "{{ target }}"
+        body:
+          id: "{{ invoice.id }}"
+      timeout: 5s
+data:
+  events:
+    store: event-log
+    retention: 30d
+observability:
+  slo:
+    error_rate: <1%
+  alerts:
+    - on: error_rate > 20%
+      route: pagerduty://billing-api
+      description: invoices are failing
+    - on: error_rate > 20%
+      route: email://finance-ops@example.com
+  owner: finance
+"#;
+
+#[tokio::test]
+async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
+    for db in databases().await {
+        let bad = receiver(ReceiverOpts {
+            fail_first: u32::MAX,
+            fail_status: 400,
+            ..Default::default()
+        })
+        .await;
+        let pagerduty = receiver(ReceiverOpts::default()).await;
+        let smtp = smtp_sink().await;
+        let dir = tempfile::tempdir().unwrap();
+        let p = write_system(dir.path(), "billing", PAGED);
+        let secrets = dir.path().join("secrets");
+        std::fs::write(
+            &secrets,
+            format!(
+                "pagerduty_routing_key_billing_api=R0UTING-KEY-7f3a\nsmtp_url=smtp://127.0.0.1:{}\nsmtp_from=alerts@example.com\n",
+                smtp.port
+            ),
+        )
+        .unwrap();
+        let rt = Runtime::builder(Arc::new(SqlStore::connect(&db.url).await.unwrap()))
+            .system(LoadedSystem::load(&p).unwrap())
+            .secrets(claw_runtime::secrets::Secrets::with_file(&secrets).unwrap())
+            .build()
+            .await
+            .unwrap();
+        let alerts = Alerts::new(
+            rt.clone(),
+            Duration::from_secs(3600),
+            Duration::from_secs(30),
+        )
+        .with_pagerduty_url(pagerduty.url.clone());
+        let page_id = alert_id(
+            "billing",
+            "error_rate > 20%",
+            Some("pagerduty://billing-api"),
+        );
+
+        feed(&rt, 0, 4, &bad.url).await;
+        let changes = alerts.evaluate(Utc::now()).await.unwrap();
+        assert_eq!(changes.len(), 2, "{}: {changes:?}", db.label);
+        let paged = changes.iter().find(|c| c.id == page_id).unwrap();
+        assert_eq!(paged.delivery, "posted (200)", "{}", db.label);
+        let mailed = changes.iter().find(|c| c.id != page_id).unwrap();
+        assert!(mailed.delivery.starts_with("mailed (250"), "{mailed:?}");
+        // The breach goes on: nothing more is paged or mailed.
+        feed(&rt, 10, 2, &bad.url).await;
+        assert!(alerts.evaluate(Utc::now()).await.unwrap().is_empty());
+        // Resolved two hours later, once.
+        let later = Utc::now() + chrono::Duration::hours(2);
+        assert_eq!(alerts.evaluate(later).await.unwrap().len(), 2);
+        assert!(alerts.evaluate(later).await.unwrap().is_empty());
+
+        {
+            let pd = pagerduty.seen.lock().unwrap();
+            assert_eq!(pd.bodies.len(), 2, "{}: {:?}", db.label, pd.bodies);
+            let (trigger, resolve) = (&pd.bodies[0], &pd.bodies[1]);
+            assert_eq!(trigger["event_action"], "trigger");
+            assert_eq!(resolve["event_action"], "resolve");
+            for b in [trigger, resolve] {
+                assert_eq!(b["routing_key"], "R0UTING-KEY-7f3a");
+                // One PagerDuty incident per breach: the same dedup key opens and closes it.
+                assert_eq!(b["dedup_key"], page_id.as_str());
+                assert_eq!(b["payload"]["source"], "openclaw:billing");
+                assert_eq!(b["payload"]["severity"], "critical");
+            }
+            assert_eq!(
+                trigger["payload"]["summary"],
+                "[RAISED] billing: error_rate > 20% — invoices are failing"
+            );
+            assert!(
+                trigger["payload"]["custom_details"]["figures"]["error_rate"]
+                    .as_f64()
+                    .unwrap()
+                    >= 0.5
+            );
+        }
+        {
+            let mails = smtp.mails.lock().unwrap();
+            assert_eq!(mails.len(), 2, "{}", db.label);
+            let (to, text) = &mails[0];
+            assert_eq!(to, &vec!["finance-ops@example.com".to_string()]);
+            assert!(text.contains("From: alerts@example.com"), "{text}");
+            assert!(
+                text.contains("Subject: [RAISED] billing: error_rate > 20%"),
+                "{text}"
+            );
+            assert!(text.contains("Message-ID: <alert.billing."), "{text}");
+            assert!(text.contains("error_rate: "), "{text}");
+            assert!(mails[1].1.contains("Subject: [RESOLVED] billing"));
+        }
+        // Neither the routing key nor the SMTP server address reached the log.
+        for id in changes.iter().map(|c| &c.id) {
+            let log = serde_json::to_string(&rt.store().events(id).await.unwrap()).unwrap();
+            assert!(!log.contains("R0UTING-KEY"), "{log}");
+            assert!(!log.contains(&format!("127.0.0.1:{}", smtp.port)), "{log}");
+        }
+        rt.drain(Duration::from_secs(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_smtp_server_fails_without_leaking_its_url() {
+    let db = sqlite();
+    let bad = receiver(ReceiverOpts {
+        fail_first: u32::MAX,
+        fail_status: 400,
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_system(dir.path(), "billing", PAGED);
+    let secrets = dir.path().join("secrets");
+    // Port 9 (discard) is closed here; the password must not appear anywhere.
+    std::fs::write(&secrets, "smtp_url=smtp://mailer:pa55w0rd-x@127.0.0.1:9\n").unwrap();
+    let rt = Runtime::builder(Arc::new(SqlStore::connect(&db.url).await.unwrap()))
+        .system(LoadedSystem::load(&p).unwrap())
+        .secrets(claw_runtime::secrets::Secrets::with_file(&secrets).unwrap())
+        .build()
+        .await
+        .unwrap();
+    let alerts = Alerts::new(
+        rt.clone(),
+        Duration::from_secs(3600),
+        Duration::from_secs(30),
+    );
+    feed(&rt, 0, 3, &bad.url).await;
+    let changes = alerts.evaluate(Utc::now()).await.unwrap();
+    // No PagerDuty routing key: recorded, not failed.
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.delivery == "recorded (no PagerDuty routing key configured)"),
+        "{changes:?}"
+    );
+    let mail = changes
+        .iter()
+        .find(|c| c.delivery.starts_with("failed"))
+        .unwrap();
+    assert!(
+        mail.delivery.contains("email://finance-ops@example.com"),
+        "{mail:?}"
+    );
+    let log = serde_json::to_string(&rt.store().events(&mail.id).await.unwrap()).unwrap();
+    assert!(log.contains("alert.delivery_failed"));
+    assert!(
+        !log.contains("pa55w0rd") && !mail.delivery.contains("pa55w0rd"),
+        "{log}"
+    );
+    rt.drain(Duration::from_secs(5)).await;
 }

@@ -50,6 +50,11 @@ pub struct Args {
     /// Time between alert evaluations, e.g. 30s.
     #[arg(long, default_value = "30s", value_parser = duration)]
     pub alert_interval: Duration,
+    /// Where `pagerduty://` alert routes send Events API v2 events (e.g. an EU-region
+    /// endpoint or a proxy). Routing keys come from the secrets
+    /// `pagerduty_routing_key_<service>` or `pagerduty_routing_key`.
+    #[arg(long, default_value = claw_runtime::alerts::PAGERDUTY_EVENTS_URL)]
+    pub pagerduty_url: String,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -92,7 +97,8 @@ async fn serve(a: Args, systems: Vec<claw_runtime::LoadedSystem>) -> Result<Exit
     let scheduler = Scheduler::new(rt.clone())?;
     let poller = Poller::new(rt.clone())?;
     let consumer = QueueConsumer::new(rt.clone())?;
-    let alerts = Alerts::new(rt.clone(), a.slo_window, a.alert_interval);
+    let alerts = Alerts::new(rt.clone(), a.slo_window, a.alert_interval)
+        .with_pagerduty_url(a.pagerduty_url.clone());
     let resumed = rt.resume().await?;
     let listener = tokio::net::TcpListener::bind(a.listen)
         .await

@@ -10,21 +10,17 @@
 //! crash, a receiver down) is sent again at the next evaluation, with the same
 //! `Idempotency-Key` (`<alert id>:<event seq>`), at most [`MAX_DELIVERY_ATTEMPTS`] times.
 //!
-//! Routes:
-//! * `webhook://HOST[:PORT]/PATH` posts JSON to `https://HOST/PATH` (`http://` for a loopback
-//!   host: 127.0.0.1, localhost, ::1).
-//! * `slack://CHANNEL` posts `{channel, text}` to a Slack incoming-webhook URL read from the
-//!   secret `slack_webhook_<channel>` (non-alphanumerics as `_`), else `slack_webhook`
-//!   (i.e. `CLAW_SECRET_SLACK_WEBHOOK_OPS_ONCALL` or `CLAW_SECRET_SLACK_WEBHOOK`, or the
-//!   `--secrets` file). Without one, the alert is recorded in the log and a warning says
-//!   which secret to set.
-//! * `email://…`, `pagerduty://…`, `log://…` and no route: recorded (the log events and an
-//!   `ERROR` tracing line); this runtime sends no mail and calls no PagerDuty API.
-//!
-//! In record-only mode nothing is posted: deliveries are recorded as such.
+//! Routes (webhook, Slack, PagerDuty, email, log) are delivered by [`routes`]; in record-only
+//! mode nothing is sent and deliveries are recorded as such.
+
+mod routes;
+
+pub use routes::{
+    DEFAULT_MAIL_FROM, PAGERDUTY_EVENTS_URL, pagerduty_secret_names, slack_secret_names,
+    webhook_url,
+};
 
 use crate::engine::{EngineError, Mode, Runtime};
-use crate::secrets::Secrets;
 use crate::slo::{self, Figures};
 use crate::store::{NewEvent, Op};
 use chrono::{DateTime, Utc};
@@ -81,7 +77,7 @@ pub struct Alerts {
     plans: Vec<AlertPlan>,
     window: Duration,
     interval: Duration,
-    client: reqwest::Client,
+    notifier: routes::Notifier,
     /// Conditions already reported as not evaluable (reported once, not every interval).
     reported: Mutex<BTreeSet<String>>,
 }
@@ -99,51 +95,6 @@ impl std::fmt::Debug for Alerts {
 pub fn alert_id(system: &str, on: &str, route: Option<&str>) -> String {
     let digest = sha2::Sha256::digest(format!("{on}\n{}", route.unwrap_or("")).as_bytes());
     format!("alert:{system}:{}", &hex::encode(digest)[..12])
-}
-
-/// The URL a `webhook://` route posts to.
-pub fn webhook_url(target: &str) -> String {
-    let host = target.split('/').next().unwrap_or("");
-    let host_only = if host.starts_with('[') {
-        host.split(']')
-            .next()
-            .map(|h| format!("{h}]"))
-            .unwrap_or_default()
-    } else {
-        host.split(':').next().unwrap_or("").to_string()
-    };
-    let loopback = matches!(host_only.as_str(), "127.0.0.1" | "localhost" | "[::1]");
-    format!("{}://{target}", if loopback { "http" } else { "https" })
-}
-
-/// The secret names a `slack://CHANNEL` route reads its webhook URL from, in order.
-pub fn slack_secret_names(channel: &str) -> [String; 2] {
-    let slug: String = channel
-        .trim_start_matches('#')
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    [format!("slack_webhook_{slug}"), "slack_webhook".to_string()]
-}
-
-fn slack_url(secrets: &Secrets, channel: &str) -> Result<String, String> {
-    let names = slack_secret_names(channel);
-    for n in &names {
-        if let Ok(v) = secrets.get(n) {
-            return Ok(v);
-        }
-    }
-    Err(format!(
-        "no Slack webhook URL for `slack://{channel}`: set {} or {}",
-        crate::secrets::env_name(&names[0]),
-        crate::secrets::env_name(&names[1])
-    ))
 }
 
 impl Alerts {
@@ -171,9 +122,16 @@ impl Alerts {
             plans,
             window,
             interval,
-            client: crate::adapters::http_client(),
+            notifier: routes::Notifier::new(),
             reported: Mutex::new(BTreeSet::new()),
         }
+    }
+
+    /// Sends `pagerduty://` events to `url` instead of PagerDuty's Events API v2
+    /// ([`PAGERDUTY_EVENTS_URL`]): an EU service region, a proxy, or a test receiver.
+    pub fn with_pagerduty_url(mut self, url: impl Into<String>) -> Alerts {
+        self.notifier.set_pagerduty_url(url.into());
+        self
     }
 
     /// The compiled alerts.
@@ -286,7 +244,22 @@ impl Alerts {
                 }
                 (last.kind.trim_start_matches("alert.").to_string(), last.seq)
             };
-            let delivery = self.deliver(plan, &state, seq, &figures, now).await;
+            let notice = routes::Notice {
+                plan,
+                state: &state,
+                seq,
+                figures: &figures,
+                now,
+                window: self.window,
+            };
+            let delivery = self
+                .notifier
+                .deliver(
+                    self.rt.secrets(),
+                    self.rt.mode() == Mode::RecordOnly,
+                    &notice,
+                )
+                .await;
             let (kind, data, text) = match &delivery {
                 Ok(how) => (
                     "alert.delivered",
@@ -325,97 +298,6 @@ impl Alerts {
         Ok(changes)
     }
 
-    async fn deliver(
-        &self,
-        plan: &AlertPlan,
-        state: &str,
-        seq: i64,
-        figures: &Figures,
-        now: DateTime<Utc>,
-    ) -> Result<String, String> {
-        let route = plan.route.as_deref().unwrap_or("");
-        let (scheme, target) = route.split_once("://").unwrap_or(("", route));
-        let text = format!(
-            "[{}] {}: {}{}",
-            state.to_uppercase(),
-            plan.system,
-            plan.on,
-            plan.description
-                .as_deref()
-                .map(|d| format!(" — {d}"))
-                .unwrap_or_default()
-        );
-        let record = |why: &str| {
-            tracing::error!(system = %plan.system, alert = %plan.on, state, route, "{text} ({why})");
-            Ok(format!("recorded ({why})"))
-        };
-        if self.rt.mode() == Mode::RecordOnly {
-            return record("record-only mode");
-        }
-        let (url, body) = match scheme {
-            "webhook" => (
-                webhook_url(target),
-                json!({
-                    "id": plan.id,
-                    "system": plan.system,
-                    "alert": plan.on,
-                    "state": state,
-                    "description": plan.description,
-                    "route": route,
-                    "at": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    "window_seconds": self.window.as_secs(),
-                    "figures": figures.values,
-                }),
-            ),
-            "slack" => match slack_url(self.rt.secrets(), target) {
-                Ok(u) => (
-                    u,
-                    json!({"channel": format!("#{}", target.trim_start_matches('#')), "text": text}),
-                ),
-                Err(why) => {
-                    tracing::warn!(system = %plan.system, "{why}");
-                    return record("no Slack webhook configured");
-                }
-            },
-            "email" => return record("email is not sent by this runtime"),
-            "pagerduty" => return record("PagerDuty is not called by this runtime"),
-            "log" => return record("log route"),
-            _ => return record("no route"),
-        };
-        let resp = self
-            .client
-            .post(&url)
-            .timeout(Duration::from_secs(10))
-            .header("Idempotency-Key", format!("{}:{seq}", plan.id))
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            // The URL may be a secret (Slack): never put it in the message.
-            .map_err(|e| {
-                format!(
-                    "posting to {scheme}://{}: {}",
-                    target,
-                    if e.is_timeout() {
-                        "timed out"
-                    } else if e.is_connect() {
-                        "connection refused or unreachable"
-                    } else {
-                        "request failed"
-                    }
-                )
-            })?;
-        let status = resp.status();
-        if status.is_success() {
-            Ok(format!("posted ({})", status.as_u16()))
-        } else {
-            Err(format!(
-                "{scheme}://{target} answered HTTP {}",
-                status.as_u16()
-            ))
-        }
-    }
-
     /// Evaluates every interval until the runtime drains.
     pub async fn run(self) {
         if self.plans.is_empty() {
@@ -440,21 +322,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes() {
-        assert_eq!(
-            webhook_url("ops.example.com/alerts"),
-            "https://ops.example.com/alerts"
-        );
-        assert_eq!(webhook_url("127.0.0.1:9000/a"), "http://127.0.0.1:9000/a");
-        assert_eq!(webhook_url("localhost/a"), "http://localhost/a");
-        assert_eq!(webhook_url("[::1]:80/a"), "http://[::1]:80/a");
-        assert_eq!(
-            slack_secret_names("#ops-oncall"),
-            [
-                "slack_webhook_ops_oncall".to_string(),
-                "slack_webhook".into()
-            ]
-        );
+    fn ids_differ_by_condition() {
         assert_ne!(
             alert_id("s", "error_rate > 1%", None),
             alert_id("s", "error_rate > 2%", None)
