@@ -530,6 +530,139 @@ async fn schedule_catch_up_policies() {
     }
 }
 
+const DST_SYSTEM: &str = r#"system: dst
+version: 1.0.0
+triggers:
+  - fixed:
+      source: schedule
+      schedule: 30 2 * * *
+      timezone: Europe/Paris
+      catch_up: all
+  - wildcard:
+      source: schedule
+      schedule: "*/30 2 * * *"
+      timezone: Europe/Paris
+      catch_up: all
+decisions: []
+execution:
+  - say:
+      on: fixed
+      action: log.info
+      with:
+        message: fixed
+  - also:
+      on: wildcard
+      action: log.info
+      with:
+        message: wildcard
+data:
+  events:
+    store: event-log
+    retention: 30d
+observability:
+  slo:
+    error_rate: <1%
+  owner: ops
+"#;
+
+/// The running scheduler across both DST changes of 2026 in Paris, ticking every 10
+/// minutes with a controlled clock: Debian's rules (docs/cron.md). A fixed-time job whose
+/// time falls in the spring gap runs once at the jump and is not repeated in the autumn;
+/// a wildcard job follows the wall clock (nothing in the gap, twice in the repeated hour).
+#[tokio::test]
+async fn schedules_cross_dst_changes_like_debian_cron() {
+    use chrono::TimeZone;
+    let utc = |m: u32, d: u32, h: u32, min: u32| {
+        chrono::Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap()
+    };
+    for db in databases().await {
+        let store = Arc::new(SqlStore::connect(&db.url).await.unwrap());
+        let (_d, sys) = system(DST_SYSTEM);
+        let clock = Arc::new(ManualClock(Mutex::new(utc(3, 28, 22, 0))));
+        let rt = Runtime::builder(store.clone())
+            .system(sys)
+            .clock(clock.clone())
+            .build()
+            .await
+            .unwrap();
+        let s = Scheduler::new(rt.clone()).unwrap();
+        let mut fired: Vec<(String, i64)> = Vec::new();
+        // Spring: 29 March, 02:00 CET (01:00 UTC) jumps to 03:00 CEST.
+        // Autumn: 25 October, 03:00 CEST (01:00 UTC) falls back to 02:00 CET.
+        for (start, end) in [
+            (utc(3, 28, 22, 0), utc(3, 29, 4, 0)),
+            (utc(10, 24, 22, 0), utc(10, 25, 4, 0)),
+        ] {
+            let mut now = start;
+            *clock.0.lock().unwrap() = now;
+            // Moving to a new season: the months between are not part of this test.
+            for trigger in ["fixed", "wildcard"] {
+                store
+                    .commit(vec![claw_runtime::store::Op::ScheduleMark {
+                        system: "dst".into(),
+                        trigger: trigger.into(),
+                        last_fire: start.timestamp_millis(),
+                    }])
+                    .await
+                    .unwrap();
+            }
+            fired.clear();
+            while now <= end {
+                *clock.0.lock().unwrap() = now;
+                for id in s.tick(now).await.unwrap() {
+                    wait_finished(&rt, &id).await;
+                    let r = store.run(&id).await.unwrap().unwrap();
+                    fired.push((r.trigger, r.scheduled_at.unwrap()));
+                }
+                now += chrono::Duration::minutes(10);
+            }
+            let got = |t: &str| -> Vec<chrono::DateTime<chrono::Utc>> {
+                fired
+                    .iter()
+                    .filter(|(tr, _)| tr == t)
+                    .map(|(_, ms)| chrono::DateTime::from_timestamp_millis(*ms).unwrap())
+                    .collect()
+            };
+            if start < utc(6, 1, 0, 0) {
+                // 02:30 does not exist: once, at the jump (03:00 CEST = 01:00 UTC).
+                assert_eq!(
+                    got("fixed"),
+                    vec![utc(3, 29, 1, 0)],
+                    "spring fixed ({})",
+                    db.label
+                );
+                // Wall clock: 02:00 and 02:30 never happen that night.
+                assert_eq!(
+                    got("wildcard"),
+                    Vec::<chrono::DateTime<chrono::Utc>>::new(),
+                    "spring wildcard ({})",
+                    db.label
+                );
+            } else {
+                // 02:30 happens twice (CEST, then CET): the fixed job runs in the first pass only.
+                assert_eq!(
+                    got("fixed"),
+                    vec![utc(10, 25, 0, 30)],
+                    "autumn fixed ({})",
+                    db.label
+                );
+                assert_eq!(
+                    got("wildcard"),
+                    vec![
+                        utc(10, 25, 0, 0),
+                        utc(10, 25, 0, 30),
+                        utc(10, 25, 1, 0),
+                        utc(10, 25, 1, 30)
+                    ],
+                    "autumn wildcard ({})",
+                    db.label
+                );
+            }
+        }
+        rt.drain(Duration::from_secs(5)).await;
+    }
+}
+
 #[tokio::test]
 async fn record_only_mode_records_calls_and_decisions() {
     let (_d, sys) = system(HOOKS);
