@@ -1,6 +1,10 @@
 //! Crash test: SIGKILL the real `claw run` in the middle of a burst of webhooks whose
 //! execution calls a slow local receiver, restart it, and check that every accepted run
-//! reached the receiver and that repeats carried the same Idempotency-Key.
+//! reached the receiver and that repeats carried the same Idempotency-Key. Runs on a
+//! SQLite file and, when CLAW_TEST_POSTGRES_URL is set, on a fresh PostgreSQL database.
+
+#[path = "common/pg.rs"]
+mod pg;
 
 use axum::Router;
 use axum::extract::State;
@@ -8,11 +12,12 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use claw_runtime::store::RunFilter;
 use claw_runtime::{EventStore, SqlStore};
+use pg::TestDb;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const SYSTEM: &str = r#"system: crashy
 version: 1.0.0
@@ -79,29 +84,38 @@ fn start(db: &str, dir: &std::path::Path) -> (Child, String) {
     let url = line
         .trim()
         .strip_prefix("listening on ")
-        .expect("ready line")
+        .unwrap_or_else(|| panic!("no ready line from `claw run --db {db}`: {line:?}"))
         .to_string();
     (child, url)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_burst_loses_nothing_and_repeats_carry_the_same_key() {
+    claw_runtime::install_crypto();
+    for db in pg::databases().await {
+        let t = Instant::now();
+        crash_case(&db).await;
+        eprintln!("crash test on {}: {:.1?}", db.label, t.elapsed());
+    }
+}
+
+async fn crash_case(tdb: &TestDb) {
+    let l = tdb.label;
+    let db = tdb.url.as_str();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("crashy.claw"), SYSTEM).unwrap();
-    let db = format!("sqlite://{}", dir.path().join("claw.db").display());
 
     let seen: Seen = Arc::default();
     let app = Router::new()
         .route("/", post(receive))
         .with_state(seen.clone());
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = format!("http://{}/", l.local_addr().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move {
-        let _ = axum::serve(l, app).await;
+        let _ = axum::serve(listener, app).await;
     });
 
-    let (mut child, url) = tokio::task::block_in_place(|| start(&db, dir.path()));
-    claw_runtime::install_crypto();
+    let (mut child, url) = tokio::task::block_in_place(|| start(db, dir.path()));
     let client = reqwest::Client::new();
     let accepted: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
     let mut tasks = Vec::new();
@@ -151,20 +165,20 @@ async fn sigkill_mid_burst_loses_nothing_and_repeats_carry_the_same_key() {
     let accepted = accepted.lock().unwrap().clone();
     assert!(
         accepted.len() >= 100,
-        "only {} accepted before the kill",
+        "{l}: only {} accepted before the kill",
         accepted.len()
     );
 
-    let store = SqlStore::connect(&db).await.unwrap();
+    let store = SqlStore::connect(db).await.unwrap();
     let unfinished = store.unfinished_runs().await.unwrap().len();
     assert!(
         unfinished > 0,
-        "the kill should leave runs unfinished (mid-burst)"
+        "{l}: the kill should leave runs unfinished (mid-burst)"
     );
     drop(store);
 
-    let (mut child2, _) = tokio::task::block_in_place(|| start(&db, dir.path()));
-    let store = SqlStore::connect(&db).await.unwrap();
+    let (mut child2, _) = tokio::task::block_in_place(|| start(db, dir.path()));
+    let store = SqlStore::connect(db).await.unwrap();
     let mut done = false;
     for _ in 0..600 {
         if store.unfinished_runs().await.unwrap().is_empty() {
@@ -176,7 +190,7 @@ async fn sigkill_mid_burst_loses_nothing_and_repeats_carry_the_same_key() {
     // Graceful stop of the restarted runtime.
     unsafe { libc_kill(child2.id() as i32, 15) };
     child2.wait().unwrap();
-    assert!(done, "runs left unfinished after the restart");
+    assert!(done, "{l}: runs left unfinished after the restart");
 
     let runs = store
         .runs(&RunFilter {
@@ -186,39 +200,46 @@ async fn sigkill_mid_burst_loses_nothing_and_repeats_carry_the_same_key() {
         .await
         .unwrap();
     let stored: BTreeSet<String> = runs.iter().map(|r| r.id.clone()).collect();
+    let not_ok: Vec<_> = runs
+        .iter()
+        .filter(|r| r.status != "succeeded")
+        .map(|r| (&r.id, &r.status))
+        .collect();
     assert!(
-        runs.iter().all(|r| r.status == "succeeded"),
-        "every run succeeded"
+        not_ok.is_empty(),
+        "{l}: runs that did not succeed: {not_ok:?}"
     );
     let seen = seen.lock().unwrap();
     // Every accepted run reached the receiver, under its stable key.
     for (order, run_id) in &accepted {
         assert!(
             stored.contains(run_id),
-            "accepted run {run_id} for {order} is not stored"
+            "{l}: accepted run {run_id} for {order} is not stored"
         );
         let key = format!("{run_id}:notify");
         let calls = seen.get(&key).unwrap_or_else(|| {
-            panic!("accepted run {run_id} ({order}) never reached the receiver")
+            panic!("{l}: accepted run {run_id} ({order}) never reached the receiver")
         });
         // Repeats (an attempt in flight at the kill) carry the same key and body.
         assert!(
             calls.iter().all(|b| b == &calls[0]),
-            "a repeat changed its body"
+            "{l}: a repeat changed its body"
         );
     }
     assert!(
         !seen.contains_key("<none>"),
-        "a call without Idempotency-Key"
+        "{l}: a call without Idempotency-Key"
     );
     // Nothing reached the receiver that is not a stored run.
     for key in seen.keys() {
-        let run = key.strip_suffix(":notify").unwrap();
-        assert!(stored.contains(run), "call for unknown run {run}");
+        let run = key
+            .strip_suffix(":notify")
+            .unwrap_or_else(|| panic!("{l}: unexpected key {key}"));
+        assert!(stored.contains(run), "{l}: call for unknown run {run}");
     }
     let repeats: usize = seen.values().map(|v| v.len() - 1).sum();
     eprintln!(
-        "crash test: {} accepted, {} stored, {} unfinished at kill, {} distinct keys, {} repeated calls (same key)",
+        "crash test ({l}): {} accepted, {} stored, {} unfinished at kill, {} distinct keys, {} repeated calls (same key)",
         accepted.len(),
         stored.len(),
         unfinished,

@@ -1,10 +1,20 @@
 //! The real `claw run` over HTTP: webhook status codes, signatures, duplicates, the admin
-//! endpoint through `claw fire`, metrics, health, and the inspection commands.
+//! endpoint through `claw fire`, metrics, health, the inspection commands, and concurrent
+//! identical deliveries. Each test runs on a SQLite file and, when CLAW_TEST_POSTGRES_URL
+//! is set, on a fresh PostgreSQL database.
 
+#[path = "common/pg.rs"]
+mod pg;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
+use pg::TestDb;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const SYSTEM: &str = r#"system: shop
 version: 1.0.0
@@ -75,13 +85,12 @@ fn start(db: &str, file: &std::path::Path) -> (Child, String) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    (
-        child,
-        line.trim()
-            .strip_prefix("listening on ")
-            .unwrap()
-            .to_string(),
-    )
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("no ready line from `claw run --db {db}`: {line:?}"))
+        .to_string();
+    (child, url)
 }
 
 fn sign(body: &str) -> String {
@@ -93,137 +102,107 @@ fn sign(body: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_fire_metrics_and_inspection() {
     claw_runtime::install_crypto();
+    for db in pg::databases().await {
+        let t = Instant::now();
+        webhooks_case(&db).await;
+        eprintln!("webhooks test on {}: {:.1?}", db.label, t.elapsed());
+    }
+}
+
+async fn webhooks_case(tdb: &TestDb) {
+    let l = tdb.label;
+    let db = tdb.url.as_str();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("shop.claw");
     std::fs::write(&file, SYSTEM).unwrap();
-    let db = format!("sqlite://{}", dir.path().join("claw.db").display());
-    let (mut child, url) = tokio::task::block_in_place(|| start(&db, &file));
+    let (mut child, url) = tokio::task::block_in_place(|| start(db, &file));
     let c = reqwest::Client::new();
     let hook = format!("{url}/hooks/shop/order_created");
     let body = r#"{"order":{"id":"X1"}}"#;
-    let post = |u: String, b: String, ct: &'static str, sig: Option<String>| {
-        let mut r = c.post(u).header("Content-Type", ct).body(b);
+    let post = |u: &str, b: &str, ct: &'static str, sig: Option<String>| {
+        let mut r = c
+            .post(u.to_string())
+            .header("Content-Type", ct)
+            .body(b.to_string());
         if let Some(s) = sig {
             r = r.header("X-Claw-Signature", s);
         }
         r.send()
     };
-    let r = post(
-        hook.clone(),
-        body.into(),
-        "application/json",
-        Some(sign(body)),
-    )
-    .await
-    .unwrap();
-    assert_eq!(r.status().as_u16(), 202);
-    let first: serde_json::Value = r.json().await.unwrap();
-    let r = post(
-        hook.clone(),
-        body.into(),
-        "application/json",
-        Some(sign(body)),
-    )
-    .await
-    .unwrap();
-    assert_eq!(r.status().as_u16(), 200, "duplicate");
-    let dup: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(dup["run_id"], first["run_id"]);
-    assert_eq!(
-        post(
-            hook.clone(),
-            body.into(),
-            "application/json",
-            Some(sign("other"))
-        )
+    let status = |u: &str, b: &str, ct: &'static str, sig: Option<String>| {
+        let r = post(u, b, ct, sig);
+        async move { r.await.unwrap().status().as_u16() }
+    };
+    let r = post(&hook, body, "application/json", Some(sign(body)))
         .await
-        .unwrap()
-        .status()
-        .as_u16(),
-        401
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202, "{l}: first delivery");
+    let first: serde_json::Value = r.json().await.unwrap();
+    let r = post(&hook, body, "application/json", Some(sign(body)))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{l}: duplicate");
+    let dup: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(dup["run_id"], first["run_id"], "{l}: duplicate's run id");
+    assert_eq!(
+        status(&hook, body, "application/json", Some(sign("other"))).await,
+        401,
+        "{l}: wrong signature"
     );
     assert_eq!(
-        post(hook.clone(), body.into(), "application/json", None)
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        401
+        status(&hook, body, "application/json", None).await,
+        401,
+        "{l}: no signature"
     );
     assert_eq!(
-        post(hook.clone(), body.into(), "text/plain", Some(sign(body)))
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        415
+        status(&hook, body, "text/plain", Some(sign(body))).await,
+        415,
+        "{l}: wrong content type"
     );
     let big = format!("{{\"order\":{{\"id\":\"{}\"}}}}", "x".repeat(4096));
     assert_eq!(
-        post(
-            hook.clone(),
-            big.clone(),
-            "application/json",
-            Some(sign(&big))
-        )
-        .await
-        .unwrap()
-        .status()
-        .as_u16(),
-        413
+        status(&hook, &big, "application/json", Some(sign(&big))).await,
+        413,
+        "{l}: body over the limit"
     );
     assert_eq!(
-        post(
-            format!("{url}/hooks/shop/nope"),
-            "{}".into(),
+        status(
+            &format!("{url}/hooks/shop/nope"),
+            "{}",
             "application/json",
             None
         )
-        .await
-        .unwrap()
-        .status()
-        .as_u16(),
-        404
+        .await,
+        404,
+        "{l}: unknown trigger"
     );
     assert_eq!(
-        post(
-            format!("{url}/hooks/other/x"),
-            "{}".into(),
+        status(
+            &format!("{url}/hooks/other/x"),
+            "{}",
             "application/json",
             None
         )
-        .await
-        .unwrap()
-        .status()
-        .as_u16(),
-        404
+        .await,
+        404,
+        "{l}: unknown system"
     );
     let nokey = r#"{"order":{}}"#;
     assert_eq!(
-        post(
-            hook.clone(),
-            nokey.into(),
-            "application/json",
-            Some(sign(nokey))
-        )
-        .await
-        .unwrap()
-        .status()
-        .as_u16(),
-        422
+        status(&hook, nokey, "application/json", Some(sign(nokey))).await,
+        422,
+        "{l}: no idempotency key in the payload"
     );
     assert_eq!(
-        post(
-            format!("{url}/hooks/shop/incoming/open"),
-            "{}".into(),
+        status(
+            &format!("{url}/hooks/shop/incoming/open"),
+            "{}",
             "application/json",
             None
         )
-        .await
-        .unwrap()
-        .status()
-        .as_u16(),
-        202
+        .await,
+        202,
+        "{l}: custom path"
     );
 
     // claw fire through the admin endpoint.
@@ -243,14 +222,14 @@ async fn webhooks_fire_metrics_and_inspection() {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{l}: claw fire: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let fired: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let fired_id = fired["run_id"].as_str().unwrap().to_string();
 
     let health = c.get(format!("{url}/healthz")).send().await.unwrap();
-    assert_eq!(health.status().as_u16(), 200);
+    assert_eq!(health.status().as_u16(), 200, "{l}: /healthz");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let metrics = c
         .get(format!("{url}/metrics"))
@@ -264,69 +243,252 @@ async fn webhooks_fire_metrics_and_inspection() {
         metrics.contains(
             "claw_runs_total{system=\"shop\",trigger=\"order_created\",outcome=\"duplicate\"} 1"
         ),
-        "{metrics}"
+        "{l}: {metrics}"
     );
     assert!(
         metrics.contains("claw_run_latency_seconds_bucket"),
-        "{metrics}"
+        "{l}: {metrics}"
     );
 
     unsafe { libc_kill(child.id() as i32, 15) };
     let st = child.wait().unwrap();
-    assert!(st.success(), "graceful stop on SIGTERM");
+    assert!(st.success(), "{l}: graceful stop on SIGTERM");
 
     // Inspection commands read the same database.
-    let out = claw()
-        .args(["events", &fired_id, "--db", &db, "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ev: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(ev["run"]["status"], "succeeded");
+    let ev = claw_json(l, &["events", &fired_id, "--db", db, "--format", "json"]);
+    assert_eq!(ev["run"]["status"], "succeeded", "{l}: {ev}");
     let ok = ev["events"]
         .as_array()
         .unwrap()
         .iter()
         .find(|e| e["kind"] == "step.succeeded")
-        .unwrap();
-    assert_eq!(ok["data"]["output"]["stdout"], "ops hello\n");
-    assert_eq!(ok["data"]["output"]["exit_code"], 0);
-    let out = claw()
-        .args(["runs", "--db", &db, "--system", "shop", "--format", "json"])
-        .output()
-        .unwrap();
-    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(runs.as_array().unwrap().len(), 3);
-    let out = claw()
-        .args(["status", "--db", &db, "--format", "json"])
-        .output()
-        .unwrap();
-    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(status["systems"]["shop"]["succeeded"], 3);
-    assert_eq!(status["dlq_depth"], 0);
+        .unwrap_or_else(|| panic!("{l}: no step.succeeded in {ev}"));
+    assert_eq!(ok["data"]["output"]["stdout"], "ops hello\n", "{l}: {ok}");
+    assert_eq!(ok["data"]["output"]["exit_code"], 0, "{l}: {ok}");
+    let runs = claw_json(
+        l,
+        &["runs", "--db", db, "--system", "shop", "--format", "json"],
+    );
+    assert_eq!(runs.as_array().unwrap().len(), 3, "{l}: {runs}");
+    let status = claw_json(l, &["status", "--db", db, "--format", "json"]);
+    assert_eq!(status["systems"]["shop"]["succeeded"], 3, "{l}: {status}");
+    assert_eq!(status["dlq_depth"], 0, "{l}: {status}");
+}
+
+/// Runs an inspection command that must succeed and print JSON.
+fn claw_json(label: &str, args: &[&str]) -> serde_json::Value {
+    let out = claw().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{label}: claw {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{label}: claw {} printed no JSON ({e}): {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 #[test]
 fn invalid_systems_are_refused_with_diagnostics() {
+    for db in pg::databases_blocking() {
+        let l = db.label;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.claw");
+        std::fs::write(&file, "system: bad\nversion: 1.0.0\ntriggers: [\n").unwrap();
+        let out = claw()
+            .args(["run", file.to_str().unwrap(), "--db", &db.url])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{l}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("bad.claw"), "{l}: {err}");
+    }
+}
+
+/// A system whose one step calls a local receiver, so the test can count executions.
+const DEDUP: &str = r#"system: dedup
+version: 1.0.0
+triggers:
+  - order_created:
+      source: webhook
+      idempotency: order.id
+decisions: []
+execution:
+  - notify:
+      on: order_created
+      action: http.post
+      with:
+        url: "{{ target }}"
+        body:
+          order: "{{ order.id }}"
+      retries: 3
+      backoff: exponential 50ms..200ms
+      timeout: 5s
+data:
+  events:
+    store: event-log
+    retention: 30d
+observability:
+  owner: ops
+"#;
+
+/// Calls per Idempotency-Key ("<none>" without the header).
+type Calls = Arc<Mutex<BTreeMap<String, u32>>>;
+
+async fn count_call(State(calls): State<Calls>, headers: HeaderMap) -> &'static str {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("<none>")
+        .to_string();
+    *calls.lock().unwrap().entry(key).or_default() += 1;
+    "{\"ok\":true}"
+}
+
+/// How many identical deliveries race each other.
+const DELIVERIES: usize = 32;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_deliveries_start_one_run() {
+    claw_runtime::install_crypto();
+    for db in pg::databases().await {
+        let t = Instant::now();
+        concurrent_duplicates_case(&db).await;
+        eprintln!(
+            "concurrent duplicates test on {}: {:.1?}",
+            db.label,
+            t.elapsed()
+        );
+    }
+}
+
+async fn concurrent_duplicates_case(tdb: &TestDb) {
+    let l = tdb.label;
+    let db = tdb.url.as_str();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bad.claw");
-    std::fs::write(&file, "system: bad\nversion: 1.0.0\ntriggers: [\n").unwrap();
-    let out = claw()
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--db",
-            &format!("sqlite://{}", dir.path().join("x.db").display()),
-        ])
-        .output()
+    let file = dir.path().join("dedup.claw");
+    std::fs::write(&file, DEDUP).unwrap();
+
+    let calls: Calls = Arc::default();
+    let app = axum::Router::new()
+        .route("/", axum::routing::post(count_call))
+        .with_state(calls.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let (mut child, url) = tokio::task::block_in_place(|| start(db, &file));
+    let hook = format!("{url}/hooks/dedup/order_created");
+    let body = serde_json::json!({"order": {"id": "same-1"}, "target": target}).to_string();
+    // One client (one connection) per delivery, each connected before the barrier, so the
+    // POSTs leave together rather than queueing behind connection setup.
+    let gate = Arc::new(tokio::sync::Barrier::new(DELIVERIES));
+    let mut tasks = Vec::new();
+    for _ in 0..DELIVERIES {
+        let (gate, hook, body, url) = (gate.clone(), hook.clone(), body.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let c = reqwest::Client::new();
+            let warm = c.get(format!("{url}/healthz")).send().await.unwrap();
+            assert_eq!(warm.status().as_u16(), 200);
+            gate.wait().await;
+            let r = c
+                .post(hook)
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let code = r.status().as_u16();
+            let v: serde_json::Value = r.json().await.unwrap_or(serde_json::Value::Null);
+            (code, v)
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    let accepted: Vec<_> = answers.iter().filter(|(c, _)| *c == 202).collect();
+    let duplicates: Vec<_> = answers.iter().filter(|(c, _)| *c == 200).collect();
+    assert_eq!(
+        accepted.len(),
+        1,
+        "{l}: exactly one delivery is accepted: {answers:?}"
+    );
+    assert_eq!(
+        duplicates.len(),
+        DELIVERIES - 1,
+        "{l}: every other delivery is a duplicate: {answers:?}"
+    );
+    let run_id = accepted[0].1["run_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{l}: no run id in {:?}", accepted[0]))
+        .to_string();
+    for (_, v) in &duplicates {
+        assert_eq!(v["run_id"], run_id.as_str(), "{l}: a duplicate's run id");
+        assert_eq!(v["duplicate"], true, "{l}: {v}");
+    }
+
+    // The one run executes its step once: wait for the call, then give a second one time
+    // to show up before stopping the runtime.
+    let key = format!("{run_id}:notify");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !calls.lock().unwrap().contains_key(&key) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let metrics = reqwest::get(format!("{url}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.claw"), "{err}");
+    unsafe { libc_kill(child.id() as i32, 15) };
+    assert!(
+        child.wait().unwrap().success(),
+        "{l}: graceful stop on SIGTERM"
+    );
+    let expected: BTreeMap<String, u32> = [(key, 1)].into();
+    assert_eq!(
+        *calls.lock().unwrap(),
+        expected,
+        "{l}: the step ran once, under the run's key"
+    );
+    for line in [
+        "claw_runs_total{system=\"dedup\",trigger=\"order_created\",outcome=\"accepted\"} 1"
+            .to_string(),
+        format!(
+            "claw_runs_total{{system=\"dedup\",trigger=\"order_created\",outcome=\"duplicate\"}} {}",
+            DELIVERIES - 1
+        ),
+    ] {
+        assert!(metrics.contains(&line), "{l}: no `{line}` in {metrics}");
+    }
+    let runs = claw_json(
+        l,
+        &["runs", "--db", db, "--system", "dedup", "--format", "json"],
+    );
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{l}: one run stored: {runs:?}");
+    assert_eq!(runs[0]["status"], "succeeded", "{l}: {runs:?}");
+    let ev = claw_json(l, &["events", &run_id, "--db", db, "--format", "json"]);
+    let kinds: Vec<&str> = ev["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "step.succeeded").count(),
+        1,
+        "{l}: {kinds:?}"
+    );
 }
 
 unsafe extern "C" {
