@@ -117,6 +117,44 @@ async fn crash_case(tdb: &TestDb) {
 
     let (mut child, url) = tokio::task::block_in_place(|| start(db, dir.path()));
     let client = reqwest::Client::new();
+
+    // Runs that finish before the crash: the restart must not touch them.
+    let mut finished_before: BTreeMap<String, usize> = BTreeMap::new();
+    for i in 0..10 {
+        let body = serde_json::json!({"order": {"id": format!("early-{i}")}, "target": target});
+        let resp = client
+            .post(format!("{url}/hooks/crashy/order_created"))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 202, "{l}");
+        let v: serde_json::Value = resp.json().await.unwrap();
+        finished_before.insert(v["run_id"].as_str().unwrap().to_string(), 0);
+    }
+    {
+        let store = SqlStore::connect(db).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mut all = true;
+            for id in finished_before.keys() {
+                let r = store.run(id).await.unwrap();
+                all &= r.is_some_and(|r| r.status == "succeeded");
+            }
+            if all {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{l}: the early runs did not finish"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for (id, n) in finished_before.iter_mut() {
+            *n = store.events(id).await.unwrap().len();
+        }
+    }
     let accepted: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
     let mut tasks = Vec::new();
     for worker in 0..8 {
@@ -209,7 +247,7 @@ async fn crash_case(tdb: &TestDb) {
         not_ok.is_empty(),
         "{l}: runs that did not succeed: {not_ok:?}"
     );
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     // Every accepted run reached the receiver, under its stable key.
     for (order, run_id) in &accepted {
         assert!(
@@ -236,6 +274,19 @@ async fn crash_case(tdb: &TestDb) {
             .strip_suffix(":notify")
             .unwrap_or_else(|| panic!("{l}: unexpected key {key}"));
         assert!(stored.contains(run), "{l}: call for unknown run {run}");
+    }
+    // Finished before the kill: called once, and the restart added no event to them.
+    for (id, events_before) in &finished_before {
+        assert_eq!(
+            seen.get(&format!("{id}:notify")).map(Vec::len),
+            Some(1),
+            "{l}: finished run {id} was repeated"
+        );
+        assert_eq!(
+            store.events(id).await.unwrap().len(),
+            *events_before,
+            "{l}: the restart wrote to finished run {id}"
+        );
     }
     let repeats: usize = seen.values().map(|v| v.len() - 1).sum();
     eprintln!(
