@@ -136,6 +136,23 @@ impl Template {
         }
     }
 
+    /// Adds (or replaces) `key` in an object template as a literal that is never rendered.
+    /// Other shapes are returned unchanged.
+    fn with_literal(self, key: &str, value: Value) -> Template {
+        match self {
+            Template::Literal(Value::Object(mut m)) => {
+                m.insert(key.to_string(), value);
+                Template::Literal(Value::Object(m))
+            }
+            Template::Object(mut fields) => {
+                fields.retain(|(k, _)| k != key);
+                fields.push((key.to_string(), Template::Literal(value)));
+                Template::Object(fields)
+            }
+            other => other,
+        }
+    }
+
     /// Renders against `scope`. A string that is exactly one hole keeps the value's type.
     pub fn render(&self, scope: &Value) -> Result<Value, ExprError> {
         Ok(match self {
@@ -221,6 +238,25 @@ pub struct LoadedSystem {
     pub secret_names: BTreeSet<String>,
     /// Reference tables by name (inline rows).
     pub tables: serde_json::Map<String, Value>,
+}
+
+/// The script of a `code.js` step that names a `file:` (relative to the system file, as the
+/// Zapier importer writes extracted Code steps) instead of inline `code:`, read once at load
+/// so a missing file is an error before any run, and a replay runs the script it loaded.
+fn code_file(base: &Path, x: &Execution, with: &Value) -> Result<Option<String>, LoadError> {
+    if x.action != "code.js" || with.get("code").is_some() {
+        return Ok(None);
+    }
+    let Some(file) = with.get("file").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let p = base.join(file);
+    std::fs::read_to_string(&p)
+        .map(Some)
+        .map_err(|source| LoadError::Read {
+            path: p.display().to_string(),
+            source,
+        })
 }
 
 /// Default per-attempt timeout when a step states none.
@@ -376,6 +412,12 @@ impl LoadedSystem {
                 Some(e) => Some(compile(path, &format!("{what} idempotency"), e)?),
                 None => None,
             };
+            let with = serde_json::to_value(&x.with).unwrap_or(Value::Null);
+            let mut params = Template::compile(&with);
+            if let Some(script) = code_file(base, x, &with)? {
+                // The script is code, not a template: `{{` inside it stays as written.
+                params = params.with_literal("code", Value::String(script));
+            }
             steps.push(StepPlan {
                 exec: x.clone(),
                 idempotency,
@@ -383,7 +425,7 @@ impl LoadedSystem {
                 backoff,
                 timeout,
                 delay,
-                params: Template::compile(&serde_json::to_value(&x.with).unwrap_or(Value::Null)),
+                params,
             });
         }
         let mut tables = serde_json::Map::new();
@@ -492,6 +534,57 @@ mod tests {
             assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
             let d9 = backoff_delay(&b, 9);
             assert!(d9 >= Duration::from_millis(500) && d9 <= Duration::from_millis(1000));
+        }
+    }
+
+    #[test]
+    fn exponential_backoff_jitter_varies_within_its_bounds() {
+        let b = Backoff::Exponential {
+            base: Duration::from_millis(100),
+            max: Duration::from_millis(1000),
+        };
+        // Attempt 3: nominal 400 ms, so half fixed (200 ms) plus up to 200 ms of jitter.
+        let (lo, hi) = (Duration::from_millis(200), Duration::from_millis(400));
+        let samples: Vec<Duration> = (0..200).map(|_| backoff_delay(&b, 3)).collect();
+        for d in &samples {
+            assert!(*d >= lo && *d <= hi, "{d:?} outside {lo:?}..={hi:?}");
+        }
+        // Jittered: the delays differ (nanosecond resolution over 200 ms: a repeat is
+        // rare, 200 equal ones impossible) and spread over the range, not bunched at one end.
+        let distinct: BTreeSet<Duration> = samples.iter().copied().collect();
+        assert!(
+            distinct.len() > 190,
+            "only {} distinct delays",
+            distinct.len()
+        );
+        let low_quarter = samples
+            .iter()
+            .filter(|d| **d < Duration::from_millis(250))
+            .count();
+        let high_quarter = samples
+            .iter()
+            .filter(|d| **d > Duration::from_millis(350))
+            .count();
+        // Each quarter gets 50 of 200 on average; none of them with p = 0.75^200 ≈ 1e-25.
+        assert!(
+            low_quarter > 0 && high_quarter > 0,
+            "{low_quarter} low, {high_quarter} high"
+        );
+        // At the cap, the jitter still applies: 500..=1000 ms, and varies.
+        let capped: BTreeSet<Duration> = (0..50).map(|_| backoff_delay(&b, 12)).collect();
+        assert!(capped.len() > 40);
+        assert!(
+            capped
+                .iter()
+                .all(|d| *d >= Duration::from_millis(500) && *d <= Duration::from_millis(1000))
+        );
+    }
+
+    #[test]
+    fn fixed_backoff_is_not_jittered() {
+        let b = Backoff::Fixed(Duration::from_millis(30));
+        for attempt in 1..10 {
+            assert_eq!(backoff_delay(&b, attempt), Duration::from_millis(30));
         }
     }
 }

@@ -203,3 +203,72 @@ async fn order_alerts_cel_policy_flags_vip_orders() {
     assert!(!plain.decisions[0].continued);
     assert!(plain.calls.is_empty());
 }
+
+/// The Zapier importer's accepted output (golden/zapier) runs as imported: its Code step
+/// (`inputData` in, `output` out, extracted to a `.js` file) executes in the sandbox, and
+/// its output drives the Paths filters and the fields of later steps.
+#[tokio::test]
+async fn an_imported_zapier_code_step_feeds_the_paths_it_came_with() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/zapier/route-inbound-leads.claw");
+    let sys = LoadedSystem::load(&p).unwrap_or_else(|e| panic!("{e}"));
+    let rt = Runtime::record_only(vec![sys]).await.unwrap();
+    let lead = |country: &str, size: &str| {
+        json!({
+            "lead": {"email": "ana@acme.example", "company": "Acme", "company_size": size, "country": country,
+                     "name": "Ana", "vip": "no", "created_at": "2025-02-01T00:00:00Z", "score": 10},
+            "lead_id": "L-77",
+        })
+    };
+    // France with 120 employees: the EMEA path (it reads the Code step's `employees`).
+    let sim = rt
+        .simulate(
+            "route-inbound-leads",
+            "catch_lead_webhook",
+            lead("FR", "120"),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.status,
+        "succeeded",
+        "{:?}",
+        rt.store().events(&sim.run_id).await.unwrap()
+    );
+    let went = |sim: &claw_runtime::engine::Simulation, d: &str| {
+        sim.decisions
+            .iter()
+            .find(|x| x.name == d)
+            .map(|x| x.continued)
+    };
+    assert_eq!(went(&sim, "emea_or_big_corp"), Some(true));
+    assert_eq!(went(&sim, "fallback"), Some(false));
+    let hubspot = sim
+        .calls
+        .iter()
+        .find(|c| c.step == "create_hubspot_contact")
+        .unwrap_or_else(|| panic!("{:?}", sim.calls));
+    // `domain` comes from the Code step's output.
+    assert_eq!(hubspot.params["domain"], "acme.example");
+    assert!(sim.calls.iter().all(|c| c.step != "forward_unrouted_lead"));
+
+    // Twelve employees: the Code step's number fails the EMEA filter, the Fallback path runs.
+    let sim = rt
+        .simulate(
+            "route-inbound-leads",
+            "catch_lead_webhook",
+            lead("FR", "12"),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(went(&sim, "emea_or_big_corp"), Some(false));
+    assert_eq!(went(&sim, "fallback"), Some(true));
+    let forward = sim
+        .calls
+        .iter()
+        .find(|c| c.step == "forward_unrouted_lead")
+        .unwrap();
+    assert_eq!(forward.params["data"]["id"], "L-77");
+    assert!(sim.calls.iter().all(|c| c.step != "create_hubspot_contact"));
+}

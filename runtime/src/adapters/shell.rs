@@ -1,24 +1,72 @@
 //! `shell.run`: a command through `sh -c`, in its own process group.
 //!
 //! Params: `command`, optional `env` (object), `stdin` (string), `cwd`, `max_output`
-//! (bytes per stream, default 64 KiB). On timeout the whole process group is killed, so
-//! children of the shell die too. A non-zero exit is a retryable failure (the runtime
-//! cannot tell a transient failure from a permanent one). `CLAW_SECRET_*` variables are
-//! not inherited: a command sees a secret only when its step references it.
+//! (bytes per stream, default 64 KiB). The timeout covers the command's exit and the end of
+//! its output; when it passes, the whole process group is killed, so children of the shell
+//! die too (also when the call is abandoned). A non-zero exit is a retryable failure (the
+//! runtime cannot tell a transient failure from a permanent one); its error states the exit
+//! code (or signal) and the end of stderr and stdout. `CLAW_SECRET_*` variables are not
+//! inherited: a command sees a secret only when its step references it.
 
 use super::{Adapter, AdapterError, Call, required, str_param};
 use serde_json::{Value, json};
+use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const DEFAULT_MAX_OUTPUT: usize = 64 * 1024;
+
+/// Characters of each stream quoted in the error of a failed command.
+const TAIL_CHARS: usize = 300;
+
+/// The last [`TAIL_CHARS`] characters of `s`, trimmed.
+fn tail(s: &str) -> &str {
+    let s = s.trim();
+    let start = s
+        .char_indices()
+        .rev()
+        .nth(TAIL_CHARS - 1)
+        .map_or(0, |(i, _)| i);
+    &s[start..]
+}
+
+/// Kills a process group (the command's `sh` is its leader) with SIGKILL when dropped,
+/// unless disarmed.
+struct GroupKill(Option<i32>);
+
+impl GroupKill {
+    fn kill(&mut self) {
+        if let Some(pgid) = self.0.take() {
+            // SAFETY: kill(2) with a negative pid signals the process group we created with
+            // `process_group(0)`; it has no memory-safety preconditions.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
+
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for GroupKill {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
 
 /// Runs shell commands.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ShellAdapter;
 
-async fn read_capped<R: tokio::io::AsyncRead + Unpin>(mut r: R, cap: usize) -> (Vec<u8>, bool) {
+/// Reads a stream to its end, keeping the first `cap` bytes; true if more came.
+async fn read_capped<R: tokio::io::AsyncRead + Unpin>(r: Option<R>, cap: usize) -> (Vec<u8>, bool) {
     let mut out = Vec::new();
+    let Some(mut r) = r else {
+        return (out, false);
+    };
     let mut buf = [0u8; 8192];
     let mut truncated = false;
     loop {
@@ -65,8 +113,9 @@ impl Adapter for ShellAdapter {
                 cmd.env(k, v);
             }
         }
-        if let Some(cwd) = str_param(&call.params, "cwd") {
-            cmd.current_dir(cwd);
+        let cwd = str_param(&call.params, "cwd");
+        if let Some(dir) = cwd {
+            cmd.current_dir(dir);
         }
         cmd.env("CLAW_IDEMPOTENCY_KEY", &call.idempotency_key);
         cmd.stdin(Stdio::piped())
@@ -75,14 +124,22 @@ impl Adapter for ShellAdapter {
             .process_group(0)
             .kill_on_drop(true);
         let mut child = cmd.spawn().map_err(|e| {
-            AdapterError::permanent(format!(
-                "shell.run in step `{}`: cannot start `sh` ({e})",
-                call.step
-            ))
+            AdapterError::permanent(match cwd {
+                Some(dir) => format!(
+                    "shell.run in step `{}`: cannot start the command in `{dir}` ({e})",
+                    call.step
+                ),
+                None => format!("shell.run in step `{}`: cannot start `sh` ({e})", call.step),
+            })
         })?;
-        let pid = child.id();
+        // From here on, every way out of this call that is not a normal end kills the
+        // group: a timeout, an error, or this future being dropped (the engine's own guard,
+        // a drain).
+        let mut group = GroupKill(child.id().and_then(|p| i32::try_from(p).ok()));
         let stdin_text = str_param(&call.params, "stdin").unwrap_or("").to_string();
         let mut stdin = child.stdin.take();
+        // Writing stdin is not part of the command's completion: a command that never reads
+        // it must not hold the step until the deadline.
         let writer = tokio::spawn(async move {
             if let Some(s) = stdin.as_mut() {
                 let _ = s.write_all(stdin_text.as_bytes()).await;
@@ -91,71 +148,79 @@ impl Adapter for ShellAdapter {
         });
         let out = child.stdout.take();
         let err = child.stderr.take();
-        let out_task = tokio::spawn(async move {
-            match out {
-                Some(o) => read_capped(o, cap).await,
-                None => (Vec::new(), false),
-            }
-        });
-        let err_task = tokio::spawn(async move {
-            match err {
-                Some(e) => read_capped(e, cap).await,
-                None => (Vec::new(), false),
-            }
-        });
-        let status = match tokio::time::timeout(call.timeout, child.wait()).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
+        let exited = AtomicBool::new(false);
+        // The deadline covers the exit of `sh` *and* the end of its output: a background
+        // child that keeps stdout open would otherwise hold the step past its timeout.
+        let work = async {
+            let wait = async {
+                let r = child.wait().await;
+                exited.store(true, Ordering::Relaxed);
+                r
+            };
+            tokio::join!(wait, read_capped(out, cap), read_capped(err, cap))
+        };
+        let finished = tokio::time::timeout(call.timeout, work).await;
+        writer.abort();
+        let (status, (stdout, t1), (stderr, t2)) = match finished {
+            Ok((Ok(status), out, err)) => (status, out, err),
+            Ok((Err(e), _, _)) => {
                 return Err(AdapterError::retryable(format!(
                     "shell.run in step `{}`: waiting for the command failed ({e})",
                     call.step
                 )));
             }
             Err(_) => {
-                if let Some(pid) = pid {
-                    // SAFETY: kill(2) with a negative pid signals the process group we created.
-                    unsafe {
-                        libc::kill(-(pid as i32), libc::SIGKILL);
-                    }
-                }
+                group.kill();
+                // Reap `sh` if it has not been reaped yet (it is dead: SIGKILL).
                 let _ = child.wait().await;
-                writer.abort();
+                let why = if exited.load(Ordering::Relaxed) {
+                    " (the command's processes still held its output open)"
+                } else {
+                    ""
+                };
                 return Err(AdapterError::retryable(format!(
-                    "shell.run in step `{}`: timed out after {:?}; the process group was killed",
+                    "shell.run in step `{}`: timed out after {:?}{why}; \
+                     the process group was killed",
                     call.step, call.timeout
                 )));
             }
         };
-        let _ = writer.await;
-        let (stdout, t1) = out_task.await.unwrap_or_default();
-        let (stderr, t2) = err_task.await.unwrap_or_default();
+        // `sh` exited and every holder of its output closed it: what is left of the group
+        // (daemons with redirected output) was started on purpose and is not ours to kill.
+        group.disarm();
         let code = status.code();
-        let output = json!({
-            "exit_code": code,
-            "stdout": String::from_utf8_lossy(&stdout),
-            "stderr": String::from_utf8_lossy(&stderr),
-            "truncated": t1 || t2,
-        });
+        let truncated = t1 || t2;
         if status.success() {
-            Ok(output)
-        } else {
-            let tail: String = String::from_utf8_lossy(&stderr)
-                .chars()
-                .rev()
-                .take(300)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            Err(AdapterError::retryable(format!(
-                "shell.run in step `{}`: exit code {}: {}",
-                call.step,
-                code.map_or_else(
-                    || "none (killed by a signal)".to_string(),
-                    |c| c.to_string()
-                ),
-                tail.trim()
-            )))
+            return Ok(json!({
+                "exit_code": code,
+                "stdout": String::from_utf8_lossy(&stdout),
+                "stderr": String::from_utf8_lossy(&stderr),
+                "truncated": truncated,
+            }));
         }
+        let mut msg = format!("shell.run in step `{}`: ", call.step);
+        match (code, status.signal()) {
+            (Some(c), _) => msg.push_str(&format!("exit code {c}")),
+            (None, Some(sig)) => msg.push_str(&format!("killed by signal {sig}")),
+            (None, None) => msg.push_str("ended without an exit code"),
+        }
+        // Both streams, stderr first (where commands explain failures); the last
+        // characters of each, since the end of the output is usually what says why.
+        let mut any = false;
+        for (name, bytes) in [("stderr", &stderr), ("stdout", &stdout)] {
+            let text = String::from_utf8_lossy(bytes);
+            let text = tail(&text);
+            if !text.is_empty() {
+                msg.push_str(&format!("; {name}: {text}"));
+                any = true;
+            }
+        }
+        if !any {
+            msg.push_str(" (no output)");
+        }
+        if truncated {
+            msg.push_str(&format!(" (output truncated to {cap} bytes per stream)"));
+        }
+        Err(AdapterError::retryable(msg))
     }
 }

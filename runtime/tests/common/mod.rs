@@ -4,8 +4,8 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::routing::{any, post};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -78,6 +78,23 @@ pub struct Seen {
     pub bodies: Vec<serde_json::Value>,
     /// Calls without the header.
     pub missing_key: u32,
+    /// Every request in arrival order, with its method.
+    pub requests: Vec<Request>,
+}
+
+/// One request as the receiver saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// HTTP method, e.g. `PUT`.
+    pub method: String,
+    /// Query string, if any.
+    pub query: Option<String>,
+    /// `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// `Idempotency-Key` header, if any.
+    pub key: Option<String>,
+    /// Body, parsed as JSON when it is JSON, else as a string (empty body: `""`).
+    pub body: serde_json::Value,
 }
 
 /// Behaviour of the receiver.
@@ -89,6 +106,8 @@ pub struct ReceiverOpts {
     pub fail_status: u16,
     /// Delay before answering.
     pub delay: Duration,
+    /// Apply `delay` only to the first N calls of each key (0: to every call).
+    pub slow_first: u32,
 }
 
 impl Default for ReceiverOpts {
@@ -97,6 +116,7 @@ impl Default for ReceiverOpts {
             fail_first: 0,
             fail_status: 503,
             delay: Duration::ZERO,
+            slow_first: 0,
         }
     }
 }
@@ -115,6 +135,8 @@ struct RState {
 
 async fn receive(
     State(s): State<RState>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: String,
 ) -> (StatusCode, String) {
@@ -124,8 +146,18 @@ async fn receive(
         .map(str::to_string);
     let n = {
         let mut seen = s.seen.lock().unwrap();
-        seen.bodies
-            .push(serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)));
+        let parsed = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
+        seen.requests.push(Request {
+            method: method.to_string(),
+            query: uri.query().map(str::to_string),
+            content_type: headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            key: key.clone(),
+            body: parsed.clone(),
+        });
+        seen.bodies.push(parsed);
         match &key {
             Some(k) => {
                 let e = seen.per_key.entry(k.clone()).or_insert(0);
@@ -138,7 +170,9 @@ async fn receive(
             }
         }
     };
-    tokio::time::sleep(s.opts.delay).await;
+    if s.opts.slow_first == 0 || n <= s.opts.slow_first {
+        tokio::time::sleep(s.opts.delay).await;
+    }
     if n <= s.opts.fail_first {
         return (
             StatusCode::from_u16(s.opts.fail_status).unwrap(),
@@ -148,10 +182,19 @@ async fn receive(
     (StatusCode::OK, "{\"ok\":true}".into())
 }
 
-/// Starts a receiver on 127.0.0.1.
+/// Starts a receiver on 127.0.0.1 (POST only).
 pub async fn receiver(opts: ReceiverOpts) -> Receiver {
+    serve_receiver(Router::new().route("/", post(receive)), opts).await
+}
+
+/// Starts a receiver on 127.0.0.1 that answers every method (see [`Seen::requests`]).
+pub async fn receiver_any_method(opts: ReceiverOpts) -> Receiver {
+    serve_receiver(Router::new().route("/", any(receive)), opts).await
+}
+
+async fn serve_receiver(router: Router<RState>, opts: ReceiverOpts) -> Receiver {
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let app = Router::new().route("/", post(receive)).with_state(RState {
+    let app = router.with_state(RState {
         seen: seen.clone(),
         opts,
     });
