@@ -865,10 +865,6 @@ impl Runtime {
             .map(|t| t.trigger.event().to_string())
             .unwrap_or_else(|| run.trigger.clone());
         loop {
-            if self.is_draining() {
-                self.commit_run(&mut st, Vec::new()).await?;
-                return Ok(());
-            }
             let mut progressed = false;
             for d in &sys.decisions {
                 if st.decisions.contains_key(&d.name) {
@@ -906,6 +902,14 @@ impl Runtime {
                     && s.exec.on.iter().any(|e| st.emitted.contains(e))
             });
             if let Some(step) = next {
+                // A drain starts no new attempt: the run stops at this durable point and
+                // resumes at the next start. A run with nothing left to do still finishes
+                // (below), so an attempt that completed during the grace period is not
+                // left as an unfinished run.
+                if self.is_draining() {
+                    self.commit_run(&mut st, Vec::new()).await?;
+                    return Ok(());
+                }
                 match self.run_step(&sys, &run, &mut st, step).await? {
                     Waited::Elapsed => progressed = true,
                     Waited::Draining => {
@@ -1356,11 +1360,15 @@ impl Runtime {
                 "no adapter `{prefix}` is installed (action `{action}`)"
             ))
         })?;
-        let (resolved, used) = self
-            .inner
-            .secrets
-            .resolve(&call.params)
-            .map_err(|e| AdapterError::permanent(e.to_string()))?;
+        // A `log.*` line is output: it shows the reference, never the value.
+        let (resolved, used) = if prefix == "log" {
+            (call.params.clone(), Vec::new())
+        } else {
+            self.inner
+                .secrets
+                .resolve(&call.params)
+                .map_err(|e| AdapterError::permanent(e.to_string()))?
+        };
         call.params = resolved;
         // The adapter's own timeout handles clean-up (killing processes); this outer one
         // only guards against an adapter that ignores its budget.

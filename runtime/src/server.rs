@@ -197,6 +197,11 @@ async fn fire(
 }
 
 async fn metrics(State(rt): State<Runtime>) -> Response {
+    // Dead letters also change outside this process (`claw dlq retry|drop`): read the
+    // depth from the store at each scrape so the gauge is never stale.
+    if let Ok(open) = rt.store().dead_letters(Some("open")).await {
+        rt.metrics().dlq_depth.set(open.len() as i64);
+    }
     (
         [(
             header::CONTENT_TYPE,

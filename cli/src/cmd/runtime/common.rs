@@ -11,13 +11,16 @@ use std::sync::Arc;
 pub const DEFAULT_DB: &str = "sqlite://claw.db";
 
 /// `--db` and `--format`, shared by every runtime command.
+///
+/// Global, so that commands with subcommands (`claw dlq list --db X --format json`) take
+/// them after the subcommand like every other runtime command does.
 #[derive(clap::Args, Debug, Clone)]
 pub struct DbArgs {
     /// Database URL: sqlite://FILE (default sqlite://claw.db) or postgres://USER@HOST:PORT/DB.
-    #[arg(long, default_value = DEFAULT_DB)]
+    #[arg(long, global = true, default_value = DEFAULT_DB)]
     pub db: String,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
@@ -29,7 +32,8 @@ pub fn tokio() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Logs to stderr (`RUST_LOG` overrides the level); JSON lines for machines.
+/// Logs to stderr as text lines with `key=value` fields (run lines carry `run_id`, step
+/// lines `step`); `RUST_LOG` overrides the level.
 pub fn init_logging(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));

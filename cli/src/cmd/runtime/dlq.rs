@@ -8,6 +8,9 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Why a retry or drop did nothing.
+const NOT_OPEN: &str = "no open dead letter with this id";
+
 /// Inspect and handle the dead-letter queue.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -66,21 +69,28 @@ pub fn run(a: Args) -> Result<ExitCode> {
             }
             Action::Drop { id } => {
                 let ok = store.set_dead_letter_state(id, "open", "dropped").await?;
-                report(a.db.format, json!({"id": id, "dropped": ok}))?;
-                Ok(if ok { crate::output::exit::ok() } else { crate::output::exit::findings() })
+                if ok {
+                    report(a.db.format, json!({"id": id, "dropped": true}))?;
+                    return Ok(crate::output::exit::ok());
+                }
+                report(a.db.format, json!({"id": id, "dropped": false, "reason": NOT_OPEN}))?;
+                eprintln!("error: no open dead letter with id {id} (see `claw dlq list --all`)");
+                Ok(crate::output::exit::findings())
             }
             Action::Retry { id, file } => {
                 common::init_logging("warn");
                 let open = store.dead_letters(Some("open")).await?;
                 let Some(d) = open.iter().find(|d| d.id == id) else {
-                    report(a.db.format, json!({"id": id, "retried": false, "reason": "no open dead letter with this id"}))?;
+                    report(a.db.format, json!({"id": id, "retried": false, "reason": NOT_OPEN}))?;
+                    eprintln!("error: no open dead letter with id {id} (see `claw dlq list --all`)");
                     return Ok(crate::output::exit::findings());
                 };
                 let sys = common::system_from(&store, &d.system, file.as_deref()).await?;
                 let rt = Runtime::builder(store.clone()).system(sys).build().await?;
                 let run_id = rt.retry_dead_letter(id).await?;
-                // Wait for the new run here: this process is its only executor.
-                rt.drain(std::time::Duration::from_secs(3600)).await;
+                // Wait for the new run here: this process is its only executor. Not
+                // `drain`, which would stop the run before its steps.
+                rt.drain_idle(std::time::Duration::from_secs(3600)).await;
                 let status = match &run_id {
                     Some(r) => store.run(r).await?.map(|r| r.status),
                     None => None,
