@@ -1,0 +1,452 @@
+//! Executing one step: delay, attempts with per-attempt timeout, retries with back-off,
+//! the adapter call with secrets resolved, success, failure and dead letters.
+
+use super::state::{RunState, key_string, scope};
+use super::{EngineError, Runtime, Waited, ms, rfc3339};
+use crate::adapters::{Adapter, AdapterError, Call};
+use crate::metrics::NameLabels;
+use crate::plan::{DelayPlan, LoadedSystem, StepPlan, backoff_delay};
+use crate::secrets;
+use crate::store::{Op, RunRecord, Timer};
+use chrono::DateTime;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+impl Runtime {
+    pub(super) fn step_key(
+        &self,
+        sys: &LoadedSystem,
+        run: &RunRecord,
+        st: &RunState,
+        step: &StepPlan,
+    ) -> Result<String, String> {
+        match &step.idempotency {
+            Some(c) => c
+                .eval(&scope(sys, run, Some(st)))
+                .map(|v| key_string(&v))
+                .map_err(|e| format!("idempotency expression: {}", e.message)),
+            None => Ok(format!(
+                "{}:{}",
+                st.key_base.as_deref().unwrap_or(&run.id),
+                step.exec.name
+            )),
+        }
+    }
+
+    /// Runs one step to a terminal state (or returns `Draining` at a durable point).
+    pub(super) async fn run_step(
+        &self,
+        sys: &LoadedSystem,
+        run: &RunRecord,
+        st: &mut RunState,
+        step: &StepPlan,
+    ) -> Result<Waited, EngineError> {
+        let name = step.exec.name.clone();
+        let ss = st.steps.get(&name).cloned().unwrap_or_default();
+        if !step.exec.is_enabled() {
+            self.commit_run(
+                st,
+                vec![self.event(
+                    run,
+                    "step.skipped",
+                    Some(&name),
+                    None,
+                    json!({"reason": "disabled"}),
+                )],
+            )
+            .await?;
+            st.steps.entry(name).or_default().done = Some(Ok(Value::Null));
+            return Ok(Waited::Elapsed);
+        }
+        // Durable delay (also `delay.wait`, whose duration is a parameter).
+        let delay = match (&step.delay, step.exec.action.as_str()) {
+            (Some(d), _) => Some(d.clone()),
+            (None, "delay.wait") => step
+                .exec
+                .with
+                .get("duration")
+                .and_then(Value::as_str)
+                .and_then(|d| claw_spec::units::parse_duration(d).ok())
+                .map(DelayPlan::For),
+            _ => None,
+        };
+        if let Some(delay) = delay.filter(|_| !ss.delay_done) {
+            let due = match ss.delay_due {
+                Some(d) => d,
+                None => {
+                    let now = self.inner.clock.now();
+                    let due = match &delay {
+                        DelayPlan::For(d) => ms(now) + d.as_millis() as i64,
+                        DelayPlan::Until(t) => {
+                            let sc = scope(sys, run, Some(st));
+                            claw_spec::expr::render_template(t, &sc)
+                                .ok()
+                                .and_then(|v| {
+                                    v.as_str()
+                                        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                                })
+                                .map(|t| t.timestamp_millis())
+                                .unwrap_or(ms(now))
+                        }
+                    };
+                    let timer = Timer {
+                        run_id: run.id.clone(),
+                        step: name.clone(),
+                        kind: "delay".into(),
+                        attempt: 0,
+                        due_at: due,
+                    };
+                    self.commit_run(
+                        st,
+                        vec![
+                            self.event(
+                                run,
+                                "step.delay_scheduled",
+                                Some(&name),
+                                None,
+                                json!({"due_at": due, "due": rfc3339(due)}),
+                            ),
+                            Op::SetTimer(timer),
+                        ],
+                    )
+                    .await?;
+                    st.steps.entry(name.clone()).or_default().delay_due = Some(due);
+                    due
+                }
+            };
+            if let Waited::Draining = self.wait_until(due).await {
+                return Ok(Waited::Draining);
+            }
+            let timer = Timer {
+                run_id: run.id.clone(),
+                step: name.clone(),
+                kind: "delay".into(),
+                attempt: 0,
+                due_at: due,
+            };
+            self.commit_run(
+                st,
+                vec![
+                    self.event(run, "step.delay_fired", Some(&name), None, json!({})),
+                    Op::ClearTimer(timer),
+                ],
+            )
+            .await?;
+            st.steps.entry(name.clone()).or_default().delay_done = true;
+        }
+        if step.exec.action == "delay.wait" {
+            return self
+                .finish_step(
+                    run,
+                    st,
+                    step,
+                    1,
+                    Ok(json!({"waited": true})),
+                    Vec::new(),
+                    Vec::new(),
+                )
+                .await;
+        }
+        let mut attempt = ss.failed_attempts + 1;
+        if let Some(due) = ss.retry_due.filter(|_| ss.failed_attempts > 0)
+            && let Waited::Draining = self.wait_until(due).await
+        {
+            return Ok(Waited::Draining);
+        }
+        loop {
+            let sc = scope(sys, run, Some(st));
+            let params = match step.params.render(&sc) {
+                Ok(p) => p,
+                Err(e) => {
+                    let err = AdapterError::permanent(format!(
+                        "rendering the parameters of `{name}`: {}",
+                        e.message
+                    ));
+                    return self.fail_step(sys, run, st, step, attempt, err).await;
+                }
+            };
+            let key = match self.step_key(sys, run, st, step) {
+                Ok(k) => k,
+                Err(e) => {
+                    return self
+                        .fail_step(sys, run, st, step, attempt, AdapterError::permanent(e))
+                        .await;
+                }
+            };
+            // Pure steps (log, code) have no outside effect: repeating one after a crash
+            // is harmless, so their start is not worth a commit of its own.
+            let pure = matches!(step.exec.adapter(), "log" | "code");
+            let started_data =
+                json!({"action": step.exec.action, "idempotency_key": key, "params": params});
+            let mut ops = vec![self.event(
+                run,
+                "step.attempt_started",
+                Some(&name),
+                Some(attempt),
+                started_data,
+            )];
+            if attempt > 1 {
+                ops.push(Op::ClearTimer(Timer {
+                    run_id: run.id.clone(),
+                    step: name.clone(),
+                    kind: "retry".into(),
+                    attempt: i64::from(attempt),
+                    due_at: 0,
+                }));
+            }
+            let mut deferred = Vec::new();
+            if pure {
+                deferred = ops;
+            } else {
+                self.commit_run(st, ops).await?;
+            }
+            let (op_prefix, operation) = step
+                .exec
+                .action
+                .split_once('.')
+                .unwrap_or((step.exec.action.as_str(), ""));
+            let started = std::time::Instant::now();
+            let result = self
+                .call_adapter(
+                    run,
+                    &name,
+                    op_prefix,
+                    operation,
+                    &step.exec.action,
+                    params,
+                    key.clone(),
+                    step.timeout,
+                )
+                .await;
+            self.inner
+                .metrics
+                .execution_latency
+                .get_or_create(&NameLabels {
+                    system: run.system.clone(),
+                    name: name.clone(),
+                })
+                .observe(started.elapsed().as_secs_f64());
+            match result {
+                Ok(output) => {
+                    let mut extra = Vec::new();
+                    let before = std::mem::take(&mut deferred);
+                    if step.exec.action == "queue.publish"
+                        && let Some(q) = output.get("queue").and_then(Value::as_str)
+                    {
+                        extra.push(Op::Publish {
+                            queue: q.to_string(),
+                            system: run.system.clone(),
+                            run_id: run.id.clone(),
+                            step: name.clone(),
+                            at: ms(self.inner.clock.now()),
+                            body: output.get("message").cloned().unwrap_or(Value::Null),
+                        });
+                    }
+                    return self
+                        .finish_step(run, st, step, attempt, Ok(output), before, extra)
+                        .await;
+                }
+                Err(err) => {
+                    self.inner
+                        .metrics
+                        .step(&run.system, &name, "attempt_failed");
+                    tracing::warn!(run_id = %run.id, step = %name, attempt, error = %err.message, "attempt failed");
+                    let mut ops = std::mem::take(&mut deferred);
+                    ops.push(self.event(
+                        run,
+                        "step.attempt_failed",
+                        Some(&name),
+                        Some(attempt),
+                        json!({"error": err.message, "retryable": err.retryable}),
+                    ));
+                    if err.retryable && attempt < step.attempts {
+                        let due = ms(self.inner.clock.now())
+                            + backoff_delay(&step.backoff, attempt).as_millis() as i64;
+                        ops.push(self.event(
+                            run,
+                            "step.retry_scheduled",
+                            Some(&name),
+                            Some(attempt + 1),
+                            json!({"due_at": due, "due": rfc3339(due)}),
+                        ));
+                        ops.push(Op::SetTimer(Timer {
+                            run_id: run.id.clone(),
+                            step: name.clone(),
+                            kind: "retry".into(),
+                            attempt: i64::from(attempt + 1),
+                            due_at: due,
+                        }));
+                        self.commit_run(st, ops).await?;
+                        self.inner.metrics.step(&run.system, &name, "retried");
+                        let s = st.steps.entry(name.clone()).or_default();
+                        s.failed_attempts = attempt;
+                        s.retry_due = Some(due);
+                        if let Waited::Draining = self.wait_until(due).await {
+                            return Ok(Waited::Draining);
+                        }
+                        attempt += 1;
+                        continue;
+                    }
+                    self.commit_run(st, ops).await?;
+                    return self.fail_step(sys, run, st, step, attempt, err).await;
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn call_adapter(
+        &self,
+        run: &RunRecord,
+        step: &str,
+        prefix: &str,
+        operation: &str,
+        action: &str,
+        params: Value,
+        key: String,
+        timeout: Duration,
+    ) -> Result<Value, AdapterError> {
+        let mut call = Call {
+            system: run.system.clone(),
+            run_id: run.id.clone(),
+            step: step.to_string(),
+            action: action.to_string(),
+            operation: operation.to_string(),
+            params,
+            idempotency_key: key,
+            timeout,
+        };
+        if let Some(rec) = &self.inner.recorder {
+            return rec.call(&call).await;
+        }
+        let adapter = self.inner.adapters.get(prefix).ok_or_else(|| {
+            AdapterError::permanent(format!(
+                "no adapter `{prefix}` is installed (action `{action}`)"
+            ))
+        })?;
+        // A `log.*` line is output: it shows the reference, never the value.
+        let (resolved, used) = if prefix == "log" {
+            (call.params.clone(), Vec::new())
+        } else {
+            self.inner
+                .secrets
+                .resolve(&call.params)
+                .map_err(|e| AdapterError::permanent(e.to_string()))?
+        };
+        call.params = resolved;
+        // The adapter's own timeout handles clean-up (killing processes); this outer one
+        // only guards against an adapter that ignores its budget.
+        let r = match tokio::time::timeout(timeout + Duration::from_secs(5), adapter.call(&call))
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(AdapterError::retryable(format!(
+                "{action} in step `{step}`: timed out after {timeout:?}"
+            ))),
+        };
+        match r {
+            Ok(mut v) => {
+                secrets::redact(&mut v, &used);
+                Ok(v)
+            }
+            Err(mut e) => {
+                e.message = secrets::redact_str(&e.message, &used);
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn finish_step(
+        &self,
+        run: &RunRecord,
+        st: &mut RunState,
+        step: &StepPlan,
+        attempt: u32,
+        output: Result<Value, String>,
+        before: Vec<Op>,
+        extra: Vec<Op>,
+    ) -> Result<Waited, EngineError> {
+        let name = &step.exec.name;
+        if let Ok(o) = &output {
+            let mut ops = before;
+            ops.push(self.event(
+                run,
+                "step.succeeded",
+                Some(name),
+                Some(attempt),
+                json!({"output": o}),
+            ));
+            ops.extend(extra);
+            if matches!(step.exec.adapter(), "log" | "code") {
+                // A pure step's outcome is committed with the run's next commit.
+                st.pending.extend(ops);
+            } else {
+                self.commit_run(st, ops).await?;
+            }
+            self.inner.metrics.step(&run.system, name, "succeeded");
+            tracing::info!(run_id = %run.id, step = %name, attempt, "step succeeded");
+            st.steps.entry(name.clone()).or_default().done = Some(Ok(o.clone()));
+            st.emit(&step.exec.succeeded_event());
+        }
+        Ok(Waited::Elapsed)
+    }
+
+    pub(super) async fn fail_step(
+        &self,
+        sys: &LoadedSystem,
+        run: &RunRecord,
+        st: &mut RunState,
+        step: &StepPlan,
+        attempt: u32,
+        err: AdapterError,
+    ) -> Result<Waited, EngineError> {
+        let name = &step.exec.name;
+        let now = ms(self.inner.clock.now());
+        let mut ops = Vec::new();
+        if let Some(target) = &step.exec.dead_letter {
+            ops.push(self.event(
+                run,
+                "step.dead_lettered",
+                Some(name),
+                Some(attempt),
+                json!({"target": target, "error": err.message}),
+            ));
+            ops.push(Op::DeadLetter {
+                system: sys.name().to_string(),
+                run_id: run.id.clone(),
+                step: name.clone(),
+                target: target.clone(),
+                error: err.message.clone(),
+                at: now,
+            });
+            if let Some(q) = target.strip_prefix("queue://") {
+                ops.push(Op::Publish {
+                    queue: q.to_string(),
+                    system: sys.name().to_string(),
+                    run_id: run.id.clone(),
+                    step: name.clone(),
+                    at: now,
+                    body: json!({"run_id": run.id, "step": name, "error": err.message, "payload": run.payload}),
+                });
+            }
+            self.inner.metrics.step(&run.system, name, "dead_lettered");
+        }
+        ops.push(self.event(
+            run,
+            "step.failed",
+            Some(name),
+            Some(attempt),
+            json!({"error": err.message, "attempts": attempt}),
+        ));
+        self.commit_run(st, ops).await?;
+        self.inner.metrics.step(&run.system, name, "failed");
+        if step.exec.dead_letter.is_some() {
+            self.refresh_dlq_gauge().await;
+        }
+        tracing::error!(run_id = %run.id, step = %name, attempt, error = %err.message, "step failed");
+        st.steps.entry(name.clone()).or_default().done = Some(Err(err.message));
+        st.emit(&step.exec.failed_event());
+        Ok(Waited::Elapsed)
+    }
+}
