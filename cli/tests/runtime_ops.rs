@@ -425,6 +425,16 @@ fn assert_status(db: &str, runs_: &[Value], dlq: u64) {
     assert_eq!(s["latency_p99_ms"], nearest_rank(&lat, 0.99), "{st}");
     // Retries with a 50 ms back-off make every failed run take at least that long.
     assert!(lat[lat.len() - 1] >= 50, "{lat:?}");
+    // The declared objective (`error_rate: <1%`) against the measured rate.
+    let slo = s["slo"].as_array().unwrap();
+    assert_eq!(slo.len(), 1, "{st}");
+    assert_eq!(slo[0]["name"], "error_rate");
+    assert_eq!(slo[0]["objective"], "<1%");
+    assert!(
+        (slo[0]["value"].as_f64().unwrap() - rate).abs() < 1e-9,
+        "{st}"
+    );
+    assert_eq!(slo[0]["met"], rate < 0.01, "{st}");
 }
 
 #[test]
@@ -622,7 +632,10 @@ fn dead_letters_are_listed_retried_and_dropped() {
         text.stdout.contains("open dead letters: 0")
             && text
                 .stdout
-                .contains("payments: 3 runs, 1 succeeded, 2 failed, 0 running, error rate 66.67%"),
+                .contains("payments: 3 runs, 1 succeeded, 2 failed, 0 running, error rate 66.67%")
+            && text
+                .stdout
+                .contains("  slo error_rate: objective <1%, measured 66.67%: BREACHED"),
         "{}",
         text.stdout
     );

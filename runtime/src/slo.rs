@@ -58,8 +58,9 @@ fn latency_ms(r: &RunRecord) -> Option<i64> {
         .map(|f| f - r.scheduled_at.unwrap_or(r.received_at).max(r.received_at))
 }
 
-/// The percentile a latency SLO name asks for, and the trigger it may name.
-fn percentile_of(name: &str) -> Option<(f64, &str)> {
+/// The percentile a latency SLO name asks for (`dispatch_latency_p95` → 0.95, `dispatch`),
+/// and the trigger it may name; `None` for a name that is not a latency percentile.
+pub fn percentile_of(name: &str) -> Option<(f64, &str)> {
     let (head, p) = name.rsplit_once('_')?;
     let q = match p {
         "p50" => 0.50,
@@ -165,6 +166,65 @@ pub async fn compute(
     Ok(figures_of(&runs, dlq, triggers, slo_names))
 }
 
+/// One declared objective against its measured figure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SloStatus {
+    /// SLO name.
+    pub name: String,
+    /// The objective as written (`<1%`, `800ms`, `>= 99.9`).
+    pub objective: String,
+    /// The figure (ratio 0..=1, seconds, or count); `None` when the name has no figure.
+    pub value: Option<f64>,
+    /// Whether the figure meets the objective; `None` when it cannot be told (no figure, or
+    /// an objective that does not parse).
+    pub met: Option<bool>,
+}
+
+/// Judges each declared objective (`observability.slo`, in declaration order) against the
+/// figures. A latency objective compares seconds; a ratio compares 0..=1; a plain number
+/// over 1 against a ratio figure (`availability: ">= 99.9"`) is read as a percentage.
+pub fn assess<'a>(
+    figures: &Figures,
+    objectives: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Vec<SloStatus> {
+    use claw_spec::units::{Cmp, Quantity, parse_objective};
+    objectives
+        .into_iter()
+        .map(|(name, text)| {
+            let value = figures.values.get(name).copied();
+            let met = match (value, parse_objective(text)) {
+                (Some(v), Ok(o)) => {
+                    let target = match o.target {
+                        Quantity::Duration(d) => d.as_secs_f64(),
+                        Quantity::Ratio(r) => r,
+                        Quantity::Number(n) if n > 1.0 && is_ratio(name) => n / 100.0,
+                        Quantity::Number(n) => n,
+                    };
+                    Some(match o.cmp {
+                        Cmp::Lt => v < target,
+                        Cmp::Le => v <= target,
+                        Cmp::Gt => v > target,
+                        Cmp::Ge => v >= target,
+                    })
+                }
+                _ => None,
+            };
+            SloStatus {
+                name: name.clone(),
+                objective: text.clone(),
+                value,
+                met,
+            }
+        })
+        .collect()
+}
+
+/// Whether a figure name is a ratio in 0..=1 (see the naming rule).
+pub fn is_ratio(name: &str) -> bool {
+    name.ends_with("error_rate")
+        || matches!(name, "success_ratio" | "success_rate" | "availability")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +286,43 @@ mod tests {
         assert_eq!(f.values["error_rate"], 0.0);
         assert_eq!(f.values["success_ratio"], 1.0);
         assert_eq!(f.values["x_p99"], 0.0);
+    }
+
+    #[test]
+    fn objectives_are_judged_in_their_units() {
+        let mut runs = Vec::new();
+        for i in 0..100 {
+            // 2 failures in 100; latencies 1..=100 ms.
+            let st = if i < 2 { "failed" } else { "succeeded" };
+            runs.push(run("a", st, i * 1000, Some(i * 1000 + i + 1)));
+        }
+        let slo: Vec<(String, String)> = [
+            ("error_rate", "<1%"),
+            ("a_latency_p95", "800ms"),
+            ("a_latency_p99", "<= 50ms"),
+            ("availability", ">= 97.5"),
+            ("freshness", "5m"),
+            ("success_ratio", "soon"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let names: Vec<String> = slo.iter().map(|(n, _)| n.clone()).collect();
+        let f = figures_of(&runs, 0, &["a".into()], &names);
+        let got: Vec<(String, Option<bool>)> = assess(&f, slo.iter().map(|(a, b)| (a, b)))
+            .into_iter()
+            .map(|s| (s.name, s.met))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("error_rate".to_string(), Some(false)), // 2 % is not < 1 %
+                ("a_latency_p95".into(), Some(true)),    // 95 ms <= 800 ms
+                ("a_latency_p99".into(), Some(false)),   // 99 ms > 50 ms
+                ("availability".into(), Some(true)),     // 98 % >= 97.5 %
+                ("freshness".into(), None),              // no figure
+                ("success_ratio".into(), None),          // objective does not parse
+            ]
+        );
     }
 }
