@@ -1484,3 +1484,50 @@ fn binds_loopback_by_default() {
         stopped.stderr
     );
 }
+
+#[test]
+fn json_logs_are_one_object_per_line_with_run_id_and_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let system = format!(
+        r#"system: jsonlog
+version: 1.0.0
+triggers:
+  - call:
+      source: webhook
+      idempotency: req.id
+decisions: []
+execution:
+  - announce:
+      on: call
+      action: log.info
+      with:
+        message: "hello {{{{ req.id }}}}"
+{TAIL}"#
+    );
+    let file = write(dir.path(), "jsonlog.claw", &system);
+    let db = sqlite(dir.path());
+    let srv = Server::start(&file, &db, &["--log-format", "json"], &[]);
+    let run = hook(&srv.url, "jsonlog", "call", json!({"req": {"id": "J1"}}));
+    finished(&db, &run);
+    let stopped = srv.stop(SIGTERM);
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    let lines: Vec<Value> = stopped
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string())
+    );
+    // The step's own line: its message, run id and step as fields.
+    let step_line = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "hello J1")
+        .unwrap_or_else(|| panic!("{}", stopped.stderr));
+    assert_eq!(step_line["fields"]["run_id"], run.as_str(), "{step_line}");
+    assert_eq!(step_line["fields"]["step"], "announce", "{step_line}");
+    assert_eq!(step_line["level"], "INFO");
+}

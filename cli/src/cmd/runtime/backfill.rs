@@ -35,7 +35,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode> {
-    common::init_logging("warn");
+    common::init_logging("warn", None);
     let text = std::fs::read_to_string(&a.input)
         .with_context(|| format!("cannot read {}", a.input.display()))?;
     common::tokio()?.block_on(async {

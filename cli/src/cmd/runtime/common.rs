@@ -32,16 +32,32 @@ pub fn tokio() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Logs to stderr as text lines with `key=value` fields (run lines carry `run_id`, step
-/// lines `step`); `RUST_LOG` overrides the level.
-pub fn init_logging(default_level: &str) {
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// `LEVEL target: message key=value …`, for people.
+    Text,
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`), for log
+    /// shippers.
+    Json,
+}
+
+/// Starts `tracing` output on stderr: level from `RUST_LOG` (else `default_level`), format
+/// `format`, or `CLAW_LOG_FORMAT=json|text` when `format` is `None`.
+pub fn init_logging(default_level: &str, format: Option<LogFormat>) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let _ = tracing_subscriber::fmt()
+    let format = format.unwrap_or_else(|| match std::env::var("CLAW_LOG_FORMAT") {
+        Ok(v) if v.eq_ignore_ascii_case("json") => LogFormat::Json,
+        _ => LogFormat::Text,
+    });
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(crate::output::color_stderr())
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+        LogFormat::Text => builder.with_ansi(crate::output::color_stderr()).try_init(),
+    };
 }
 
 /// Opens and migrates the database.

@@ -78,7 +78,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 Ok(crate::output::exit::findings())
             }
             Action::Retry { id, file } => {
-                common::init_logging("warn");
+                common::init_logging("warn", None);
                 let open = store.dead_letters(Some("open")).await?;
                 let Some(d) = open.iter().find(|d| d.id == id) else {
                     report(a.db.format, json!({"id": id, "retried": false, "reason": NOT_OPEN}))?;

@@ -40,7 +40,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let payload = common::payload(&a.payload)?;
     common::tokio()?.block_on(async {
         let (code, answer) = if a.direct {
-            common::init_logging("warn");
+            common::init_logging("warn", None);
             let store = common::open(&a.db.db).await?;
             let sys = common::system_from(&store, &a.system, a.file.as_deref()).await?;
             let rt = Runtime::builder(store).system(sys).build().await?;

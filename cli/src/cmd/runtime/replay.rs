@@ -42,7 +42,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode> {
-    common::init_logging("warn");
+    common::init_logging("warn", None);
     let from = common::time(&a.from)?;
     let to = common::time(&a.to)?;
     if to <= from {

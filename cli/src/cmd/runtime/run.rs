@@ -55,6 +55,10 @@ pub struct Args {
     /// `pagerduty_routing_key_<service>` or `pagerduty_routing_key`.
     #[arg(long, default_value = claw_runtime::alerts::PAGERDUTY_EVENTS_URL)]
     pub pagerduty_url: String,
+    /// Log line format on stderr (default: text, or CLAW_LOG_FORMAT). Every line of a run
+    /// carries `run_id` and `step`; the level comes from RUST_LOG (default info).
+    #[arg(long, value_enum)]
+    pub log_format: Option<common::LogFormat>,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -67,7 +71,7 @@ fn duration(s: &str) -> Result<Duration, String> {
 
 /// Runs the command.
 pub fn run(a: Args) -> Result<ExitCode> {
-    common::init_logging("info");
+    common::init_logging("info", a.log_format);
     let systems = match common::load_systems(&a.paths) {
         Ok(s) => s,
         Err(e) => {
