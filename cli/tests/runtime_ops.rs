@@ -1531,3 +1531,70 @@ execution:
     assert_eq!(step_line["fields"]["step"], "announce", "{step_line}");
     assert_eq!(step_line["level"], "INFO");
 }
+
+/// A durable delay across a real crash: the process is SIGKILLed while the step waits,
+/// and the next `claw run` fires it once, not before its due time.
+#[test]
+fn a_delay_survives_a_sigkill_and_fires_once_after_the_restart() {
+    const SIGKILL: i32 = 9;
+    let dir = tempfile::tempdir().unwrap();
+    let marks = dir.path().join("fired.txt");
+    let system = format!(
+        r#"system: later
+version: 1.0.0
+triggers:
+  - call:
+      source: webhook
+      idempotency: req.id
+decisions: []
+execution:
+  - remind:
+      on: call
+      delay: 2s
+      action: shell.run
+      with:
+        command: 'echo "fired {{{{ req.id }}}}" >> "{marks}"'
+      timeout: 5s
+{TAIL}"#,
+        marks = marks.display()
+    );
+    let file = write(dir.path(), "later.claw", &system);
+    let db = sqlite(dir.path());
+    let srv = Server::start(&file, &db, &[], &[]);
+    let run = hook(&srv.url, "later", "call", json!({"req": {"id": "D1"}}));
+    let scheduled = wait_for("the delay to be scheduled", Duration::from_secs(10), || {
+        let ev = events(&db, &run);
+        ev["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "step.delay_scheduled")
+            .cloned()
+    });
+    let due = scheduled["data"]["due_at"].as_i64().unwrap();
+    let killed = srv.stop(SIGKILL);
+    assert!(!killed.status.success());
+    assert!(!marks.exists(), "the step ran before its delay");
+
+    let srv = Server::start(&file, &db, &[], &[]);
+    let ev = finished(&db, &run);
+    let stopped = srv.stop(SIGTERM);
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
+    assert_eq!(std::fs::read_to_string(&marks).unwrap(), "fired D1\n");
+    let at = |kind: &str| -> Vec<i64> {
+        ev["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == kind)
+            .map(|e| e["at"].as_i64().unwrap())
+            .collect()
+    };
+    // Scheduled once (before the kill), fired once, at or after its due time.
+    assert_eq!(at("step.delay_scheduled").len(), 1, "{ev}");
+    let fired = at("step.delay_fired");
+    assert_eq!(fired.len(), 1, "{ev}");
+    assert!(fired[0] >= due, "fired at {} before due {due}", fired[0]);
+    assert_eq!(at("step.succeeded").len(), 1, "{ev}");
+}
