@@ -272,3 +272,86 @@ async fn an_imported_zapier_code_step_feeds_the_paths_it_came_with() {
     assert_eq!(forward.params["data"]["id"], "L-77");
     assert!(sim.calls.iter().all(|c| c.step != "create_hubspot_contact"));
 }
+
+/// Escape attempts in `.js` policies fail cleanly through the runtime: the decision records
+/// the sandbox's error and stops its branch, nothing reaches the network or the disk, the
+/// engine stays up, and a well-behaved policy in the same system still decides.
+#[tokio::test]
+async fn policy_escape_attempts_fail_cleanly_and_the_runtime_keeps_deciding() {
+    let dir = tempfile::tempdir().unwrap();
+    let pol = dir.path().join("policies");
+    std::fs::create_dir(&pol).unwrap();
+    let probe = dir.path().join("written-by-policy.txt");
+    // A listener that must never be connected to.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cases = [
+        ("network", format!("export default function d(i) {{ return fetch('http://127.0.0.1:{port}/'); }}")),
+        ("files", format!("export default function d(i) {{ return require('fs').writeFileSync('{}', 'x'); }}", probe.display())),
+        ("spin", "export default function d(i) { while (true) {} }".to_string()),
+        ("hog", "export default function d(i) { let a = []; for (;;) { a.push(new Array(100000).fill(i)); } }".to_string()),
+        ("fine", "export default function d(i) { return { ok: i.n + 1 }; }".to_string()),
+    ];
+    let mut decisions = String::new();
+    let mut steps = String::new();
+    for (name, src) in &cases {
+        std::fs::write(pol.join(format!("{name}.js")), src).unwrap();
+        decisions.push_str(&format!(
+            "  - {name}:\n      inputs: n\n      policy: ./policies/{name}.js\n      emits: {name}_ok\n"
+        ));
+        steps.push_str(&format!(
+            "  - after_{name}:\n      on: {name}_ok\n      action: log.info\n      with:\n        message: {name}\n"
+        ));
+    }
+    let text = format!(
+        "system: escapes\nversion: 1.0.0\ntriggers:\n  - go:\n      source: manual\ndecisions:\n{decisions}execution:\n{steps}data:\n  events:\n    store: event-log\n    retention: 30d\nobservability:\n  slo:\n    error_rate: <1%\n  owner: ops\n"
+    );
+    let p = dir.path().join("escapes.claw");
+    std::fs::write(&p, text).unwrap();
+    let rt = Runtime::record_only(vec![
+        LoadedSystem::load(&p).unwrap_or_else(|e| panic!("{e}")),
+    ])
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let sim = rt
+        .simulate("escapes", "go", json!({"n": 41}), StartOptions::default())
+        .await
+        .unwrap();
+    let by = |n: &str| sim.decisions.iter().find(|d| d.name == n).unwrap().clone();
+    for (name, want) in [
+        ("network", "script error"),
+        ("files", "script error"),
+        ("spin", "time limit"),
+        ("hog", "memory limit"),
+    ] {
+        let d = by(name);
+        assert!(!d.continued, "{name}: {d:?}");
+        let err = d.output["error"].as_str().unwrap_or_default();
+        assert!(err.contains(want), "{name}: {err}");
+    }
+    assert!(by("fine").continued);
+    assert_eq!(by("fine").output, json!({"ok": 42}));
+    // Only the well-behaved branch ran.
+    let steps: Vec<&str> = sim.calls.iter().map(|c| c.step.as_str()).collect();
+    assert_eq!(steps, vec!["after_fine"]);
+    assert!(!probe.exists(), "a policy wrote a file");
+    assert!(listener.accept().is_err(), "a policy opened a connection");
+    // Bounded: the spin and the hog are cut by their limits (1 s each by default).
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // And the engine is still deciding.
+    let again = rt
+        .simulate("escapes", "go", json!({"n": 1}), StartOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        again
+            .decisions
+            .iter()
+            .find(|d| d.name == "fine")
+            .unwrap()
+            .output,
+        json!({"ok": 2})
+    );
+}
