@@ -319,6 +319,8 @@ async fn policy_escape_attempts_fail_cleanly_and_the_runtime_keeps_deciding() {
         .simulate("escapes", "go", json!({"n": 41}), StartOptions::default())
         .await
         .unwrap();
+    // A crashing policy fails the run (it is a bug, not a "no").
+    assert_eq!(sim.status, "failed");
     let by = |n: &str| sim.decisions.iter().find(|d| d.name == n).unwrap().clone();
     for (name, want) in [
         ("network", "script error"),
@@ -330,6 +332,7 @@ async fn policy_escape_attempts_fail_cleanly_and_the_runtime_keeps_deciding() {
         assert!(!d.continued, "{name}: {d:?}");
         let err = d.output["error"].as_str().unwrap_or_default();
         assert!(err.contains(want), "{name}: {err}");
+        assert_eq!(d.output["policy_failed"], true);
     }
     assert!(by("fine").continued);
     assert_eq!(by("fine").output, json!({"ok": 42}));

@@ -766,7 +766,11 @@ impl Runtime {
                 break;
             }
         }
-        let failed = st.steps.values().any(|s| matches!(s.done, Some(Err(_))));
+        let failed = st.steps.values().any(|s| matches!(s.done, Some(Err(_))))
+            || st
+                .decisions
+                .values()
+                .any(|d| d.output.get("policy_failed") == Some(&Value::Bool(true)));
         let final_status = if failed {
             status::FAILED
         } else {
@@ -883,11 +887,15 @@ impl Runtime {
                     crate::sandbox::run(&src, &input, crate::sandbox::Limits::default())
                 })
                 .await;
+                // A policy that throws or hits its limits is a bug in the policy, not a
+                // "no": its branch stops and the run fails, so `claw runs --status failed`
+                // and the error-rate SLO show it. (An expression reading a missing field
+                // is a plain "no", as in the legacy filters it was imported from.)
                 match r {
                     Ok(Ok(Value::Bool(true))) => go(json!({"continue": true}), d.emits.clone()),
                     Ok(Ok(v)) => from_value(v),
-                    Ok(Err(e)) => stop(json!({"error": e.to_string()})),
-                    Err(e) => stop(json!({"error": e.to_string()})),
+                    Ok(Err(e)) => stop(json!({"error": e.to_string(), "policy_failed": true})),
+                    Err(e) => stop(json!({"error": e.to_string(), "policy_failed": true})),
                 }
             }
         }
