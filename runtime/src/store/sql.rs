@@ -814,25 +814,7 @@ impl EventStore for SqlStore {
     }
 
     async fn queue_messages(&self, queue: &str) -> Result<Vec<QueueMessage>, StoreError> {
-        with_pool!(self, p => {
-            let rows = sqlx::query(
-                "SELECT seq, queue, run_id, step, body FROM queue_messages WHERE queue = $1 ORDER BY seq ASC",
-            )
-            .bind(queue)
-            .fetch_all(p)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(QueueMessage {
-                    seq: r.try_get("seq")?,
-                    queue: r.try_get("queue")?,
-                    run_id: r.try_get("run_id")?,
-                    step: r.try_get("step")?,
-                    body: json(&r.try_get::<String, _>("body")?, "queue_messages.body")?,
-                });
-            }
-            Ok(out)
-        })
+        self.queue_messages_after(queue, i64::MIN, i64::MAX).await
     }
 
     async fn queue_messages_after(
