@@ -76,6 +76,17 @@ pub fn write_all(
     generated: &[Generated],
     accept: bool,
 ) -> Result<Vec<Written>, OutputError> {
+    write_all_with_progress(out_dir, generated, accept, &mut || {})
+}
+
+/// [`write_all`], calling `on_checked` after each system is rendered and checked (the long
+/// part of a large import), so a caller can show progress.
+pub fn write_all_with_progress(
+    out_dir: &Path,
+    generated: &[Generated],
+    accept: bool,
+    on_checked: &mut dyn FnMut(),
+) -> Result<Vec<Written>, OutputError> {
     let mut plan: Vec<(PathBuf, String, bool)> = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     for g in generated {
@@ -91,6 +102,7 @@ pub fn write_all(
                 message: d.to_string(),
             });
         }
+        on_checked();
         plan.push((out_dir.join(format!("{name}.claw")), text, true));
         for (rel, body) in &g.files {
             plan.push((out_dir.join(rel), body.clone(), false));

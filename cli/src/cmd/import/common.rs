@@ -2,7 +2,7 @@
 
 use crate::output::{Format, exit};
 use claw_importers::findings::{Finding, Level, report_text};
-use claw_importers::output::{Generated, Outcome, write_all};
+use claw_importers::output::{Generated, Outcome, write_all_with_progress};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,7 +33,10 @@ pub fn finish(
     generated: &[Generated],
     findings: &[Finding],
 ) -> anyhow::Result<ExitCode> {
-    let written = match write_all(&out.out, generated, out.accept) {
+    let bar = crate::progress::bar(generated.len() as u64, "checking generated systems");
+    let result = write_all_with_progress(&out.out, generated, out.accept, &mut || bar.inc(1));
+    bar.finish_and_clear();
+    let written = match result {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error[claw::import::output]: {e}");

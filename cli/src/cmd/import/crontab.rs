@@ -102,7 +102,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         skip_bad_lines: a.skip_bad_lines,
         user: a.user.clone(),
     };
-    match crontab::import(inputs, &opts) {
+    match crate::progress::while_spinning("reading and mapping the legacy setup", || {
+        crontab::import(inputs, &opts)
+    }) {
         Ok(imported) => finish(&a.output, &imported.generated, &imported.findings),
         Err(e) => {
             eprintln!("{e}");

@@ -27,7 +27,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let opts = Options {
         sheet: a.sheet.clone(),
     };
-    match sheet::import_file(&a.input, &opts) {
+    match crate::progress::while_spinning("reading and mapping the legacy setup", || {
+        sheet::import_file(&a.input, &opts)
+    }) {
         Ok(imported) => finish(&a.output, &imported.generated, &imported.findings),
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code());

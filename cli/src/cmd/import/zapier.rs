@@ -22,7 +22,10 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let imported = match claw_importers::zapier::import_path(&a.input) {
+    let spin = crate::progress::spinner("reading and mapping the legacy setup");
+    let result = claw_importers::zapier::import_path(&a.input);
+    spin.finish_and_clear();
+    let imported = match result {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code());
