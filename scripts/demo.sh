@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: build claw, then walk the migration path on our samples:
 # check the sample systems, import the sample legacy setups (Zapier export, crontabs,
-# spreadsheets) into ./demo-out for review, and shadow an imported Zap against its run history.
+# spreadsheets) into ./demo-out for review, shadow an imported Zap against its run history, and
+# run a sample system in the embedded runtime (record-only, so nothing leaves the machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-demo-out}
@@ -35,6 +36,32 @@ step "claw shadow compare (an imported Zap against its Zapier run history, recor
   --zapier-json samples/shadow/zapier/zap-runs-page-1.json \
   --inputs samples/shadow/mirrored-inputs.jsonl \
   --html "$out/shadow.html" || true
+
+step "claw run samples/systems/order-alerts.claw --dry-run (SQLite file $out/claw.db), fire a manual trigger, inspect"
+rm -f "$out"/claw.db*
+"$claw" run samples/systems/order-alerts.claw --db "sqlite://$out/claw.db" --listen 127.0.0.1:0 \
+  --dry-run > "$out/run.stdout" 2> "$out/run.log" &
+run_pid=$!
+trap 'kill "$run_pid" 2>/dev/null || true' EXIT
+url=
+for _ in $(seq 100); do
+  url=$(sed -n 's/^listening on //p' "$out/run.stdout")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { cat "$out/run.log"; echo "claw run did not start" >&2; exit 1; }
+run_id=$("$claw" fire order-alerts resend --url "$url" \
+  --payload '{"order": {"id": "SO-1042", "total": 640.0, "currency": "EUR", "customer": {"tags": []}, "items": [{"sku": "LAMP-2"}]}}')
+for _ in $(seq 50); do
+  "$claw" runs --db "sqlite://$out/claw.db" --status running | grep -q . || break
+  sleep 0.1
+done
+"$claw" runs --db "sqlite://$out/claw.db"
+"$claw" events "$run_id" --db "sqlite://$out/claw.db"
+"$claw" status --db "sqlite://$out/claw.db"
+kill -TERM "$run_pid"
+wait "$run_pid"
+trap - EXIT
 
 printf '\nGenerated systems are in %s (pending as *.claw.new): run `%s review %s` to accept or reject them.\n' "$out" "$claw" "$out"
 printf 'The shadow report is %s/shadow.html.\n' "$out"
