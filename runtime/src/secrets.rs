@@ -10,6 +10,7 @@ use regex::Regex;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::LazyLock;
 
 /// A secret that is referenced but not provided.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
@@ -48,17 +49,25 @@ impl std::fmt::Debug for Secrets {
     }
 }
 
+/// A `secret://NAME` reference. Compiled once: every adapter call resolves through it.
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"secret://([A-Za-z0-9_][A-Za-z0-9_./-]*)").expect("constant pattern compiles")
+});
+
+/// A `secrets.NAME` read in a template.
+static TEMPLATE_READ: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)").expect("constant pattern compiles")
+});
+
 /// The regex of a reference inside a string.
-pub fn reference_regex() -> Regex {
-    #[allow(clippy::unwrap_used)] // a constant pattern
-    Regex::new(r"secret://([A-Za-z0-9_][A-Za-z0-9_./-]*)").unwrap()
+pub fn reference_regex() -> &'static Regex {
+    &REFERENCE
 }
 
 /// Names read as `secrets.NAME` in a text (templates of parameters), sorted and unique.
 pub fn referenced_names(text: &str) -> std::collections::BTreeSet<String> {
-    #[allow(clippy::unwrap_used)] // a constant pattern
-    let re = Regex::new(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)").unwrap();
-    re.captures_iter(text)
+    TEMPLATE_READ
+        .captures_iter(text)
         .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
         .collect()
 }
@@ -129,9 +138,8 @@ impl Secrets {
     /// Replaces every reference inside the strings of `v`. Returns the resolved value and
     /// the (value, reference) pairs used, for redaction.
     pub fn resolve(&self, v: &Value) -> Result<(Value, Vec<(String, String)>), MissingSecret> {
-        let re = reference_regex();
         let mut used = Vec::new();
-        let out = self.resolve_inner(v, &re, &mut used)?;
+        let out = self.resolve_inner(v, reference_regex(), &mut used)?;
         Ok((out, used))
     }
 

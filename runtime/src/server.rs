@@ -199,8 +199,12 @@ async fn fire(
 async fn metrics(State(rt): State<Runtime>) -> Response {
     // Dead letters also change outside this process (`claw dlq retry|drop`): read the
     // depth from the store at each scrape so the gauge is never stale.
-    if let Ok(open) = rt.store().dead_letters(Some("open")).await {
-        rt.metrics().dlq_depth.set(open.len() as i64);
+    match rt.store().dead_letters(Some("open")).await {
+        Ok(open) => {
+            rt.metrics().dlq_depth.set(open.len() as i64);
+        }
+        // The scrape still answers, with the last known depth.
+        Err(e) => tracing::warn!(error = %e, "cannot read the dead-letter depth for /metrics"),
     }
     (
         [(

@@ -116,27 +116,27 @@ fn column_offset(text: &str, pos: (isize, isize)) -> usize {
 
 /// Rewrites unit literals (`1%` → `0.01`, `500ms` → `0.5`, `2m` → `120.0`) for alert conditions.
 pub fn desugar_units(text: &str) -> String {
-    let re = unit_regex();
-    re.replace_all(text, |caps: &regex::Captures<'_>| {
-        let num: f64 = caps[1].parse().unwrap_or(0.0);
-        let v = match &caps[2] {
-            "%" => num / 100.0,
-            "ms" => num / 1000.0,
-            "s" => num,
-            "m" => num * 60.0,
-            "h" => num * 3600.0,
-            _ => num,
-        };
-        format!("{v:?}")
-    })
-    .into_owned()
+    UNIT_LITERAL
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let num: f64 = caps[1].parse().unwrap_or(0.0);
+            let v = match &caps[2] {
+                "%" => num / 100.0,
+                "ms" => num / 1000.0,
+                "s" => num,
+                "m" => num * 60.0,
+                "h" => num * 3600.0,
+                _ => num,
+            };
+            format!("{v:?}")
+        })
+        .into_owned()
 }
 
-fn unit_regex() -> regex::Regex {
-    // Built on demand: a global would be shared mutable state for no measurable gain.
-    #[allow(clippy::unwrap_used)]
-    regex::Regex::new(r"\b(\d+(?:\.\d+)?)(%|ms|s|m|h)(?:\b|$|\s|\))").unwrap()
-}
+/// A unit literal (`1%`, `500ms`, `2m`); compiled once, read-only afterwards.
+static UNIT_LITERAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(\d+(?:\.\d+)?)(%|ms|s|m|h)(?:\b|$|\s|\))")
+        .expect("constant pattern compiles")
+});
 
 impl Compiled {
     /// The source text.
