@@ -129,7 +129,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             .map(|g| {
                 (
                     g.system.system.clone(),
-                    claw_spec::write::to_claw(&g.system),
+                    claw_language::write::to_claw(&g.system),
                 )
             })
             .collect();
@@ -139,12 +139,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         let t3 = Instant::now();
         let mut diags = Vec::new();
         for (name, text) in &rendered {
-            let checked = claw_spec::check_text(text, None, None);
+            let checked = claw_language::check_text(text, None, None);
             anyhow::ensure!(
                 checked.is_valid(),
                 "generated system `{name}` does not check"
             );
-            diags.push((name.clone(), claw_spec::diag::to_json(&checked.diagnostics)));
+            diags.push((name.clone(), claw_language::diag::to_json(&checked.diagnostics)));
         }
         let t_check = t3.elapsed();
         check.push(t_check);
@@ -193,7 +193,7 @@ fn dump(
     rendered: &[(String, String)],
     diags: &[(String, serde_json::Value)],
 ) -> anyhow::Result<()> {
-    use claw_spec::files::write_atomic;
+    use claw_language::files::write_atomic;
     std::fs::create_dir_all(dir)?;
     write_atomic(&dir.join("bench.crontab"), input.as_bytes())?;
     for (name, text) in rendered {

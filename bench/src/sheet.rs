@@ -135,8 +135,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
 
         let t = Instant::now();
         for g in &out.generated {
-            let text = claw_spec::write::to_claw(&g.system);
-            let checked = claw_spec::check_text(&text, None, None);
+            let text = claw_language::write::to_claw(&g.system);
+            let checked = claw_language::check_text(&text, None, None);
             anyhow::ensure!(checked.is_valid(), "generated system does not check");
         }
         render.push(t.elapsed());

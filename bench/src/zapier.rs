@@ -133,7 +133,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         lines = imported
             .generated
             .iter()
-            .map(|g| claw_spec::write::to_claw(&g.system).lines().count())
+            .map(|g| claw_language::write::to_claw(&g.system).lines().count())
             .sum();
         render_times.push(t2.elapsed());
         import_times.push(mapped + t2.elapsed());
@@ -145,8 +145,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let t = Instant::now();
     let mut invalid = 0;
     for g in &imported.generated {
-        let out = claw_spec::write::to_claw(&g.system);
-        if !claw_spec::check_text(&out, None, None).is_valid() {
+        let out = claw_language::write::to_claw(&g.system);
+        if !claw_language::check_text(&out, None, None).is_valid() {
             invalid += 1;
         }
     }

@@ -18,7 +18,7 @@ fn claw() -> Command {
 fn golden(name: &str, actual: &str) {
     let path = root().join("golden/graph").join(name);
     if std::env::var_os("CLAW_UPDATE_GOLDEN").is_some_and(|v| v == "1") {
-        claw_spec::files::write_atomic(&path, actual.as_bytes()).expect("write golden");
+        claw_language::files::write_atomic(&path, actual.as_bytes()).expect("write golden");
         return;
     }
     let expected = std::fs::read_to_string(&path)

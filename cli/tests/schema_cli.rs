@@ -115,13 +115,13 @@ fn regex_lite_match(re: &str, k: &str) -> bool {
         re, "^[A-Za-z][A-Za-z0-9_-]*$",
         "schema grew a new pattern; extend this test"
     );
-    claw_spec::units::is_name(k)
+    claw_language::units::is_name(k)
 }
 
 fn sample_json(name: &str) -> Value {
     let text =
         std::fs::read_to_string(root().join(format!("samples/systems/{name}"))).expect("read");
-    claw_spec::yaml::load(&text).expect("YAML").to_json()
+    claw_language::yaml::load(&text).expect("YAML").to_json()
 }
 
 #[test]

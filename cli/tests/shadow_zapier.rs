@@ -47,7 +47,7 @@ fn reviewed_system_is_the_import_plus_two_review_edits() {
         Value::String("{{ trigger.received_at }}".into()),
     );
     let expected = std::fs::read_to_string(sample("big-order-alert.claw")).unwrap();
-    assert_eq!(claw_spec::write::to_claw(&sys), expected);
+    assert_eq!(claw_language::write::to_claw(&sys), expected);
 }
 
 fn compare(extra: &[&str]) -> (i32, String) {

@@ -1,6 +1,6 @@
 //! Findings: what an import noticed, located in the legacy input.
 
-use claw_spec::Diagnostic;
+use claw_language::Diagnostic;
 use serde::Serialize;
 
 /// How much a finding matters.

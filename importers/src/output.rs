@@ -2,7 +2,7 @@
 //! `NAME.claw` (or has none yet) goes to `NAME.claw.new` for `claw review`, unless the
 //! caller accepts directly. Everything is rendered in memory first, so an error writes nothing.
 
-use claw_spec::System;
+use claw_language::System;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -94,8 +94,8 @@ pub fn write_all_with_progress(
         if !names.insert(name.clone()) {
             return Err(OutputError::DuplicateName(name));
         }
-        let text = claw_spec::write::to_claw(&g.system);
-        let checked = claw_spec::check_text(&text, Some(&format!("{name}.claw")), None);
+        let text = claw_language::write::to_claw(&g.system);
+        let checked = claw_language::check_text(&text, Some(&format!("{name}.claw")), None);
         if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
             return Err(OutputError::Invalid {
                 name,
@@ -124,14 +124,14 @@ pub fn write_all_with_progress(
             Outcome::Unchanged
         } else if accept || !is_system {
             // Extra files (extracted code) are written directly: the system that points at them is what gets reviewed.
-            claw_spec::files::write_atomic(&path, text.as_bytes()).map_err(io)?;
+            claw_language::files::write_atomic(&path, text.as_bytes()).map_err(io)?;
             let p = pending_path(&path);
             if is_system && p.exists() {
                 std::fs::remove_file(&p).map_err(io)?;
             }
             Outcome::Written
         } else {
-            claw_spec::files::write_atomic(&pending_path(&path), text.as_bytes()).map_err(io)?;
+            claw_language::files::write_atomic(&pending_path(&path), text.as_bytes()).map_err(io)?;
             Outcome::Pending
         };
         if is_system {

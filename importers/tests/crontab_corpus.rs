@@ -299,8 +299,8 @@ fn every_corpus_file_imports_and_checks_clean_with_pinned_findings() {
         let imported =
             crontab::import(inputs, &Options::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         for g in &imported.generated {
-            let text = claw_spec::write::to_claw(&g.system);
-            let checked = claw_spec::check_text(&text, Some(name), None);
+            let text = claw_language::write::to_claw(&g.system);
+            let checked = claw_language::check_text(&text, Some(name), None);
             assert!(
                 checked.is_valid(),
                 "{name}: {:?}",
@@ -358,7 +358,7 @@ fn the_whole_corpus_imports_as_one_host() {
         "{disabled:?}"
     );
     for g in &imported.generated {
-        let checked = claw_spec::check_text(&claw_spec::write::to_claw(&g.system), None, None);
+        let checked = claw_language::check_text(&claw_language::write::to_claw(&g.system), None, None);
         assert!(checked.is_valid(), "{}", g.system.system);
     }
     let codes = codes(&imported.findings);
@@ -392,7 +392,7 @@ fn imported_schedules_are_the_legacy_expressions() {
                 .find(|t| t.legacy.get("line") == Some(&j.line.to_string()))
                 .unwrap_or_else(|| panic!("{name}:{}: no trigger", j.line));
             if j.schedule.is_reboot() {
-                assert_eq!(t.source, claw_spec::Source::Manual);
+                assert_eq!(t.source, claw_language::Source::Manual);
                 continue;
             }
             let s = t.schedule.as_deref().unwrap();
@@ -404,7 +404,7 @@ fn imported_schedules_are_the_legacy_expressions() {
                 j.schedule.raw()
             );
             // Same engine, same fire times.
-            let a = claw_spec::cron::parse(s).unwrap();
+            let a = claw_language::cron::parse(s).unwrap();
             let from = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
                 .unwrap()
                 .and_hms_opt(0, 0, 0)

@@ -42,7 +42,7 @@ proptest! {
         let opts = Options { skip_bad_lines: skip, ..Options::default() };
         if let Ok(imported) = crontab::import(vec![input], &opts) {
             for g in &imported.generated {
-                let checked = claw_spec::check_text(&claw_spec::write::to_claw(&g.system), None, None);
+                let checked = claw_language::check_text(&claw_language::write::to_claw(&g.system), None, None);
                 prop_assert!(checked.is_valid(), "{:?}", checked.diagnostics.iter().filter(|d| d.is_error()).collect::<Vec<_>>());
             }
         }

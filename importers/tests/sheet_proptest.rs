@@ -92,7 +92,7 @@ proptest! {
             let r = write_all(dir.path(), &imported.generated, true);
             prop_assert!(r.is_ok(), "{:?}\n{text}", r.err());
             for g in &imported.generated {
-                let out = claw_spec::write::to_claw(&g.system);
+                let out = claw_language::write::to_claw(&g.system);
                 prop_assert!(!out.contains("hunter2"), "secret leaked:\n{out}");
                 prop_assert!(!out.contains("u:p@"), "secret leaked:\n{out}");
             }
@@ -103,7 +103,7 @@ proptest! {
     fn schedule_text_never_panics_and_crons_parse(text in "[ -~]{0,40}") {
         let t = schedule::translate(&text, &|_| false);
         if let Some(c) = t.cron {
-            prop_assert!(claw_spec::cron::parse(&c).is_ok(), "{text} -> {c}");
+            prop_assert!(claw_language::cron::parse(&c).is_ok(), "{text} -> {c}");
         }
     }
 
@@ -115,7 +115,7 @@ proptest! {
         let text = words.join(" ");
         let t = schedule::translate(&text, &|_| false);
         if let Some(c) = t.cron {
-            prop_assert!(claw_spec::cron::parse(&c).is_ok(), "{text} -> {c}");
+            prop_assert!(claw_language::cron::parse(&c).is_ok(), "{text} -> {c}");
         }
     }
 }

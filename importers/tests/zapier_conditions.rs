@@ -2,23 +2,23 @@
 //! the language's own CEL engine over realistic payloads.
 
 use claw_importers::zapier;
-use claw_spec::Logic;
+use claw_language::Logic;
 use serde_json::json;
 use std::path::Path;
 
-fn when(sys: &claw_spec::System, name: &str) -> claw_spec::expr::Compiled {
+fn when(sys: &claw_language::System, name: &str) -> claw_language::expr::Compiled {
     let d = sys
         .decisions
         .iter()
         .find(|d| d.name == name)
         .unwrap_or_else(|| panic!("no decision {name}"));
     match &d.logic {
-        Logic::When(w) => claw_spec::expr::compile(w).unwrap_or_else(|e| panic!("{w}: {e}")),
+        Logic::When(w) => claw_language::expr::compile(w).unwrap_or_else(|e| panic!("{w}: {e}")),
         other => panic!("{other:?}"),
     }
 }
 
-fn leads() -> claw_spec::System {
+fn leads() -> claw_language::System {
     let p =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/zapier/route-inbound-leads.json");
     zapier::import_path(&p).unwrap().generated.remove(0).system

@@ -180,10 +180,10 @@ fn every_corpus_zap_imports_and_checks_clean() {
             "{}: triggers/decisions/executions",
             pin.file
         );
-        let text = claw_spec::write::to_claw(s);
+        let text = claw_language::write::to_claw(s);
         let dir = tempfile::tempdir().unwrap();
         claw_importers::output::write_all(dir.path(), &imported.generated, true).unwrap();
-        let checked = claw_spec::check_text(&text, Some(pin.file), Some(dir.path()));
+        let checked = claw_language::check_text(&text, Some(pin.file), Some(dir.path()));
         let errors: Vec<String> = checked
             .diagnostics
             .iter()
@@ -247,7 +247,7 @@ fn corpus_specifics() {
     // Dangling node 75467864: the filter fails closed, the Slack text keeps the curly as literal text.
     assert_eq!(
         s.decisions[0].logic,
-        claw_spec::Logic::When("(false) && (false)".into())
+        claw_language::Logic::When("(false) && (false)".into())
     );
     let text = s.execution[0].with["text"].as_str().unwrap();
     assert!(text.contains("\\{{75467864__temperatureHigh}}"), "{text}");
@@ -261,7 +261,7 @@ fn corpus_specifics() {
     assert_eq!(under_a.legacy["step"], "6");
     assert_eq!(under_a.with["note"], serde_json::json!("{{ text }}"));
     // authentication_id never appears, only as a secret reference.
-    let t = claw_spec::write::to_claw(&s);
+    let t = claw_language::write::to_claw(&s);
     assert!(!t.contains("2c4df3b359d79b4009371ee41381d0f622b94ee218a75fd9fe0d661ccf19f276"));
     assert!(s.triggers[0].legacy["auth"].starts_with("secret://slack/"));
     // Formula references resolved by evidence, unknown live ids left alone.
@@ -291,7 +291,7 @@ fn corpus_specifics() {
         .unwrap();
     assert_eq!(
         fallback.logic,
-        claw_spec::Logic::When(
+        claw_language::Logic::When(
             "!(double(steps.create_a_single_list_of_external_emails.output.count) > 0.0)".into()
         )
     );
@@ -300,5 +300,5 @@ fn corpus_specifics() {
         .iter()
         .find(|d| d.legacy["step"] == "14")
         .unwrap();
-    assert_eq!(always.logic, claw_spec::Logic::When("true".into()));
+    assert_eq!(always.logic, claw_language::Logic::When("true".into()));
 }

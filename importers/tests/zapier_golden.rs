@@ -73,7 +73,7 @@ fn samples_match_golden_outputs() {
 #[test]
 fn samples_cover_every_node_type() {
     let imported = zapier::import_path(&root().join("samples/zapier")).unwrap();
-    let all: Vec<&claw_spec::System> = imported.generated.iter().map(|g| &g.system).collect();
+    let all: Vec<&claw_language::System> = imported.generated.iter().map(|g| &g.system).collect();
     let actions: Vec<&str> = all
         .iter()
         .flat_map(|s| s.execution.iter().map(|x| x.action.as_str()))
@@ -147,7 +147,7 @@ fn import_is_deterministic() {
     let render = |i: &zapier::Import| {
         i.generated
             .iter()
-            .map(|g| claw_spec::write::to_claw(&g.system))
+            .map(|g| claw_language::write::to_claw(&g.system))
             .collect::<Vec<_>>()
     };
     assert_eq!(render(&a), render(&b));
@@ -162,7 +162,7 @@ fn secrets_never_reach_output() {
     let imported = zapier::import_path(&root().join("samples/zapier")).unwrap();
     let mut text = String::new();
     for g in &imported.generated {
-        text.push_str(&claw_spec::write::to_claw(&g.system));
+        text.push_str(&claw_language::write::to_claw(&g.system));
         for (_, body) in &g.files {
             text.push_str(body);
         }

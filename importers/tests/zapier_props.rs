@@ -102,8 +102,8 @@ proptest! {
         match zapier::import_bytes("gen.json", text.as_bytes()) {
             Ok(imported) => {
                 for g in &imported.generated {
-                    let out = claw_spec::write::to_claw(&g.system);
-                    let checked = claw_spec::check_text(&out, None, None);
+                    let out = claw_language::write::to_claw(&g.system);
+                    let checked = claw_language::check_text(&out, None, None);
                     let errors: Vec<String> = checked.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
                     prop_assert!(errors.is_empty(), "{errors:?}\n{out}\n{text}");
                 }

@@ -1,8 +1,8 @@
 //! A checked system compiled for running: expressions compiled, policies read, units parsed.
 
-use claw_spec::expr::{self, Compiled, ExprError};
-use claw_spec::model::{Execution, Logic, RuleDefault, Source, System, Trigger};
-use claw_spec::units::{self, Backoff};
+use claw_language::expr::{self, Compiled, ExprError};
+use claw_language::model::{Execution, Logic, RuleDefault, Source, System, Trigger};
+use claw_language::units::{self, Backoff};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -88,7 +88,7 @@ pub struct StepPlan {
 }
 
 /// A JSON value whose strings are templates, compiled once; rendering gives the same
-/// result as [`claw_spec::expr::render_value`] on the source value.
+/// result as [`claw_language::expr::render_value`] on the source value.
 #[derive(Debug, Clone)]
 pub enum Template {
     /// Holds no `{{` anywhere: rendered as is.
@@ -278,7 +278,7 @@ impl LoadedSystem {
     /// diagnostics.
     pub fn load(path: &Path) -> Result<LoadedSystem, LoadError> {
         let (text, checked) =
-            claw_spec::check::check_file(path).map_err(|source| LoadError::Read {
+            claw_language::check::check_file(path).map_err(|source| LoadError::Read {
                 path: path.display().to_string(),
                 source,
             })?;
@@ -288,14 +288,14 @@ impl LoadedSystem {
     /// Checks and compiles source text; `path` labels errors and resolves policy files.
     pub fn from_text(path: &Path, text: &str) -> Result<LoadedSystem, LoadError> {
         let label = path.display().to_string();
-        let checked = claw_spec::check::check_text(text, Some(&label), path.parent());
+        let checked = claw_language::check::check_text(text, Some(&label), path.parent());
         Self::from_checked(path, text.to_string(), checked)
     }
 
     fn from_checked(
         path: &Path,
         text: String,
-        checked: claw_spec::check::Checked,
+        checked: claw_language::check::Checked,
     ) -> Result<LoadedSystem, LoadError> {
         let Some(system) = checked.valid_system().cloned() else {
             let errors: Vec<_> = checked
@@ -306,7 +306,7 @@ impl LoadedSystem {
                 .collect();
             return Err(LoadError::Invalid {
                 path: path.display().to_string(),
-                rendered: claw_spec::diag::render(&errors, &text, false),
+                rendered: claw_language::diag::render(&errors, &text, false),
             });
         };
         Self::compile(path, text, system)
@@ -502,18 +502,18 @@ mod tests {
         let t = Template::compile(&v);
         assert_eq!(
             t.render(&scope).unwrap(),
-            claw_spec::expr::render_value(&v, &scope).unwrap()
+            claw_language::expr::render_value(&v, &scope).unwrap()
         );
         // An error is the same error either way (here: the unclosed hole).
         let bad = serde_json::json!({"bad": "{{ unclosed"});
         assert_eq!(
             Template::compile(&bad).render(&scope).unwrap_err(),
-            claw_spec::expr::render_value(&bad, &scope).unwrap_err()
+            claw_language::expr::render_value(&bad, &scope).unwrap_err()
         );
         let ok = serde_json::json!({"a": "{{ s }}!", "b": ["{{ n }}"]});
         assert_eq!(
             Template::compile(&ok).render(&scope).unwrap(),
-            claw_spec::expr::render_value(&ok, &scope).unwrap()
+            claw_language::expr::render_value(&ok, &scope).unwrap()
         );
         assert_eq!(
             Template::compile(&ok).render(&scope).unwrap(),

@@ -23,7 +23,7 @@ pub struct Pruned {
 
 /// The retention of a system, or why it cannot be used.
 pub fn retention_of(text: &str) -> Result<Duration, String> {
-    claw_spec::units::parse_duration(text)
+    claw_language::units::parse_duration(text)
 }
 
 /// Prunes every loaded system as of `now`. A system whose retention does not parse is

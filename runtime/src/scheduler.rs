@@ -1,4 +1,4 @@
-//! Schedule triggers: crontab fire times (`claw_spec::cron`) in the trigger's time zone,
+//! Schedule triggers: crontab fire times (`claw_language::cron`) in the trigger's time zone,
 //! with catch-up of times missed while the runtime was down.
 //!
 //! The last handled fire time of each trigger is kept in the store. On start, fire
@@ -11,8 +11,8 @@
 use crate::engine::{EngineError, Runtime, StartOptions};
 use crate::store::Op;
 use chrono::{DateTime, Utc};
-use claw_spec::cron::Schedule;
-use claw_spec::model::{CatchUp, Source};
+use claw_language::cron::Schedule;
+use claw_language::model::{CatchUp, Source};
 use serde_json::json;
 use std::time::Duration;
 
@@ -102,7 +102,7 @@ impl Scheduler {
                     .schedule
                     .as_deref()
                     .ok_or_else(|| err("no `schedule:`".into()))?;
-                let schedule = claw_spec::cron::parse(text).map_err(|e| err(e.to_string()))?;
+                let schedule = claw_language::cron::parse(text).map_err(|e| err(e.to_string()))?;
                 let tz = match tr.timezone.as_deref() {
                     Some(z) => z
                         .parse::<chrono_tz::Tz>()

@@ -187,7 +187,7 @@ pub fn assess<'a>(
     figures: &Figures,
     objectives: impl IntoIterator<Item = (&'a String, &'a String)>,
 ) -> Vec<SloStatus> {
-    use claw_spec::units::{Cmp, Quantity, parse_objective};
+    use claw_language::units::{Cmp, Quantity, parse_objective};
     objectives
         .into_iter()
         .map(|(name, text)| {

@@ -3,9 +3,9 @@
 //! which `.claw` step or decision, and the schedules.
 
 use crate::model::{Correlation, payload_digest};
-use claw_spec::expr::{Compiled, compile};
-use claw_spec::model::{Source, System};
-use claw_spec::units::slug;
+use claw_language::expr::{Compiled, compile};
+use claw_language::model::{Source, System};
+use claw_language::units::slug;
 use serde_json::Value;
 
 /// One trigger as the shadow sees it.

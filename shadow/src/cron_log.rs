@@ -119,7 +119,7 @@ pub fn fire_times(
         let Some((expr, zone)) = &t.schedule else {
             continue;
         };
-        let sched = claw_spec::cron::parse(expr).map_err(|e| ShadowError::System {
+        let sched = claw_language::cron::parse(expr).map_err(|e| ShadowError::System {
             system: bind.system.clone(),
             message: format!("trigger {}: schedule `{expr}`: {}", t.name, e.message()),
         })?;

@@ -137,9 +137,9 @@ pub fn payload_digest(v: &Value) -> String {
 
 /// Hex SHA-256 of the system's canonical `.claw` text: identifies the version of the system a
 /// shadow outcome was recorded against (layout and comments do not count).
-pub fn system_digest(sys: &claw_spec::model::System) -> String {
+pub fn system_digest(sys: &claw_language::model::System) -> String {
     use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(claw_spec::write::to_claw(sys).as_bytes()))
+    hex::encode(Sha256::digest(claw_language::write::to_claw(sys).as_bytes()))
 }
 
 /// Parses an RFC 3339 timestamp, also accepting a space instead of `T` and a missing zone (UTC).

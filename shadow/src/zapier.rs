@@ -329,7 +329,7 @@ fn convert(raws: Vec<RawRun>, bind: &Binding) -> Parsed {
                     let name = s
                         .title
                         .as_deref()
-                        .map(claw_spec::units::slug)
+                        .map(claw_language::units::slug)
                         .filter(|x| !x.is_empty())
                         .unwrap_or_else(|| format!("legacy_step_{}", n + 1));
                     o.steps.push(StepOutcome {

@@ -13,7 +13,7 @@ fn system() -> Binding {
         env!("CARGO_MANIFEST_DIR"),
         "/../samples/shadow/big-order-alert.claw"
     );
-    let (_, c) = claw_spec::check::check_file(std::path::Path::new(p)).unwrap();
+    let (_, c) = claw_language::check::check_file(std::path::Path::new(p)).unwrap();
     Binding::new(c.valid_system().unwrap())
 }
 
@@ -22,7 +22,7 @@ fn cron_system() -> Binding {
         env!("CARGO_MANIFEST_DIR"),
         "/../samples/shadow/cron/ops-jobs.claw"
     );
-    let (_, c) = claw_spec::check::check_file(std::path::Path::new(p)).unwrap();
+    let (_, c) = claw_language::check::check_file(std::path::Path::new(p)).unwrap();
     Binding::new(c.valid_system().unwrap())
 }
 

@@ -1,7 +1,7 @@
 //! `claw check`.
 
 use crate::output::{Format, color_stderr, exit};
-use claw_spec::diag;
+use claw_language::diag;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,7 +21,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let files = match claw_spec::files::collect_claw_files(&a.paths) {
+    let files = match claw_language::files::collect_claw_files(&a.paths) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error[claw::io]: {e}");
@@ -51,7 +51,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     for f in &files {
         pb.inc(1);
-        let (text, checked) = match claw_spec::check_file(f) {
+        let (text, checked) = match claw_language::check_file(f) {
             Ok(x) => x,
             Err(e) => {
                 eprintln!("error[claw::io]: cannot read {}: {e}", f.display());

@@ -3,7 +3,7 @@
 
 use crate::output::{Format, exit};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use claw_spec::cron::{self, CronError};
+use claw_language::cron::{self, CronError};
 use std::process::ExitCode;
 
 /// Check crontab schedules: next fire times and plain-English explanations.

@@ -1,7 +1,7 @@
 //! `claw fmt`.
 
 use crate::output::{color_stderr, exit};
-use claw_spec::diag;
+use claw_language::diag;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,7 +46,7 @@ fn has_comment(text: &str) -> bool {
 
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let files = match claw_spec::files::collect_claw_files(&a.paths) {
+    let files = match claw_language::files::collect_claw_files(&a.paths) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error[claw::io]: {e}");
@@ -64,7 +64,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        let parsed = claw_spec::parse::parse(&text);
+        let parsed = claw_language::parse::parse(&text);
         let Some(sys) = parsed
             .system
             .filter(|_| !parsed.diagnostics.iter().any(|d| d.is_error()))
@@ -78,7 +78,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             code = exit::findings();
             continue;
         };
-        let canonical = claw_spec::write::to_claw(&sys);
+        let canonical = claw_language::write::to_claw(&sys);
         if canonical == text {
             continue;
         }
@@ -100,7 +100,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             code = exit::findings();
             continue;
         }
-        claw_spec::files::write_atomic(f, canonical.as_bytes())?;
+        claw_language::files::write_atomic(f, canonical.as_bytes())?;
         eprintln!("formatted {}", f.display());
     }
     if a.check && changed == 0 {

@@ -26,7 +26,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let (text, checked) = match claw_spec::check_file(&a.file) {
+    let (text, checked) = match claw_language::check_file(&a.file) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error[claw::io]: cannot read {}: {e}", a.file.display());
@@ -36,13 +36,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let Some(sys) = checked.valid_system() else {
         eprint!(
             "{}",
-            claw_spec::diag::render(&checked.diagnostics, &text, color_stderr())
+            claw_language::diag::render(&checked.diagnostics, &text, color_stderr())
         );
         return Ok(exit::findings());
     };
     let out = match a.format {
-        GraphFormat::Dot => claw_spec::draw::dot(sys),
-        GraphFormat::Mermaid => claw_spec::draw::mermaid(sys),
+        GraphFormat::Dot => claw_language::draw::dot(sys),
+        GraphFormat::Mermaid => claw_language::draw::mermaid(sys),
     };
     print!("{out}");
     Ok(exit::ok())

@@ -16,7 +16,7 @@ pub struct Args {}
 pub fn run(_a: Args) -> anyhow::Result<ExitCode> {
     println!(
         "{}",
-        serde_json::to_string_pretty(&claw_spec::schema::json_schema())?
+        serde_json::to_string_pretty(&claw_language::schema::json_schema())?
     );
     Ok(ExitCode::SUCCESS)
 }

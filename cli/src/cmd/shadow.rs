@@ -173,8 +173,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load_system(path: &Path) -> anyhow::Result<claw_spec::model::System> {
-    let (_, checked) = claw_spec::check::check_file(path)
+fn load_system(path: &Path) -> anyhow::Result<claw_language::model::System> {
+    let (_, checked) = claw_language::check::check_file(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     match checked.valid_system() {
         Some(s) => Ok(s.clone()),
@@ -202,7 +202,7 @@ fn read(p: &Path) -> anyhow::Result<String> {
 }
 
 fn duration(text: &str, what: &str) -> anyhow::Result<std::time::Duration> {
-    claw_spec::units::parse_duration(text).map_err(|e| anyhow::anyhow!("--{what} `{text}`: {e}"))
+    claw_language::units::parse_duration(text).map_err(|e| anyhow::anyhow!("--{what} `{text}`: {e}"))
 }
 
 fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
@@ -330,7 +330,7 @@ fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
         rt.block_on(s.close());
     }
     if let Some(h) = &a.html {
-        claw_spec::files::write_atomic(h, html::render(&report).as_bytes())
+        claw_language::files::write_atomic(h, html::render(&report).as_bytes())
             .with_context(|| format!("{}: cannot write the HTML report", h.display()))?;
     }
     match a.format {
@@ -406,7 +406,7 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let triggers: Vec<String> = sys
         .triggers
         .iter()
-        .filter(|t| t.source == claw_spec::model::Source::Webhook)
+        .filter(|t| t.source == claw_language::model::Source::Webhook)
         .map(|t| t.name.clone())
         .collect();
     if triggers.is_empty() {

@@ -10,8 +10,8 @@ use super::{CrontabError, GroupBy, Imported, Options};
 use crate::findings::{Finding, Origin};
 use crate::output::Generated;
 use crate::secrets;
-use claw_spec::cron::{DayRule, Schedule};
-use claw_spec::model::{
+use claw_language::cron::{DayRule, Schedule};
+use claw_language::model::{
     Alert, CatchUp, Decision, Execution, Logic, Provenance, Source, System, Trigger,
 };
 use indexmap::IndexMap;
@@ -344,7 +344,7 @@ fn anacron_jobs(ctx: &mut Ctx<'_>, fi: usize, entries: &[AnacronEntry], jobs: &m
                     &j.command,
                     &format!("job {}", j.id),
                 );
-                job.name = claw_spec::units::slug(&j.id);
+                job.name = claw_language::units::slug(&j.id);
                 job.legacy.insert("line".into(), j.line.to_string());
                 job.legacy.insert("anacron_id".into(), j.id.clone());
                 jobs.push(job);
@@ -460,8 +460,8 @@ fn make_job(
     let name = match &body {
         Body::RunParts { period, .. } => format!("cron_{}", period.as_str()),
         Body::Command { command, .. } => shell::program_name(command)
-            .map(|p| claw_spec::units::slug(&p))
-            .unwrap_or_else(|| claw_spec::units::slug(what)),
+            .map(|p| claw_language::units::slug(&p))
+            .unwrap_or_else(|| claw_language::units::slug(what)),
     };
     if let Some(shell_path) = env_in.get("SHELL").filter(|s| s.as_str() != "/bin/sh") {
         ctx.add(fi, Finding::info("claw::import::cron_shell", format!("SHELL={shell_path}: cron ran the command with it; the command is wrapped in `{shell_path} -c` because shell.run uses sh"), o.clone()));
@@ -964,7 +964,7 @@ fn build(
                     let mut on = entry.clone();
                     for s in folders.get(period).map(Vec::as_slice).unwrap_or(&[]) {
                         let sname =
-                            used.unique(format!("{tname}_{}", claw_spec::units::slug(&s.name)));
+                            used.unique(format!("{tname}_{}", claw_language::units::slug(&s.name)));
                         let mut x =
                             shell_step(&sname, on.clone(), &s.legacy_path, None, job, Some("/"));
                         x.description = Some(format!("run-parts script {}", s.legacy_path));
@@ -1039,7 +1039,7 @@ fn build(
             local.push(Finding::info("claw::import::cron_run_as", format!("cron ran these jobs as {}; each step records it as `user`, but shell.run runs commands as the runtime's own user", users.iter().copied().collect::<Vec<_>>().join(", ")), origin(&first_file.label, None, None)));
         }
         collisions(&schedules, &mut local);
-        let diags = claw_spec::check_system(&sys, None);
+        let diags = claw_language::check_system(&sys, None);
         if let Some(d) = diags.iter().find(|d| d.is_error()) {
             return Err(CrontabError::Internal(format!(
                 "internal error: generated system `{sys_name}` does not check: {d}"
@@ -1089,7 +1089,7 @@ fn build(
 fn collisions(schedules: &[(String, Schedule, Origin)], out: &mut Vec<Finding>) {
     /// Value sets that decide collisions: minute, hour, dom, month, dow bits and the day rule.
     type Signature = (u64, u64, u64, u64, u64, bool);
-    fn mask(f: &claw_spec::cron::Field) -> u64 {
+    fn mask(f: &claw_language::cron::Field) -> u64 {
         f.values().fold(0u64, |acc, v| acc | (1u64 << v))
     }
     // Signature classes in order of first appearance; members ascending (schedule order).
@@ -1194,7 +1194,7 @@ fn days_overlap(a: &Schedule, b: &Schedule) -> bool {
         return false;
     }
     const DAYS: [u32; 13] = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let ok = |f: &claw_spec::cron::Fields, d: u32, w: u32| {
+    let ok = |f: &claw_language::cron::Fields, d: u32, w: u32| {
         let dom = f.dom().contains(d);
         let dow = f.dow().contains(w);
         match f.day_rule() {

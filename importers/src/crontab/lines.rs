@@ -2,7 +2,7 @@
 //! state machine, then job lines (`5 fields | @keyword`, the user field in system crontabs, the
 //! command). Every bad line becomes a [`LineError`] with its column and source text.
 
-use claw_spec::cron::{self, Schedule};
+use claw_language::cron::{self, Schedule};
 
 /// Which grammar a file uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -219,7 +219,7 @@ pub fn map(action: &str, app: &str, target: &str) -> Mapped {
         };
     }
     let what = if !app.is_empty() { app } else { action };
-    let mut slug = claw_spec::units::slug(what);
+    let mut slug = claw_language::units::slug(what);
     if slug.starts_with("s_") {
         slug = format!("step{}", &slug[1..]);
     }

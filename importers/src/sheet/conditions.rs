@@ -40,12 +40,12 @@ pub fn header_variable(header: &str) -> (String, Bound) {
 
 /// A CEL identifier for a header: `Order total` → `order_total`.
 pub fn variable_name(text: &str) -> String {
-    let s = claw_spec::units::slug(text);
+    let s = claw_language::units::slug(text);
     // CEL reserves a few words, and the runtime puts a few names in scope; payload fields
     // of those names are read with a suffix.
-    let reserved = claw_spec::expr::RESERVED_WORDS
+    let reserved = claw_language::expr::RESERVED_WORDS
         .iter()
-        .chain(claw_spec::expr::SCOPE_NAMES);
+        .chain(claw_language::expr::SCOPE_NAMES);
     if reserved.clone().any(|w| *w == s) {
         format!("{s}_value")
     } else {
@@ -198,7 +198,7 @@ pub fn condition(var: &str, bound: Bound, cell: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use claw_spec::expr::compile;
+    use claw_language::expr::compile;
     use serde_json::json;
 
     fn holds(cond: &str, scope: Value) -> bool {

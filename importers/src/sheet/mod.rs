@@ -22,7 +22,7 @@ pub use grid::Kind;
 
 use crate::findings::{Finding, Origin};
 use crate::output::Generated;
-use claw_spec::{Source, System, Trigger};
+use claw_language::{Source, System, Trigger};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -124,11 +124,11 @@ pub fn import_bytes(
         let base = if workbook {
             format!(
                 "{}-{}",
-                claw_spec::units::slug(stem),
-                claw_spec::units::slug(&g.sheet)
+                claw_language::units::slug(stem),
+                claw_language::units::slug(&g.sheet)
             )
         } else {
-            claw_spec::units::slug(stem)
+            claw_language::units::slug(stem)
         };
         let mut name = base.clone();
         let mut n = 2;
@@ -195,7 +195,7 @@ pub fn import_bytes(
                 continue;
             }
         };
-        let lints = claw_spec::check_system(&sys, None);
+        let lints = claw_language::check_system(&sys, None);
         let mut lint_findings = Finding::from_lints(&name, &lints, &sheet_origin);
         let rows = legacy_rows(&sys);
         for f in &mut lint_findings {
@@ -307,7 +307,7 @@ pub fn valid_timezone(tz: &str) -> bool {
     t.schedule = Some("0 0 * * *".into());
     t.timezone = Some(tz.to_string());
     s.triggers.push(t);
-    !claw_spec::check_system(&s, None)
+    !claw_language::check_system(&s, None)
         .iter()
         .any(|d| d.code == "claw::bad_timezone")
 }

@@ -4,7 +4,7 @@
 use super::detect::RegisterLayout;
 use super::headers::Role;
 use super::{Ctx, actions, schedule};
-use claw_spec::{Alert, Decision, Execution, Logic, Provenance, Source, System, Trigger};
+use claw_language::{Alert, Decision, Execution, Logic, Provenance, Source, System, Trigger};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 
@@ -69,7 +69,7 @@ fn unique(used: &mut BTreeSet<String>, base: &str) -> String {
 /// Parses an SLA cell such as `30 min`, `2 hours`, `1h30m`, `45s` into a duration the language accepts.
 pub fn duration(text: &str) -> Option<String> {
     let t = text.trim().to_lowercase();
-    if claw_spec::units::parse_duration(&t).is_ok() {
+    if claw_language::units::parse_duration(&t).is_ok() {
         return Some(t);
     }
     let mut out = String::new();
@@ -103,7 +103,7 @@ pub fn duration(text: &str) -> Option<String> {
             i += 1;
         }
     }
-    (!out.is_empty() && claw_spec::units::parse_duration(&out).is_ok()).then_some(out)
+    (!out.is_empty() && claw_language::units::parse_duration(&out).is_ok()).then_some(out)
 }
 
 fn retries(text: &str) -> Option<u32> {
@@ -131,7 +131,7 @@ fn expression(text: &str) -> Option<String> {
         .iter()
         .any(|o| t.contains(o));
     let t = t.replace(" = ", " == ").replace("<>", "!=");
-    (operator && claw_spec::expr::compile(&t).is_ok()).then_some(t)
+    (operator && claw_language::expr::compile(&t).is_ok()).then_some(t)
 }
 
 /// A key cell as an expression: a field path (`invoice.id`), words naming a field
@@ -144,14 +144,14 @@ fn key_expression(text: &str) -> Option<String> {
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     });
-    if path && claw_spec::expr::compile(t).is_ok() {
+    if path && claw_language::expr::compile(t).is_ok() {
         return Some(t.to_string());
     }
     if t.chars().all(|c| c.is_alphabetic() || c == ' ') {
         let v = super::conditions::variable_name(t);
-        return claw_spec::expr::compile(&v).is_ok().then_some(v);
+        return claw_language::expr::compile(&v).is_ok().then_some(v);
     }
-    (t.contains(['.', '(', '+', '[']) && claw_spec::expr::compile(t).is_ok()).then(|| t.to_string())
+    (t.contains(['.', '(', '+', '[']) && claw_language::expr::compile(t).is_ok()).then(|| t.to_string())
 }
 
 /// Builds the system for a register.
@@ -360,7 +360,7 @@ pub fn build(cx: &mut Ctx<'_>, layout: &RegisterLayout) -> Result<System, String
             .find(|s| !s.is_empty())
             .cloned()
             .unwrap_or_else(|| format!("row {}", g.row_number(r)));
-        let mut base = claw_spec::units::slug(&base_text);
+        let mut base = claw_language::units::slug(&base_text);
         base.truncate(48);
         while base.ends_with('_') {
             base.pop();

@@ -103,7 +103,7 @@ fn as_cron(text: &str) -> Option<String> {
     });
     if (t.starts_with('@') && fields.len() == 1) || (fields.len() == 5 && cronish) {
         let joined = fields.join(" ");
-        if claw_spec::cron::parse(&joined).is_ok() {
+        if claw_language::cron::parse(&joined).is_ok() {
             return Some(joined);
         }
     }
@@ -546,7 +546,7 @@ pub fn translate(text: &str, is_valid_tz: &dyn Fn(&str) -> bool) -> Translation 
         None => compress(&dow),
     };
     let expr = format!("{min_f} {hour_f} {dom_f} {} {dow_f}", month.unwrap_or("*"));
-    match claw_spec::cron::parse(&expr) {
+    match claw_language::cron::parse(&expr) {
         Ok(_) => out.cron = Some(expr),
         Err(e) => out.notes.push(Note { warning: true, code: UNSUPPORTED, message: format!("`{}` translated to `{expr}`, which crontab(5) rejects ({e}); no schedule generated", text.trim()) }),
     }
@@ -616,7 +616,7 @@ mod tests {
         for (text, want) in cases {
             let t = translate(text, &tz);
             assert_eq!(t.cron.as_deref(), Some(want), "{text}: {:?}", t.notes);
-            claw_spec::cron::parse(want).unwrap();
+            claw_language::cron::parse(want).unwrap();
         }
     }
 

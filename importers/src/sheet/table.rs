@@ -4,7 +4,7 @@
 use super::Ctx;
 use super::conditions::{self, Bound};
 use super::detect::{Split, TableLayout};
-use claw_spec::{
+use claw_language::{
     Decision, Execution, Logic, Provenance, Rule, RuleDefault, Source, System, Trigger,
 };
 use indexmap::IndexMap;
@@ -161,7 +161,7 @@ pub fn build(cx: &mut Ctx<'_>, layout: &TableLayout) -> Result<System, String> {
         } else {
             clauses.join(" && ")
         };
-        if claw_spec::expr::compile(&condition).is_err() {
+        if claw_language::expr::compile(&condition).is_err() {
             cx.warn(code::ROW_SKIPPED, format!("row {}: the conditions do not form a valid expression (`{condition}`); skipped", g.row_number(r)), r, first);
             continue;
         }
@@ -225,7 +225,7 @@ pub fn build(cx: &mut Ctx<'_>, layout: &TableLayout) -> Result<System, String> {
     trigger.description = Some(format!("POST the inputs ({}) as JSON", inputs.join(", ")));
     sys.triggers.push(trigger);
     let dname = {
-        let s = claw_spec::units::slug(&g.sheet);
+        let s = claw_language::units::slug(&g.sheet);
         if s.starts_with("s_") || s == "evaluate" || s == "record_outcome" {
             "decide".to_string()
         } else {

@@ -12,8 +12,8 @@ use super::tree::Tree;
 use crate::findings::{Finding, Origin};
 use crate::output::Generated;
 use crate::secrets;
-use claw_spec::units::slug;
-use claw_spec::{Alert, Decision, Execution, Logic, Provenance, Source, System, Trigger};
+use claw_language::units::slug;
+use claw_language::{Alert, Decision, Execution, Logic, Provenance, Source, System, Trigger};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -214,7 +214,7 @@ pub fn zap(
     );
     // Lints only: full validation (which compiles every expression) runs once, in
     // `write_all`, before anything is written; the tests check every import compiles.
-    let diags = claw_spec::lint::lint(&sys, &claw_spec::parse::SourceMap::default());
+    let diags = claw_language::lint::lint(&sys, &claw_language::parse::SourceMap::default());
     let mut findings = m.findings;
     findings.extend(Finding::from_lints(
         system,
@@ -1004,7 +1004,7 @@ impl Mapper<'_> {
             match (num, u) {
                 (Some(_), Some(u)) => {
                     let d = format!("{}{u}", value.trim());
-                    if claw_spec::units::parse_duration(&d).is_ok() {
+                    if claw_language::units::parse_duration(&d).is_ok() {
                         x.delay = Some(d);
                         skip.insert("delay_for_value");
                         skip.insert("delay_for_unit");

@@ -101,18 +101,18 @@ pub fn import_texts(texts: &[source::Text]) -> Result<Import, ZapierError> {
                 .filter(|s| !s.trim().is_empty())
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("zap {}", z.id));
-            let base = claw_spec::units::slug(&title).replace('_', "-");
+            let base = claw_language::units::slug(&title).replace('_', "-");
             let mut name = base.clone();
             if used.contains(&name) {
                 name = format!(
                     "{base}-{}",
-                    claw_spec::units::slug(&z.id.0).trim_start_matches("s_")
+                    claw_language::units::slug(&z.id.0).trim_start_matches("s_")
                 );
                 let mut n = 2;
                 while used.contains(&name) {
                     name = format!(
                         "{base}-{}-{n}",
-                        claw_spec::units::slug(&z.id.0).trim_start_matches("s_")
+                        claw_language::units::slug(&z.id.0).trim_start_matches("s_")
                     );
                     n += 1;
                 }

@@ -139,7 +139,7 @@ pub fn parse_gives(s: &str) -> Option<Ref> {
 }
 
 /// CEL reserved words: never usable as identifiers.
-pub use claw_spec::expr::RESERVED_WORDS as CEL_RESERVED;
+pub use claw_language::expr::RESERVED_WORDS as CEL_RESERVED;
 
 /// Whether `s` can be written as a bare CEL identifier.
 pub fn is_ident(s: &str) -> bool {

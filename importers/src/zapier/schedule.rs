@@ -139,7 +139,7 @@ pub fn cron(action: &str, params: &Map<String, Value>) -> Result<String, Why> {
         }
         _ => return Err(format!("schedule kind `{action}` is not known")),
     };
-    claw_spec::cron::parse(&expr)
+    claw_language::cron::parse(&expr)
         .map_err(|e| format!("`{expr}` does not parse: {}", e.message()))?;
     Ok(expr)
 }

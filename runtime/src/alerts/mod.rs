@@ -24,7 +24,7 @@ use crate::engine::{EngineError, Mode, Runtime};
 use crate::slo::{self, Figures};
 use crate::store::{NewEvent, Op};
 use chrono::{DateTime, Utc};
-use claw_spec::expr::{self, Compiled};
+use claw_language::expr::{self, Compiled};
 use serde::Serialize;
 use serde_json::json;
 use sha2::Digest;

@@ -21,7 +21,7 @@ use crate::store::{
     Accepted, EventRecord, EventStore, NewEvent, NewRun, Op, RunRecord, StoreError, status,
 };
 use chrono::{DateTime, TimeZone, Utc};
-use claw_spec::model::Source;
+use claw_language::model::Source;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;

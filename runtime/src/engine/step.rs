@@ -66,7 +66,7 @@ impl Runtime {
                 .with
                 .get("duration")
                 .and_then(Value::as_str)
-                .and_then(|d| claw_spec::units::parse_duration(d).ok())
+                .and_then(|d| claw_language::units::parse_duration(d).ok())
                 .map(DelayPlan::For),
             _ => None,
         };
@@ -79,7 +79,7 @@ impl Runtime {
                         DelayPlan::For(d) => ms(now) + d.as_millis() as i64,
                         DelayPlan::Until(t) => {
                             let sc = scope(sys, run, Some(st));
-                            claw_spec::expr::render_template(t, &sc)
+                            claw_language::expr::render_template(t, &sc)
                                 .ok()
                                 .and_then(|v| {
                                     v.as_str()

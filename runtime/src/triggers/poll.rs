@@ -26,7 +26,7 @@ use super::{TriggerError, item_payload};
 use crate::adapters::{AdapterError, Call};
 use crate::engine::{EngineError, Mode, Runtime, StartOptions};
 use crate::secrets;
-use claw_spec::model::Source;
+use claw_language::model::Source;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::Digest;
@@ -182,7 +182,7 @@ impl Poller {
                     .every
                     .as_deref()
                     .ok_or_else(|| err("a poll trigger needs `every:`".into()))
-                    .and_then(|e| claw_spec::units::parse_duration(e).map_err(err))?;
+                    .and_then(|e| claw_language::units::parse_duration(e).map_err(err))?;
                 if every.is_zero() {
                     return Err(err("`every:` must be longer than zero".into()));
                 }
@@ -222,7 +222,7 @@ impl Poller {
             source,
         };
         let params =
-            claw_spec::expr::render_value(&t.with, &secret_scope(&t.with)).map_err(|e| {
+            claw_language::expr::render_value(&t.with, &secret_scope(&t.with)).map_err(|e| {
                 call_err(AdapterError::permanent(format!(
                     "rendering `with`: {}",
                     e.message

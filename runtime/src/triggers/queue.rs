@@ -20,7 +20,7 @@
 use super::{TriggerError, item_payload};
 use crate::engine::{EngineError, Runtime, StartOptions};
 use crate::store::Op;
-use claw_spec::model::Source;
+use claw_language::model::Source;
 use serde_json::json;
 use std::time::Duration;
 

@@ -51,7 +51,7 @@ pub fn finish(
         "findings": findings,
     });
     if let Some(r) = &out.report {
-        claw_spec::files::write_atomic(r, serde_json::to_string_pretty(&json)?.as_bytes())?;
+        claw_language::files::write_atomic(r, serde_json::to_string_pretty(&json)?.as_bytes())?;
     }
     match out.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&json)?),

@@ -45,7 +45,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             Some(t) => t.clone(),
             None => match sys.triggers.as_slice() {
                 [only] => only.trigger.name.clone(),
-                many => match many.iter().find(|t| t.trigger.source == claw_spec::model::Source::Webhook) {
+                many => match many.iter().find(|t| t.trigger.source == claw_language::model::Source::Webhook) {
                     Some(t) => t.trigger.name.clone(),
                     None => bail!("system `{}` has several triggers; choose one with --trigger", a.system),
                 },

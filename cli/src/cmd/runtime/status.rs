@@ -98,7 +98,7 @@ async fn objectives(
     let Some((_, text)) = store.latest_source(system).await? else {
         return Ok(Vec::new());
     };
-    let Some(sys) = claw_spec::parse::parse(&text).system else {
+    let Some(sys) = claw_language::parse::parse(&text).system else {
         return Ok(Vec::new());
     };
     let triggers: Vec<String> = sys.triggers.iter().map(|t| t.name.clone()).collect();

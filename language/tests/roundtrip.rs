@@ -4,8 +4,8 @@
 //! Strings are drawn from the YAML traps (`yes`, `on`, `1.0`, `#`, `: `, a leading `-`,
 //! `{{ x }}` templates, quotes, newlines, unicode) as well as arbitrary text.
 
-use claw_spec::model::*;
-use claw_spec::write::to_claw;
+use claw_language::model::*;
+use claw_language::write::to_claw;
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -326,7 +326,7 @@ proptest! {
     #[test]
     fn parse_of_write_is_identity(sys in system()) {
         let text = to_claw(&sys);
-        let parsed = claw_spec::parse::parse(&text);
+        let parsed = claw_language::parse::parse(&text);
         prop_assert!(
             parsed.diagnostics.is_empty(),
             "canonical text does not parse cleanly: {:?}\n---\n{text}",
@@ -339,7 +339,7 @@ proptest! {
     #[test]
     fn writing_is_idempotent(sys in system()) {
         let once = to_claw(&sys);
-        let back = claw_spec::parse::parse(&once).system.expect("a system");
+        let back = claw_language::parse::parse(&once).system.expect("a system");
         let twice = to_claw(&back);
         prop_assert_eq!(once, twice);
     }
@@ -347,9 +347,9 @@ proptest! {
     #[test]
     fn checking_any_system_never_panics(sys in system()) {
         // Validation and lints run on whatever an importer could build.
-        let _ = claw_spec::check_system(&sys, None);
-        let _ = claw_spec::draw::dot(&sys);
-        let _ = claw_spec::draw::mermaid(&sys);
+        let _ = claw_language::check_system(&sys, None);
+        let _ = claw_language::draw::dot(&sys);
+        let _ = claw_language::draw::mermaid(&sys);
     }
 }
 
@@ -362,9 +362,9 @@ fn samples_round_trip() {
             continue;
         }
         let text = std::fs::read_to_string(&p).expect("readable");
-        let sys = claw_spec::parse::parse(&text).system.expect("parses");
+        let sys = claw_language::parse::parse(&text).system.expect("parses");
         let out = to_claw(&sys);
-        let again = claw_spec::parse::parse(&out)
+        let again = claw_language::parse::parse(&out)
             .system
             .expect("canonical form parses");
         assert_eq!(again, sys, "{}", p.display());

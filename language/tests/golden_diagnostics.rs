@@ -4,11 +4,11 @@
 //! Each `samples/broken/*.claw` starts with `# expect: claw::<code>`, and its file name
 //! starts with the code's last segment (`bad_cron-minute_61.claw` → `claw::bad_cron`).
 //! Rewrite the goldens after an intended change with
-//! `CLAW_UPDATE_GOLDEN=1 cargo test -p claw-spec --test golden_diagnostics`.
+//! `CLAW_UPDATE_GOLDEN=1 cargo test -p claw-language --test golden_diagnostics`.
 
 mod support;
 
-use claw_spec::diag;
+use claw_language::diag;
 use std::collections::BTreeSet;
 use support::{claw_files, compare, finish, repo_root, stem};
 
@@ -40,7 +40,7 @@ fn broken_samples_match_golden_diagnostics() {
         names.insert(name.clone());
         let text = std::fs::read_to_string(f).expect("broken sample is readable");
         let label = format!("samples/broken/{name}.claw");
-        let checked = claw_spec::check_text(&text, Some(&label), Some(&dir));
+        let checked = claw_language::check_text(&text, Some(&label), Some(&dir));
 
         let Some(code) = expected_code(&text) else {
             failures.push(format!(
@@ -183,7 +183,7 @@ fn missing_layer_names_the_layer_and_shows_an_example() {
     ] {
         let f = root.join(format!("samples/broken/missing_layer-{layer}.claw"));
         let text = std::fs::read_to_string(&f).expect("sample exists");
-        let checked = claw_spec::check_text(&text, None, None);
+        let checked = claw_language::check_text(&text, None, None);
         let d = checked
             .diagnostics
             .iter()
@@ -200,7 +200,7 @@ fn missing_layer_names_the_layer_and_shows_an_example() {
 fn unknown_key_suggests_the_closest_key() {
     let text = std::fs::read_to_string(repo_root().join("samples/broken/unknown_key.claw"))
         .expect("sample exists");
-    let checked = claw_spec::check_text(&text, None, None);
+    let checked = claw_language::check_text(&text, None, None);
     let d = &checked.diagnostics[0];
     assert_eq!(d.code, "claw::unknown_key");
     assert_eq!(d.help.as_deref(), Some("did you mean `retries`?"));

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use claw_spec::cron::{self, CronErrorKind, FieldKind};
+use claw_language::cron::{self, CronErrorKind, FieldKind};
 
 /// Rows where we deliberately differ from Debian: (expression, the error we
 /// give, the field it names, why).

@@ -2,7 +2,7 @@
 //! `samples/systems/<name>.claw`. The samples are kept canonical themselves (so
 //! `claw fmt --check samples/systems` passes), and the seed `dispatch.claw` stays
 //! byte-identical to the announcement example.
-//! Accept an intended change with `CLAW_UPDATE_GOLDEN=1 cargo test -p claw-spec --test golden_fmt`.
+//! Accept an intended change with `CLAW_UPDATE_GOLDEN=1 cargo test -p claw-language --test golden_fmt`.
 
 mod support;
 
@@ -17,13 +17,13 @@ fn canonical_forms_match_golden() {
     for f in &files {
         let name = stem(f);
         let text = std::fs::read_to_string(f).expect("readable");
-        let parsed = claw_spec::parse::parse(&text);
+        let parsed = claw_language::parse::parse(&text);
         assert!(
             parsed.diagnostics.is_empty(),
             "{name}: {:?}",
             parsed.diagnostics
         );
-        let canonical = claw_spec::write::to_claw(&parsed.system.expect("a system"));
+        let canonical = claw_language::write::to_claw(&parsed.system.expect("a system"));
         if let Some(msg) = compare(&root.join(format!("golden/fmt/{name}.claw")), &canonical) {
             failures.push(msg);
         }
@@ -48,6 +48,6 @@ fn dispatch_is_the_announcement_example() {
     let sample =
         std::fs::read_to_string(root.join("samples/systems/dispatch.claw")).expect("sample");
     assert_eq!(sample, example);
-    let checked = claw_spec::check_text(&sample, None, Some(&root.join("samples/systems")));
+    let checked = claw_language::check_text(&sample, None, Some(&root.join("samples/systems")));
     assert!(checked.is_valid(), "{:?}", checked.diagnostics);
 }

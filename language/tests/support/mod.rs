@@ -1,18 +1,18 @@
 //! Golden-file comparison shared by the golden tests.
 //!
 //! A golden file holds accepted output. On drift the test fails with a unified diff;
-//! `CLAW_UPDATE_GOLDEN=1 cargo test -p claw-spec` rewrites the files instead, and the
+//! `CLAW_UPDATE_GOLDEN=1 cargo test -p claw-language` rewrites the files instead, and the
 //! change is then reviewed in `git diff` like any other.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
-/// The repository root (the workspace folder above `spec/`).
+/// The repository root (the workspace folder above `language/`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("spec/ has a parent folder")
+        .expect("language/ has a parent folder")
         .to_path_buf()
 }
 
@@ -27,7 +27,7 @@ pub fn compare(path: &Path, actual: &str) -> Option<String> {
     if updating() {
         let old = std::fs::read_to_string(path).ok();
         if old.as_deref() != Some(actual) {
-            claw_spec::files::write_atomic(path, actual.as_bytes())
+            claw_language::files::write_atomic(path, actual.as_bytes())
                 .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
         }
         return None;

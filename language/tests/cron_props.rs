@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
-use claw_spec::cron::{self, FieldKind, Schedule};
+use claw_language::cron::{self, FieldKind, Schedule};
 use proptest::prelude::*;
 
 const DOW: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];

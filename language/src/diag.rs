@@ -240,3 +240,142 @@ pub fn to_json(diags: &[Diagnostic]) -> serde_json::Value {
             .collect(),
     )
 }
+
+/// How bad a registered code is when it is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeLevel {
+    /// The input is refused: the system does not compile, the import or the request fails.
+    Error,
+    /// Something missing or risky; the result is still usable.
+    Warning,
+    /// A fact or assumption worth knowing (which reading of an ambiguous input was taken).
+    Info,
+}
+
+/// A registered diagnostic code. Every code that any crate reports is declared once, in that
+/// crate's registry (a `codes` module written with [`diagnostic_codes!`]), and documented in
+/// `docs/diagnostics.md`; a test of each crate checks both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Code {
+    /// The stable identifier users search for, e.g. `claw::missing_layer`.
+    pub id: &'static str,
+    /// How bad it is.
+    pub level: CodeLevel,
+    /// One sentence: what the code means.
+    pub summary: &'static str,
+    /// One sentence: what to do about it.
+    pub fix: &'static str,
+}
+
+impl Code {
+    /// The identifier, e.g. `claw::missing_layer`.
+    pub const fn as_str(&self) -> &'static str {
+        self.id
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        self.id
+    }
+}
+
+/// Declares a crate's registry of diagnostic codes: one `pub const NAME: Code` per entry and
+/// `pub const ALL: &[Code]`, the list the documentation test walks.
+///
+/// ```
+/// claw_language::diagnostic_codes! {
+///     /// A thing that was expected is missing.
+///     MISSING_THING = "claw::example::missing_thing", Error,
+///         "a thing the input needs is absent",
+///         "add the thing";
+/// }
+/// assert_eq!(MISSING_THING.id, "claw::example::missing_thing");
+/// assert_eq!(ALL.len(), 1);
+/// ```
+#[macro_export]
+macro_rules! diagnostic_codes {
+    ($( $(#[$doc:meta])* $name:ident = $id:literal, $level:ident, $summary:literal, $fix:literal; )*) => {
+        $(
+            $(#[$doc])*
+            pub const $name: $crate::diag::Code = $crate::diag::Code {
+                id: $id,
+                level: $crate::diag::CodeLevel::$level,
+                summary: $summary,
+                fix: $fix,
+            };
+        )*
+        /// Every code of this registry, in declaration order.
+        pub const ALL: &[$crate::diag::Code] = &[$($name),*];
+    };
+}
+
+/// Checks a registry against the documentation: returns one line per problem (a code declared
+/// twice, an id outside `claw::`, a code with no row in `doc` or whose row lacks its fix).
+/// Each crate calls this from a test with its own `codes::ALL` and `docs/diagnostics.md`.
+pub fn registry_problems(all: &[Code], doc: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for code in all {
+        if !seen.insert(code.id) {
+            problems.push(format!("{}: declared twice", code.id));
+        }
+        if !code.id.starts_with("claw::") {
+            problems.push(format!("{}: codes start with `claw::`", code.id));
+        }
+        let row_start = format!("| `{}` |", code.id);
+        match doc.lines().find(|l| l.starts_with(&row_start)) {
+            None => problems.push(format!("{}: no row in docs/diagnostics.md", code.id)),
+            Some(row) if !row.contains(code.fix) => problems.push(format!(
+                "{}: the documented row does not contain the fix `{}`",
+                code.id, code.fix
+            )),
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
+/// The `"claw::…"` string literals in the Rust sources under `dir` that are not declared in
+/// `all`, with the file each was found in: codes written inline instead of through a registry.
+pub fn unregistered_literals(dir: &std::path::Path, all: &[Code]) -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let known: std::collections::BTreeSet<&str> = all.iter().map(|c| c.id).collect();
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("\"claw::") {
+            let lit = &rest[i + 1..];
+            let end = lit
+                .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == ':'))
+                .unwrap_or(lit.len());
+            let id = lit[..end].trim_end_matches(':');
+            if !known.contains(id) {
+                out.push(format!("{}: {id}", file.display()));
+            }
+            rest = &lit[end..];
+        }
+    }
+    out
+}

@@ -40,7 +40,7 @@ pub use tz::FireTimes;
 /// command part.
 ///
 /// ```
-/// use claw_spec::cron::parse;
+/// use claw_language::cron::parse;
 /// let s = parse("30 4 1,15 * 5").unwrap();
 /// assert_eq!(s.fields().unwrap().dom().raw(), "1,15");
 /// assert!(parse("0 0 * * 5#2").is_err()); // Debian would read this as `5`.

@@ -3,7 +3,7 @@
 //! (lints with their exact fix hint), and the expressions docs/expressions.md promises
 //! compile and evaluate as documented.
 
-use claw_spec::fields::{self, Field, Kind};
+use claw_language::fields::{self, Field, Kind};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -79,7 +79,7 @@ fn codes_in(dir: &Path, out: &mut BTreeSet<String>) {
 fn every_code_is_documented() {
     let doc = read("docs/diagnostics.md");
     let mut codes = BTreeSet::new();
-    codes_in(&root().join("spec/src"), &mut codes);
+    codes_in(&root().join("language/src"), &mut codes);
     let cli_code = regex::Regex::new(r"(claw::[a-z_]+)").expect("regex");
     for f in ["check.rs", "fmt.rs", "graph.rs", "schema.rs"] {
         let text = read(&format!("cli/src/cmd/{f}"));
@@ -94,7 +94,7 @@ fn every_code_is_documented() {
         missing.is_empty(),
         "not in docs/diagnostics.md: {missing:?}"
     );
-    for (code, hint) in claw_spec::lint::LINTS {
+    for (code, hint) in claw_language::lint::LINTS {
         let row = doc
             .lines()
             .find(|l| l.starts_with(&format!("| `{code}` |")))
@@ -108,7 +108,7 @@ fn every_code_is_documented() {
 
 #[test]
 fn documented_expressions_behave_as_documented() {
-    use claw_spec::expr;
+    use claw_language::expr;
     use serde_json::json;
     let scope = json!({
         "order": {"id": 7, "total": 600.0, "country": "FR", "coupon": "X",

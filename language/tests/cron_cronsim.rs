@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use claw_spec::cron::{self, DayRule, Field, Schedule};
+use claw_language::cron::{self, DayRule, Field, Schedule};
 
 fn data_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/cron-conformance/cronsim-cases.tsv")

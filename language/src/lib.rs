@@ -18,5 +18,5 @@ pub mod write;
 pub mod yaml;
 
 pub use check::{Checked, check_file, check_system, check_text};
-pub use diag::{Diagnostic, Severity, Span};
+pub use diag::{Code, CodeLevel, Diagnostic, Severity, Span};
 pub use model::*;

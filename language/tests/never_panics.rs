@@ -25,7 +25,7 @@ fn samples() -> Vec<String> {
 
 /// Runs the whole front end the way `claw check` and `claw fmt` do, and checks its output.
 fn run(text: &str) {
-    let checked = claw_spec::check_text(text, Some("fuzz.claw"), None);
+    let checked = claw_language::check_text(text, Some("fuzz.claw"), None);
     for d in &checked.diagnostics {
         if let Some(s) = d.span {
             assert!(s.offset + s.len <= text.len(), "span past the end: {d}");
@@ -36,22 +36,22 @@ fn run(text: &str) {
             assert!(s.line >= 1 && s.column >= 1, "unlocated: {d}");
         }
     }
-    let rendered = claw_spec::diag::render(&checked.diagnostics, text, false);
+    let rendered = claw_language::diag::render(&checked.diagnostics, text, false);
     assert_eq!(rendered.is_empty(), checked.diagnostics.is_empty());
-    let _ = claw_spec::diag::to_json(&checked.diagnostics);
+    let _ = claw_language::diag::to_json(&checked.diagnostics);
     if let Some(sys) = &checked.system {
         // fmt writes whatever parsed; what it writes must parse back to the same model.
-        let parsed = claw_spec::parse::parse(text);
+        let parsed = claw_language::parse::parse(text);
         if parsed.diagnostics.iter().all(|d| !d.is_error()) {
-            let out = claw_spec::write::to_claw(sys);
-            let back = claw_spec::parse::parse(&out);
+            let out = claw_language::write::to_claw(sys);
+            let back = claw_language::parse::parse(&out);
             assert_eq!(
                 back.system.as_ref(),
                 Some(sys),
                 "fmt changed the model:\n{out}"
             );
         }
-        let _ = claw_spec::draw::dot(sys);
+        let _ = claw_language::draw::dot(sys);
     }
 }
 
@@ -221,8 +221,8 @@ fn deep_nesting_is_refused_without_overflow() {
     for depth in [64usize, 65, 512, 20_000] {
         for text in [block(depth), flow(depth), "- ".repeat(depth)] {
             run(&text);
-            let checked = claw_spec::check_text(&text, None, None);
-            if depth > claw_spec::yaml::MAX_DEPTH {
+            let checked = claw_language::check_text(&text, None, None);
+            if depth > claw_language::yaml::MAX_DEPTH {
                 assert_eq!(checked.diagnostics[0].code, "claw::yaml");
             }
         }
