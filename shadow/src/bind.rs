@@ -2,7 +2,7 @@
 //! payload (the trigger's idempotency expression), which legacy step maps to
 //! which `.claw` step or decision, and the schedules.
 
-use crate::model::{Correlation, payload_digest};
+use crate::model::{Correlation, key_text, payload_digest};
 use claw_language::expr::{Compiled, compile};
 use claw_language::model::{Source, System};
 use claw_language::units::slug;
@@ -136,7 +136,7 @@ impl Binding {
             if let Ok(v) = c.eval(&Value::Object(scope))
                 && !v.is_null()
             {
-                return Correlation::Key(crate::outcome_log::key_text(&v));
+                return Correlation::Key(key_text(&v));
             }
         }
         Correlation::Payload(payload_digest(payload))
@@ -178,4 +178,13 @@ impl Binding {
             .iter()
             .find(|t| t.schedule.is_some() && t.commands.iter().any(|c| c == cmd))
     }
+}
+
+/// Hex SHA-256 of the system's canonical `.claw` text: identifies the version of the system a
+/// shadow outcome was recorded against (layout and comments do not count).
+pub fn system_digest(sys: &System) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(
+        claw_language::write::to_claw(sys).as_bytes(),
+    ))
 }

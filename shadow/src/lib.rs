@@ -2,25 +2,21 @@
 //! would have done, and gate the cutover on it.
 //!
 //! Inputs are reduced to [`model::Outcome`]s by the parsers ([`zapier`],
-//! [`cron_log`], [`outcome_log`], the [`store`]'s wrap records); the core
-//! ([`correlate`], [`diff`], [`noise`], [`compare`]) only sees outcomes;
+//! [`cron_log`], [`outcome_log`], the [`store`]'s wrap records); the pure core
+//! (crate `claw-compare`, re-exported here as [`correlate`], [`diff`], [`noise`],
+//! [`compare`] and [`model`]) only sees outcomes;
 //! [`report`] and [`html`] present the result. [`wrap`] and [`mirror`] collect
 //! legacy behaviour while it keeps running; [`live`] runs each mirrored request
 //! through the record-only runtime as it arrives ([`simulate`]), and [`mirrored`]
 //! turns what it recorded into shadow runs for a comparison.
 
 pub mod bind;
-pub mod compare;
-pub mod correlate;
 pub mod cron_log;
-pub mod diff;
 pub mod error;
 pub mod html;
 pub mod live;
 pub mod mirror;
 pub mod mirrored;
-pub mod model;
-pub mod noise;
 pub mod outcome_log;
 pub mod report;
 pub mod simulate;
@@ -28,6 +24,7 @@ pub mod store;
 pub mod wrap;
 pub mod zapier;
 
+pub use claw_compare::{compare, correlate, diff, model, noise};
 pub use error::ShadowError;
 
 /// A tokio runtime for the store and the mirror (the cli is synchronous).

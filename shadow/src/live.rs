@@ -9,9 +9,9 @@
 //! answer and the shadow side counts it as dropped. Failures are logged to stderr and
 //! counted, and never reach the caller.
 
-use crate::bind::Binding;
+use crate::bind::{Binding, system_digest};
 use crate::error::ShadowError;
-use crate::model::{Outcome, system_digest};
+use crate::model::Outcome;
 use crate::simulate::Simulator;
 use crate::store::{NewMirror, Store};
 use axum::body::Bytes;

@@ -79,7 +79,7 @@ async fn hook(
     body: Bytes,
 ) -> Response {
     // Millisecond precision: the record-only runtime's clock has no finer grain.
-    let now = crate::model::now();
+    let now = chrono::Utc::now();
     let received_at =
         chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
     if system != sh.cfg.system || !sh.cfg.triggers.contains(&trigger) {

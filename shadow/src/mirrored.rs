@@ -39,7 +39,7 @@ impl MirroredSide {
 }
 
 /// Sorts the mirrored rows of a system into recorded outcomes and inputs to replay.
-/// `system_sha256` is [`crate::model::system_digest`] of the system being compared.
+/// `system_sha256` is [`crate::bind::system_digest`] of the system being compared.
 pub fn select(rows: Vec<Mirrored>, bind: &Binding, system_sha256: &str) -> MirroredSide {
     let mut side = MirroredSide::default();
     let (mut stale, mut unrecorded) = (0usize, 0usize);

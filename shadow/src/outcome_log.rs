@@ -4,7 +4,7 @@
 //! form of the record-only runtime's output.
 
 use crate::error::ShadowError;
-use crate::model::{Correlation, Outcome, StepOutcome, parse_time, payload_digest};
+use crate::model::{Correlation, Outcome, StepOutcome, key_text, parse_time, payload_digest};
 use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
@@ -199,12 +199,4 @@ pub fn write(outcomes: &[Outcome]) -> String {
         }
     }
     s
-}
-
-/// A key value as text: strings as-is, anything else as compact JSON.
-pub fn key_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }

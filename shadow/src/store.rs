@@ -113,7 +113,7 @@ pub struct NewMirror<'a> {
 /// The shadow side's result for one mirrored request, recorded as it arrived.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded {
-    /// [`crate::model::system_digest`] of the system the run used: a recorded result
+    /// [`crate::bind::system_digest`] of the system the run used: a recorded result
     /// only stands for that version of the system.
     pub system_sha256: String,
     /// The shadow outcome, or why the record-only run failed.

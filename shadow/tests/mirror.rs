@@ -2,9 +2,10 @@
 //! endpoint (e.g. a Zapier catch hook).
 
 use axum::http::{HeaderMap, StatusCode};
+use claw_shadow::bind::system_digest;
 use claw_shadow::live::{DEFAULT_QUEUE, ShadowSide, Stats, Worker};
 use claw_shadow::mirror::{MirrorConfig, router};
-use claw_shadow::model::{Correlation, system_digest};
+use claw_shadow::model::Correlation;
 use claw_shadow::simulate::{Simulator, load};
 use claw_shadow::store::{Mirrored, NewMirror, Store};
 use std::path::PathBuf;

@@ -259,7 +259,7 @@ fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
             m
         })?;
         let side =
-            claw_shadow::mirrored::select(rows, &bind, &claw_shadow::model::system_digest(&sys));
+            claw_shadow::mirrored::select(rows, &bind, &claw_shadow::bind::system_digest(&sys));
         covered = side.covered();
         notes.extend(side.notes);
         shadow.extend(side.recorded);
@@ -344,7 +344,7 @@ fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_wrap(a: WrapArgs) -> anyhow::Result<ExitCode> {
-    let started_at = claw_shadow::model::now();
+    let started_at = chrono::Utc::now();
     let m = match wrap::run(&a.command) {
         Ok(m) => m,
         Err(e) => {
@@ -362,7 +362,7 @@ fn run_wrap(a: WrapArgs) -> anyhow::Result<ExitCode> {
             ));
         }
     };
-    let ended_at = claw_shadow::model::now();
+    let ended_at = chrono::Utc::now();
     let (exit_code, signal) = match m.ended {
         wrap::Ended::Code(c) => (Some(c), None),
         wrap::Ended::Signal(s) => (None, Some(s)),

@@ -234,3 +234,135 @@ impl Tally {
         why
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{keyed, step};
+    use serde_json::json;
+
+    fn post(o: Outcome, text: &str) -> Outcome {
+        step(o, "post", "slack.post", json!({"text": text}))
+    }
+
+    fn classes(legacy: &[Outcome], shadow: &[Outcome], ignore: &[&str]) -> Vec<Class> {
+        let opts = Options {
+            ignore: ignore.iter().map(|s| s.to_string()).collect(),
+            ..Options::default()
+        };
+        compare(legacy, shadow, &opts)
+            .unwrap()
+            .runs
+            .iter()
+            .map(|r| r.class)
+            .collect()
+    }
+
+    #[test]
+    fn each_difference_gets_its_most_severe_class() {
+        let legacy = [
+            post(keyed("l0", "0", 0), "a"),
+            post(keyed("l1", "1", 1), "a"),
+            post(keyed("l2", "2", 2), "a"),
+            post(keyed("l3", "3", 3), "a"),
+        ];
+        let mut branched = post(keyed("s1", "1", 1), "b");
+        branched.branches.push("big".into());
+        let mut acted = keyed("s2", "2", 2);
+        acted = step(acted, "post", "teams.post", json!({"text": "b"}));
+        let shadow = [
+            post(keyed("s0", "0", 0), "a"),
+            branched,
+            acted,
+            post(keyed("s3", "3", 3), "b"),
+        ];
+        assert_eq!(
+            classes(&legacy, &shadow, &[]),
+            [Class::Match, Class::Branch, Class::Action, Class::Params]
+        );
+    }
+
+    #[test]
+    fn differences_that_are_all_noise_make_a_noise_run() {
+        let legacy = [post(keyed("l0", "0", 0), "a")];
+        let shadow = [post(keyed("s0", "0", 0), "b")];
+        assert_eq!(
+            classes(&legacy, &shadow, &["steps.post.with.text"]),
+            [Class::Noise]
+        );
+    }
+
+    #[test]
+    fn unpaired_runs_are_missing_extra_or_duplicate_in_time_order() {
+        let legacy = [
+            keyed("l0", "0", 0),
+            keyed("l1", "0", 5),
+            keyed("l2", "9", 10),
+        ];
+        let shadow = [keyed("s0", "0", 0), keyed("s1", "7", 7)];
+        assert_eq!(
+            classes(&legacy, &shadow, &[]),
+            [Class::Match, Class::Duplicate, Class::Extra, Class::Missing]
+        );
+    }
+
+    #[test]
+    fn the_tally_counts_every_class_and_leaves_duplicates_out_of_parity() {
+        let t =
+            Tally::of([Class::Match, Class::Noise, Class::Params, Class::Duplicate].into_iter());
+        assert_eq!((t.compared, t.at_parity), (3, 2));
+        assert_eq!(t.counts.len(), 8);
+        assert_eq!(t.counts["duplicate"], 1);
+        assert_eq!(t.counts["missing"], 0);
+        let p = t.parity.unwrap();
+        assert!((p - 200.0 / 3.0).abs() < 1e-9, "{p}");
+    }
+
+    #[test]
+    fn the_gate_fails_below_the_threshold_on_missing_runs_and_on_nothing_compared() {
+        let good = Tally::of([Class::Match, Class::Noise].into_iter());
+        assert!(good.gate(100.0).is_empty());
+        let low = Tally::of([Class::Match, Class::Params].into_iter());
+        assert_eq!(low.gate(99.0), ["parity 50.00% is below the gate 99%"]);
+        assert!(low.gate(50.0).is_empty());
+        let missing = Tally::of([Class::Match, Class::Match, Class::Missing].into_iter());
+        let why = missing.gate(50.0);
+        assert_eq!(why, ["1 legacy run(s) have no shadow counterpart"]);
+        let none = Tally::of(std::iter::empty());
+        assert_eq!(none.parity, None);
+        assert_eq!(
+            none.gate(0.0),
+            ["nothing was compared, so parity is not proven"]
+        );
+    }
+
+    #[test]
+    fn class_names_are_stable_and_only_match_and_noise_are_parity() {
+        let all = [
+            Class::Missing,
+            Class::Extra,
+            Class::Branch,
+            Class::Action,
+            Class::Params,
+            Class::Noise,
+            Class::Match,
+            Class::Duplicate,
+        ];
+        let names: Vec<&str> = all.iter().map(|c| c.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "missing",
+                "extra",
+                "branch",
+                "action",
+                "params",
+                "noise",
+                "match",
+                "duplicate"
+            ]
+        );
+        let parity: Vec<Class> = all.into_iter().filter(|c| c.is_parity()).collect();
+        assert_eq!(parity, [Class::Noise, Class::Match]);
+    }
+}

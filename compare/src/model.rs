@@ -135,13 +135,6 @@ pub fn payload_digest(v: &Value) -> String {
     hex::encode(Sha256::digest(canonical_json(v).as_bytes()))
 }
 
-/// Hex SHA-256 of the system's canonical `.claw` text: identifies the version of the system a
-/// shadow outcome was recorded against (layout and comments do not count).
-pub fn system_digest(sys: &claw_language::model::System) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(claw_language::write::to_claw(sys).as_bytes()))
-}
-
 /// Parses an RFC 3339 timestamp, also accepting a space instead of `T` and a missing zone (UTC).
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     let t = text.trim();
@@ -164,7 +157,77 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     None
 }
 
-/// The current time (wrap records and mirror receipts are the only clock readers).
-pub fn now() -> DateTime<Utc> {
-    Utc::now()
+/// A correlation key value as text: strings as-is, anything else as compact JSON, so the
+/// key `1001` read from a log and the key `"1001"` evaluated on a payload are the same key.
+pub fn key_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_depth() {
+        let a = json!({"b": 1, "a": {"d": [{"y": 1, "x": 2}], "c": 3}});
+        assert_eq!(
+            canonical_json(&a),
+            r#"{"a":{"c":3,"d":[{"x":2,"y":1}]},"b":1}"#
+        );
+        let b = json!({"a": {"c": 3, "d": [{"x": 2, "y": 1}]}, "b": 1});
+        assert_eq!(payload_digest(&a), payload_digest(&b));
+        assert_eq!(payload_digest(&a).len(), 64);
+    }
+
+    #[test]
+    fn parse_time_takes_rfc3339_a_space_and_no_zone_as_utc() {
+        let z = parse_time("2026-11-02T02:30:00Z").unwrap();
+        assert_eq!(parse_time("2026-11-02 02:30:00Z"), Some(z));
+        assert_eq!(parse_time("2026-11-02T02:30"), Some(z));
+        assert_eq!(parse_time("2026-11-02T03:30:00+01:00"), Some(z));
+        assert_eq!(parse_time("yesterday"), None);
+    }
+
+    #[test]
+    fn the_view_holds_branches_and_steps_by_name() {
+        let o = Outcome {
+            source: "s".into(),
+            system: "sys".into(),
+            trigger: "t".into(),
+            correlation: Correlation::Key("1".into()),
+            at: parse_time("2026-11-02T02:30:00Z").unwrap(),
+            payload_digest: None,
+            branches: vec!["big".into()],
+            steps: vec![StepOutcome {
+                step: "post".into(),
+                action: "slack.post".into(),
+                params: json!({"text": "hi"}),
+                idempotency_key: None,
+                status: String::new(),
+            }],
+            status: String::new(),
+            payload: None,
+        };
+        assert_eq!(
+            o.view(),
+            json!({"branches": {"big": true}, "steps": {"post": {"action": "slack.post", "with": {"text": "hi"}}}})
+        );
+    }
+
+    #[test]
+    fn labels_and_key_text_are_short_and_stable() {
+        assert_eq!(Correlation::Key("1001".into()).label(), "key 1001");
+        assert_eq!(
+            Correlation::Payload("0123456789abcdef".into()).label(),
+            "payload 0123456789ab"
+        );
+        assert_eq!(Correlation::FireTime.label(), "fire time");
+        assert_eq!(key_text(&json!("1001")), "1001");
+        assert_eq!(key_text(&json!(1001)), "1001");
+        assert_eq!(key_text(&json!({"a": 1})), r#"{"a":1}"#);
+    }
 }

@@ -106,3 +106,93 @@ fn same_elements(x: &[Value], y: &[Value]) -> bool {
     b.sort();
     a == b
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn one(legacy: Value, shadow: Value) -> FieldDiff {
+        let mut d = diff(&legacy, &shadow);
+        assert_eq!(d.len(), 1, "{d:?}");
+        d.remove(0)
+    }
+
+    #[test]
+    fn equal_views_have_no_difference() {
+        let v = json!({"branches": {"big": true}, "steps": {"post": {"action": "slack.post"}}});
+        assert!(diff(&v, &v.clone()).is_empty());
+    }
+
+    #[test]
+    fn another_decision_is_a_branch_difference() {
+        let d = one(json!({"branches": {"big": true}}), json!({"branches": {}}));
+        assert_eq!(d.path, "branches.big");
+        assert_eq!((d.legacy, d.shadow), (Some(json!(true)), None));
+        assert_eq!(
+            FieldDiff {
+                path: "branches.big".into(),
+                legacy: None,
+                shadow: None,
+                order_only: false
+            }
+            .kind(),
+            Kind::Branch
+        );
+    }
+
+    #[test]
+    fn a_step_on_one_side_only_is_a_branch_difference() {
+        let d = one(
+            json!({"steps": {"post": {"action": "slack.post"}}}),
+            json!({"steps": {}}),
+        );
+        assert_eq!(d.path, "steps.post");
+        assert_eq!(d.kind(), Kind::Branch);
+    }
+
+    #[test]
+    fn another_action_is_an_action_difference() {
+        let d = one(
+            json!({"steps": {"post": {"action": "slack.post"}}}),
+            json!({"steps": {"post": {"action": "teams.post"}}}),
+        );
+        assert_eq!(d.path, "steps.post.action");
+        assert_eq!(d.kind(), Kind::Action);
+    }
+
+    #[test]
+    fn other_parameters_are_a_params_difference_at_the_deepest_path() {
+        let d = one(
+            json!({"steps": {"post": {"with": {"msg": {"text": "a", "to": "x"}}}}}),
+            json!({"steps": {"post": {"with": {"msg": {"text": "b", "to": "x"}}}}}),
+        );
+        assert_eq!(d.path, "steps.post.with.msg.text");
+        assert_eq!(d.kind(), Kind::Params);
+    }
+
+    #[test]
+    fn a_reordered_list_is_one_order_only_difference() {
+        let d = one(
+            json!({"tags": ["a", {"b": 1}]}),
+            json!({"tags": [{"b": 1}, "a"]}),
+        );
+        assert_eq!(d.path, "tags");
+        assert!(d.order_only);
+    }
+
+    #[test]
+    fn lists_of_equal_length_with_other_elements_differ_per_index() {
+        let d = diff(&json!({"l": [1, 2, 3]}), &json!({"l": [1, 5, 6]}));
+        let paths: Vec<&str> = d.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["l.1", "l.2"]);
+        assert!(d.iter().all(|d| !d.order_only));
+    }
+
+    #[test]
+    fn lists_of_other_length_differ_as_a_whole() {
+        let d = one(json!({"l": [1]}), json!({"l": [1, 2]}));
+        assert_eq!(d.path, "l");
+        assert_eq!(d.shadow, Some(json!([1, 2])));
+    }
+}

@@ -130,3 +130,80 @@ impl Tolerances {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{keyed, run};
+
+    fn tol() -> Tolerances {
+        Tolerances::default()
+    }
+
+    #[test]
+    fn equal_keys_pair_whatever_the_time_apart() {
+        let legacy = [keyed("l0", "1001", 0), keyed("l1", "1002", 10)];
+        let shadow = [keyed("s0", "1002", 99_999), keyed("s1", "1001", 5)];
+        let p = correlate(&legacy, &shadow, tol());
+        assert_eq!(p.pairs, vec![(0, 1), (1, 0)]);
+        assert!(p.missing.is_empty() && p.extra.is_empty() && p.duplicates.is_empty());
+    }
+
+    #[test]
+    fn a_key_on_one_side_only_is_missing_or_extra() {
+        let legacy = [keyed("l0", "1001", 0)];
+        let shadow = [keyed("s0", "2002", 0)];
+        let p = correlate(&legacy, &shadow, tol());
+        assert!(p.pairs.is_empty());
+        assert_eq!(p.missing, vec![0]);
+        assert_eq!(p.extra, vec![0]);
+    }
+
+    #[test]
+    fn a_legacy_repeat_of_a_paired_key_is_a_duplicate() {
+        let legacy = [keyed("l0", "1001", 0), keyed("l1", "1001", 60)];
+        let shadow = [keyed("s0", "1001", 1)];
+        let p = correlate(&legacy, &shadow, tol());
+        assert_eq!(p.pairs, vec![(0, 0)]);
+        assert_eq!(p.duplicates, vec![1]);
+        assert!(p.missing.is_empty());
+    }
+
+    #[test]
+    fn equal_payload_digests_pair_only_within_the_window() {
+        let digest = || Correlation::Payload("abc".into());
+        let legacy = [run("l0", digest(), 0), run("l1", digest(), 3600)];
+        let shadow = [run("s0", digest(), 30), run("s1", digest(), 3600 + 11 * 60)];
+        let p = correlate(&legacy, &shadow, tol());
+        // l0/s0 are 30 s apart (paired); l1/s1 are 11 min apart, beyond the 10 min window.
+        assert_eq!(p.pairs, vec![(0, 0)]);
+        assert_eq!(p.extra, vec![1]);
+        // l1 repeats an input that is already paired: a duplicate, not a missing run.
+        assert_eq!(p.duplicates, vec![1]);
+    }
+
+    #[test]
+    fn fire_times_pair_within_the_tolerance_and_never_count_as_duplicates() {
+        let legacy = [
+            run("l0", Correlation::FireTime, 0),
+            run("l1", Correlation::FireTime, 86_400 + 200),
+        ];
+        let shadow = [
+            run("s0", Correlation::FireTime, 45),
+            run("s1", Correlation::FireTime, 86_400),
+        ];
+        let p = correlate(&legacy, &shadow, tol());
+        assert_eq!(p.pairs, vec![(0, 0)]);
+        // 200 s late is beyond the 90 s tolerance: the job did not run at that fire time.
+        assert_eq!(p.missing, vec![1]);
+        assert_eq!(p.extra, vec![1]);
+        assert!(p.duplicates.is_empty());
+    }
+
+    #[test]
+    fn from_std_saturates_instead_of_failing() {
+        let t = Tolerances::from_std(std::time::Duration::MAX, std::time::Duration::from_secs(5));
+        assert_eq!(t.window, TimeDelta::MAX);
+        assert_eq!(t.tolerance, TimeDelta::seconds(5));
+    }
+}

@@ -150,3 +150,101 @@ fn same_as_text(text: &serde_json::Value, other: &serde_json::Value) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{keyed, step};
+    use serde_json::json;
+
+    fn params_diff(path: &str, legacy: serde_json::Value, shadow: serde_json::Value) -> FieldDiff {
+        FieldDiff {
+            path: path.into(),
+            legacy: Some(legacy),
+            shadow: Some(shadow),
+            order_only: false,
+        }
+    }
+
+    #[test]
+    fn a_field_that_differs_between_identical_legacy_inputs_is_learned_as_noise() {
+        let mut a = step(
+            keyed("h#1", "1", 0),
+            "post",
+            "slack.post",
+            json!({"ts": 1, "text": "x"}),
+        );
+        let mut b = step(
+            keyed("h#2", "1", 9),
+            "post",
+            "slack.post",
+            json!({"ts": 2, "text": "x"}),
+        );
+        a.payload_digest = Some("d1".into());
+        b.payload_digest = Some("d1".into());
+        let n = Noise::learn(&[a, b], &[]).unwrap();
+        let why = n
+            .reason(&params_diff("steps.post.with.ts", json!(1), json!(3)))
+            .unwrap();
+        assert!(why.contains("h#1") && why.contains("h#2"), "{why}");
+        assert_eq!(
+            n.reason(&params_diff("steps.post.with.text", json!("x"), json!("y"))),
+            None
+        );
+        assert_eq!(n.rules().len(), 1);
+    }
+
+    #[test]
+    fn a_step_present_in_one_legacy_run_only_is_not_learned() {
+        let mut a = step(keyed("h#1", "1", 0), "post", "slack.post", json!({}));
+        let mut b = keyed("h#2", "1", 9);
+        a.payload_digest = Some("d1".into());
+        b.payload_digest = Some("d1".into());
+        let n = Noise::learn(&[a, b], &[]).unwrap();
+        assert!(n.rules().is_empty());
+    }
+
+    #[test]
+    fn runs_with_other_inputs_teach_nothing() {
+        let mut a = step(keyed("h#1", "1", 0), "post", "slack.post", json!({"ts": 1}));
+        let mut b = step(keyed("h#2", "2", 9), "post", "slack.post", json!({"ts": 2}));
+        a.payload_digest = Some("d1".into());
+        b.payload_digest = Some("d2".into());
+        assert!(Noise::learn(&[a, b], &[]).unwrap().rules().is_empty());
+    }
+
+    #[test]
+    fn declared_globs_match_one_field_name_per_star() {
+        let n = Noise::learn(&[], &["steps.*.with.ts".into()]).unwrap();
+        let hit = params_diff("steps.post.with.ts", json!(1), json!(2));
+        assert_eq!(
+            n.reason(&hit).as_deref(),
+            Some("declared with --ignore steps.*.with.ts")
+        );
+        let deeper = params_diff("steps.post.with.ts.deep", json!(1), json!(2));
+        assert_eq!(n.reason(&deeper), None);
+        assert_eq!(n.rules()[0].reason, "declared with --ignore");
+    }
+
+    #[test]
+    fn an_invalid_glob_is_refused_with_its_text() {
+        let e = Noise::learn(&[], &["steps.[".into()]).unwrap_err();
+        assert_eq!(e.pattern, "steps.[");
+    }
+
+    #[test]
+    fn order_and_text_for_numbers_are_noise_and_other_values_are_not() {
+        let n = Noise::learn(&[], &[]).unwrap();
+        let mut reordered = params_diff("l", json!([1, 2]), json!([2, 1]));
+        reordered.order_only = true;
+        assert!(n.reason(&reordered).unwrap().contains("different order"));
+        let text = params_diff("id", json!("1001"), json!(1001));
+        assert!(n.reason(&text).unwrap().contains("as text"));
+        let flag = params_diff("ok", json!(true), json!("true"));
+        assert!(n.reason(&flag).is_some());
+        assert_eq!(
+            n.reason(&params_diff("id", json!("1001"), json!(1002))),
+            None
+        );
+    }
+}
