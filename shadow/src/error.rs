@@ -53,6 +53,47 @@ pub enum ShadowError {
         /// What failed.
         message: String,
     },
+    /// The `.claw` file of the system cannot be read (the cause is the error's source).
+    #[error("{path}: cannot read")]
+    SystemUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The `.claw` file does not compile; the first error says why.
+    #[error("{path}: not a valid system (run `claw check`): {first_error}")]
+    InvalidSystem {
+        /// The file.
+        path: PathBuf,
+        /// The first error `claw check` reports.
+        first_error: String,
+    },
+    /// The command cannot run as asked: an option needs another, or no input was given.
+    #[error("{0}")]
+    Usage(String),
+    /// A `--ignore` glob is invalid.
+    #[error(transparent)]
+    Ignore(#[from] claw_compare::noise::BadIgnore),
+    /// The legacy endpoint of `serve` is not an http(s) URL.
+    #[error("--forward `{url}`: {reason}")]
+    Forward {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: crate::mirror::BadForward,
+    },
+    /// `serve` cannot listen on the address (the cause is the error's source).
+    #[error("cannot listen on {addr}")]
+    Listen {
+        /// The address as given.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The async runtime or the HTTP server failed.
+    #[error(transparent)]
+    Runtime(#[from] std::io::Error),
     /// The system is unusable for shadowing.
     #[error("system {system}: {message} [claw::shadow::system]")]
     System {
@@ -73,6 +114,13 @@ impl ShadowError {
             ShadowError::BadCsv { .. } => "claw::shadow::bad_csv",
             ShadowError::Store { .. } => "claw::shadow::store",
             ShadowError::System { .. } => "claw::shadow::system",
+            ShadowError::SystemUnreadable { .. } => "claw::shadow::system_unreadable",
+            ShadowError::InvalidSystem { .. } => "claw::shadow::invalid_system",
+            ShadowError::Usage(_) => "claw::shadow::usage",
+            ShadowError::Ignore(_) => "claw::shadow::bad_ignore",
+            ShadowError::Forward { .. } => "claw::shadow::bad_forward",
+            ShadowError::Listen { .. } => "claw::shadow::listen",
+            ShadowError::Runtime(_) => "claw::shadow::runtime",
         }
     }
 

@@ -11,6 +11,7 @@
 //! turns what it recorded into shadow runs for a comparison.
 
 pub mod bind;
+pub mod commands;
 pub mod cron_log;
 pub mod error;
 pub mod html;

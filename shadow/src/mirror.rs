@@ -44,15 +44,28 @@ const HOP: [&str; 8] = [
     "content-length",
 ];
 
+/// Why a `--forward` URL cannot be a legacy endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadForward {
+    /// It parses, but is not an `http`/`https` URL with a host (e.g. `file:` or `mailto:`).
+    #[error("expected an http or https URL with a host, not a `{scheme}:` URL")]
+    NotHttp {
+        /// The scheme it has.
+        scheme: String,
+    },
+    /// It is not a URL at all.
+    #[error("not a URL: {0}")]
+    NotAUrl(String),
+}
+
 /// Checks the legacy endpoint is an absolute `http`/`https` URL.
-pub fn check_forward(url: &str) -> Result<(), String> {
+pub fn check_forward(url: &str) -> Result<(), BadForward> {
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
-        Ok(u) => Err(format!(
-            "expected an http or https URL with a host, not a `{}:` URL",
-            u.scheme()
-        )),
-        Err(e) => Err(format!("not a URL: {e}")),
+        Ok(u) => Err(BadForward::NotHttp {
+            scheme: u.scheme().to_string(),
+        }),
+        Err(e) => Err(BadForward::NotAUrl(e.to_string())),
     }
 }
 

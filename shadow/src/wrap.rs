@@ -121,3 +121,24 @@ pub fn die_like(sig: i32) -> u8 {
     let _ = signal_hook::low_level::emulate_default_handler(sig);
     (128 + sig).clamp(0, 255) as u8
 }
+
+impl Ended {
+    /// The exit code the wrapper ends with: the command's code (low 8 bits), or, for a
+    /// signal, dying of the same signal (`128 + signal` if it does not terminate us).
+    pub fn exit_like(self) -> u8 {
+        match self {
+            Ended::Code(c) => (c & 0xff) as u8,
+            Ended::Signal(s) => die_like(s),
+        }
+    }
+}
+
+/// The exit code for a command that cannot be started, like a shell's: 127 when it
+/// cannot be found, 126 when it cannot run.
+pub fn spawn_failure_code(e: &std::io::Error) -> u8 {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    }
+}

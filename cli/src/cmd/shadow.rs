@@ -2,18 +2,17 @@
 //! cron runs, mirror live webhooks, and show parity over time.
 
 use crate::output::{Format, exit};
-use anyhow::{Context, bail};
-use claw_shadow::bind::Binding;
-use claw_shadow::compare::{Options, compare};
+use anyhow::Context;
+use claw_shadow::commands::compare::{CompareRequest, LegacySources};
+use claw_shadow::commands::serve::{ServeEvent, ServeRequest};
+use claw_shadow::commands::wrap::WrapRequest;
 use claw_shadow::correlate::Tolerances;
-use claw_shadow::model::{Outcome, parse_time};
-use claw_shadow::report::Report;
-use claw_shadow::store::{Store, WrapRecord};
-use claw_shadow::{cron_log, html, outcome_log, wrap, zapier};
-use std::path::{Path, PathBuf};
+use claw_shadow::model::parse_time;
+use claw_shadow::{commands, cron_log, html, wrap};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// claw shadow
+/// `claw shadow` and its subcommand.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -173,167 +172,55 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load_system(path: &Path) -> anyhow::Result<claw_language::model::System> {
-    let (_, checked) = claw_language::check::check_file(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    match checked.valid_system() {
-        Some(s) => Ok(s.clone()),
-        None => {
-            let first = checked
-                .diagnostics
-                .iter()
-                .find(|d| d.is_error())
-                .map(|d| d.message.clone())
-                .unwrap_or_else(|| "does not parse".into());
-            bail!(
-                "{}: not a valid system (run `claw check`): {first}",
-                path.display()
-            )
-        }
-    }
-}
-
-fn label(p: &Path) -> String {
-    p.display().to_string()
-}
-
-fn read(p: &Path) -> anyhow::Result<String> {
-    Ok(claw_shadow::error::read_text(p)?)
-}
-
 fn duration(text: &str, what: &str) -> anyhow::Result<std::time::Duration> {
-    claw_language::units::parse_duration(text).map_err(|e| anyhow::anyhow!("--{what} `{text}`: {e}"))
+    claw_language::units::parse_duration(text)
+        .map_err(|e| anyhow::anyhow!("--{what} `{text}`: {e}"))
 }
 
-fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
-    let sys = load_system(&a.system)?;
-    let mut bind = Binding::new(&sys);
-    bind.legacy_id = a.zap_id.clone();
-    let tz = cron_log::zone(&a.log_tz)?;
-    let tol = Tolerances::from_std(
+fn time(text: &str, what: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    parse_time(text).with_context(|| format!("--{what} `{text}` is not an RFC 3339 time"))
+}
+
+fn compare_request(a: CompareArgs) -> anyhow::Result<CompareRequest> {
+    let tolerances = Tolerances::from_std(
         duration(&a.window, "window")?,
         duration(&a.tolerance, "tolerance")?,
     );
-    let mut legacy: Vec<Outcome> = Vec::new();
-    let mut notes = Vec::new();
-    for p in &a.zapier_json {
-        let r = zapier::parse_json(&read(p)?, &label(p), &bind)?;
-        legacy.extend(r.outcomes);
-        notes.extend(r.notes);
-    }
-    for p in &a.zapier_csv {
-        let r = zapier::parse_csv(&read(p)?, &label(p), &bind)?;
-        legacy.extend(r.outcomes);
-        notes.extend(r.notes);
-    }
-    for p in &a.cron_log {
-        let r = cron_log::parse(&read(p)?, &label(p), &bind, a.year, tz)?;
-        legacy.extend(r.outcomes);
-        notes.extend(r.notes);
-    }
-    for p in &a.outcome_log {
-        legacy.extend(outcome_log::parse(&read(p)?, &label(p), &sys.system)?);
-    }
-    let rt = claw_shadow::runtime()?;
-    let mut shadow: Vec<Outcome> = Vec::new();
-    for p in &a.shadow {
-        shadow.extend(outcome_log::parse(&read(p)?, &label(p), &sys.system)?);
-    }
-    let mut extra_inputs = Vec::new();
-    for p in &a.inputs {
-        extra_inputs.extend(claw_shadow::simulate::parse_inputs(
-            &read(p)?,
-            &label(p),
-            &bind,
-        )?);
-    }
-    let mut covered = std::collections::BTreeSet::new();
-    if a.mirrored {
-        let Some(sp) = &a.store else {
-            bail!("--mirrored needs --store PATH")
-        };
-        let rows = rt.block_on(async {
-            let s = Store::open(sp).await?;
-            let m = s.mirrored(&sys.system).await;
-            s.close().await;
-            m
-        })?;
-        let side =
-            claw_shadow::mirrored::select(rows, &bind, &claw_shadow::bind::system_digest(&sys));
-        covered = side.covered();
-        notes.extend(side.notes);
-        shadow.extend(side.recorded);
-        extra_inputs.extend(side.replay);
-    }
-    let replay: Vec<&Outcome> = legacy
-        .iter()
-        .chain(&extra_inputs)
-        .filter(|o| o.payload.is_some())
-        .collect();
-    if !replay.is_empty() {
-        shadow.extend(rt.block_on(async {
-            let sim = claw_shadow::simulate::Simulator::new(&a.system).await?;
-            sim.replay_inputs(&bind, &replay, &covered).await
-        })?);
-    }
     let window = match (&a.from, &a.to) {
-        (Some(f), Some(t)) => {
-            let f =
-                parse_time(f).with_context(|| format!("--from `{f}` is not an RFC 3339 time"))?;
-            let t = parse_time(t).with_context(|| format!("--to `{t}` is not an RFC 3339 time"))?;
-            shadow.extend(cron_log::fire_times(&bind, f, t)?);
-            Some((f, t))
-        }
+        (Some(f), Some(t)) => Some((time(f, "from")?, time(t, "to")?)),
         _ => None,
     };
-    if let Some((f, t)) = window {
-        // Runs outside the window have nothing to be compared with.
-        legacy.retain(|o| o.at >= f - tol.tolerance && o.at <= t + tol.tolerance);
-    }
-    let store = match &a.store {
-        Some(p) => Some(rt.block_on(Store::open(p))?),
-        None => None,
-    };
-    if a.wrap_records {
-        let Some(s) = &store else {
-            bail!("--wrap-records needs --store PATH")
-        };
-        let mut w = rt.block_on(s.wrap_outcomes(&sys.system))?;
-        if let Some((f, t)) = window {
-            w.retain(|o| o.at >= f - tol.tolerance && o.at <= t + tol.tolerance);
-        }
-        legacy.extend(w);
-    }
-    if a.zapier_json.is_empty()
-        && a.zapier_csv.is_empty()
-        && a.cron_log.is_empty()
-        && a.outcome_log.is_empty()
-        && !a.wrap_records
-    {
-        bail!(
-            "no legacy input: give --zapier-json, --zapier-csv, --cron-log, --outcome-log or --wrap-records"
-        );
-    }
-    if shadow.is_empty() && window.is_none() && a.shadow.is_empty() {
-        bail!(
-            "no shadow input: the legacy runs carry no payload to replay; give --shadow FILE (an outcome log) or --from/--to for a schedule"
-        );
-    }
-    let opts = Options {
-        tolerances: tol,
-        ignore: a.ignore.clone(),
-    };
-    let cmp = compare(&legacy, &shadow, &opts)?;
-    let report = Report::build(&sys.system, &legacy, &shadow, &cmp, notes, a.gate);
-    if let Some(s) = store {
-        rt.block_on(s.add_report(&report))?;
-        rt.block_on(s.close());
-    }
-    if let Some(h) = &a.html {
+    Ok(CompareRequest {
+        system: a.system,
+        legacy: LegacySources {
+            zapier_json: a.zapier_json,
+            zapier_csv: a.zapier_csv,
+            cron_log: a.cron_log,
+            outcome_log: a.outcome_log,
+            wrap_records: a.wrap_records,
+            zap_id: a.zap_id,
+            syslog_year: a.year,
+            syslog_zone: cron_log::zone(&a.log_tz)?,
+        },
+        shadow_logs: a.shadow,
+        inputs: a.inputs,
+        mirrored: a.mirrored,
+        window,
+        tolerances,
+        ignore: a.ignore,
+        gate: a.gate,
+        store: a.store,
+    })
+}
+
+fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
+    let (format, html_path) = (a.format, a.html.clone());
+    let report = commands::compare::run(&compare_request(a)?)?;
+    if let Some(h) = &html_path {
         claw_language::files::write_atomic(h, html::render(&report).as_bytes())
             .with_context(|| format!("{}: cannot write the HTML report", h.display()))?;
     }
-    match a.format {
+    match format {
         Format::Text => print!("{}", report.to_text()),
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
     }
@@ -344,144 +231,61 @@ fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_wrap(a: WrapArgs) -> anyhow::Result<ExitCode> {
-    let started_at = chrono::Utc::now();
-    let m = match wrap::run(&a.command) {
-        Ok(m) => m,
-        Err(e) => {
-            // Like a shell: 127 when the command cannot be found, 126 when it cannot run.
-            eprintln!(
-                "claw shadow wrap: {}: {e}",
-                a.command.first().map_or("", String::as_str)
-            );
-            return Ok(ExitCode::from(
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    127
-                } else {
-                    126
-                },
-            ));
-        }
-    };
-    let ended_at = chrono::Utc::now();
-    let (exit_code, signal) = match m.ended {
-        wrap::Ended::Code(c) => (Some(c), None),
-        wrap::Ended::Signal(s) => (None, Some(s)),
-    };
-    let rec = WrapRecord {
+    let req = WrapRequest {
         system: a.system,
         job: a.job,
-        started_at,
-        ended_at,
-        exit_code,
-        signal,
-        program: a.command.first().cloned().unwrap_or_default(),
-        command_sha256: claw_shadow::model::payload_digest(&serde_json::json!(a.command)),
-        stdout_sha256: m.stdout_sha256,
-        stderr_sha256: m.stderr_sha256,
-        stdout_bytes: m.stdout_bytes,
-        stderr_bytes: m.stderr_bytes,
+        store: a.store,
+        command: a.command,
     };
-    let stored = claw_shadow::runtime()
-        .map_err(anyhow::Error::from)
-        .and_then(|rt| {
-            rt.block_on(async {
-                let s = Store::open(&a.store).await?;
-                s.add_wrap(&rec).await?;
-                s.close().await;
-                Ok::<_, claw_shadow::ShadowError>(())
-            })
-            .map_err(anyhow::Error::from)
-        });
-    if let Err(e) = stored {
-        eprintln!("claw shadow wrap: run not recorded: {e:#}");
+    let w = match commands::wrap::run(&req) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!(
+                "claw shadow wrap: {}: {e}",
+                req.command.first().map_or("", String::as_str)
+            );
+            return Ok(ExitCode::from(wrap::spawn_failure_code(&e)));
+        }
+    };
+    if let Err(e) = w.stored {
+        eprintln!(
+            "claw shadow wrap: run not recorded: {:#}",
+            anyhow::Error::from(e)
+        );
     }
-    Ok(match m.ended {
-        wrap::Ended::Code(c) => ExitCode::from((c & 0xff) as u8),
-        wrap::Ended::Signal(s) => ExitCode::from(wrap::die_like(s)),
-    })
+    Ok(ExitCode::from(w.ended.exit_like()))
 }
 
 fn run_serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
-    let sys = load_system(&a.system)?;
-    let triggers: Vec<String> = sys
-        .triggers
-        .iter()
-        .filter(|t| t.source == claw_language::model::Source::Webhook)
-        .map(|t| t.name.clone())
-        .collect();
-    if triggers.is_empty() {
-        bail!(
-            "{}: system {} has no webhook trigger to mirror",
-            a.system.display(),
-            sys.system
-        );
-    }
-    claw_shadow::mirror::check_forward(&a.forward)
-        .map_err(|e| anyhow::anyhow!("--forward `{}`: {e}", a.forward))?;
-    // Two workers: the shadow side's record-only runs never hold up forwarding.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let listener = tokio_listener(&a.listen).await?;
-        let (shadow, worker) = match start_shadow_side(&a.system, &a.store).await {
-            Ok((s, w)) => (Some(s), Some(w)),
-            Err(e) => {
-                // The legacy path must keep working even when the shadow side cannot.
-                eprintln!("claw shadow serve: shadow side disabled, only forwarding: {e}");
-                (None, None)
-            }
-        };
-        eprintln!(
-            "claw shadow serve: mirroring /hooks/{}/{{{}}} on http://{} to {}",
-            sys.system,
-            triggers.join(","),
-            listener.local_addr()?,
-            a.forward
-        );
-        let cfg = claw_shadow::mirror::MirrorConfig {
-            system: sys.system.clone(),
-            triggers,
-            forward: a.forward.clone(),
-            shadow,
-        };
-        claw_shadow::mirror::serve(cfg, listener, claw_shadow::mirror::shutdown_signal()).await?;
-        if let Some(w) = worker {
-            let s = w.finish(std::time::Duration::from_secs(30)).await;
-            eprintln!(
-                "claw shadow serve: stopped; {} request(s) mirrored, {} shadow outcome(s) recorded, {} failed, {} dropped",
-                s.received, s.recorded, s.failed, s.dropped
-            );
+    let req = ServeRequest {
+        system: a.system,
+        forward: a.forward,
+        listen: a.listen,
+        store: a.store,
+    };
+    commands::serve::run(&req, |event| match event {
+        ServeEvent::ShadowDisabled(e) => {
+            eprintln!("claw shadow serve: shadow side disabled, only forwarding: {e}")
         }
-        Ok::<_, anyhow::Error>(())
+        ServeEvent::Listening {
+            system,
+            triggers,
+            addr,
+            forward,
+        } => eprintln!(
+            "claw shadow serve: mirroring /hooks/{system}/{{{}}} on http://{addr} to {forward}",
+            triggers.join(",")
+        ),
+        ServeEvent::Stopped(s) => eprintln!(
+            "claw shadow serve: stopped; {} request(s) mirrored, {} shadow outcome(s) recorded, {} failed, {} dropped",
+            s.received, s.recorded, s.failed, s.dropped
+        ),
     })?;
     Ok(exit::ok())
 }
 
-async fn start_shadow_side(
-    system: &Path,
-    store: &Path,
-) -> Result<(claw_shadow::live::ShadowSide, claw_shadow::live::Worker), claw_shadow::ShadowError> {
-    let store = Store::open(store).await?;
-    let loaded = claw_shadow::simulate::load(system)?;
-    claw_shadow::live::ShadowSide::start(loaded, store, claw_shadow::live::DEFAULT_QUEUE).await
-}
-
-async fn tokio_listener(addr: &str) -> anyhow::Result<claw_shadow::mirror::Listener> {
-    claw_shadow::mirror::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))
-}
-
 fn run_history(a: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let rt = claw_shadow::runtime()?;
-    let days = rt.block_on(async {
-        let s = Store::open(&a.store).await?;
-        let d = s.days(&a.system).await?;
-        s.close().await;
-        Ok::<_, claw_shadow::ShadowError>(d)
-    })?;
+    let days = commands::history::run(&a.store, &a.system)?;
     match a.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&days)?),
         Format::Text => {
