@@ -11,7 +11,7 @@ use claw_shadow::model::{Correlation, Outcome, StepOutcome, parse_time};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// Options.
+/// Size of the synthetic comparison.
 #[derive(clap::Args)]
 pub struct Args {
     /// Number of run pairs.

@@ -95,6 +95,8 @@ fn rfc3164_lines_need_a_year() {
     );
 }
 
+// Long on purpose: one scenario end to end, whose steps depend on the ones before; split,
+// each part would need the same set-up again and the sequence would be harder to follow.
 #[test]
 fn wrap_passes_everything_through_and_records_the_run() {
     let dir = tempfile::tempdir().unwrap();

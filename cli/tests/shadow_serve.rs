@@ -268,6 +268,8 @@ fn caller_gets_the_legacy_answer_2xx_and_4xx() {
     );
 }
 
+// Long on purpose: one scenario end to end, whose steps depend on the ones before; split,
+// each part would need the same set-up again and the sequence would be harder to follow.
 #[test]
 fn legacy_path_works_when_the_store_is_unwritable() {
     let rt = runtime();

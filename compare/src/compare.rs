@@ -1,4 +1,5 @@
-//! The comparison: correlate, diff each pair, separate noise, classify, count.
+//! Classifies every run of a comparison (correlate, diff each pair, separate noise, pick
+//! the most severe class), tallies the classes and gates the cutover on parity.
 
 use crate::correlate::{Pairing, Tolerances, correlate};
 use crate::diff::{FieldDiff, Kind, diff};
@@ -23,14 +24,14 @@ pub enum Class {
     Params,
     /// Differences, all of them noise.
     Noise,
-    /// Identical.
+    /// No difference at all.
     Match,
     /// Legacy ran again for an input already paired (not counted in parity).
     Duplicate,
 }
 
 impl Class {
-    /// Stable name.
+    /// Stable lower-case name, as in reports and the store.
     pub fn name(self) -> &'static str {
         match self {
             Class::Missing => "missing",
@@ -53,7 +54,7 @@ impl Class {
 /// A field difference with its noise verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct Judged {
-    /// The difference.
+    /// The difference itself.
     #[serde(flatten)]
     pub diff: FieldDiff,
     /// Why it is noise (`None`: a real difference).
@@ -64,7 +65,7 @@ pub struct Judged {
 /// One compared run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunResult {
-    /// Verdict.
+    /// The run's class: the most severe real difference, or match/noise.
     pub class: Class,
     /// Index into the legacy outcomes.
     pub legacy: Option<usize>,
@@ -77,7 +78,7 @@ pub struct RunResult {
 /// Options of a comparison.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Matching tolerances.
+    /// How far apart runs may be and still pair.
     pub tolerances: Tolerances,
     /// Declared noise globs.
     pub ignore: Vec<String>,
@@ -182,7 +183,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Tallies classes.
+    /// Counts each class and computes parity; duplicates are counted but not compared.
     pub fn of(classes: impl Iterator<Item = Class>) -> Tally {
         let mut counts: BTreeMap<&'static str, usize> = [
             Class::Missing,

@@ -25,7 +25,7 @@ pub struct Pairing {
     pub duplicates: Vec<usize>,
 }
 
-/// Matching tolerances.
+/// How far apart in time two runs may be and still pair.
 #[derive(Debug, Clone, Copy)]
 pub struct Tolerances {
     /// How far apart two runs with the same payload digest may be.

@@ -37,9 +37,9 @@ impl Correlation {
 pub struct StepOutcome {
     /// Step name as in the `.claw` system (legacy steps are mapped onto these names).
     pub step: String,
-    /// `adapter.operation`.
+    /// The call, as `adapter.operation`.
     pub action: String,
-    /// Rendered parameters.
+    /// Rendered parameters of the call (the diffed `with`).
     #[serde(default)]
     pub params: Value,
     /// Idempotency key passed to the adapter, when any.
@@ -55,7 +55,7 @@ pub struct StepOutcome {
 pub struct Outcome {
     /// Where it came from, for people (`history.json#3`, `syslog:12`, `wrap:42`).
     pub source: String,
-    /// System name.
+    /// System name the run belongs to.
     pub system: String,
     /// Trigger name (for cron: the job).
     pub trigger: String,

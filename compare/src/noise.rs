@@ -1,4 +1,4 @@
-//! Deciding which differences are noise.
+//! Judges which field differences are noise, each with its reason.
 //!
 //! In the spirit of Twitter's Diffy: a field whose value already differs between
 //! two legacy runs that had identical inputs (same payload digest) is not
@@ -33,7 +33,7 @@ pub struct Noise {
 #[derive(Debug, thiserror::Error)]
 #[error("--ignore `{pattern}`: {message}")]
 pub struct BadIgnore {
-    /// The glob.
+    /// The glob as given.
     pub pattern: String,
     /// Why it is invalid.
     pub message: String,

@@ -11,7 +11,7 @@ use serde_json::Value;
 /// One trigger as the shadow sees it.
 #[derive(Debug)]
 pub struct TriggerBinding {
-    /// Trigger name.
+    /// Trigger name, as in the `.claw` system.
     pub name: String,
     /// Compiled idempotency expression, when the trigger has one that compiles.
     pub key: Option<Compiled>,
@@ -33,7 +33,7 @@ struct Target {
 /// The parts of a system shadow mode uses.
 #[derive(Debug)]
 pub struct Binding {
-    /// System name.
+    /// System name, written into every outcome the parsers make.
     pub system: String,
     /// Only runs of this legacy id (the live Zap id) are read; `None`: all runs.
     /// Not taken from `provenance.legacy_id`, which holds the export-local Zap id.

@@ -1,32 +1,35 @@
-//! Typed errors, each with a stable code and the place in the input it concerns.
+//! The typed errors of shadow mode, each with its registered code and the place in the
+//! input it concerns.
 
+use crate::codes;
+use claw_language::diag::Code;
 use std::path::PathBuf;
 
 /// Everything that can go wrong reading inputs or the store.
 #[derive(Debug, thiserror::Error)]
 pub enum ShadowError {
     /// A file could not be read.
-    #[error("{path}: cannot read: {source} [claw::shadow::unreadable]")]
+    #[error("{path}: cannot read: {source} [{}]", codes::UNREADABLE.id)]
     Io {
-        /// The file.
+        /// The file that could not be read.
         path: PathBuf,
-        /// Why.
+        /// The operating system's reason.
         source: std::io::Error,
     },
     /// Input is not valid JSON.
-    #[error("{file}:{line}:{column}: not valid JSON: {message} [claw::shadow::bad_json]")]
+    #[error("{file}:{line}:{column}: not valid JSON: {message} [{}]", codes::BAD_JSON.id)]
     BadJson {
         /// File (or label).
         file: String,
-        /// 1-based line.
+        /// 1-based line of the error.
         line: usize,
-        /// 1-based column.
+        /// 1-based column of the error.
         column: usize,
         /// What the JSON parser expected.
         message: String,
     },
     /// Input has the wrong shape.
-    #[error("{file}:{line}: {message} [claw::shadow::bad_shape]")]
+    #[error("{file}:{line}: {message} [{}]", codes::BAD_SHAPE.id)]
     BadShape {
         /// File (or label).
         file: String,
@@ -36,35 +39,35 @@ pub enum ShadowError {
         message: String,
     },
     /// A CSV file could not be read.
-    #[error("{file}:{line}: bad CSV: {message} [claw::shadow::bad_csv]")]
+    #[error("{file}:{line}: bad CSV: {message} [{}]", codes::BAD_CSV.id)]
     BadCsv {
         /// File (or label).
         file: String,
-        /// 1-based line.
+        /// 1-based line of the bad record.
         line: u64,
         /// What went wrong.
         message: String,
     },
     /// The shadow store failed.
-    #[error("shadow store {path}: {message} [claw::shadow::store]")]
+    #[error("shadow store {path}: {message} [{}]", codes::STORE.id)]
     Store {
-        /// Database file.
+        /// Database file of the store.
         path: String,
-        /// What failed.
+        /// What failed, as sqlx or the row check reports it.
         message: String,
     },
     /// The `.claw` file of the system cannot be read (the cause is the error's source).
     #[error("{path}: cannot read")]
     SystemUnreadable {
-        /// The file.
+        /// The `.claw` file that could not be read.
         path: PathBuf,
-        /// Why.
+        /// The operating system's reason.
         source: std::io::Error,
     },
     /// The `.claw` file does not compile; the first error says why.
     #[error("{path}: not a valid system (run `claw check`): {first_error}")]
     InvalidSystem {
-        /// The file.
+        /// The `.claw` file that does not compile.
         path: PathBuf,
         /// The first error `claw check` reports.
         first_error: String,
@@ -81,21 +84,21 @@ pub enum ShadowError {
         /// The URL as given.
         url: String,
         /// What is wrong with it.
-        reason: crate::mirror::BadForward,
+        reason: crate::proxy::BadForward,
     },
     /// `serve` cannot listen on the address (the cause is the error's source).
     #[error("cannot listen on {addr}")]
     Listen {
         /// The address as given.
         addr: String,
-        /// Why.
+        /// The operating system's reason.
         source: std::io::Error,
     },
     /// The async runtime or the HTTP server failed.
     #[error(transparent)]
     Runtime(#[from] std::io::Error),
     /// The system is unusable for shadowing.
-    #[error("system {system}: {message} [claw::shadow::system]")]
+    #[error("system {system}: {message} [{}]", codes::SYSTEM.id)]
     System {
         /// System name or file.
         system: String,
@@ -107,20 +110,24 @@ pub enum ShadowError {
 impl ShadowError {
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
+        self.registered().id
+    }
+
+    /// The registry entry of this error (level, summary and fix as documented).
+    pub fn registered(&self) -> Code {
         match self {
-            ShadowError::Io { .. } => "claw::shadow::unreadable",
-            ShadowError::BadJson { .. } => "claw::shadow::bad_json",
-            ShadowError::BadShape { .. } => "claw::shadow::bad_shape",
-            ShadowError::BadCsv { .. } => "claw::shadow::bad_csv",
-            ShadowError::Store { .. } => "claw::shadow::store",
-            ShadowError::System { .. } => "claw::shadow::system",
-            ShadowError::SystemUnreadable { .. } => "claw::shadow::system_unreadable",
-            ShadowError::InvalidSystem { .. } => "claw::shadow::invalid_system",
-            ShadowError::Usage(_) => "claw::shadow::usage",
-            ShadowError::Ignore(_) => "claw::shadow::bad_ignore",
-            ShadowError::Forward { .. } => "claw::shadow::bad_forward",
-            ShadowError::Listen { .. } => "claw::shadow::listen",
-            ShadowError::Runtime(_) => "claw::shadow::runtime",
+            ShadowError::Io { .. } | ShadowError::SystemUnreadable { .. } => codes::UNREADABLE,
+            ShadowError::BadJson { .. } => codes::BAD_JSON,
+            ShadowError::BadShape { .. } => codes::BAD_SHAPE,
+            ShadowError::BadCsv { .. } => codes::BAD_CSV,
+            ShadowError::Store { .. } => codes::STORE,
+            ShadowError::System { .. } => codes::SYSTEM,
+            ShadowError::InvalidSystem { .. } => codes::INVALID_SYSTEM,
+            ShadowError::Usage(_) => codes::USAGE,
+            ShadowError::Ignore(_) => codes::BAD_IGNORE,
+            ShadowError::Forward { .. } => codes::BAD_FORWARD,
+            ShadowError::Listen { .. } => codes::LISTEN,
+            ShadowError::Runtime(_) => codes::SERVER,
         }
     }
 

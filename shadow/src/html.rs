@@ -1,7 +1,7 @@
 //! Self-contained HTML report: inline CSS and JS, no external resource, readable from `file://`.
 
 use crate::compare::Class;
-use crate::report::Report;
+use crate::report::{Report, RunReport};
 use html_escape::encode_text as esc;
 use std::fmt::Write as _;
 
@@ -41,6 +41,47 @@ pub fn render(r: &Report) -> String {
             }
         );
     }
+    tables(&mut h, r);
+    h.push_str("<h2>Treated as noise</h2><ul id=\"noise\">");
+    for n in &r.noise {
+        let _ = write!(
+            h,
+            "<li><code>{}</code>: {}</li>",
+            esc(&n.path),
+            esc(&n.reason)
+        );
+    }
+    h.push_str("</ul><h2>Runs</h2><div id=\"filter\">Show: ");
+    for c in [
+        "all",
+        "missing",
+        "extra",
+        "branch",
+        "action",
+        "params",
+        "noise",
+        "match",
+        "duplicate",
+    ] {
+        let _ = write!(h, "<button onclick=\"only('{c}')\">{c}</button> ");
+    }
+    h.push_str("</div>");
+    for run in &r.runs {
+        run_details(&mut h, run);
+    }
+    if !r.notes.is_empty() {
+        h.push_str("<h2>Notes</h2><ul>");
+        for n in &r.notes {
+            let _ = write!(h, "<li>{}</li>", esc(n));
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// The class, per-day and top-field tables.
+fn tables(h: &mut String, r: &Report) {
     h.push_str("<h2>Classes</h2><table id=\"classes\"><tr><th>class</th><th>runs</th></tr>");
     for (k, v) in &r.tally.counts {
         let _ = write!(h, "<tr class=\"{k}\"><td>{k}</td><td>{v}</td></tr>");
@@ -74,87 +115,54 @@ pub fn render(r: &Report) -> String {
         }
         h.push_str("</table>");
     }
-    h.push_str("<h2>Treated as noise</h2><ul id=\"noise\">");
-    for n in &r.noise {
-        let _ = write!(
-            h,
-            "<li><code>{}</code>: {}</li>",
-            esc(&n.path),
-            esc(&n.reason)
-        );
-    }
-    h.push_str("</ul><h2>Runs</h2><div id=\"filter\">Show: ");
-    for c in [
-        "all",
-        "missing",
-        "extra",
-        "branch",
-        "action",
-        "params",
-        "noise",
-        "match",
-        "duplicate",
-    ] {
-        let _ = write!(h, "<button onclick=\"only('{c}')\">{c}</button> ");
-    }
-    h.push_str("</div>");
-    for run in &r.runs {
-        let name = run.class.name();
-        let open = if matches!(run.class, Class::Match) {
-            ""
-        } else {
-            " open"
-        };
-        let _ = write!(
-            h,
-            "<details class=\"run {name}\" data-class=\"{name}\"{open}><summary>{name}: {} {} at {}</summary>",
-            esc(&run.trigger),
-            esc(&run.correlation),
-            esc(&run.at)
-        );
-        if !run.diffs.is_empty() {
-            h.push_str(
-                "<table><tr><th>field</th><th>legacy</th><th>shadow</th><th>verdict</th></tr>",
+}
+
+/// One run: a collapsible block with its differences and both sides' views (open unless it matched).
+fn run_details(h: &mut String, run: &RunReport) {
+    let name = run.class.name();
+    let open = if matches!(run.class, Class::Match) {
+        ""
+    } else {
+        " open"
+    };
+    let _ = write!(
+        h,
+        "<details class=\"run {name}\" data-class=\"{name}\"{open}><summary>{name}: {} {} at {}</summary>",
+        esc(&run.trigger),
+        esc(&run.correlation),
+        esc(&run.at)
+    );
+    if !run.diffs.is_empty() {
+        h.push_str("<table><tr><th>field</th><th>legacy</th><th>shadow</th><th>verdict</th></tr>");
+        for d in &run.diffs {
+            let verdict = match &d.noise {
+                None => "<span class=\"real\">difference</span>".to_string(),
+                Some(why) => format!("<span class=\"nz\">noise: {}</span>", esc(why)),
+            };
+            let _ = write!(
+                h,
+                "<tr><td><code>{}</code></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td>{verdict}</td></tr>",
+                esc(&d.diff.path),
+                esc(&val(&d.diff.legacy)),
+                esc(&val(&d.diff.shadow))
             );
-            for d in &run.diffs {
-                let verdict = match &d.noise {
-                    None => "<span class=\"real\">difference</span>".to_string(),
-                    Some(why) => format!("<span class=\"nz\">noise: {}</span>", esc(why)),
-                };
-                let _ = write!(
-                    h,
-                    "<tr><td><code>{}</code></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td>{verdict}</td></tr>",
-                    esc(&d.diff.path),
-                    esc(&val(&d.diff.legacy)),
-                    esc(&val(&d.diff.shadow))
-                );
-            }
-            h.push_str("</table>");
         }
-        let side = |o: &Option<crate::model::Outcome>| match o {
-            None => "(did not run)".to_string(),
-            Some(o) => format!(
-                "{}\n{}",
-                o.source,
-                serde_json::to_string_pretty(&o.view()).unwrap_or_default()
-            ),
-        };
-        let _ = write!(
-            h,
-            "<table class=\"side\"><tr><th>legacy</th><th>shadow</th></tr><tr><td><pre>{}</pre></td><td><pre>{}</pre></td></tr></table></details>",
-            esc(&side(&run.legacy)),
-            esc(&side(&run.shadow))
-        );
+        h.push_str("</table>");
     }
-    if !r.notes.is_empty() {
-        h.push_str("<h2>Notes</h2><ul>");
-        for n in &r.notes {
-            let _ = write!(h, "<li>{}</li>", esc(n));
-        }
-        h.push_str("</ul>");
-    }
-    h.push_str("</body></html>\n");
-    h
+    let side = |o: &Option<crate::model::Outcome>| match o {
+        None => "(did not run)".to_string(),
+        Some(o) => format!(
+            "{}\n{}",
+            o.source,
+            serde_json::to_string_pretty(&o.view()).unwrap_or_default()
+        ),
+    };
+    let _ = write!(
+        h,
+        "<table class=\"side\"><tr><th>legacy</th><th>shadow</th></tr><tr><td><pre>{}</pre></td><td><pre>{}</pre></td></tr></table></details>",
+        esc(&side(&run.legacy)),
+        esc(&side(&run.shadow))
+    );
 }
 
 fn val(v: &Option<serde_json::Value>) -> String {

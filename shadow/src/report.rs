@@ -1,4 +1,5 @@
-//! The report: summary, per-class counts, top differing fields, per-run detail.
+//! Builds the comparison report (summary, per-class and per-day counts, top differing
+//! fields, per-run detail) and its terminal text.
 
 use crate::compare::{Class, Comparison, Judged, Tally};
 use crate::model::Outcome;
@@ -11,7 +12,7 @@ use std::fmt::Write as _;
 /// One differing field across runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldSummary {
-    /// Path.
+    /// Dotted path into the run view.
     pub path: String,
     /// Runs where it differs for real.
     pub runs: usize,
@@ -24,26 +25,26 @@ pub struct FieldSummary {
 pub struct Example {
     /// Legacy run source.
     pub run: String,
-    /// Legacy value.
+    /// Legacy value (`None`: absent on the legacy side).
     pub legacy: Option<Value>,
-    /// Shadow value.
+    /// Shadow value (`None`: absent on the shadow side).
     pub shadow: Option<Value>,
 }
 
 /// One run in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
-    /// Verdict.
+    /// The run's class (its verdict).
     pub class: Class,
-    /// Correlation label.
+    /// Correlation label, e.g. `key 1001`.
     pub correlation: String,
-    /// Trigger.
+    /// Trigger name the run belongs to.
     pub trigger: String,
     /// When (legacy time when there is one).
     pub at: String,
-    /// Legacy run.
+    /// The legacy run, when there is one.
     pub legacy: Option<Outcome>,
-    /// Shadow run.
+    /// The shadow run, when there is one.
     pub shadow: Option<Outcome>,
     /// Differences with noise verdicts.
     pub diffs: Vec<Judged>,
@@ -52,9 +53,9 @@ pub struct RunReport {
 /// Parity of one UTC day.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Day {
-    /// `YYYY-MM-DD`.
+    /// The UTC day, `YYYY-MM-DD`.
     pub day: String,
-    /// Counts.
+    /// Counts and parity of that day's runs.
     #[serde(flatten)]
     pub tally: Tally,
 }
@@ -62,13 +63,13 @@ pub struct Day {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// System name.
+    /// System name the report is about.
     pub system: String,
     /// Legacy runs read.
     pub legacy_runs: usize,
     /// Shadow runs read.
     pub shadow_runs: usize,
-    /// Totals.
+    /// Counts and parity over the whole comparison.
     #[serde(flatten)]
     pub tally: Tally,
     /// Parity per day.
@@ -86,14 +87,14 @@ pub struct Report {
     pub runs: Vec<RunReport>,
 }
 
-/// Gate verdict.
+/// Gate verdict: may the cutover proceed at the requested parity?
 #[derive(Debug, Clone, Serialize)]
 pub struct Gate {
     /// Threshold in percent.
     pub threshold: f64,
     /// Whether the cutover may proceed.
     pub passed: bool,
-    /// Why not.
+    /// Why the gate failed (empty when it passed).
     pub reasons: Vec<String>,
 }
 
@@ -174,7 +175,7 @@ impl Report {
         }
     }
 
-    /// Terminal summary.
+    /// The terminal summary: parity, classes, days, top fields, unmatched runs, noise, notes and gate.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         let parity = self

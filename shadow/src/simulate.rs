@@ -1,5 +1,5 @@
-//! The shadow side: the imported system run by claw-runtime in record-only mode
-//! (`Runtime::record_only` / `simulate`), turned into outcomes.
+//! Runs the imported system in claw-runtime's record-only mode on legacy inputs and turns
+//! each run into a shadow outcome (`Runtime::record_only` / `simulate`).
 
 use crate::bind::Binding;
 use crate::error::ShadowError;

@@ -44,13 +44,13 @@ pub struct Store {
 /// What `wrap` records about one run of a legacy command.
 #[derive(Debug, Clone)]
 pub struct WrapRecord {
-    /// System.
+    /// System the job belongs to.
     pub system: String,
     /// Job (the schedule trigger's name).
     pub job: String,
-    /// Start.
+    /// When the command was started.
     pub started_at: DateTime<Utc>,
-    /// End.
+    /// When the command ended.
     pub ended_at: DateTime<Utc>,
     /// Exit code, when it exited.
     pub exit_code: Option<i32>,
@@ -73,9 +73,9 @@ pub struct WrapRecord {
 /// One mirrored request.
 #[derive(Debug, Clone)]
 pub struct Mirrored {
-    /// Row id.
+    /// Row id, the `mirror:<id>` of the outcome sources.
     pub id: i64,
-    /// Trigger.
+    /// Trigger name from the hook path.
     pub trigger: String,
     /// When the mirror received it (RFC 3339).
     pub received_at: String,
@@ -94,9 +94,9 @@ pub struct Mirrored {
 /// A mirrored request to record.
 #[derive(Debug, Clone, Copy)]
 pub struct NewMirror<'a> {
-    /// System.
+    /// System the request was sent to.
     pub system: &'a str,
-    /// Trigger.
+    /// Trigger name from the hook path.
     pub trigger: &'a str,
     /// Body as received (lossy UTF-8).
     pub payload: &'a str,

@@ -1,4 +1,4 @@
-//! Zapier run history → outcomes.
+//! Parses Zapier run history (Partner API JSON pages, Zap History CSV) into legacy outcomes.
 //!
 //! Two inputs (see `docs/formats/zapier-history.md` for what is known and what is
 //! inferred): JSON pages shaped like the Partner API's `GET /v2/zap-runs`
@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 /// Parsed runs plus notes about what was skipped and why.
 #[derive(Debug, Default)]
 pub struct Parsed {
-    /// Finished runs.
+    /// Finished runs of the system, one outcome per Zap run that got past its trigger.
     pub outcomes: Vec<Outcome>,
     /// Runs skipped (unfinished, other Zap, no time), one line each.
     pub notes: Vec<String>,

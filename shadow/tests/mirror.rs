@@ -4,8 +4,8 @@
 use axum::http::{HeaderMap, StatusCode};
 use claw_shadow::bind::system_digest;
 use claw_shadow::live::{DEFAULT_QUEUE, ShadowSide, Stats, Worker};
-use claw_shadow::mirror::{MirrorConfig, router};
 use claw_shadow::model::Correlation;
+use claw_shadow::proxy::{MirrorConfig, router};
 use claw_shadow::simulate::{Simulator, load};
 use claw_shadow::store::{Mirrored, NewMirror, Store};
 use std::path::PathBuf;
@@ -393,7 +393,7 @@ async fn recorded_outcomes_stand_only_for_their_system_version() {
         .add_mirror_result(ids[3], &digest, Err("boom"))
         .await
         .unwrap();
-    let side = claw_shadow::mirrored::select(
+    let side = claw_shadow::mirrored_runs::select(
         store.mirrored("big-order-alert").await.unwrap(),
         &bind,
         &digest,

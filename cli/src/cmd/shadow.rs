@@ -1,5 +1,6 @@
-//! `claw shadow`: compare a legacy setup with an imported system, record legacy
-//! cron runs, mirror live webhooks, and show parity over time.
+//! `claw shadow` arguments and output: each subcommand is parsed into a request for
+//! `claw_shadow::commands` and what it returns is printed (compare a legacy setup with an
+//! imported system, record legacy cron runs, mirror live webhooks, show parity over time).
 
 use crate::output::{Format, exit};
 use anyhow::Context;

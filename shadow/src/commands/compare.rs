@@ -10,7 +10,7 @@ use crate::model::Outcome;
 use crate::report::Report;
 use crate::simulate::{Simulator, parse_inputs};
 use crate::store::Store;
-use crate::{cron_log, mirrored, outcome_log, zapier};
+use crate::{cron_log, mirrored_runs, outcome_log, zapier};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeSet;
@@ -63,7 +63,7 @@ pub struct CompareRequest {
     /// Inclusive time window: the schedule's fire times in it are shadow runs, and legacy
     /// runs outside it are left out.
     pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    /// Matching tolerances.
+    /// How far apart runs may be and still pair.
     pub tolerances: Tolerances,
     /// Declared noise globs.
     pub ignore: Vec<String>,
@@ -122,7 +122,7 @@ async fn compare_with(
     }
     let mut covered = BTreeSet::new();
     if let (true, Some(s)) = (req.mirrored, store) {
-        let side = mirrored::select(s.mirrored(&sys.system).await?, bind, &system_digest(sys));
+        let side = mirrored_runs::select(s.mirrored(&sys.system).await?, bind, &system_digest(sys));
         covered = side.covered();
         notes.extend(side.notes);
         shadow.extend(side.recorded);

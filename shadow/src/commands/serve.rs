@@ -4,7 +4,7 @@
 
 use crate::error::ShadowError;
 use crate::live::{DEFAULT_QUEUE, ShadowSide, Stats, Worker};
-use crate::mirror::{MirrorConfig, check_forward, shutdown_signal};
+use crate::proxy::{MirrorConfig, check_forward, shutdown_signal};
 use crate::store::Store;
 use claw_language::model::Source;
 use std::net::SocketAddr;
@@ -34,7 +34,7 @@ pub enum ServeEvent<'a> {
     ShadowDisabled(&'a ShadowError),
     /// Listening: the system, its webhook triggers, the bound address and the legacy endpoint.
     Listening {
-        /// System name.
+        /// System name from the `.claw` file.
         system: &'a str,
         /// Webhook triggers mirrored.
         triggers: &'a [String],
@@ -74,7 +74,7 @@ pub fn run(req: &ServeRequest, mut on: impl FnMut(ServeEvent<'_>)) -> Result<(),
         .build()?;
     rt.block_on(async {
         let listener =
-            crate::mirror::bind(&req.listen)
+            crate::proxy::bind(&req.listen)
                 .await
                 .map_err(|source| ShadowError::Listen {
                     addr: req.listen.clone(),
@@ -100,7 +100,7 @@ pub fn run(req: &ServeRequest, mut on: impl FnMut(ServeEvent<'_>)) -> Result<(),
             forward: req.forward.clone(),
             shadow,
         };
-        crate::mirror::serve(cfg, listener, shutdown_signal()).await?;
+        crate::proxy::serve(cfg, listener, shutdown_signal()).await?;
         if let Some(w) = worker {
             on(ServeEvent::Stopped(w.finish(DRAIN_GRACE).await));
         }

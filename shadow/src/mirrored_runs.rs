@@ -1,5 +1,5 @@
-//! What `claw shadow compare --mirrored` takes from the requests `claw shadow serve`
-//! mirrored into the store.
+//! Sorts the requests `claw shadow serve` mirrored into the store into recorded shadow
+//! runs and inputs to replay, for `claw shadow compare --mirrored`.
 //!
 //! `serve` runs every mirrored payload through the record-only runtime as it arrives
 //! and records the outcome next to the request, together with the digest of the system

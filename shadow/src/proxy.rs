@@ -1,4 +1,5 @@
-//! `claw shadow serve`: the live mirror.
+//! The HTTP proxy of `claw shadow serve`: forwards each webhook to the legacy endpoint,
+//! answers with the legacy's response, then hands the request to the shadow side.
 //!
 //! Takes webhooks on the same paths as `claw run` (`/hooks/<system>/<trigger>`),
 //! forwards each one unchanged to the legacy endpoint and answers the caller
@@ -14,7 +15,7 @@ use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use axum::response::Response;
 use std::sync::Arc;
 
-/// Mirror settings.
+/// What the proxy serves and where it forwards.
 #[derive(Debug, Clone)]
 pub struct MirrorConfig {
     /// System name served.
