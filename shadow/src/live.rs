@@ -104,6 +104,17 @@ struct State {
     counters: Arc<Counters>,
 }
 
+/// Why one mirrored request has no shadow outcome; its text is what the store records.
+#[derive(Debug, thiserror::Error)]
+enum LiveRunError {
+    /// The record-only run failed.
+    #[error(transparent)]
+    Run(ShadowError),
+    /// The run's task panicked or was cancelled.
+    #[error("record-only run aborted: {0}")]
+    Aborted(tokio::task::JoinError),
+}
+
 impl ShadowSide {
     /// Starts the record-only runtime for `sys` and the worker recording into `store`.
     pub async fn start(
@@ -220,9 +231,14 @@ impl State {
         let result = self
             .simulate(id, &job.trigger, payload, job.received_at)
             .await;
+        let failure = result.as_ref().err().map(ToString::to_string);
+        let to_store = match (&result, failure.as_deref()) {
+            (Ok(o), _) => Ok(o),
+            (Err(_), f) => Err(f.unwrap_or_default()),
+        };
         let stored = self
             .store
-            .add_mirror_result(id, &self.digest, result.as_ref().map_err(String::as_str))
+            .add_mirror_result(id, &self.digest, to_store)
             .await;
         match (result, stored) {
             (Ok(_), Ok(())) => {
@@ -256,15 +272,15 @@ impl State {
         trigger: &str,
         payload: serde_json::Value,
         at: DateTime<Utc>,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Outcome, LiveRunError> {
         let (sim, bind, trigger) = (self.sim.clone(), self.bind.clone(), trigger.to_string());
         let task = tokio::spawn(async move {
             sim.run(&bind, &trigger, payload, at, format!("mirror:{id}"))
                 .await
         });
         match task.await {
-            Ok(r) => r.map_err(|e| e.to_string()),
-            Err(e) => Err(format!("record-only run aborted: {e}")),
+            Ok(r) => r.map_err(LiveRunError::Run),
+            Err(e) => Err(LiveRunError::Aborted(e)),
         }
     }
 }

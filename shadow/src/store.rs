@@ -117,7 +117,20 @@ pub struct Recorded {
     /// only stands for that version of the system.
     pub system_sha256: String,
     /// The shadow outcome, or why the record-only run failed.
-    pub result: Result<Outcome, String>,
+    pub result: Result<Outcome, RecordedFailure>,
+}
+
+/// Why a record-only run failed, as recorded when the request arrived. Only the text
+/// survives: the error itself belonged to the `serve` process that recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RecordedFailure(pub String);
+
+impl std::ops::Deref for RecordedFailure {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Store {
@@ -250,7 +263,7 @@ impl Store {
                 }),
                 (Some(system_sha256), None, Some(e)) => Some(Recorded {
                     system_sha256,
-                    result: Err(e),
+                    result: Err(RecordedFailure(e)),
                 }),
                 _ => None,
             };
