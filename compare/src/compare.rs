@@ -31,6 +31,18 @@ pub enum Class {
 }
 
 impl Class {
+    /// Every class, most severe first.
+    pub const ALL: [Class; 8] = [
+        Class::Missing,
+        Class::Extra,
+        Class::Branch,
+        Class::Action,
+        Class::Params,
+        Class::Noise,
+        Class::Match,
+        Class::Duplicate,
+    ];
+
     /// Stable lower-case name, as in reports and the store.
     pub fn name(self) -> &'static str {
         match self {
@@ -185,19 +197,8 @@ pub struct Tally {
 impl Tally {
     /// Counts each class and computes parity; duplicates are counted but not compared.
     pub fn of(classes: impl Iterator<Item = Class>) -> Tally {
-        let mut counts: BTreeMap<&'static str, usize> = [
-            Class::Missing,
-            Class::Extra,
-            Class::Branch,
-            Class::Action,
-            Class::Params,
-            Class::Noise,
-            Class::Match,
-            Class::Duplicate,
-        ]
-        .iter()
-        .map(|c| (c.name(), 0))
-        .collect();
+        let mut counts: BTreeMap<&'static str, usize> =
+            Class::ALL.iter().map(|c| (c.name(), 0)).collect();
         let (mut compared, mut at_parity) = (0, 0);
         for c in classes {
             *counts.entry(c.name()).or_default() += 1;
@@ -339,16 +340,7 @@ mod tests {
 
     #[test]
     fn class_names_are_stable_and_only_match_and_noise_are_parity() {
-        let all = [
-            Class::Missing,
-            Class::Extra,
-            Class::Branch,
-            Class::Action,
-            Class::Params,
-            Class::Noise,
-            Class::Match,
-            Class::Duplicate,
-        ];
+        let all = Class::ALL;
         let names: Vec<&str> = all.iter().map(|c| c.name()).collect();
         assert_eq!(
             names,

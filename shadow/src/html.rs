@@ -52,17 +52,7 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.push_str("</ul><h2>Runs</h2><div id=\"filter\">Show: ");
-    for c in [
-        "all",
-        "missing",
-        "extra",
-        "branch",
-        "action",
-        "params",
-        "noise",
-        "match",
-        "duplicate",
-    ] {
+    for c in std::iter::once("all").chain(Class::ALL.iter().map(|c| c.name())) {
         let _ = write!(h, "<button onclick=\"only('{c}')\">{c}</button> ");
     }
     h.push_str("</div>");

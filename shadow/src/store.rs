@@ -316,16 +316,11 @@ impl Store {
         let mut by_day: std::collections::BTreeMap<String, Vec<Class>> = Default::default();
         for r in rows {
             let class: String = r.get(1);
-            let c = match class.as_str() {
-                "missing" => Class::Missing,
-                "extra" => Class::Extra,
-                "branch" => Class::Branch,
-                "action" => Class::Action,
-                "params" => Class::Params,
-                "noise" => Class::Noise,
-                "match" => Class::Match,
-                _ => Class::Duplicate,
-            };
+            // An unknown name can only come from a newer claw; it is not counted in parity.
+            let c = Class::ALL
+                .into_iter()
+                .find(|c| c.name() == class)
+                .unwrap_or(Class::Duplicate);
             by_day.entry(r.get(0)).or_default().push(c);
         }
         Ok(by_day
