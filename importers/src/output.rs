@@ -131,7 +131,8 @@ pub fn write_all_with_progress(
             }
             Outcome::Written
         } else {
-            claw_language::files::write_atomic(&pending_path(&path), text.as_bytes()).map_err(io)?;
+            claw_language::files::write_atomic(&pending_path(&path), text.as_bytes())
+                .map_err(io)?;
             Outcome::Pending
         };
         if is_system {

@@ -65,8 +65,11 @@ pub fn looks_like(text: &str) -> bool {
         let delay_ok = toks[1].parse::<u32>().is_ok();
         // In a crontab the third word is a day-of-month; anacron ids are names such as cron.daily.
         let id_is_name = toks[2].chars().any(|c| c.is_ascii_alphabetic())
-            && claw_language::cron::parse_field(claw_language::cron::FieldKind::DayOfMonth, toks[2])
-                .is_err();
+            && claw_language::cron::parse_field(
+                claw_language::cron::FieldKind::DayOfMonth,
+                toks[2],
+            )
+            .is_err();
         if !(period_ok && delay_ok && id_is_name) {
             return false;
         }

@@ -151,7 +151,8 @@ fn key_expression(text: &str) -> Option<String> {
         let v = super::conditions::variable_name(t);
         return claw_language::expr::compile(&v).is_ok().then_some(v);
     }
-    (t.contains(['.', '(', '+', '[']) && claw_language::expr::compile(t).is_ok()).then(|| t.to_string())
+    (t.contains(['.', '(', '+', '[']) && claw_language::expr::compile(t).is_ok())
+        .then(|| t.to_string())
 }
 
 /// Builds the system for a register.
