@@ -4,6 +4,7 @@
 //! cronie differs the importer says so (see docs/importers/crontab.md).
 
 pub mod anacrontab;
+pub mod credentials;
 mod infer;
 pub mod lines;
 pub mod shell;

@@ -2,6 +2,7 @@
 //! credentials in the environment and commands replaced by `secret://` references, and
 //! `run-parts` lines resolved against the folders read.
 
+use super::redact;
 use super::{Body, Ctx, DEBIAN_DEFAULT_PATH, ETC_CRONTAB_PATH, Job, Mail, Script, When, origin};
 use crate::crontab::CrontabError;
 use crate::crontab::anacrontab::{self, AnacronEntry, Period};
@@ -9,7 +10,6 @@ use crate::crontab::lines::{self, Entry, LineError, Syntax};
 use crate::crontab::shell;
 use crate::crontab::sources::{Kind, RunPartsPeriod, run_parts_name_ok};
 use crate::findings::{Finding, Origin};
-use crate::secrets;
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -321,40 +321,13 @@ fn make_job(
         ctx.add(fi, Finding::warning("claw::import::cron_cr", "the line ends with a carriage return (CRLF file): cron keeps it, so the shell sees `…\\r` as part of the last word; imported unchanged".to_string(), o.clone()).with_help("convert the file to LF line endings"));
     }
     let mail = mail_of(&env_in);
-    let mut env: IndexMap<String, Value> = IndexMap::new();
-    for (k, v) in &env_in {
-        if !v.is_empty() && (secrets::is_secret_name(k) || secrets::looks_like_secret(v)) {
-            let r = secrets::reference("crontab", v);
-            // One finding per assignment, not per job that inherits it.
-            if ctx.reported.insert((fi, k.clone(), r.clone())) {
-                ctx.add(fi, Finding::warning("claw::import::cron_secret", format!("environment variable `{k}` holds a credential in the crontab; imported as {r} (provide it to the runtime; the value is not written)"), Origin { line: None, column: None, ..o.clone() }));
-            }
-            env.insert(k.clone(), Value::String(r));
-        } else {
-            env.insert(k.clone(), Value::String(shell::escape_template(v)));
-        }
-    }
+    let mut env = redact::environment(ctx, fi, &o, &env_in);
     if !env.contains_key("PATH") {
         env.insert("PATH".into(), Value::String(DEBIAN_DEFAULT_PATH.into()));
     }
-    // Secrets in the command line become environment variables holding secret:// references.
-    let spots = shell::find_secrets(&cmd.command);
-    let mut reps = Vec::new();
-    for s in &spots {
-        let mut var = format!("{}_SECRET", s.hint);
-        let mut n = 2;
-        while env.contains_key(&var) {
-            var = format!("{}_SECRET_{n}", s.hint);
-            n += 1;
-        }
-        let r = secrets::reference("crontab", &s.value);
-        ctx.add(fi, Finding::warning("claw::import::cron_secret", format!("a credential is written in the command line; the command now reads it from ${var}, set from {r} (the value is not written)"), o.clone()).with_help("provide the secret to the runtime, and remove it from the crontab"));
-        env.insert(var.clone(), Value::String(r));
-        reps.push((s.range.clone(), var));
-    }
-    let command = shell::replace_secrets(&cmd.command, &reps);
+    let command = redact::command_line(ctx, fi, &o, &cmd.command, &mut env);
     let cmd_has_stdin = cmd.stdin.is_some();
-    let stdin = cmd.stdin.map(|s| redact_stdin(ctx, fi, &o, &s));
+    let stdin = cmd.stdin.map(|s| redact::stdin(ctx, fi, &o, &s));
     let (guards, body_text) = shell::peel_guards(&command);
     let mut disabled = false;
     for g in &guards {
@@ -438,25 +411,6 @@ fn floor_char(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
-}
-
-fn redact_stdin(ctx: &mut Ctx<'_>, fi: usize, o: &Origin, s: &str) -> String {
-    let mut out = String::new();
-    for piece in s.split_inclusive(|c: char| c.is_whitespace()) {
-        let word = piece.trim_end_matches(|c: char| c.is_whitespace());
-        let named = word
-            .split_once('=')
-            .is_some_and(|(k, v)| !v.is_empty() && secrets::is_secret_name(k));
-        if !word.is_empty() && (named || secrets::looks_like_secret(word)) {
-            let r = secrets::reference("crontab", word);
-            ctx.add(fi, Finding::warning("claw::import::cron_secret", format!("a credential is written in the command's stdin (after `%`); imported as {r}, which the runtime resolves (the value is not written)"), o.clone()));
-            out.push_str(&r);
-            out.push_str(&piece[word.len()..]);
-        } else {
-            out.push_str(&shell::escape_template(piece));
-        }
-    }
-    out
 }
 
 /// `run-parts [options] /etc/cron.X` (possibly after `cd / &&`, inside `{ …; }` or `( … )`).
