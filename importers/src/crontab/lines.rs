@@ -275,6 +275,9 @@ pub fn parse(text: &str, syntax: Syntax, file: &str) -> Parsed {
     out
 }
 
+// Over 120 lines on purpose: one left-to-right pass over the line in the order cron reads it
+// (schedule, user, command), sharing one cursor and one error builder; split up, each piece
+// would need both passed in and would read no clearer.
 fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<LineError>> {
     let err = |byte: usize, code: &str, message: &str, explanation: String| {
         Box::new(LineError {

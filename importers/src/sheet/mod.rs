@@ -165,23 +165,14 @@ pub fn import_bytes(
             continue;
         };
         names.insert(name.clone());
-        let mut cx = Ctx {
-            file: label.to_string(),
-            grid: g,
-            system: name.clone(),
-            findings: Vec::new(),
-        };
-        for (r, c) in redacted {
-            let cell = g.addr(r, c);
-            cx.warn(SECRET, format!("a credential in {cell} was replaced by a secret:// reference"), r, c)
-                .help = Some("store the value in the secrets file or environment under that name; never keep it in the sheet".into());
-        }
-        let built = match shape {
-            detect::Shape::Register(layout) => register::build(&mut cx, &layout),
-            detect::Shape::Table(layout) => table::build(&mut cx, &layout),
-        };
-        let sys = match built {
-            Ok(sys) => sys,
+        match import_sheet(label, g, &name, shape, &redacted) {
+            Ok((sys, mut sheet_findings)) => {
+                findings.append(&mut sheet_findings);
+                generated.push(Generated {
+                    system: sys,
+                    files: Vec::new(),
+                });
+            }
             Err(why) => {
                 // Never an empty system: the worksheet is reported like one that matched nothing.
                 names.remove(&name);
@@ -192,30 +183,8 @@ pub fn import_bytes(
                     sheet_origin,
                 ));
                 unmatched.push((g.sheet.clone(), headers));
-                continue;
-            }
-        };
-        let lints = claw_language::check_system(&sys, None);
-        let mut lint_findings = Finding::from_lints(&name, &lints, &sheet_origin);
-        let rows = legacy_rows(&sys);
-        for f in &mut lint_findings {
-            let item = f.path.as_deref().and_then(|p| {
-                let mut parts = p.trim_start_matches('/').split('/');
-                Some((parts.next()?, parts.next()?))
-            });
-            if let Some(row) = item.and_then(|k| rows.get(&k)) {
-                f.origin.cell = Some(grid::cell_name(&g.sheet, row.saturating_sub(1), g.col0));
             }
         }
-        cx.findings.extend(lint_findings);
-        for f in &mut cx.findings {
-            f.system = Some(name.clone());
-        }
-        findings.append(&mut cx.findings);
-        generated.push(Generated {
-            system: sys,
-            files: Vec::new(),
-        });
     }
     if generated.is_empty() {
         return Err(SheetError::NoConvention {
@@ -228,6 +197,55 @@ pub fn import_bytes(
         generated,
         findings,
     })
+}
+
+/// Builds one worksheet of a known shape into a system and its findings (the redacted cells'
+/// warnings, the builder's, and the lints located at the rows they came from).
+fn import_sheet(
+    label: &str,
+    g: &grid::Grid,
+    name: &str,
+    shape: detect::Shape,
+    redacted: &[(usize, usize)],
+) -> Result<(System, Vec<Finding>), String> {
+    let mut cx = Ctx {
+        file: label.to_string(),
+        grid: g,
+        system: name.to_string(),
+        findings: Vec::new(),
+    };
+    for &(r, c) in redacted {
+        let cell = g.addr(r, c);
+        cx.warn(SECRET, format!("a credential in {cell} was replaced by a secret:// reference"), r, c)
+            .help = Some("store the value in the secrets file or environment under that name; never keep it in the sheet".into());
+    }
+    let built = match shape {
+        detect::Shape::Register(layout) => register::build(&mut cx, &layout),
+        detect::Shape::Table(layout) => table::build(&mut cx, &layout),
+    };
+    let sys = built?;
+    let sheet_origin = Origin {
+        file: Some(label.to_string()),
+        cell: Some(grid::cell_name(&g.sheet, g.row0, g.col0)),
+        ..Origin::default()
+    };
+    let lints = claw_language::check_system(&sys, None);
+    let mut lint_findings = Finding::from_lints(name, &lints, &sheet_origin);
+    let rows = legacy_rows(&sys);
+    for f in &mut lint_findings {
+        let item = f.path.as_deref().and_then(|p| {
+            let mut parts = p.trim_start_matches('/').split('/');
+            Some((parts.next()?, parts.next()?))
+        });
+        if let Some(row) = item.and_then(|k| rows.get(&k)) {
+            f.origin.cell = Some(grid::cell_name(&g.sheet, row.saturating_sub(1), g.col0));
+        }
+    }
+    cx.findings.extend(lint_findings);
+    for f in &mut cx.findings {
+        f.system = Some(name.to_string());
+    }
+    Ok((sys, cx.findings))
 }
 
 /// What the builders share: where they are and what they found.
