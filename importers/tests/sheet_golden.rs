@@ -6,7 +6,7 @@
 use claw_importers::findings::report_text;
 use claw_importers::output::{Outcome, write_all};
 use claw_importers::review;
-use claw_importers::sheet::{Options, import_file};
+use claw_importers::sheet::{self, Options};
 use std::path::{Path, PathBuf};
 
 const SAMPLES: &[&str] = &[
@@ -30,7 +30,7 @@ fn samples_match_golden() {
     for s in SAMPLES {
         let input = PathBuf::from("samples/sheets").join(s);
         let imported =
-            import_file(&input, &Options::default()).unwrap_or_else(|e| panic!("{s}: {e}"));
+            sheet::import(&input, &Options::default()).unwrap_or_else(|e| panic!("{s}: {e}"));
         let report = report_text(&imported.findings);
         let report_path = golden.join(format!("{s}.findings.txt"));
         if accept {

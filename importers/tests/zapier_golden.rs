@@ -40,7 +40,7 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn samples_match_golden_outputs() {
-    let imported = zapier::import_path(&root().join("samples/zapier")).expect("samples import");
+    let imported = zapier::import(&root().join("samples/zapier")).expect("samples import");
     let tmp = tempfile::tempdir().unwrap();
     write_all(tmp.path(), &imported.generated, true).expect("samples write");
     let got = files(tmp.path());
@@ -72,7 +72,7 @@ fn samples_match_golden_outputs() {
 
 #[test]
 fn samples_cover_every_node_type() {
-    let imported = zapier::import_path(&root().join("samples/zapier")).unwrap();
+    let imported = zapier::import(&root().join("samples/zapier")).unwrap();
     let all: Vec<&claw_language::System> = imported.generated.iter().map(|g| &g.system).collect();
     let actions: Vec<&str> = all
         .iter()
@@ -142,9 +142,9 @@ fn samples_cover_every_node_type() {
 
 #[test]
 fn import_is_deterministic() {
-    let a = zapier::import_path(&root().join("samples/zapier")).unwrap();
-    let b = zapier::import_path(&root().join("samples/zapier")).unwrap();
-    let render = |i: &zapier::Import| {
+    let a = zapier::import(&root().join("samples/zapier")).unwrap();
+    let b = zapier::import(&root().join("samples/zapier")).unwrap();
+    let render = |i: &zapier::Imported| {
         i.generated
             .iter()
             .map(|g| claw_language::write::to_claw(&g.system))
@@ -159,7 +159,7 @@ fn import_is_deterministic() {
 
 #[test]
 fn secrets_never_reach_output() {
-    let imported = zapier::import_path(&root().join("samples/zapier")).unwrap();
+    let imported = zapier::import(&root().join("samples/zapier")).unwrap();
     let mut text = String::new();
     for g in &imported.generated {
         text.push_str(&claw_language::write::to_claw(&g.system));

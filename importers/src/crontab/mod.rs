@@ -42,7 +42,8 @@ pub struct Options {
     pub user: Option<String>,
 }
 
-/// What an import produced.
+/// What an import produced: the same `generated` and `findings` as the other importers'
+/// [`crate::output::Imported`], plus the number of jobs read.
 #[derive(Debug, Clone)]
 pub struct Imported {
     /// Systems, in a stable order.

@@ -33,20 +33,14 @@ pub struct Options {
     pub sheet: Option<String>,
 }
 
-/// What an import produced.
-#[derive(Debug, Clone)]
-pub struct Imported {
-    /// One system per imported worksheet, in workbook order.
-    pub generated: Vec<Generated>,
-    /// Findings, by worksheet then row.
-    pub findings: Vec<Finding>,
-}
+pub use crate::output::Imported;
 
 /// Finding code: a worksheet was left out (empty, or no convention while others matched).
 pub const SKIPPED_SHEET: &str = "claw::import::sheet_skipped";
 
-/// Imports a file; the kind comes from the extension (`-` reads standard input and sniffs it).
-pub fn import_file(path: &Path, opts: &Options) -> Result<Imported, SheetError> {
+/// Imports a file (one system per worksheet that follows a convention, in workbook order); the
+/// kind comes from the extension (`-` reads standard input and sniffs it).
+pub fn import(path: &Path, opts: &Options) -> Result<Imported, SheetError> {
     let label = path.display().to_string();
     let bytes = if label == "-" {
         let mut b = Vec::new();
