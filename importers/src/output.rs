@@ -67,7 +67,7 @@ pub enum OutputError {
     Io {
         /// Path involved.
         path: PathBuf,
-        /// Cause.
+        /// The underlying error, as the reader reported it.
         source: std::io::Error,
     },
 }

@@ -19,7 +19,7 @@ pub enum Period {
 pub struct AnacronJob {
     /// 1-based line where it starts.
     pub line: usize,
-    /// Period.
+    /// How often anacron runs the job (days, or @monthly/@weekly...).
     pub period: Period,
     /// Delay in minutes after anacron starts.
     pub delay_minutes: u32,
@@ -41,7 +41,7 @@ pub enum AnacronEntry {
 /// Parsed anacrontab.
 #[derive(Debug, Clone, Default)]
 pub struct AnacronTab {
-    /// Entries.
+    /// The job lines read, in file order.
     pub entries: Vec<AnacronEntry>,
     /// Bad lines.
     pub errors: Vec<LineError>,

@@ -19,7 +19,7 @@ pub enum Syntax {
 pub struct EnvLine {
     /// 1-based line.
     pub line: usize,
-    /// Name.
+    /// The name as written in the file.
     pub name: String,
     /// Value (quotes removed, trailing blanks trimmed as Debian does).
     pub value: String,

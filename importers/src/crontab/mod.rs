@@ -33,7 +33,7 @@ pub enum GroupBy {
 pub struct Options {
     /// Force user or system syntax for crontabs whose location does not say (`None`: detect).
     pub syntax: Option<Syntax>,
-    /// Grouping.
+    /// How jobs are grouped into systems.
     pub group_by: GroupBy,
     /// cronie's behaviour: import the good lines of a file with bad lines, reporting the bad
     /// ones as findings. Without it any bad line is an error (Debian ignores such a file).
@@ -60,7 +60,7 @@ pub enum CrontabError {
     /// A file could not be read.
     #[error("error[claw::import::unreadable]: {path}: {message}")]
     Unreadable {
-        /// Path.
+        /// The path that could not be read.
         path: String,
         /// OS message.
         message: String,
@@ -70,7 +70,7 @@ pub enum CrontabError {
         "{file}:{line}:{column}: error[claw::import::not_text]: not a text file: byte 0x{byte:02x} is not UTF-8 text (expected a crontab, an anacrontab or a run-parts script)"
     )]
     NotText {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line.
         line: usize,

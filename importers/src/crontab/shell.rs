@@ -64,9 +64,9 @@ pub fn split_percent(raw: &str) -> CronCommand {
     }
 }
 
-/// A top-level list operator.
+/// An operator joining the commands of a shell list at the top level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub enum ListOperator {
     /// `&&`
     And,
     /// `||`
@@ -83,7 +83,7 @@ pub struct Piece {
     /// Byte range in the command.
     pub range: Range<usize>,
     /// Operator that follows, `None` for the last piece.
-    pub op: Option<Op>,
+    pub op: Option<ListOperator>,
 }
 
 /// Splits a command at its top-level `&&`, `||`, `;`, `&` and newlines. `None` when the text
@@ -161,14 +161,14 @@ pub fn top_level(cmd: &str) -> Option<Vec<Piece>> {
         if depth == 0 && quote.is_none() {
             let two = b.get(i + 1).copied();
             let op = match (c, two) {
-                (b'&', Some(b'&')) => Some((Op::And, 2)),
-                (b'|', Some(b'|')) => Some((Op::Or, 2)),
+                (b'&', Some(b'&')) => Some((ListOperator::And, 2)),
+                (b'|', Some(b'|')) => Some((ListOperator::Or, 2)),
                 (b';', Some(b';')) => return None, // `case` arms: leave whole
-                (b';', _) | (b'\n', _) => Some((Op::Seq, 1)),
+                (b';', _) | (b'\n', _) => Some((ListOperator::Seq, 1)),
                 // `&>`, `>&`, `2>&1` are redirections, not background jobs.
                 (b'&', Some(b'>')) => None,
                 (b'&', _) if i > 0 && b[i - 1] == b'>' => None,
-                (b'&', _) => Some((Op::Background, 1)),
+                (b'&', _) => Some((ListOperator::Background, 1)),
                 _ => None,
             };
             if let Some((op, len)) = op {
@@ -277,10 +277,12 @@ pub fn peel_guards(cmd: &str) -> (Vec<Guard>, String) {
         if !is_test(first) {
             break;
         }
-        let rest_ops: Vec<Op> = pieces[1..].iter().filter_map(|p| p.op).collect();
+        let rest_ops: Vec<ListOperator> = pieces[1..].iter().filter_map(|p| p.op).collect();
         let (ok, runs_when, form) = match pieces[0].op {
-            Some(Op::And) => (rest_ops.iter().all(|o| *o == Op::And), true, "&&"),
-            Some(Op::Or) => (rest_ops.is_empty(), false, "||"),
+            Some(ListOperator::And) => {
+                (rest_ops.iter().all(|o| *o == ListOperator::And), true, "&&")
+            }
+            Some(ListOperator::Or) => (rest_ops.is_empty(), false, "||"),
             _ => (false, true, ""),
         };
         if !ok {
@@ -312,7 +314,7 @@ fn peel_if(cmd: &str) -> Option<(Vec<Guard>, String)> {
     let then_idx = pieces
         .iter()
         .position(|p| rest[p.range.clone()].trim_start().starts_with("then "))?;
-    if then_idx == 0 || pieces[then_idx - 1].op != Some(Op::Seq) {
+    if then_idx == 0 || pieces[then_idx - 1].op != Some(ListOperator::Seq) {
         return None;
     }
     let cond_pieces = &pieces[..then_idx];
@@ -322,7 +324,7 @@ fn peel_if(cmd: &str) -> Option<(Vec<Guard>, String)> {
     }
     if cond_pieces[..then_idx - 1]
         .iter()
-        .any(|p| !matches!(p.op, Some(Op::And) | Some(Op::Or)))
+        .any(|p| !matches!(p.op, Some(ListOperator::And) | Some(ListOperator::Or)))
     {
         return None;
     }

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 pub struct Mapped {
     /// `adapter.operation`.
     pub action: String,
-    /// Parameters.
+    /// The adapter inputs (`with:`) filled from the row's cells.
     pub with: IndexMap<String, Value>,
     /// Whether no adapter fits (an `unported.*` action).
     pub unported: bool,

@@ -10,7 +10,7 @@ pub enum SheetError {
     Io {
         /// Path involved.
         path: String,
-        /// Cause.
+        /// The underlying error, as the reader reported it.
         source: std::io::Error,
     },
     /// The extension names no format we read.
@@ -18,7 +18,7 @@ pub enum SheetError {
         "{file}: unknown spreadsheet format `.{ext}`; expected .xlsx, .xls, .ods, .csv or .tsv"
     )]
     UnknownFormat {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// Extension found.
         ext: String,
@@ -26,7 +26,7 @@ pub enum SheetError {
     /// calamine could not open the workbook (not a workbook, truncated, corrupt).
     #[error("{file}: not a readable {kind} workbook: {message}")]
     Unreadable {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// Format expected.
         kind: &'static str,
@@ -36,7 +36,7 @@ pub enum SheetError {
     /// A text file holding NUL bytes: binary data given as CSV.
     #[error("{file}:{line}:{column}: binary data (a NUL byte) where CSV/TSV text was expected")]
     Binary {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line.
         line: usize,
@@ -46,7 +46,7 @@ pub enum SheetError {
     /// A text file that is not UTF-8.
     #[error("{file}:{line}:{column}: invalid UTF-8; save the CSV/TSV as UTF-8")]
     NotUtf8 {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line.
         line: usize,
@@ -56,7 +56,7 @@ pub enum SheetError {
     /// The CSV reader failed.
     #[error("{file}:{line}:{column}: malformed CSV: {message}")]
     Csv {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line.
         line: usize,
@@ -68,7 +68,7 @@ pub enum SheetError {
     /// `--sheet NAME` names no worksheet.
     #[error("{file}: no worksheet named `{sheet}`; the workbook has: {}", available.join(", "))]
     NoSuchSheet {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// Name asked for.
         sheet: String,
@@ -78,7 +78,7 @@ pub enum SheetError {
     /// No worksheet follows a convention we know.
     #[error("{file}: {}\n{accepted}", describe(sheets))]
     NoConvention {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// Per worksheet: name and the header candidates seen (`cell: text`).
         sheets: Vec<(String, Vec<String>)>,

@@ -6,7 +6,7 @@ use crate::findings::Finding;
 use crate::secrets;
 use crate::zapier::apps::Kind;
 use crate::zapier::codes;
-use crate::zapier::filter::{Issue, Operand, Operand2};
+use crate::zapier::filter::{CompareValue, FieldRef, Issue};
 use crate::zapier::refs::{
     self as syntax, Piece, Ref, cel_string, escape_text, step_path, trigger_path,
 };
@@ -125,7 +125,7 @@ impl Mapper<'_> {
         out
     }
 
-    pub(super) fn operand(&mut self, at: usize, key: &str) -> Result<Operand, Issue> {
+    pub(super) fn operand(&mut self, at: usize, key: &str) -> Result<FieldRef, Issue> {
         if key.trim().is_empty() {
             return Err(Issue::BadOperand("an empty field".into()));
         }
@@ -150,12 +150,12 @@ impl Mapper<'_> {
                     ),
                     Target::Step(s) => (step_path(&s, &r.fields), step_path(&s, &init)),
                 };
-                Ok(Operand { expr, parent, last })
+                Ok(FieldRef { expr, parent, last })
             }
             Some(Piece::Opaque(raw)) => Err(Issue::BadOperand(format!(
                 "{raw} (a formula with no translation)"
             ))),
-            _ => Ok(Operand {
+            _ => Ok(FieldRef {
                 expr: cel_string(key),
                 parent: format!("{{{}: true}}", cel_string(key)),
                 last: key.to_string(),
@@ -163,9 +163,9 @@ impl Mapper<'_> {
         }
     }
 
-    pub(super) fn value(&mut self, at: usize, v: &str) -> Result<Operand2, Issue> {
+    pub(super) fn value(&mut self, at: usize, v: &str) -> Result<CompareValue, Issue> {
         if !v.contains("{{") {
-            return Ok(Operand2::Lit(v.to_string()));
+            return Ok(CompareValue::Lit(v.to_string()));
         }
         let mut parts = Vec::new();
         for p in syntax::scan(v) {
@@ -185,7 +185,7 @@ impl Mapper<'_> {
                 }
             }
         }
-        Ok(Operand2::Expr(if parts.len() == 1 {
+        Ok(CompareValue::Expr(if parts.len() == 1 {
             parts.remove(0)
         } else {
             parts.join(" + ")
