@@ -125,16 +125,16 @@ fn samples_cover_every_node_type() {
     }));
     let codes: Vec<&str> = imported.findings.iter().map(|f| f.code.as_str()).collect();
     for c in [
-        zapier::codes::UNKNOWN_OPERATOR,
-        zapier::codes::OPERATOR_ASSUMED,
-        zapier::codes::DANGLING_REFERENCE,
-        zapier::codes::FORMULA_UNPORTED,
-        zapier::codes::FORMULA_REFERENCE_INFERRED,
-        zapier::codes::HARDCODED_SECRET,
-        zapier::codes::PAUSED_ZAP,
-        zapier::codes::RENAMED_SYSTEM,
-        zapier::codes::PYTHON_CODE,
-        zapier::codes::DELAY_UNTIL_FORMAT,
+        zapier::codes::UNKNOWN_OPERATOR.id,
+        zapier::codes::OPERATOR_ASSUMED.id,
+        zapier::codes::DANGLING_REFERENCE.id,
+        zapier::codes::FORMULA_UNPORTED.id,
+        zapier::codes::FORMULA_REFERENCE_INFERRED.id,
+        zapier::codes::HARDCODED_SECRET.id,
+        zapier::codes::PAUSED_ZAP.id,
+        zapier::codes::RENAMED_SYSTEM.id,
+        zapier::codes::PYTHON_CODE.id,
+        zapier::codes::DELAY_UNTIL_FORMAT.id,
     ] {
         assert!(codes.contains(&c), "samples never produce {c}");
     }

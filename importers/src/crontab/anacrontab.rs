@@ -2,6 +2,7 @@
 //! jobs, with `\` line continuation.
 
 use super::lines::LineError;
+use crate::crontab::codes;
 
 /// How often an anacron job runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,7 +130,7 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
         let mut it = t.split_whitespace();
         let (Some(p), Some(d), Some(id)) = (it.next(), it.next(), it.next()) else {
             out.errors.push(err(
-                "claw::import::anacron_syntax",
+                codes::ANACRON_SYNTAX.id,
                 "Invalid syntax",
                 "expected `period delay job-id command`".into(),
                 1,
@@ -145,7 +146,7 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
                 Ok(v) if v > 0 => Period::Days(v),
                 _ => {
                     out.errors.push(err(
-                        "claw::import::anacron_period",
+                        codes::ANACRON_PERIOD.id,
                         "Invalid syntax",
                         format!("period `{p}` is not a number of days, @monthly or @yearly"),
                         1,
@@ -157,7 +158,7 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
         let Ok(delay) = d.parse::<u32>() else {
             let c = first.find(d).map_or(1, |b| first[..b].chars().count() + 1);
             out.errors.push(err(
-                "claw::import::anacron_delay",
+                codes::ANACRON_DELAY.id,
                 "Invalid syntax",
                 format!("delay `{d}` is not a number of minutes"),
                 c,
@@ -168,7 +169,7 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
         let command = t[cmd_start..].trim().to_string();
         if command.is_empty() {
             out.errors.push(err(
-                "claw::import::anacron_syntax",
+                codes::ANACRON_SYNTAX.id,
                 "Invalid syntax",
                 format!("job `{id}` has no command"),
                 first.len() + 1,

@@ -4,6 +4,7 @@
 //! cronie differs the importer says so (see docs/importers/crontab.md).
 
 pub mod anacrontab;
+pub mod codes;
 pub mod credentials;
 mod infer;
 pub mod lines;
@@ -94,13 +95,13 @@ impl CrontabError {
     /// The stable code.
     pub fn code(&self) -> &str {
         match self {
-            CrontabError::Unreadable { .. } => "claw::import::unreadable",
-            CrontabError::NotText { .. } => "claw::import::not_text",
+            CrontabError::Unreadable { .. } => codes::UNREADABLE.id,
+            CrontabError::NotText { .. } => codes::NOT_TEXT.id,
             CrontabError::BadLines(e) => e
                 .first()
-                .map_or("claw::import::cron_bad_line", |e| e.code.as_str()),
-            CrontabError::Empty(_) => "claw::import::empty",
-            CrontabError::Internal(_) => "claw::import::internal",
+                .map_or(codes::CRON_BAD_LINE.id, |e| e.code.as_str()),
+            CrontabError::Empty(_) => codes::EMPTY.id,
+            CrontabError::Internal(_) => codes::INTERNAL.id,
         }
     }
 }

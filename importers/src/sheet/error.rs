@@ -1,5 +1,6 @@
 //! Errors that stop a sheet import (nothing is written). Each has a stable code.
 
+use crate::sheet::codes;
 use thiserror::Error;
 
 /// Why a spreadsheet could not be imported.
@@ -106,14 +107,14 @@ impl SheetError {
     /// Stable error code.
     pub fn code(&self) -> &'static str {
         match self {
-            SheetError::Io { .. } => "claw::import::io",
-            SheetError::UnknownFormat { .. } => "claw::import::sheet_format",
+            SheetError::Io { .. } => crate::codes::IO.id,
+            SheetError::UnknownFormat { .. } => codes::SHEET_FORMAT.id,
             SheetError::Unreadable { .. }
             | SheetError::Binary { .. }
-            | SheetError::NotUtf8 { .. } => "claw::import::bad_sheet",
-            SheetError::Csv { .. } => "claw::import::bad_csv",
-            SheetError::NoSuchSheet { .. } => "claw::import::no_such_sheet",
-            SheetError::NoConvention { .. } => "claw::import::sheet_no_convention",
+            | SheetError::NotUtf8 { .. } => codes::BAD_SHEET.id,
+            SheetError::Csv { .. } => codes::BAD_CSV.id,
+            SheetError::NoSuchSheet { .. } => codes::NO_SUCH_SHEET.id,
+            SheetError::NoConvention { .. } => codes::SHEET_NO_CONVENTION.id,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! * [`schedule`], [`actions`], [`conditions`] and [`headers`] translate individual cells.
 
 pub mod actions;
+pub mod codes;
 pub mod conditions;
 pub mod detect;
 pub mod error;
@@ -22,7 +23,7 @@ pub use grid::Kind;
 
 use crate::findings::{Finding, Origin};
 use crate::output::Generated;
-use claw_language::{Source, System, Trigger};
+use claw_language::System;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -34,9 +35,6 @@ pub struct Options {
 }
 
 pub use crate::output::Imported;
-
-/// Finding code: a worksheet was left out (empty, or no convention while others matched).
-pub const SKIPPED_SHEET: &str = "claw::import::sheet_skipped";
 
 /// Imports a file (one system per worksheet that follows a convention, in workbook order); the
 /// kind comes from the extension (`-` reads standard input and sniffs it).
@@ -140,13 +138,13 @@ pub fn import_bytes(
             let headers = detect::header_candidates(g);
             if headers.is_empty() {
                 findings.push(Finding::info(
-                    SKIPPED_SHEET,
+                    codes::SHEET_SKIPPED.id,
                     format!("worksheet `{}` is empty; skipped", g.sheet),
                     sheet_origin,
                 ));
             } else {
                 findings.push(Finding::info(
-                    SKIPPED_SHEET,
+                    codes::SHEET_SKIPPED.id,
                     format!(
                         "worksheet `{}` matches no convention (headers found: {}); skipped",
                         g.sheet,
@@ -172,7 +170,7 @@ pub fn import_bytes(
                 names.remove(&name);
                 let headers = detect::header_candidates(g);
                 findings.push(Finding::warning(
-                    SKIPPED_SHEET,
+                    codes::SHEET_SKIPPED.id,
                     format!("worksheet `{}`: {why}; skipped", g.sheet),
                     sheet_origin,
                 ));
@@ -210,7 +208,7 @@ fn import_sheet(
     };
     for &(r, c) in redacted {
         let cell = g.addr(r, c);
-        cx.warn(SECRET, format!("a credential in {cell} was replaced by a secret:// reference"), r, c)
+        cx.warn(codes::SHEET_SECRET.id, format!("a credential in {cell} was replaced by a secret:// reference"), r, c)
             .help = Some("store the value in the secrets file or environment under that name; never keep it in the sheet".into());
     }
     let built = match shape {
@@ -309,19 +307,10 @@ fn redact_grid(g: &mut grid::Grid, scope: &str) -> Vec<(usize, usize)> {
     changed
 }
 
-/// Finding code: a secret in a cell was replaced by a reference.
-pub const SECRET: &str = "claw::import::sheet_secret";
-
-/// Whether a time zone name is accepted by `claw check`.
+/// Whether a time zone name is accepted by `claw check`: an IANA name, read by the same
+/// time-zone database the language's `bad_timezone` check uses.
 pub fn valid_timezone(tz: &str) -> bool {
-    let mut s = System::new("tz");
-    let mut t = Trigger::new("t", Source::Schedule);
-    t.schedule = Some("0 0 * * *".into());
-    t.timezone = Some(tz.to_string());
-    s.triggers.push(t);
-    !claw_language::check_system(&s, None)
-        .iter()
-        .any(|d| d.code == "claw::bad_timezone")
+    tz.parse::<chrono_tz::Tz>().is_ok()
 }
 
 /// The sheet row (1-based) each item came from, by `(layer, name)`, so that lint findings

@@ -4,26 +4,11 @@
 use super::Ctx;
 use super::conditions::{self, Bound};
 use super::detect::{Split, TableLayout};
+use crate::sheet::codes;
 use claw_language::{
     Decision, Execution, Logic, Provenance, Rule, RuleDefault, Source, System, Trigger,
 };
 use indexmap::IndexMap;
-
-/// Finding codes of the decision-table importer.
-pub mod code {
-    /// How conditions and outcomes were told apart.
-    pub const SPLIT: &str = "claw::import::sheet_table_split";
-    /// Hit policy handling.
-    pub const HIT_POLICY: &str = "claw::import::sheet_hit_policy";
-    /// A rule row was not imported.
-    pub const ROW_SKIPPED: &str = "claw::import::sheet_row_skipped";
-    /// No catch-all rule.
-    pub const NO_DEFAULT: &str = "claw::import::sheet_no_default";
-    /// The outcome is only logged.
-    pub const OUTCOME_LOGGED: &str = "claw::import::sheet_outcome_logged";
-    /// A rule that can never hold because an earlier rule covers it.
-    pub const SHADOWED: &str = "claw::import::sheet_rule_shadowed";
-}
 
 /// Variables (condition columns, with their bound) and outcome names, by column.
 type Vars = Vec<(usize, String, Bound)>;
@@ -114,7 +99,7 @@ pub fn build(cx: &mut Ctx<'_>, layout: &TableLayout) -> Result<System, String> {
         "message".into(),
         serde_json::Value::String(format!("{}: {{{{ decisions.{}.output }}}}", d.name, d.name)),
     );
-    cx.info(code::OUTCOME_LOGGED, format!("the table's outcome is logged by step `record_outcome` (log.info); add the step that acts on `decisions.{}.output`", d.name), h, layout.outcomes.first().copied().unwrap_or(first));
+    cx.info(codes::SHEET_OUTCOME_LOGGED.id, format!("the table's outcome is logged by step `record_outcome` (log.info); add the step that acts on `decisions.{}.output`", d.name), h, layout.outcomes.first().copied().unwrap_or(first));
     sys.decisions.push(d);
     sys.execution.push(x);
     Ok(sys)
@@ -140,7 +125,7 @@ fn layout_findings(cx: &mut Ctx<'_>, layout: &TableLayout, first: usize) {
         ),
     };
     let f = cx.info(
-        code::SPLIT,
+        codes::SHEET_TABLE_SPLIT.id,
         format!(
             "decision table; conditions: {}; outcomes: {}; split {how}",
             describe(&layout.conditions),
@@ -154,23 +139,23 @@ fn layout_findings(cx: &mut Ctx<'_>, layout: &TableLayout, first: usize) {
         f.help = Some("prefix headers with `if`/`then` (or add a Conditions/Outcomes row above them) to state the split".into());
     }
     for c in &layout.ignored {
-        cx.info(super::register::code::COLUMN_IGNORED, format!("column {} \"{}\" is neither condition nor outcome (rule number or annotation); not imported", g.col_name(*c), g.text(h, *c)), h, *c);
+        cx.info(codes::SHEET_COLUMN_IGNORED.id, format!("column {} \"{}\" is neither condition nor outcome (rule number or annotation); not imported", g.col_name(*c), g.text(h, *c)), h, *c);
     }
     match &layout.hit_policy {
         Some((p, (r, c))) => match p.as_str() {
             "F" | "FIRST" => {
-                cx.info(code::HIT_POLICY, format!("hit policy {p}: rules are tried in order and the first that holds wins, as in .claw"), *r, *c);
+                cx.info(codes::SHEET_HIT_POLICY.id, format!("hit policy {p}: rules are tried in order and the first that holds wins, as in .claw"), *r, *c);
             }
             "U" | "UNIQUE" | "A" | "ANY" => {
-                cx.info(code::HIT_POLICY, format!("hit policy {p}: imported as first-hit; with {p} at most one outcome applies, so the order does not change the result (overlaps are not checked)"), *r, *c);
+                cx.info(codes::SHEET_HIT_POLICY.id, format!("hit policy {p}: imported as first-hit; with {p} at most one outcome applies, so the order does not change the result (overlaps are not checked)"), *r, *c);
             }
             other => {
-                cx.warn(code::HIT_POLICY, format!("hit policy {other} (collect, priority or output order) has no .claw equivalent: imported as first-hit, so only the first matching rule's outcome is used"), *r, *c);
+                cx.warn(codes::SHEET_HIT_POLICY.id, format!("hit policy {other} (collect, priority or output order) has no .claw equivalent: imported as first-hit, so only the first matching rule's outcome is used"), *r, *c);
             }
         },
         None => {
             cx.info(
-                code::HIT_POLICY,
+                codes::SHEET_HIT_POLICY.id,
                 "no hit policy given: rules are tried in order and the first that holds wins",
                 h,
                 first,
@@ -229,7 +214,7 @@ fn read_rules(
         }
         if then.is_empty() {
             cx.warn(
-                code::ROW_SKIPPED,
+                codes::SHEET_ROW_SKIPPED.id,
                 format!("row {} has no outcome; skipped", g.row_number(r)),
                 r,
                 layout.outcomes.first().copied().unwrap_or(0),
@@ -253,7 +238,7 @@ fn read_rules(
             clauses.join(" && ")
         };
         if claw_language::expr::compile(&condition).is_err() {
-            cx.warn(code::ROW_SKIPPED, format!("row {}: the conditions do not form a valid expression (`{condition}`); skipped", g.row_number(r)), r, first);
+            cx.warn(codes::SHEET_ROW_SKIPPED.id, format!("row {}: the conditions do not form a valid expression (`{condition}`); skipped", g.row_number(r)), r, first);
             continue;
         }
         rules.push((
@@ -280,7 +265,7 @@ fn catch_all(
     if let Some(pos) = rules.iter().position(|(_, rule)| rule.condition == "true") {
         // Rules after a catch-all can never hold.
         for (r, _) in rules.iter().skip(pos + 1) {
-            cx.warn(code::SHADOWED, format!("row {} comes after the catch-all rule on row {} and can never apply; not imported", g.row_number(*r), g.row_number(rules[pos].0)), *r, first);
+            cx.warn(codes::SHEET_RULE_SHADOWED.id, format!("row {} comes after the catch-all rule on row {} and can never apply; not imported", g.row_number(*r), g.row_number(rules[pos].0)), *r, first);
         }
         let (r, catch) = rules[pos].clone();
         rules.truncate(pos);
@@ -289,7 +274,7 @@ fn catch_all(
             rules.push((r, catch));
         } else {
             cx.info(
-                code::NO_DEFAULT,
+                codes::SHEET_NO_DEFAULT.id,
                 format!(
                     "row {} matches anything: it becomes the table's `default`",
                     g.row_number(r)
@@ -304,7 +289,7 @@ fn catch_all(
         }
     } else if let Some((r, _)) = rules.last() {
         cx.info(
-            code::NO_DEFAULT,
+            codes::SHEET_NO_DEFAULT.id,
             "no catch-all rule (a row of `*`): when no rule holds, the run stops",
             *r,
             first,

@@ -1,6 +1,7 @@
 //! Errors that stop a Zapier import: the input cannot be read as an export at all.
 //! Anything the importer can carry on from is a [`crate::findings::Finding`] instead.
 
+use crate::zapier::codes;
 use thiserror::Error;
 
 /// Where a located error points: a Zap and, when known, a node.
@@ -135,17 +136,17 @@ impl ZapierError {
     /// Stable code for reports.
     pub fn code(&self) -> &'static str {
         match self {
-            ZapierError::Io { .. } => "claw::import::io",
-            ZapierError::BadJson { .. } => "claw::import::bad_json",
-            ZapierError::BadShape { .. } => "claw::import::bad_shape",
-            ZapierError::NoZapfile { .. } => "claw::import::no_zapfile",
-            ZapierError::BadZip { .. } => "claw::import::bad_zip",
-            ZapierError::Empty { .. } => "claw::import::empty_input",
-            ZapierError::DuplicateId { .. } => "claw::import::duplicate_id",
-            ZapierError::DuplicateZap { .. } => "claw::import::duplicate_zap",
-            ZapierError::DanglingParent { .. } => "claw::import::dangling_parent",
-            ZapierError::Cycle { .. } => "claw::import::cycle",
-            ZapierError::Root { .. } => "claw::import::bad_root",
+            ZapierError::Io { .. } => crate::codes::IO.id,
+            ZapierError::BadJson { .. } => codes::BAD_JSON.id,
+            ZapierError::BadShape { .. } => codes::BAD_SHAPE.id,
+            ZapierError::NoZapfile { .. } => codes::NO_ZAPFILE.id,
+            ZapierError::BadZip { .. } => codes::BAD_ZIP.id,
+            ZapierError::Empty { .. } => codes::EMPTY_INPUT.id,
+            ZapierError::DuplicateId { .. } => codes::DUPLICATE_ID.id,
+            ZapierError::DuplicateZap { .. } => codes::DUPLICATE_ZAP.id,
+            ZapierError::DanglingParent { .. } => codes::DANGLING_PARENT.id,
+            ZapierError::Cycle { .. } => codes::CYCLE.id,
+            ZapierError::Root { .. } => codes::BAD_ROOT.id,
         }
     }
 }

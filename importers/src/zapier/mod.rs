@@ -37,7 +37,7 @@ pub fn import(path: &Path) -> Result<Imported, ZapierError> {
         .into_iter()
         .map(|s| {
             Finding::info(
-                codes::SKIPPED_FILE,
+                codes::SKIPPED_FILE.id,
                 format!("`{s}` is part of an account export but holds no Zap definitions the importer reads (Zapfile.json has them); skipped"),
                 Origin { file: Some(s), ..Origin::default() },
             )
@@ -113,7 +113,7 @@ pub fn import_texts(texts: &[source::Text]) -> Result<Imported, ZapierError> {
             let (g, mut f) = map::zap(e, z, t, &name)?;
             if name != base {
                 let mut r = Finding::info(
-                    codes::RENAMED_SYSTEM,
+                    codes::RENAMED_SYSTEM.id,
                     format!(
                         "another Zap's title also gives the name `{base}`; this one is named `{name}` (Zap id appended)"
                     ),

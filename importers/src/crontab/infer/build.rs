@@ -4,6 +4,7 @@
 
 use super::collisions::collisions;
 use super::{Body, Ctx, GUARD_PASS, Job, Mail, Script, When, origin};
+use crate::crontab::codes;
 use crate::crontab::shell::{self, Guard};
 use crate::crontab::sources::RunPartsPeriod;
 use crate::crontab::{CrontabError, GroupBy, Imported};
@@ -266,10 +267,10 @@ impl<'a> SystemBuilder<'a> {
         for x in &mut steps {
             if let Body::Command { command, .. } = &job.body {
                 if shell::discards_output(command) {
-                    self.local.push(Finding::warning("claw::import::cron_output_discarded", "stdout and stderr are thrown away (`>/dev/null 2>&1`): cron mailed nothing and nobody could see what the job did; the runtime now keeps the output in its events".to_string(), o.clone()).at_path(format!("/execution/{}", x.name)));
+                    self.local.push(Finding::warning(codes::CRON_OUTPUT_DISCARDED.id, "stdout and stderr are thrown away (`>/dev/null 2>&1`): cron mailed nothing and nobody could see what the job did; the runtime now keeps the output in its events".to_string(), o.clone()).at_path(format!("/execution/{}", x.name)));
                 }
                 if t.source == Source::Schedule && !shell::has_lock(command) {
-                    self.local.push(Finding::warning("claw::import::cron_no_lock", "no lock (flock, run-one, a lock file): cron starts the next run even if the previous one is still going, so runs can overlap".to_string(), o.clone()).at_path(format!("/execution/{}", x.name)));
+                    self.local.push(Finding::warning(codes::CRON_NO_LOCK.id, "no lock (flock, run-one, a lock file): cron starts the next run even if the previous one is still going, so runs can overlap".to_string(), o.clone()).at_path(format!("/execution/{}", x.name)));
                 }
             }
             if let When::Anacron { delay_minutes, .. } = job.when
@@ -290,7 +291,7 @@ impl<'a> SystemBuilder<'a> {
         let o = &job.origin;
         let mut t = match &job.when {
             When::Reboot => {
-                self.local.push(Finding::warning("claw::import::cron_reboot", "@reboot: cron ran this once when the host booted; imported as a manual trigger (fire it from the host's start-up, e.g. a systemd unit running `claw fire`)".to_string(), o.clone()).at_path(format!("/triggers/{tname}")));
+                self.local.push(Finding::warning(codes::CRON_REBOOT.id, "@reboot: cron ran this once when the host booted; imported as a manual trigger (fire it from the host's start-up, e.g. a systemd unit running `claw fire`)".to_string(), o.clone()).at_path(format!("/triggers/{tname}")));
                 let mut t = Trigger::new(tname, Source::Manual);
                 t.description = Some(format!("@reboot (host start-up). {}", job.description));
                 t
@@ -298,7 +299,7 @@ impl<'a> SystemBuilder<'a> {
             When::Schedule { text, schedule, tz } => {
                 if !schedule.can_fire() {
                     self.local.push(Finding::warning(
-                        "claw::import::cron_never_fires",
+                        codes::CRON_NEVER_FIRES.id,
                         format!(
                             "`{text}` never fires ({}); imported as written",
                             schedule.explain()
@@ -333,7 +334,7 @@ impl<'a> SystemBuilder<'a> {
         };
         if t.source == Source::Schedule {
             t.idempotency = Some("trigger.scheduled_at".into());
-            self.local.push(Finding::info("claw::import::cron_rerun_unsafe", "the trigger's idempotency key is derived from the scheduled time, so the runtime never starts one fire time twice; cron gave no such guarantee, and the command itself may not be safe to re-run after a partial failure".to_string(), o.clone()).at_path(format!("/triggers/{tname}/idempotency")));
+            self.local.push(Finding::info(codes::CRON_RERUN_UNSAFE.id, "the trigger's idempotency key is derived from the scheduled time, so the runtime never starts one fire time twice; cron gave no such guarantee, and the command itself may not be safe to re-run after a partial failure".to_string(), o.clone()).at_path(format!("/triggers/{tname}/idempotency")));
         }
         if job.disabled {
             t.enabled = Some(false);
@@ -438,7 +439,7 @@ impl<'a> SystemBuilder<'a> {
                     x.legacy.insert("file".into(), files[s.file].label.clone());
                     if s.systemd_fallback {
                         x.enabled = Some(false);
-                        self.local.push(Finding::warning("claw::import::cron_systemd_fallback", format!("{} exits at once when systemd is running (a fallback for a systemd timer the package ships); imported disabled", s.legacy_path), origin(&files[s.file].label, None, None)).at_path(format!("/execution/{sname}")));
+                        self.local.push(Finding::warning(codes::CRON_SYSTEMD_FALLBACK.id, format!("{} exits at once when systemd is running (a fallback for a systemd timer the package ships); imported disabled", s.legacy_path), origin(&files[s.file].label, None, None)).at_path(format!("/execution/{sname}")));
                     } else {
                         // run-parts goes on to the next script whatever this one did.
                         on = vec![x.succeeded_event(), x.failed_event()];
@@ -459,12 +460,12 @@ impl<'a> SystemBuilder<'a> {
                     self.mail.entry(a.clone()).or_default().push(tname.to_string());
                 }
             }
-            Mail::Empty => self.local.push(Finding::warning("claw::import::cron_mailto_empty", "MAILTO=\"\": cron mailed this job's output to nobody, so failures went unnoticed; no alert route imported".to_string(), o.clone()).with_help("add an alert route under observability.alerts")),
+            Mail::Empty => self.local.push(Finding::warning(codes::CRON_MAILTO_EMPTY.id, "MAILTO=\"\": cron mailed this job's output to nobody, so failures went unnoticed; no alert route imported".to_string(), o.clone()).with_help("add an alert route under observability.alerts")),
             Mail::Unset => match &job.user {
                 Some(u) => {
                     self.mail.entry(u.clone()).or_default().push(tname.to_string());
                 }
-                None => self.local.push(Finding::info("claw::import::cron_mail_owner", "MAILTO is not set: cron mailed the output to the crontab's owner, who is not known here; no alert route imported".to_string(), o.clone()).with_help("pass --user NAME, or set MAILTO in the crontab")),
+                None => self.local.push(Finding::info(codes::CRON_MAIL_OWNER.id, "MAILTO is not set: cron mailed the output to the crontab's owner, who is not known here; no alert route imported".to_string(), o.clone()).with_help("pass --user NAME, or set MAILTO in the crontab")),
             },
         }
     }
@@ -490,7 +491,7 @@ impl<'a> SystemBuilder<'a> {
         }
         let users: BTreeSet<&str> = group.iter().filter_map(|j| j.user.as_deref()).collect();
         if !users.is_empty() {
-            self.local.push(Finding::info("claw::import::cron_run_as", format!("cron ran these jobs as {}; each step records it as `user`, but shell.run runs commands as the runtime's own user", users.iter().copied().collect::<Vec<_>>().join(", ")), origin(self.first_file, None, None)));
+            self.local.push(Finding::info(codes::CRON_RUN_AS.id, format!("cron ran these jobs as {}; each step records it as `user`, but shell.run runs commands as the runtime's own user", users.iter().copied().collect::<Vec<_>>().join(", ")), origin(self.first_file, None, None)));
         }
         collisions(&self.schedules, &mut self.local);
         let sys_name = self.sys.system.clone();

@@ -1,6 +1,7 @@
 //! Collisions: the jobs of one system that can start in the same minute.
 
 use super::MAX_COLLISION_PAIRS;
+use crate::crontab::codes;
 use crate::findings::{Finding, Origin};
 use claw_language::cron::{DayRule, Schedule};
 use std::collections::{BTreeMap, BTreeSet};
@@ -66,7 +67,7 @@ pub(super) fn collisions(schedules: &[(String, Schedule, Origin)], out: &mut Vec
                     continue;
                 }
                 if examined.len() > MAX_COLLISION_PAIRS {
-                    out.push(Finding::info("claw::import::cron_collision_capped", format!("collision analysis stopped after {MAX_COLLISION_PAIRS} candidate pairs; later collisions are not reported"), Origin::default()));
+                    out.push(Finding::info(codes::CRON_COLLISION_CAPPED.id, format!("collision analysis stopped after {MAX_COLLISION_PAIRS} candidate pairs; later collisions are not reported"), Origin::default()));
                     break 'outer;
                 }
                 if days_overlap(rep(x), rep(y)) {
@@ -108,7 +109,7 @@ pub(super) fn collisions(schedules: &[(String, Schedule, Origin)], out: &mut Vec
             String::new()
         };
         out.push(
-            Finding::warning("claw::import::cron_collision", format!("`{}` can start in the same minute as {}{more}: they compete for the host at once", schedules[x].0, names.join(", ")), schedules[x].2.clone())
+            Finding::warning(codes::CRON_COLLISION.id, format!("`{}` can start in the same minute as {}{more}: they compete for the host at once", schedules[x].0, names.join(", ")), schedules[x].2.clone())
                 .at_path(format!("/triggers/{}", schedules[x].0))
                 .with_help("spread the schedules, or add a delay to one of them"),
         );

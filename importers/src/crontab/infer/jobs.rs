@@ -6,6 +6,7 @@ use super::redact;
 use super::{Body, Ctx, DEBIAN_DEFAULT_PATH, ETC_CRONTAB_PATH, Job, Mail, Script, When, origin};
 use crate::crontab::CrontabError;
 use crate::crontab::anacrontab::{self, AnacronEntry, Period};
+use crate::crontab::codes;
 use crate::crontab::lines::{self, Entry, LineError, Syntax};
 use crate::crontab::shell;
 use crate::crontab::sources::{Kind, RunPartsPeriod, run_parts_name_ok};
@@ -57,7 +58,7 @@ pub(super) fn collect(
         }
         for e in &errors {
             let i = files.iter().position(|f| f.label == e.file).unwrap_or(0);
-            ctx.add(i, Finding::warning("claw::import::cron_bad_line", format!("{} ({}): `{}` — skipped as cronie does; Debian's cron would ignore the whole file, so none of its jobs would run there", e.message, e.explanation, e.source_line.trim_end()), origin(&e.file, Some(e.line), Some(e.column))).with_help(format!("fix the line; code {}", e.code)));
+            ctx.add(i, Finding::warning(codes::CRON_BAD_LINE.id, format!("{} ({}): `{}` — skipped as cronie does; Debian's cron would ignore the whole file, so none of its jobs would run there", e.message, e.explanation, e.source_line.trim_end()), origin(&e.file, Some(e.line), Some(e.column))).with_help(format!("fix the line; code {}", e.code)));
         }
     }
     for scripts in folders.values_mut() {
@@ -71,7 +72,7 @@ pub(super) fn collect(
             && ctx
                 .findings
                 .iter()
-                .all(|(_, f)| f.code != "claw::import::run_parts_skipped")
+                .all(|(_, f)| f.code != codes::RUN_PARTS_SKIPPED.id)
         {
             // A crontab with only comments and environment lines is valid: an empty system would
             // say nothing, so it is reported instead.
@@ -104,7 +105,7 @@ fn read_crontab(
             ctx.add(
                 i,
                 Finding::info(
-                    "claw::import::cron_syntax_detected",
+                    codes::CRON_SYNTAX_DETECTED.id,
                     format!(
                         "read as a {} crontab: {why}",
                         match s {
@@ -122,11 +123,11 @@ fn read_crontab(
     if let Some(name) = cron_d
         && !run_parts_name_ok(name)
     {
-        ctx.add(i, Finding::warning("claw::import::cron_d_name_ignored", format!("/etc/cron.d/{name}: Debian's cron ignores cron.d files whose name has characters other than letters, digits, `_` and `-` (so any name with a dot); cronie reads it. Imported as cronie would run it"), origin(&f.label, None, None)).with_help("rename the file (e.g. drop the dot) if Debian's cron should run it, or delete it if it is a leftover (`.dpkg-old`, `.dpkg-dist`)"));
+        ctx.add(i, Finding::warning(codes::CRON_D_NAME_IGNORED.id, format!("/etc/cron.d/{name}: Debian's cron ignores cron.d files whose name has characters other than letters, digits, `_` and `-` (so any name with a dot); cronie reads it. Imported as cronie would run it"), origin(&f.label, None, None)).with_help("rename the file (e.g. drop the dot) if Debian's cron should run it, or delete it if it is a leftover (`.dpkg-old`, `.dpkg-dist`)"));
     }
     let parsed = lines::parse(&f.text, syntax, &f.label);
     if parsed.missing_final_newline {
-        ctx.add(i, Finding::warning("claw::import::cron_no_final_newline", "the file does not end with a newline: Debian's cron ignores the whole file (crontab(1) refuses it) and cronie drops the last line; imported in full".to_string(), origin(&f.label, Some(parsed.lines), None)).with_help("add a newline at the end of the file"));
+        ctx.add(i, Finding::warning(codes::CRON_NO_FINAL_NEWLINE.id, "the file does not end with a newline: Debian's cron ignores the whole file (crontab(1) refuses it) and cronie drops the last line; imported in full".to_string(), origin(&f.label, Some(parsed.lines), None)).with_help("add a newline at the end of the file"));
     }
     errors.extend(parsed.errors.iter().cloned());
     let owner = owner.map(str::to_string).or_else(|| opts.user.clone());
@@ -142,11 +143,11 @@ fn read_script(ctx: &mut Ctx<'_>, i: usize, period: RunPartsPeriod, name: &str) 
         .clone()
         .unwrap_or_else(|| format!("{}/{name}", period.dir()));
     if !run_parts_name_ok(name) {
-        ctx.add(i, Finding::warning("claw::import::run_parts_skipped", format!("{legacy_path}: run-parts skips names with characters other than letters, digits, `_` and `-`, so this script never runs; not imported as a step"), o));
+        ctx.add(i, Finding::warning(codes::RUN_PARTS_SKIPPED.id, format!("{legacy_path}: run-parts skips names with characters other than letters, digits, `_` and `-`, so this script never runs; not imported as a step"), o));
         return None;
     }
     if f.executable == Some(false) {
-        ctx.add(i, Finding::warning("claw::import::run_parts_skipped", format!("{legacy_path} is not executable: run-parts skips it, so it never runs; not imported as a step"), o).with_help("chmod +x it if it should run"));
+        ctx.add(i, Finding::warning(codes::RUN_PARTS_SKIPPED.id, format!("{legacy_path} is not executable: run-parts skips it, so it never runs; not imported as a step"), o).with_help("chmod +x it if it should run"));
         return None;
     }
     Some(Script {
@@ -192,15 +193,15 @@ fn crontab_jobs(
             Entry::Env(v) => {
                 let o = origin(&label, Some(v.line), Some(1));
                 if v.debian_rejects {
-                    ctx.add(fi, Finding::warning("claw::import::cron_empty_env", format!("`{}=` with nothing after it: cronie sets it empty, but Debian's cron reads the line as a job (\"bad minute\") and ignores the whole file; imported as empty", v.name), o.clone()).with_help(format!("write `{}=\"\"`", v.name)));
+                    ctx.add(fi, Finding::warning(codes::CRON_EMPTY_ENV.id, format!("`{}=` with nothing after it: cronie sets it empty, but Debian's cron reads the line as a job (\"bad minute\") and ignores the whole file; imported as empty", v.name), o.clone()).with_help(format!("write `{}=\"\"`", v.name)));
                 }
                 if v.trimmed_inside_quotes {
-                    ctx.add(fi, Finding::info("claw::import::cron_quoted_blanks", format!("`{}`: Debian strips the blanks at the end of the quoted value (cronie keeps them); imported as Debian reads it", v.name), o.clone()));
+                    ctx.add(fi, Finding::info(codes::CRON_QUOTED_BLANKS.id, format!("`{}`: Debian strips the blanks at the end of the quoted value (cronie keeps them); imported as Debian reads it", v.name), o.clone()));
                 }
                 match v.name.as_str() {
-                    "CRON_TZ" => ctx.add(fi, Finding::warning("claw::import::cron_tz", format!("CRON_TZ={}: cronie schedules the following jobs in this zone, Debian's cron ignores CRON_TZ (one daemon zone); imported as the triggers' timezone, as cronie runs them", v.value), o.clone())),
-                    "RANDOM_DELAY" => ctx.add(fi, Finding::warning("claw::import::cron_random_delay", format!("RANDOM_DELAY={}: cronie delays each following job by a random 0–{} minutes; Debian's cron ignores it. Not imported as a delay (the environment variable is kept)", v.value, v.value), o.clone())),
-                    "MAILTO" | "MAILFROM" if v.value.contains('$') => ctx.add(fi, Finding::info("claw::import::cron_mail_expansion", format!("{}={}: cronie expands `$VAR` here, Debian's cron does not; imported literally", v.name, v.value), o.clone())),
+                    "CRON_TZ" => ctx.add(fi, Finding::warning(codes::CRON_TZ.id, format!("CRON_TZ={}: cronie schedules the following jobs in this zone, Debian's cron ignores CRON_TZ (one daemon zone); imported as the triggers' timezone, as cronie runs them", v.value), o.clone())),
+                    "RANDOM_DELAY" => ctx.add(fi, Finding::warning(codes::CRON_RANDOM_DELAY.id, format!("RANDOM_DELAY={}: cronie delays each following job by a random 0–{} minutes; Debian's cron ignores it. Not imported as a delay (the environment variable is kept)", v.value, v.value), o.clone())),
+                    "MAILTO" | "MAILFROM" if v.value.contains('$') => ctx.add(fi, Finding::info(codes::CRON_MAIL_EXPANSION.id, format!("{}={}: cronie expands `$VAR` here, Debian's cron does not; imported literally", v.name, v.value), o.clone())),
                     _ => {}
                 }
                 env.insert(v.name.clone(), (v.value.clone(), v.line));
@@ -213,7 +214,7 @@ fn crontab_jobs(
                     let tz = env.get("CRON_TZ").map(|(v, _)| v.clone()).filter(|v| {
                         let ok = v.parse::<chrono_tz::Tz>().is_ok();
                         if !ok {
-                            ctx.add(fi, Finding::warning("claw::import::cron_tz", format!("CRON_TZ={v} is not an IANA time zone; the trigger keeps the runtime's zone"), o.clone()));
+                            ctx.add(fi, Finding::warning(codes::CRON_TZ.id, format!("CRON_TZ={v} is not an IANA time zone; the trigger keeps the runtime's zone"), o.clone()));
                         }
                         ok
                     });
@@ -250,7 +251,7 @@ fn anacron_jobs(ctx: &mut Ctx<'_>, fi: usize, entries: &[AnacronEntry], jobs: &m
         match e {
             AnacronEntry::Env(line, k, v) => {
                 if matches!(k.as_str(), "START_HOURS_RANGE" | "RANDOM_DELAY") {
-                    ctx.add(fi, Finding::warning("claw::import::anacron_cronie_only", format!("{k}={v}: a cronie-anacron setting that Debian's anacron 2.3 does not have; kept as an environment variable only"), origin(&label, Some(*line), Some(1))));
+                    ctx.add(fi, Finding::warning(codes::ANACRON_CRONIE_ONLY.id, format!("{k}={v}: a cronie-anacron setting that Debian's anacron 2.3 does not have; kept as an environment variable only"), origin(&label, Some(*line), Some(1))));
                 }
                 env.insert(k.clone(), v.clone());
             }
@@ -263,7 +264,7 @@ fn anacron_jobs(ctx: &mut Ctx<'_>, fi: usize, entries: &[AnacronEntry], jobs: &m
                     Period::Monthly => ("30 7 1 * *".to_string(), "once a month".to_string()),
                     Period::Yearly => ("30 7 1 1 *".to_string(), "once a year".to_string()),
                 };
-                ctx.add(fi, Finding::info("claw::import::anacron_schedule", format!("anacron job `{}` runs {words}, {} minute(s) after anacron starts (anacron.timer: hourly 07:30–23:30, and at boot), whenever it has not run for that long; imported as schedule `{schedule}` with that delay and catch_up: latest. The exact day depends on when it last ran", j.id, j.delay_minutes), o.clone()));
+                ctx.add(fi, Finding::info(codes::ANACRON_SCHEDULE.id, format!("anacron job `{}` runs {words}, {} minute(s) after anacron starts (anacron.timer: hourly 07:30–23:30, and at boot), whenever it has not run for that long; imported as schedule `{schedule}` with that delay and catch_up: latest. The exact day depends on when it last ran", j.id, j.delay_minutes), o.clone()));
                 let when = When::Anacron {
                     schedule,
                     delay_minutes: j.delay_minutes,
@@ -315,10 +316,10 @@ fn make_job(
 ) -> Job {
     let cmd = shell::split_percent(raw);
     if cmd.collapsed_backslash {
-        ctx.add(fi, Finding::info("claw::import::cron_backslash", "`\\\\` in the command: Debian's cron turns it into `\\` before the shell sees it, cronie keeps both; imported as Debian runs it".to_string(), o.clone()));
+        ctx.add(fi, Finding::info(codes::CRON_BACKSLASH.id, "`\\\\` in the command: Debian's cron turns it into `\\` before the shell sees it, cronie keeps both; imported as Debian runs it".to_string(), o.clone()));
     }
     if cmd.command.ends_with('\r') {
-        ctx.add(fi, Finding::warning("claw::import::cron_cr", "the line ends with a carriage return (CRLF file): cron keeps it, so the shell sees `…\\r` as part of the last word; imported unchanged".to_string(), o.clone()).with_help("convert the file to LF line endings"));
+        ctx.add(fi, Finding::warning(codes::CRON_CR.id, "the line ends with a carriage return (CRLF file): cron keeps it, so the shell sees `…\\r` as part of the last word; imported unchanged".to_string(), o.clone()).with_help("convert the file to LF line endings"));
     }
     let mail = mail_of(&env_in);
     let mut env = redact::environment(ctx, fi, &o, &env_in);
@@ -333,7 +334,7 @@ fn make_job(
     for g in &guards {
         if g.is_systemd_fallback() {
             disabled = true;
-            ctx.add(fi, Finding::warning("claw::import::cron_systemd_fallback", format!("guarded by `{}`: a fallback for a systemd timer that the same package ships, run only where systemd is not PID 1; imported disabled so a systemd host does not run it twice", g.test), o.clone()).with_help("enable the trigger only on hosts without systemd"));
+            ctx.add(fi, Finding::warning(codes::CRON_SYSTEMD_FALLBACK.id, format!("guarded by `{}`: a fallback for a systemd timer that the same package ships, run only where systemd is not PID 1; imported disabled so a systemd host does not run it twice", g.test), o.clone()).with_help("enable the trigger only on hosts without systemd"));
         }
     }
     if !guards.is_empty() {
@@ -351,11 +352,11 @@ fn make_job(
                 )
             })
             .collect();
-        ctx.add(fi, Finding::info("claw::import::cron_guard", format!("guard {} became a check step and a decision: the command runs only when cron's shell would have run it", tests.join(", ")), o.clone()));
+        ctx.add(fi, Finding::info(codes::CRON_GUARD.id, format!("guard {} became a check step and a decision: the command runs only when cron's shell would have run it", tests.join(", ")), o.clone()));
     }
     let body = match run_parts_target(&body_text) {
         Some(period) => {
-            ctx.add(fi, Finding::info("claw::import::cron_run_parts", format!("runs every script in {} (run-parts, one after another in name order; a failing script does not stop the others)", period.dir()), o.clone()));
+            ctx.add(fi, Finding::info(codes::CRON_RUN_PARTS.id, format!("runs every script in {} (run-parts, one after another in name order; a failing script does not stop the others)", period.dir()), o.clone()));
             Body::RunParts {
                 period,
                 original: body_text.clone(),
@@ -373,7 +374,7 @@ fn make_job(
             .unwrap_or_else(|| claw_language::units::slug(what)),
     };
     if let Some(shell_path) = env_in.get("SHELL").filter(|s| s.as_str() != "/bin/sh") {
-        ctx.add(fi, Finding::info("claw::import::cron_shell", format!("SHELL={shell_path}: cron ran the command with it; the command is wrapped in `{shell_path} -c` because shell.run uses sh"), o.clone()));
+        ctx.add(fi, Finding::info(codes::CRON_SHELL.id, format!("SHELL={shell_path}: cron ran the command with it; the command is wrapped in `{shell_path} -c` because shell.run uses sh"), o.clone()));
     }
     // Built from the redacted command: the raw line may hold a credential.
     let description = format!(
@@ -473,7 +474,7 @@ fn resolve_run_parts(
                         let o = jobs[i].origin.clone();
                         let f = jobs[i].file;
                         let by = jobs[c].origin.describe();
-                        ctx.add(f, Finding::info("claw::import::run_parts_elsewhere", format!("the scripts of {} are imported under the job at {by}, which runs them when anacron is installed; this job keeps its run-parts command", period.dir()), o));
+                        ctx.add(f, Finding::info(codes::RUN_PARTS_ELSEWHERE.id, format!("the scripts of {} are imported under the job at {by}, which runs them when anacron is installed; this job keeps its run-parts command", period.dir()), o));
                     }
                 }
                 if !simple_run_parts(match &jobs[c].body {
@@ -482,7 +483,7 @@ fn resolve_run_parts(
                 }) {
                     let o = jobs[c].origin.clone();
                     let f = jobs[c].file;
-                    ctx.add(f, Finding::warning("claw::import::run_parts_kept", format!("the run-parts command does more than run {}; kept as one shell command instead of one step per script", period.dir()), o));
+                    ctx.add(f, Finding::warning(codes::RUN_PARTS_KEPT.id, format!("the run-parts command does more than run {}; kept as one shell command instead of one step per script", period.dir()), o));
                 }
             }
             None => {
@@ -491,7 +492,7 @@ fn resolve_run_parts(
                     file: Some(period.dir()),
                     ..Origin::default()
                 };
-                ctx.add(file, Finding::warning("claw::import::cron_default_schedule", format!("no /etc/crontab or /etc/anacrontab among the inputs says when {} runs; imported on Debian's default `{}` from /etc/crontab (without anacron)", period.dir(), period.debian_default()), o.clone()).with_help("import the folder together with /etc/crontab or /etc/anacrontab"));
+                ctx.add(file, Finding::warning(codes::CRON_DEFAULT_SCHEDULE.id, format!("no /etc/crontab or /etc/anacrontab among the inputs says when {} runs; imported on Debian's default `{}` from /etc/crontab (without anacron)", period.dir(), period.debian_default()), o.clone()).with_help("import the folder together with /etc/crontab or /etc/anacrontab"));
                 let mut env = IndexMap::new();
                 env.insert("SHELL".to_string(), Value::String("/bin/sh".into()));
                 env.insert("PATH".to_string(), Value::String(ETC_CRONTAB_PATH.into()));

@@ -2,6 +2,7 @@
 //! references (the values are never written), each with a `cron_secret` finding.
 
 use super::Ctx;
+use crate::crontab::codes;
 use crate::crontab::{credentials, shell};
 use crate::findings::{Finding, Origin};
 use crate::secrets;
@@ -22,7 +23,7 @@ pub(super) fn environment(
             let r = secrets::reference("crontab", v);
             // One finding per assignment, not per job that inherits it.
             if ctx.reported.insert((fi, k.clone(), r.clone())) {
-                ctx.add(fi, Finding::warning("claw::import::cron_secret", format!("environment variable `{k}` holds a credential in the crontab; imported as {r} (provide it to the runtime; the value is not written)"), Origin { line: None, column: None, ..o.clone() }));
+                ctx.add(fi, Finding::warning(codes::CRON_SECRET.id, format!("environment variable `{k}` holds a credential in the crontab; imported as {r} (provide it to the runtime; the value is not written)"), Origin { line: None, column: None, ..o.clone() }));
             }
             env.insert(k.clone(), Value::String(r));
         } else {
@@ -51,7 +52,7 @@ pub(super) fn command_line(
             n += 1;
         }
         let r = secrets::reference("crontab", &s.value);
-        ctx.add(fi, Finding::warning("claw::import::cron_secret", format!("a credential is written in the command line; the command now reads it from ${var}, set from {r} (the value is not written)"), o.clone()).with_help("provide the secret to the runtime, and remove it from the crontab"));
+        ctx.add(fi, Finding::warning(codes::CRON_SECRET.id, format!("a credential is written in the command line; the command now reads it from ${var}, set from {r} (the value is not written)"), o.clone()).with_help("provide the secret to the runtime, and remove it from the crontab"));
         env.insert(var.clone(), Value::String(r));
         reps.push((s.range.clone(), var));
     }
@@ -68,7 +69,7 @@ pub(super) fn stdin(ctx: &mut Ctx<'_>, fi: usize, o: &Origin, s: &str) -> String
             .is_some_and(|(k, v)| !v.is_empty() && secrets::is_secret_name(k));
         if !word.is_empty() && (named || secrets::looks_like_secret(word)) {
             let r = secrets::reference("crontab", word);
-            ctx.add(fi, Finding::warning("claw::import::cron_secret", format!("a credential is written in the command's stdin (after `%`); imported as {r}, which the runtime resolves (the value is not written)"), o.clone()));
+            ctx.add(fi, Finding::warning(codes::CRON_SECRET.id, format!("a credential is written in the command's stdin (after `%`); imported as {r}, which the runtime resolves (the value is not written)"), o.clone()));
             out.push_str(&r);
             out.push_str(&piece[word.len()..]);
         } else {

@@ -5,6 +5,8 @@
 //! and groups ([`Register::rows`]), maps each row (`row.rs`) and finally the owners to alert
 //! routes. Cell values (durations, retries, expressions) are read in `cells.rs`.
 
+use crate::sheet::codes;
+
 mod cells;
 mod row;
 
@@ -17,48 +19,6 @@ use super::headers::Role;
 use claw_language::{Alert, Provenance, System};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
-
-/// Finding codes of the register importer.
-pub mod code {
-    /// A row was not imported.
-    pub const ROW_SKIPPED: &str = "claw::import::sheet_row_skipped";
-    /// A blank-row separated group heading.
-    pub const GROUP: &str = "claw::import::sheet_group";
-    /// A merged region was filled.
-    pub const MERGED: &str = "claw::import::sheet_merged";
-    /// Header row found below row 1.
-    pub const HEADER_ROW: &str = "claw::import::sheet_header_row";
-    /// A column was not imported.
-    pub const COLUMN_IGNORED: &str = "claw::import::sheet_column_ignored";
-    /// A free-text action matched no adapter.
-    pub const UNPORTED_ACTION: &str = "claw::import::sheet_unported_action";
-    /// Which adapter a free-text action became.
-    pub const ACTION_MAPPED: &str = "claw::import::sheet_action_mapped";
-    /// No owner or escalation: nobody is alerted.
-    pub const NO_OWNER: &str = "claw::import::sheet_no_owner";
-    /// An owner that names no email address or Slack channel.
-    pub const OWNER_NO_ROUTE: &str = "claw::import::sheet_owner_no_route";
-    /// No key column: repeated events run twice.
-    pub const NO_KEY: &str = "claw::import::sheet_no_key";
-    /// A derived idempotency key (scheduled time) was used.
-    pub const DERIVED_KEY: &str = "claw::import::sheet_derived_key";
-    /// A trigger cell became a webhook or manual trigger.
-    pub const TRIGGER: &str = "claw::import::sheet_trigger";
-    /// A row without trigger or schedule: manual.
-    pub const NO_TRIGGER: &str = "claw::import::sheet_no_trigger";
-    /// A row chained after the row above.
-    pub const FOLLOW_ON: &str = "claw::import::sheet_follow_on";
-    /// A condition that is free text: the step was disabled.
-    pub const CONDITION: &str = "claw::import::sheet_condition";
-    /// A value in a cell could not be read (retries, SLA, status, time zone).
-    pub const BAD_CELL: &str = "claw::import::sheet_bad_cell";
-    /// An SLA imported as a timeout.
-    pub const SLA: &str = "claw::import::sheet_sla";
-    /// A paused row.
-    pub const PAUSED: &str = "claw::import::sheet_paused";
-    /// A default SLO was added so that alerts have a condition.
-    pub const DEFAULT_SLO: &str = "claw::import::sheet_default_slo";
-}
 
 /// A register row that is imported: its grid row, whether a block (after a blank row or a
 /// heading) starts with it, and the group heading above it.
@@ -149,7 +109,7 @@ impl Register<'_, '_> {
         let (g, h, first_col) = (self.g, self.h, self.first_col);
         if h > 0 {
             self.cx.info(
-                code::HEADER_ROW,
+                codes::SHEET_HEADER_ROW.id,
                 format!(
                     "header row found on row {} (rows above it are titles or notes)",
                     g.row_number(h)
@@ -172,7 +132,7 @@ impl Register<'_, '_> {
             })
             .collect();
         self.cx.info(
-            "claw::import::sheet_columns",
+            codes::SHEET_COLUMNS.id,
             format!("runbook register; columns: {}", roles.join(", ")),
             h,
             first_col,
@@ -181,7 +141,7 @@ impl Register<'_, '_> {
             let text = g.text(h, *c);
             self.cx
                 .info(
-                    code::COLUMN_IGNORED,
+                    codes::SHEET_COLUMN_IGNORED.id,
                     format!(
                         "column {} \"{}\" matches no known header (or repeats one); not imported",
                         g.col_name(*c),
@@ -199,7 +159,7 @@ impl Register<'_, '_> {
         for c in 0..g.width() {
             if g.text(h, c).is_empty() && (h + 1..g.height()).any(|r| !g.text(r, c).is_empty()) {
                 self.cx.warn(
-                    code::COLUMN_IGNORED,
+                    codes::SHEET_COLUMN_IGNORED.id,
                     format!(
                         "column {} has values but no header; not imported",
                         g.col_name(c)
@@ -212,7 +172,7 @@ impl Register<'_, '_> {
         for m in &g.merges {
             if m.end.0 > h {
                 self.cx.info(
-                    code::MERGED,
+                    codes::SHEET_MERGED.id,
                     format!(
                         "merged cells {}:{} filled with the value of {}",
                         g.addr(m.start.0, m.start.1).split('!').nth(1).unwrap_or(""),
@@ -225,7 +185,7 @@ impl Register<'_, '_> {
             }
         }
         if self.col(Role::Key).is_none() {
-            self.cx.warn(code::NO_KEY, "no key column (key, idempotency key, dedupe key): event-triggered rows get no idempotency key, so a repeated delivery runs twice", h, first_col)
+            self.cx.warn(codes::SHEET_NO_KEY.id, "no key column (key, idempotency key, dedupe key): event-triggered rows get no idempotency key, so a repeated delivery runs twice", h, first_col)
                 .help = Some("add a `Key` column naming the payload field that identifies an event, e.g. `invoice.id`".into());
         }
     }
@@ -247,7 +207,7 @@ impl Register<'_, '_> {
             if let Some(c) = self.heading_cell(r) {
                 let text = g.text(r, c);
                 self.cx.info(
-                    code::GROUP,
+                    codes::SHEET_GROUP.id,
                     format!(
                         "row {} holds only \"{text}\": read as a group heading for the rows below",
                         g.row_number(r)
@@ -269,7 +229,7 @@ impl Register<'_, '_> {
         if !blank.is_empty() {
             let list: Vec<String> = blank.iter().map(ToString::to_string).collect();
             self.cx.info(
-                code::ROW_SKIPPED,
+                codes::SHEET_ROW_SKIPPED.id,
                 format!(
                     "blank rows skipped (they separate groups of steps): {}",
                     list.join(", ")
@@ -313,7 +273,7 @@ impl Register<'_, '_> {
                 let (r, c) = (h, self.col(Role::Owner).unwrap_or(first_col));
                 self.cx
                     .warn(
-                        code::NO_OWNER,
+                        codes::SHEET_NO_OWNER.id,
                         "no owner or escalation given: the system has no owner and its alerts no route",
                         r,
                         c,
@@ -337,7 +297,7 @@ impl Register<'_, '_> {
                             }
                         }
                         None => {
-                            self.cx.warn(code::OWNER_NO_ROUTE, format!("owner `{o}` names no email address or #channel: no alert route for it"), *r, *c);
+                            self.cx.warn(codes::SHEET_OWNER_NO_ROUTE.id, format!("owner `{o}` names no email address or #channel: no alert route for it"), *r, *c);
                         }
                     }
                 }
@@ -355,7 +315,7 @@ impl Register<'_, '_> {
                     description: Some("Escalation from the runbook register".into()),
                 });
             }
-            self.cx.info(code::DEFAULT_SLO, "the register states no objective: `error_rate < 1%` was assumed so that the escalation routes have an alert", h, self.col(Role::Owner).unwrap_or(first_col));
+            self.cx.info(codes::SHEET_DEFAULT_SLO.id, "the register states no objective: `error_rate < 1%` was assumed so that the escalation routes have an alert", h, self.col(Role::Owner).unwrap_or(first_col));
         }
     }
 }

@@ -2,7 +2,8 @@
 //! decision when it has a condition, and the execution step its action maps to.
 
 use super::cells::{duration, expression, key_expression, retries};
-use super::{Register, Row, code, unique};
+use super::{Register, Row, unique};
+use crate::sheet::codes;
 use crate::sheet::headers::Role;
 use crate::sheet::{actions, schedule};
 use claw_language::{Decision, Execution, Logic, Source, Trigger};
@@ -50,7 +51,7 @@ impl Register<'_, '_> {
                 .map(|c| g.addr(r, c))
                 .collect();
             self.cx.warn(
-                code::ROW_SKIPPED,
+                codes::SHEET_ROW_SKIPPED.id,
                 format!(
                     "row {} has no action, trigger or schedule; skipped (cells: {})",
                     g.row_number(r),
@@ -94,7 +95,7 @@ impl Register<'_, '_> {
                     Source::Manual,
                 );
                 self.cx.warn(
-                    code::NO_TRIGGER,
+                    codes::SHEET_NO_TRIGGER.id,
                     format!(
                         "row {} has neither trigger nor schedule: imported as a manual trigger",
                         g.row_number(r)
@@ -169,7 +170,7 @@ impl Register<'_, '_> {
             "paused" | "inactive" | "off" | "no" | "n" | "false" | "disabled" | "stopped"
             | "retired" | "0" | "suspended" | "draft" => {
                 self.cx.info(
-                    code::PAUSED,
+                    codes::SHEET_PAUSED.id,
                     format!(
                         "row {} is `{}`: imported with `enabled: false`",
                         g.row_number(r),
@@ -182,7 +183,7 @@ impl Register<'_, '_> {
             }
             other => {
                 self.cx.warn(
-                    code::BAD_CELL,
+                    codes::SHEET_BAD_CELL.id,
                     format!("status `{other}` is neither active nor paused; imported as active"),
                     r,
                     c,
@@ -201,7 +202,7 @@ impl Register<'_, '_> {
         let key_expr = key.as_ref().and_then(|(_, t)| key_expression(t));
         if let (Some((c, t)), None) = (&key, &key_expr) {
             self.cx.warn(
-                code::BAD_CELL,
+                codes::SHEET_BAD_CELL.id,
                 format!("key `{t}` is not an expression or field name; no idempotency key"),
                 r,
                 *c,
@@ -223,7 +224,7 @@ impl Register<'_, '_> {
             "it has no trigger or schedule and follows without a blank row"
         };
         self.cx.info(
-            code::FOLLOW_ON,
+            codes::SHEET_FOLLOW_ON.id,
             format!(
                 "row {} runs after `{prev}` succeeds: {why}",
                 self.g.row_number(r)
@@ -265,7 +266,7 @@ impl Register<'_, '_> {
                 );
                 if cron != sched.trim() {
                     self.cx.info(
-                        schedule::ASSUMED,
+                        codes::SHEET_SCHEDULE_ASSUMED.id,
                         format!("schedule `{sched}` → `{cron}`"),
                         r,
                         c,
@@ -277,7 +278,7 @@ impl Register<'_, '_> {
                     Some(k) => t.idempotency = Some(k.clone()),
                     None => {
                         t.idempotency = Some("trigger.scheduled_at".into());
-                        self.cx.info(code::DERIVED_KEY, format!("row {}: the schedule trigger is keyed by its scheduled time (`trigger.scheduled_at`); the action itself may not be safe to run twice", g.row_number(r)), r, c);
+                        self.cx.info(codes::SHEET_DERIVED_KEY.id, format!("row {}: the schedule trigger is keyed by its scheduled time (`trigger.scheduled_at`); the action itself may not be safe to run twice", g.row_number(r)), r, c);
                     }
                 }
             }
@@ -287,7 +288,7 @@ impl Register<'_, '_> {
                     Source::Manual,
                 );
                 t.description = Some(format!("legacy schedule: {sched}"));
-                self.cx.warn(code::TRIGGER, format!("row {}: schedule `{sched}` has no crontab equivalent; imported as a manual trigger (it will not run by itself)", g.row_number(r)), r, c);
+                self.cx.warn(codes::SHEET_TRIGGER.id, format!("row {}: schedule `{sched}` has no crontab equivalent; imported as a manual trigger (it will not run by itself)", g.row_number(r)), r, c);
             }
         }
         if let Some(tc) = self.col(Role::Timezone) {
@@ -296,7 +297,7 @@ impl Register<'_, '_> {
                 if crate::sheet::valid_timezone(&tz) {
                     t.timezone = Some(tz);
                 } else {
-                    self.cx.warn(code::BAD_CELL, format!("time zone `{tz}` is not an IANA name; the schedule runs in the runtime's zone"), r, tc);
+                    self.cx.warn(codes::SHEET_BAD_CELL.id, format!("time zone `{tz}` is not an IANA name; the schedule runs in the runtime's zone"), r, tc);
                 }
             }
         }
@@ -330,7 +331,7 @@ impl Register<'_, '_> {
                     .unwrap_or_else(|| "trigger.scheduled_at".into()),
             );
             self.cx.info(
-                schedule::ASSUMED,
+                codes::SHEET_SCHEDULE_ASSUMED.id,
                 format!("trigger `{trig}` reads as a schedule: `{cron}`"),
                 r,
                 c,
@@ -360,7 +361,7 @@ impl Register<'_, '_> {
             );
             t.description = Some(trig.clone());
             t.idempotency = key_expr.clone();
-            self.cx.info(code::TRIGGER, format!("trigger `{trig}` imported as a webhook: have the source system POST the event to /hooks/{}/{}", self.sys.system, t.name), r, c);
+            self.cx.info(codes::SHEET_TRIGGER.id, format!("trigger `{trig}` imported as a webhook: have the source system POST the event to /hooks/{}/{}", self.sys.system, t.name), r, c);
         }
         t
     }
@@ -393,7 +394,7 @@ impl Register<'_, '_> {
                 (dname, false)
             }
             None => {
-                self.cx.warn(code::CONDITION, format!("condition `{cond}` is prose, not an expression: the step is imported disabled so that it never runs unguarded"), r, cc)
+                self.cx.warn(codes::SHEET_CONDITION.id, format!("condition `{cond}` is prose, not an expression: the step is imported disabled so that it never runs unguarded"), r, cc)
                     .help = Some("write the condition as an expression (e.g. `amount > 1000`) and re-import, or add a `when:` decision by hand".into());
                 (on, true)
             }
@@ -410,11 +411,11 @@ impl Register<'_, '_> {
             .or(self.col(Role::Name))
             .unwrap_or(cells.row_cell);
         if mapped.unported {
-            self.cx.warn(code::UNPORTED_ACTION, format!("action `{action}` maps to no adapter: imported as `{}`", mapped.action), r, ac)
+            self.cx.warn(codes::SHEET_UNPORTED_ACTION.id, format!("action `{action}` maps to no adapter: imported as `{}`", mapped.action), r, ac)
                 .help = Some("replace it with a real adapter (email.send, slack.post, http.post, shell.run, ...) before cutover".into());
         } else {
             self.cx.info(
-                code::ACTION_MAPPED,
+                codes::SHEET_ACTION_MAPPED.id,
                 format!(
                     "action `{action}` → `{}` ({})",
                     mapped.action, mapped.reason
@@ -437,7 +438,7 @@ impl Register<'_, '_> {
                     Some(n) => x.retries = Some(n),
                     None => {
                         self.cx.warn(
-                            code::BAD_CELL,
+                            codes::SHEET_BAD_CELL.id,
                             format!("retries `{t}` is not a number of retries"),
                             r,
                             c,
@@ -452,7 +453,7 @@ impl Register<'_, '_> {
                 match duration(&t) {
                     Some(d) => {
                         self.cx.info(
-                            code::SLA,
+                            codes::SHEET_SLA.id,
                             format!("SLA `{t}` imported as the step timeout `{d}`"),
                             r,
                             c,
@@ -460,7 +461,7 @@ impl Register<'_, '_> {
                         x.timeout = Some(d);
                     }
                     None => {
-                        self.cx.warn(code::BAD_CELL, format!("SLA/deadline `{t}` is not a duration; not imported (a deadline by clock time needs an alert, added by hand)"), r, c);
+                        self.cx.warn(codes::SHEET_BAD_CELL.id, format!("SLA/deadline `{t}` is not a duration; not imported (a deadline by clock time needs an alert, added by hand)"), r, c);
                     }
                 }
             }

@@ -34,15 +34,6 @@ pub struct Translation {
     pub notes: Vec<Note>,
 }
 
-/// Code: an assumption filled a gap (no time given, bare time read as daily).
-pub const ASSUMED: &str = "claw::import::sheet_schedule_assumed";
-/// Code: the text can be read more than one way; the chosen reading is named.
-pub const AMBIGUOUS: &str = "claw::import::sheet_schedule_ambiguous";
-/// Code: crontab cannot express the text; no schedule was generated.
-pub const UNSUPPORTED: &str = "claw::import::sheet_schedule_unsupported";
-/// Code: the crontab expression only approximates the text.
-pub const APPROXIMATE: &str = "claw::import::sheet_schedule_approximate";
-
 fn re(s: &str) -> Regex {
     // The patterns are literals in this file; a typo is a programming error caught by the tests.
     Regex::new(s).unwrap_or_else(|e| panic!("bad built-in pattern {s}: {e}"))
@@ -171,6 +162,7 @@ fn compress(set: &BTreeSet<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sheet::codes;
 
     fn tz(s: &str) -> bool {
         s == "Europe/Paris"
@@ -221,23 +213,34 @@ mod tests {
             let t = translate(text, &tz);
             assert_eq!(t.cron, None, "{text}");
             assert!(
-                t.notes.iter().any(|n| n.warning && n.code == UNSUPPORTED),
+                t.notes
+                    .iter()
+                    .any(|n| n.warning && n.code == codes::SHEET_SCHEDULE_UNSUPPORTED.id),
                 "{text}: {:?}",
                 t.notes
             );
         }
         let t = translate("weekly", &tz);
         assert_eq!(t.cron.as_deref(), Some("0 0 * * 0"));
-        assert!(t.notes.iter().any(|n| n.code == AMBIGUOUS));
+        assert!(
+            t.notes
+                .iter()
+                .any(|n| n.code == codes::SHEET_SCHEDULE_AMBIGUOUS.id)
+        );
         let t = translate("every 7 minutes", &tz);
         assert_eq!(t.cron.as_deref(), Some("*/7 * * * *"));
-        assert!(t.notes.iter().any(|n| n.code == APPROXIMATE));
+        assert!(
+            t.notes
+                .iter()
+                .any(|n| n.code == codes::SHEET_SCHEDULE_APPROXIMATE.id)
+        );
         let t = translate("every weekday at 9:00 except holidays", &tz);
         assert_eq!(t.cron.as_deref(), Some("0 9 * * 1-5"));
         assert!(
             t.notes
                 .iter()
-                .any(|n| n.code == AMBIGUOUS && n.message.contains("except holidays"))
+                .any(|n| n.code == codes::SHEET_SCHEDULE_AMBIGUOUS.id
+                    && n.message.contains("except holidays"))
         );
     }
 
@@ -250,6 +253,10 @@ mod tests {
         assert_eq!(t.timezone.as_deref(), Some("UTC"));
         let t = translate("daily 02:00 CET", &tz);
         assert_eq!(t.timezone, None);
-        assert!(t.notes.iter().any(|n| n.code == AMBIGUOUS));
+        assert!(
+            t.notes
+                .iter()
+                .any(|n| n.code == codes::SHEET_SCHEDULE_AMBIGUOUS.id)
+        );
     }
 }

@@ -3,9 +3,10 @@
 //! the five crontab fields from what was read.
 
 use super::{
-    AMBIGUOUS, APPROXIMATE, ASSUMED, AT_HOUR, DAY_NAME, DAY_RANGE, EVERY_N, FILLER, LAST_DAY,
-    NTH_WEEKDAY, Note, ORDINAL, PAST, TIME, Translation, UNSUPPORTED, compress, dow_number, join,
+    AT_HOUR, DAY_NAME, DAY_RANGE, EVERY_N, FILLER, LAST_DAY, NTH_WEEKDAY, Note, ORDINAL, PAST,
+    TIME, Translation, compress, dow_number, join,
 };
+use crate::sheet::codes;
 use std::collections::BTreeSet;
 
 /// One schedule text being read: what is left of it (`s`, each understood phrase blanked out)
@@ -62,7 +63,7 @@ impl Reading<'_> {
                 w.to_ascii_uppercase().as_str(),
                 "CET" | "CEST" | "EST" | "EDT" | "PST" | "PDT" | "BST" | "IST"
             ) {
-                self.out.notes.push(Note { warning: true, code: AMBIGUOUS, message: format!("time zone abbreviation `{w}` is ambiguous and was not applied; add a Timezone column with an IANA name such as Europe/Paris") });
+                self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_AMBIGUOUS.id, message: format!("time zone abbreviation `{w}` is ambiguous and was not applied; add a Timezone column with an IANA name such as Europe/Paris") });
                 self.s = self.s.replace(&w.to_lowercase(), " ");
             }
         }
@@ -71,11 +72,11 @@ impl Reading<'_> {
     /// Shapes crontab(5) cannot express: the n-th weekday, the last day of a month.
     fn unsupported_shapes(&mut self) -> Option<()> {
         if NTH_WEEKDAY.is_match(&self.s) {
-            self.out.notes.push(Note { warning: true, code: UNSUPPORTED, message: format!("`{}`: an n-th weekday of the month cannot be written in crontab(5) (restricting both day fields means either, not both); no schedule generated", self.text) });
+            self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_UNSUPPORTED.id, message: format!("`{}`: an n-th weekday of the month cannot be written in crontab(5) (restricting both day fields means either, not both); no schedule generated", self.text) });
             return None;
         }
         if LAST_DAY.is_match(&self.s) {
-            self.out.notes.push(Note { warning: true, code: UNSUPPORTED, message: format!("`{}`: the last day of a month cannot be written in crontab(5); no schedule generated", self.text) });
+            self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_UNSUPPORTED.id, message: format!("`{}`: the last day of a month cannot be written in crontab(5); no schedule generated", self.text) });
             return None;
         }
         Some(())
@@ -118,7 +119,7 @@ impl Reading<'_> {
         if let Some(b) = bad_time {
             self.out.notes.push(Note {
                 warning: true,
-                code: UNSUPPORTED,
+                code: codes::SHEET_SCHEDULE_UNSUPPORTED.id,
                 message: format!(
                     "`{}`: `{b}` is not a time of day; no schedule generated",
                     self.text
@@ -135,7 +136,7 @@ impl Reading<'_> {
                     self.times.push((h, 0));
                     self.out.notes.push(Note {
                         warning: false,
-                        code: ASSUMED,
+                        code: codes::SHEET_SCHEDULE_ASSUMED.id,
                         message: format!(
                             "`{}`: `at {h}` read as {h:02}:00 on a 24-hour clock",
                             self.text
@@ -158,11 +159,11 @@ impl Reading<'_> {
             let is_min = unit.starts_with('m');
             let span = if is_min { 60 } else { 24 };
             if n == 0 || n >= span {
-                self.out.notes.push(Note { warning: true, code: UNSUPPORTED, message: format!("`{}`: every {n} {} cannot be written as one crontab(5) line; no schedule generated", self.text, if is_min { "minutes" } else { "hours" }) });
+                self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_UNSUPPORTED.id, message: format!("`{}`: every {n} {} cannot be written as one crontab(5) line; no schedule generated", self.text, if is_min { "minutes" } else { "hours" }) });
                 return None;
             }
             if span % n != 0 {
-                self.out.notes.push(Note { warning: true, code: APPROXIMATE, message: format!("`{}`: crontab steps restart every {}, so `*/{n}` leaves a shorter gap at the {}; check this is acceptable", self.text, if is_min { "hour" } else { "day" }, if is_min { "top of the hour" } else { "start of the day" }) });
+                self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_APPROXIMATE.id, message: format!("`{}`: crontab steps restart every {}, so `*/{n}` leaves a shorter gap at the {}; check this is acceptable", self.text, if is_min { "hour" } else { "day" }, if is_min { "top of the hour" } else { "start of the day" }) });
             }
             let step = if n == 1 {
                 "*".to_string()
@@ -275,7 +276,7 @@ impl Reading<'_> {
             if !(1..=31).contains(&d) {
                 self.out.notes.push(Note {
                     warning: true,
-                    code: UNSUPPORTED,
+                    code: codes::SHEET_SCHEDULE_UNSUPPORTED.id,
                     message: format!(
                         "`{}`: day {d} of the month does not exist; no schedule generated",
                         self.text
@@ -315,7 +316,7 @@ impl Reading<'_> {
                 if pat.contains("night") && self.times.is_empty() {
                     self.out.notes.push(Note {
                         warning: true,
-                        code: AMBIGUOUS,
+                        code: codes::SHEET_SCHEDULE_AMBIGUOUS.id,
                         message: format!(
                             "`{}`: no time given for a nightly run; 00:00 assumed",
                             self.text
@@ -331,7 +332,7 @@ impl Reading<'_> {
                 self.dow.insert(0);
                 self.out.notes.push(Note {
                     warning: true,
-                    code: AMBIGUOUS,
+                    code: codes::SHEET_SCHEDULE_AMBIGUOUS.id,
                     message: format!(
                         "`{}`: no weekday given; Sunday assumed (as @weekly does)",
                         self.text
@@ -390,12 +391,12 @@ impl Reading<'_> {
         if let Some(a) = self.assumed_day.take() {
             self.out.notes.push(Note {
                 warning: false,
-                code: ASSUMED,
+                code: codes::SHEET_SCHEDULE_ASSUMED.id,
                 message: format!("`{}`: {a}", self.text),
             });
         }
         if !self.dom.is_empty() && (!self.dow.is_empty() || self.dow_text.is_some()) {
-            self.out.notes.push(Note { warning: true, code: UNSUPPORTED, message: format!("`{}`: a day of the month combined with a weekday cannot be written in crontab(5) (it would run on either); no schedule generated", self.text) });
+            self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_UNSUPPORTED.id, message: format!("`{}`: a day of the month combined with a weekday cannot be written in crontab(5) (it would run on either); no schedule generated", self.text) });
             return None;
         }
         Some(())
@@ -416,7 +417,7 @@ impl Reading<'_> {
         if !self.interval && !has_days && self.times.is_empty() {
             self.out.notes.push(Note {
                 warning: true,
-                code: UNSUPPORTED,
+                code: codes::SHEET_SCHEDULE_UNSUPPORTED.id,
                 message: format!(
                     "`{}` is not a schedule this importer understands; no schedule generated",
                     self.text
@@ -427,7 +428,7 @@ impl Reading<'_> {
         if !leftover.is_empty() {
             self.out.notes.push(Note {
                 warning: true,
-                code: AMBIGUOUS,
+                code: codes::SHEET_SCHEDULE_AMBIGUOUS.id,
                 message: format!(
                     "`{}`: ignored the words `{}`; check the schedule",
                     self.text,
@@ -441,7 +442,7 @@ impl Reading<'_> {
             if !self.times.is_empty() {
                 self.out.notes.push(Note {
                     warning: true,
-                    code: AMBIGUOUS,
+                    code: codes::SHEET_SCHEDULE_AMBIGUOUS.id,
                     message: format!(
                         "`{}`: a time of day given with an interval was ignored",
                         self.text
@@ -464,7 +465,7 @@ impl Reading<'_> {
             if !self.s.contains("night") {
                 self.out.notes.push(Note {
                     warning: false,
-                    code: ASSUMED,
+                    code: codes::SHEET_SCHEDULE_ASSUMED.id,
                     message: format!("`{}`: no time of day given; 00:00 assumed", self.text),
                 });
             }
@@ -475,14 +476,14 @@ impl Reading<'_> {
             if minutes.len() == 1 || hours.len() == 1 {
                 (join(&minutes), join(&hours))
             } else {
-                self.out.notes.push(Note { warning: true, code: UNSUPPORTED, message: format!("`{}`: times with different hours and minutes need several crontab lines; split the row", self.text) });
+                self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_UNSUPPORTED.id, message: format!("`{}`: times with different hours and minutes need several crontab lines; split the row", self.text) });
                 return None;
             }
         };
         if !has_days && !self.interval {
             self.out.notes.push(Note {
                 warning: false,
-                code: ASSUMED,
+                code: codes::SHEET_SCHEDULE_ASSUMED.id,
                 message: format!("`{}`: a time without days is read as every day", self.text),
             });
         }
@@ -502,7 +503,7 @@ impl Reading<'_> {
         );
         match claw_language::cron::parse(&expr) {
             Ok(_) => self.out.cron = Some(expr),
-            Err(e) => self.out.notes.push(Note { warning: true, code: UNSUPPORTED, message: format!("`{}` translated to `{expr}`, which crontab(5) rejects ({e}); no schedule generated", self.text) }),
+            Err(e) => self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_UNSUPPORTED.id, message: format!("`{}` translated to `{expr}`, which crontab(5) rejects ({e}); no schedule generated", self.text) }),
         }
         Some(())
     }

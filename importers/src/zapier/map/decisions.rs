@@ -29,23 +29,23 @@ impl Mapper<'_> {
             let o = self.origin(Some(i));
             match is {
                 Issue::UnknownOperator(m) => self.note(
-                    Finding::warning(codes::UNKNOWN_OPERATOR, format!("filter operator `{m}` is not known; the criterion fails closed (`false`)"), o)
+                    Finding::warning(codes::UNKNOWN_OPERATOR.id, format!("filter operator `{m}` is not known; the criterion fails closed (`false`)"), o)
                         .at_path(path.clone())
                         .with_help("write the condition by hand in `when:`"),
                 ),
-                Issue::InferredOperator { key, reading } => self.note(Finding::info(codes::OPERATOR_ASSUMED, format!("filter operator `{key}` was not seen in real exports; it is read as {reading}"), o).at_path(path.clone())),
+                Issue::InferredOperator { key, reading } => self.note(Finding::info(codes::OPERATOR_ASSUMED.id, format!("filter operator `{key}` was not seen in real exports; it is read as {reading}"), o).at_path(path.clone())),
                 Issue::BadOperand(what) => self.note(
-                    Finding::warning(codes::DANGLING_REFERENCE, format!("a filter criterion reads {what}; the criterion fails closed (`false`)"), o)
+                    Finding::warning(codes::DANGLING_REFERENCE.id, format!("a filter criterion reads {what}; the criterion fails closed (`false`)"), o)
                         .at_path(path.clone())
                         .with_help("point the condition at a field of a step that runs before it"),
                 ),
-                Issue::BadValue { op, value } => self.note(Finding::warning(codes::BAD_FILTER_VALUE, format!("filter operator `{op}` cannot compare with `{value}`; the criterion fails closed (`false`)"), o).at_path(path.clone())),
-                Issue::DynamicCase(op) => self.note(Finding::info(codes::CASE_SENSITIVE_COMPARE, format!("`{op}` compares with a mapped value, which is done case-sensitively"), o).at_path(path.clone())),
+                Issue::BadValue { op, value } => self.note(Finding::warning(codes::BAD_FILTER_VALUE.id, format!("filter operator `{op}` cannot compare with `{value}`; the criterion fails closed (`false`)"), o).at_path(path.clone())),
+                Issue::DynamicCase(op) => self.note(Finding::info(codes::CASE_SENSITIVE_COMPARE.id, format!("`{op}` compares with a mapped value, which is done case-sensitively"), o).at_path(path.clone())),
                 Issue::ExactCase => self.note_once(
-                    codes::IEXACT_CASE,
-                    Finding::info(codes::IEXACT_CASE, "`iexact` is read as a case-insensitive exact match (the `i` prefix); Zapier's help centre calls \"Exactly matches\" case-sensitive, in which case Zapier matched slightly less often", o).at_path(path.clone()),
+                    codes::IEXACT_CASE.id,
+                    Finding::info(codes::IEXACT_CASE.id, "`iexact` is read as a case-insensitive exact match (the `i` prefix); Zapier's help centre calls \"Exactly matches\" case-sensitive, in which case Zapier matched slightly less often", o).at_path(path.clone()),
                 ),
-                Issue::Empty => self.note(Finding::warning(codes::EMPTY_FILTER, "a filter has a criterion with no field and no operator; it fails closed (`false`)", o).at_path(path.clone())),
+                Issue::Empty => self.note(Finding::warning(codes::EMPTY_FILTER.id, "a filter has a criterion with no field and no operator; it fails closed (`false`)", o).at_path(path.clone())),
             }
         }
     }
@@ -133,7 +133,7 @@ impl Mapper<'_> {
                         ),
                     };
                     self.note(
-                        Finding::info(codes::FALLBACK_PATH, "a Fallback path (path_eval_stage 9, empty rules) runs only when no custom path's rules hold; its condition is the negation of theirs", self.origin(Some(p)))
+                        Finding::info(codes::FALLBACK_PATH.id, "a Fallback path (path_eval_stage 9, empty rules) runs only when no custom path's rules hold; its condition is the negation of theirs", self.origin(Some(p)))
                             .at_path(format!("/decisions/{}", self.names[p])),
                     );
                     (when, "fallback")

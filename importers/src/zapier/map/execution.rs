@@ -100,7 +100,7 @@ impl Mapper<'_> {
         if python {
             x.action = "unported.code.python".into();
             self.note(
-                Finding::warning(codes::PYTHON_CODE, format!("Code by Zapier (Python) step `{name}` has no runtime equivalent; its code is saved as `{file}`"), self.origin(Some(i)))
+                Finding::warning(codes::PYTHON_CODE.id, format!("Code by Zapier (Python) step `{name}` has no runtime equivalent; its code is saved as `{file}`"), self.origin(Some(i)))
                     .at_path(format!("/execution/{name}"))
                     .with_help("port it to JavaScript (`code.js`) or to a plug-in adapter"),
             );
@@ -135,7 +135,7 @@ impl Mapper<'_> {
         };
         self.note(
             Finding::warning(
-                codes::UNPORTED_STEP,
+                codes::UNPORTED_STEP.id,
                 format!(
                     "step `{name}` ({} {}) is kept as `{}`: {what}",
                     n.selected_api.as_deref().unwrap_or(""),
@@ -166,7 +166,7 @@ impl Mapper<'_> {
                 x.action = format!("unported.delay.{}", apps::operation(n.action()));
                 self.note(
                     Finding::warning(
-                        codes::UNPORTED_STEP,
+                        codes::UNPORTED_STEP.id,
                         format!("delay `{name}` has no `delay_until_date`"),
                         self.origin(Some(i)),
                     )
@@ -175,7 +175,7 @@ impl Mapper<'_> {
                 return;
             }
             self.note(
-                Finding::warning(codes::DELAY_UNTIL_FORMAT, format!("delay `{name}` waits until `{raw}`, a Zapier date expression (pretty dates, `+30m`/`-1h` offsets); the runtime expects the template to give an RFC 3339 time"), self.origin(Some(i)))
+                Finding::warning(codes::DELAY_UNTIL_FORMAT.id, format!("delay `{name}` waits until `{raw}`, a Zapier date expression (pretty dates, `+30m`/`-1h` offsets); the runtime expects the template to give an RFC 3339 time"), self.origin(Some(i)))
                     .at_path(format!("/execution/{name}/delay"))
                     .with_help("map an ISO date field and do the offset in CEL, e.g. `{{ timestamp(start.dateTime) - duration('1h') }}`"),
             );
@@ -216,12 +216,12 @@ impl Mapper<'_> {
                 }
                 _ => {
                     x.action = format!("unported.delay.{}", apps::operation(n.action()));
-                    self.note(Finding::warning(codes::UNPORTED_STEP, format!("delay `{name}` waits `{value} {unit}`, which is not a fixed duration; it is kept as `{}`", x.action), self.origin(Some(i))).at_path(format!("/execution/{name}")));
+                    self.note(Finding::warning(codes::UNPORTED_STEP.id, format!("delay `{name}` waits `{value} {unit}`, which is not a fixed duration; it is kept as `{}`", x.action), self.origin(Some(i))).at_path(format!("/execution/{name}")));
                 }
             }
             if action.contains("queue") {
                 self.note(
-                    Finding::warning(codes::DELAY_QUEUE, format!("delay `{name}` is a Delay After Queue: Zapier also serialised runs sharing a queue title; only the wait is imported"), self.origin(Some(i)))
+                    Finding::warning(codes::DELAY_QUEUE.id, format!("delay `{name}` is a Delay After Queue: Zapier also serialised runs sharing a queue title; only the wait is imported"), self.origin(Some(i)))
                         .at_path(format!("/execution/{name}")),
                 );
             }
@@ -243,7 +243,7 @@ impl Mapper<'_> {
             let r = secrets::reference("code", &lit);
             out = out.replace(&lit, &r);
             self.note(
-                Finding::warning(codes::HARDCODED_SECRET, format!("the code of step `{}` held a hard-coded credential; it was replaced by the text `{r}` in the saved file", self.names[i]), self.origin(Some(i)))
+                Finding::warning(codes::HARDCODED_SECRET.id, format!("the code of step `{}` held a hard-coded credential; it was replaced by the text `{r}` in the saved file", self.names[i]), self.origin(Some(i)))
                     .with_help("pass the credential as an input from a `secret://` reference, and rotate it: it was in the Zapier export"),
             );
         }
@@ -278,7 +278,7 @@ impl Mapper<'_> {
         }
         let f = if cands.is_empty() {
             Finding::info(
-                codes::IDEMPOTENCY_CANDIDATES,
+                codes::IDEMPOTENCY_CANDIDATES.id,
                 format!(
                     "no field of the `{src}` trigger that later steps read looks like an id (`id`, `*_id`, `ts`); choose the field that identifies one delivery"
                 ),
@@ -286,7 +286,7 @@ impl Mapper<'_> {
             )
         } else {
             Finding::info(
-                codes::IDEMPOTENCY_CANDIDATES,
+                codes::IDEMPOTENCY_CANDIDATES.id,
                 format!("candidate idempotency keys for trigger `{name}` (trigger fields later steps read): {}", cands.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")),
                 self.origin(Some(root)),
             )
@@ -338,7 +338,7 @@ pub(super) fn record_runs_without_actions(sys: &mut System, m: &mut Mapper<'_>) 
     sys.execution.push(x);
     m.note(
         Finding::warning(
-            codes::NO_ACTIONS,
+            codes::NO_ACTIONS.id,
             "the Zap has no action step; a `log.info` step records each run that passes the trigger and filters",
             m.origin(None),
         )

@@ -137,7 +137,7 @@ fn add_default_observability(sys: &mut System, m: &mut Mapper<'_>) {
     });
     m.note(
         Finding::info(
-            codes::DEFAULT_OBSERVABILITY,
+            codes::DEFAULT_OBSERVABILITY.id,
             "Zapier has no SLOs or alert routes: a default SLO `error_rate: <1%` and an alert `error_rate > 1%` without a route were added",
             m.origin(None),
         )
@@ -146,7 +146,7 @@ fn add_default_observability(sys: &mut System, m: &mut Mapper<'_>) {
     );
     m.note(
         Finding::info(
-            codes::DEFAULT_RETENTION,
+            codes::DEFAULT_RETENTION.id,
             format!(
                 "Zapier keeps task history per plan; the event log was given the default `store: {}`, `retention: {}`",
                 sys.data.events.store, sys.data.events.retention
@@ -209,7 +209,7 @@ impl Mapper<'_> {
             let node = hit.node;
             self.note(
                 Finding::info(
-                    codes::FORMULA_REFERENCE_INFERRED,
+                    codes::FORMULA_REFERENCE_INFERRED.id,
                     format!(
                         "formula references to live step id {id} (fields {}) are read as step {} `{}`: {why}",
                         hit.fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
@@ -366,11 +366,11 @@ impl Mapper<'_> {
         let n = self.node(root);
         if n.type_of() != "read" {
             let t = n.type_of().to_string();
-            self.note(Finding::warning(codes::ROOT_NOT_READ, format!("the trigger node has type_of `{t}`, not `read`; it is imported as the trigger anyway"), self.origin(Some(root))));
+            self.note(Finding::warning(codes::ROOT_NOT_READ.id, format!("the trigger node has type_of `{t}`, not `read`; it is imported as the trigger anyway"), self.origin(Some(root))));
         }
         if let Some(s) = &self.zap.status {
             let s = plain(s);
-            self.note(Finding::info(codes::ZAP_STATUS, format!("the Zap carries `status: {s}`, a field no documented export has; only the trigger's `paused` flag decides whether the Zap is on"), self.origin(None)));
+            self.note(Finding::info(codes::ZAP_STATUS.id, format!("the Zap carries `status: {s}`, a field no documented export has; only the trigger's `paused` flag decides whether the Zap is on"), self.origin(None)));
         }
         let root_id = self.tree.ids[root].clone();
         let mismatched: Vec<String> = (0..self.tree.nodes.len())
@@ -385,7 +385,7 @@ impl Mapper<'_> {
             .map(|i| self.tree.ids[i].clone())
             .collect();
         if !mismatched.is_empty() {
-            self.note(Finding::warning(codes::ROOT_ID_MISMATCH, format!("nodes {} have a root_id other than the trigger {root_id}; the tree was built from parent_id alone", mismatched.join(", ")), self.origin(None)));
+            self.note(Finding::warning(codes::ROOT_ID_MISMATCH.id, format!("nodes {} have a root_id other than the trigger {root_id}; the tree was built from parent_id alone", mismatched.join(", ")), self.origin(None)));
         }
         let paused_children = (0..self.tree.nodes.len())
             .filter(|&i| i != root && self.node(i).paused == Some(true))
@@ -393,7 +393,7 @@ impl Mapper<'_> {
         if paused_children > 0 {
             self.note(
                 Finding::info(
-                    codes::PAUSED_FLAGS_IGNORED,
+                    codes::PAUSED_FLAGS_IGNORED.id,
                     format!("{paused_children} step(s) carry `paused: true`; in every known export all non-trigger steps do, even in running Zaps, so the flag is read as carrying no meaning and the steps are enabled"),
                     self.origin(None),
                 )
@@ -411,7 +411,7 @@ impl Mapper<'_> {
         if connections > 0 {
             self.note(
                 Finding::info(
-                    codes::CONNECTIONS,
+                    codes::CONNECTIONS.id,
                     format!("{connections} step(s) use a Zapier connection; each connection id is kept only as a `secret://` reference in `legacy.auth`"),
                     self.origin(None),
                 )
@@ -426,7 +426,7 @@ impl Mapper<'_> {
             .map(|&c| self.tree.ids[c].clone())
             .collect();
         self.note(Finding::info(
-            codes::PARALLEL_STEPS,
+            codes::PARALLEL_STEPS.id,
             format!("steps {} all follow step {} (outside a Paths branch); they are imported as parallel steps on the same event", kids.join(", "), self.tree.ids[i]),
             self.origin(Some(i)),
         ));

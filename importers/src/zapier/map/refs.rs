@@ -86,7 +86,7 @@ impl Mapper<'_> {
             if secret {
                 let r = secrets::reference(scope, s);
                 self.note(
-                    Finding::warning(codes::HARDCODED_SECRET, format!("param `{key}` holds a hard-coded credential; it was replaced by `{r}`"), self.origin(Some(at)))
+                    Finding::warning(codes::HARDCODED_SECRET.id, format!("param `{key}` holds a hard-coded credential; it was replaced by `{r}`"), self.origin(Some(at)))
                         .at_path(self.item_path(at))
                         .with_help(format!("store the value under `{r}` in the secrets file or environment, and rotate it: it was in the Zapier export")),
                 );
@@ -106,7 +106,7 @@ impl Mapper<'_> {
                     Err(why) => {
                         out.push_str(&escape_text(&raw));
                         self.note(
-                            Finding::warning(codes::DANGLING_REFERENCE, format!("param `{key}` refers to {raw}: {why}; the reference is kept as literal text"), self.origin(Some(at)))
+                            Finding::warning(codes::DANGLING_REFERENCE.id, format!("param `{key}` refers to {raw}: {why}; the reference is kept as literal text"), self.origin(Some(at)))
                                 .at_path(self.item_path(at))
                                 .with_help("map the value to a field of a step that runs before this one"),
                         );
@@ -115,7 +115,7 @@ impl Mapper<'_> {
                 Piece::Opaque(raw) => {
                     out.push_str(&escape_text(&raw));
                     self.note(
-                        Finding::warning(codes::FORMULA_UNPORTED, format!("param `{key}` holds the Zapier formula {raw}, which has no translation; it is kept as literal text"), self.origin(Some(at)))
+                        Finding::warning(codes::FORMULA_UNPORTED.id, format!("param `{key}` holds the Zapier formula {raw}, which has no translation; it is kept as literal text"), self.origin(Some(at)))
                             .at_path(self.item_path(at))
                             .with_help("rewrite it as a CEL template hole, e.g. `{{ steps.x.output.field }}`"),
                     );

@@ -25,7 +25,7 @@ impl Mapper<'_> {
         } else if apps::is_instant(&n) {
             let mut t = Trigger::new(&name, Source::Webhook);
             if n.app().to_ascii_lowercase().starts_with("subzap") {
-                self.note(Finding::info(codes::SUBZAP_TRIGGER, "a Sub-Zap start is imported as a webhook trigger: callers POST the inputs; the Sub-Zap's reply to its caller has no equivalent", self.origin(Some(i))));
+                self.note(Finding::info(codes::SUBZAP_TRIGGER.id, "a Sub-Zap start is imported as a webhook trigger: callers POST the inputs; the Sub-Zap's reply to its caller has no equivalent", self.origin(Some(i))));
             }
             if !params.is_empty() {
                 t.legacy.insert("params".into(), scrubbed_json(&params));
@@ -43,7 +43,7 @@ impl Mapper<'_> {
         if n.paused == Some(true) {
             t.enabled = Some(false);
             self.note(
-                Finding::warning(codes::PAUSED_ZAP, "the Zap is paused (its trigger has `paused: true`): the trigger is imported with `enabled: false`", self.origin(Some(i)))
+                Finding::warning(codes::PAUSED_ZAP.id, "the Zap is paused (its trigger has `paused: true`): the trigger is imported with `enabled: false`", self.origin(Some(i)))
                     .at_path(format!("/triggers/{name}"))
                     .with_help("enable the trigger when the system is meant to replace the Zap"),
             );
@@ -78,9 +78,9 @@ impl Mapper<'_> {
                     });
                 match tz {
                     Some((z, _)) if z.parse::<chrono_tz::Tz>().is_ok() => t.timezone = Some(z),
-                    Some((z, src)) => self.note(Finding::warning(codes::TIMEZONE_ASSUMED, format!("{src} `{z}` is not an IANA time zone; the schedule runs in UTC until `timezone:` is set"), self.origin(Some(i))).at_path(format!("/triggers/{name}"))),
+                    Some((z, src)) => self.note(Finding::warning(codes::TIMEZONE_ASSUMED.id, format!("{src} `{z}` is not an IANA time zone; the schedule runs in UTC until `timezone:` is set"), self.origin(Some(i))).at_path(format!("/triggers/{name}"))),
                     None => self.note(
-                        Finding::info(codes::TIMEZONE_ASSUMED, "the export does not say which time zone the schedule uses (Zapier uses the account's time zone); the schedule runs in UTC until `timezone:` is set", self.origin(Some(i)))
+                        Finding::info(codes::TIMEZONE_ASSUMED.id, "the export does not say which time zone the schedule uses (Zapier uses the account's time zone); the schedule runs in UTC until `timezone:` is set", self.origin(Some(i)))
                             .at_path(format!("/triggers/{name}"))
                             .with_help("add `timezone: <IANA name>` to the trigger"),
                     ),
@@ -89,7 +89,7 @@ impl Mapper<'_> {
             Err(why) => {
                 t = Trigger::new(name, Source::Manual);
                 self.note(
-                    Finding::warning(codes::SCHEDULE_UNPORTED, format!("the Schedule trigger could not be translated ({why}); it is imported as a manual trigger"), self.origin(Some(i)))
+                    Finding::warning(codes::SCHEDULE_UNPORTED.id, format!("the Schedule trigger could not be translated ({why}); it is imported as a manual trigger"), self.origin(Some(i)))
                         .at_path(format!("/triggers/{name}"))
                         .with_help("write the crontab expression by hand: `source: schedule`, `schedule: \"m h dom mon dow\"`"),
                 );
@@ -122,12 +122,12 @@ impl Mapper<'_> {
         .filter(|m| *m > 0);
         let every = match minutes {
             Some(m) => {
-                self.note(Finding::info(codes::POLLING_INTERVAL_ASSUMED, format!("polling_interval_override {m} is read as minutes (the unit is not documented)"), self.origin(Some(i))).at_path(format!("/triggers/{name}/every")));
+                self.note(Finding::info(codes::POLLING_INTERVAL_ASSUMED.id, format!("polling_interval_override {m} is read as minutes (the unit is not documented)"), self.origin(Some(i))).at_path(format!("/triggers/{name}/every")));
                 m
             }
             None => {
                 self.note(
-                    Finding::info(codes::POLLING_INTERVAL_ASSUMED, format!("no polling interval in the export; assumed the plan default of {DEFAULT_POLL_MINUTES} minutes (Zapier's Free plan; paid plans poll every 1-2 minutes)"), self.origin(Some(i)))
+                    Finding::info(codes::POLLING_INTERVAL_ASSUMED.id, format!("no polling interval in the export; assumed the plan default of {DEFAULT_POLL_MINUTES} minutes (Zapier's Free plan; paid plans poll every 1-2 minutes)"), self.origin(Some(i)))
                         .at_path(format!("/triggers/{name}/every")),
                 );
                 DEFAULT_POLL_MINUTES
@@ -140,7 +140,7 @@ impl Mapper<'_> {
             t.with.insert(k.clone(), nv);
         }
         self.note(
-            Finding::warning(codes::POLLING_TRIGGER, format!("`{}` {} is a polling trigger: runs start up to {every} minutes late and deduplication depends on the idempotency key; the export does not say whether the app has an instant trigger", n.app(), n.action()), self.origin(Some(i)))
+            Finding::warning(codes::POLLING_TRIGGER.id, format!("`{}` {} is a polling trigger: runs start up to {every} minutes late and deduplication depends on the idempotency key; the export does not say whether the app has an instant trigger", n.app(), n.action()), self.origin(Some(i)))
                 .at_path(format!("/triggers/{name}"))
                 .with_help("if the app offers an instant (webhook) trigger, use `source: webhook` instead"),
         );
