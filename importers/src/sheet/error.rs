@@ -88,6 +88,26 @@ pub enum SheetError {
     },
 }
 
+/// Why a worksheet that follows a convention still gives no system. The import goes on: the
+/// worksheet is skipped with a `sheet_skipped` finding that carries this text.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    /// A runbook register none of whose rows has an action, trigger or schedule.
+    #[error(
+        "runbook register with headers on row {header_row} has no row with an action, trigger or schedule"
+    )]
+    NoRegisterRows {
+        /// The 1-based row number of the headers.
+        header_row: usize,
+    },
+    /// A decision table none of whose rows has an outcome.
+    #[error("decision table with headers on row {header_row} has no rule with an outcome")]
+    NoRules {
+        /// The 1-based row number of the headers.
+        header_row: usize,
+    },
+}
+
 fn describe(sheets: &[(String, Vec<String>)]) -> String {
     let mut s = String::from("no worksheet looks like a runbook register or a decision table");
     for (name, headers) in sheets {

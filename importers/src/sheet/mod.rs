@@ -18,7 +18,7 @@ pub mod register;
 pub mod schedule;
 pub mod table;
 
-pub use error::SheetError;
+pub use error::{BuildError, SheetError};
 pub use grid::Kind;
 
 use crate::findings::{Finding, Origin};
@@ -199,7 +199,7 @@ fn import_sheet(
     name: &str,
     shape: detect::Shape,
     redacted: &[(usize, usize)],
-) -> Result<(System, Vec<Finding>), String> {
+) -> Result<(System, Vec<Finding>), BuildError> {
     let mut cx = Ctx {
         file: label.to_string(),
         grid: g,

@@ -4,6 +4,7 @@
 use super::Ctx;
 use super::conditions::{self, Bound};
 use super::detect::{Split, TableLayout};
+use super::error::BuildError;
 use crate::sheet::codes;
 use claw_language::{
     Decision, Execution, Logic, Provenance, Rule, RuleDefault, Source, System, Trigger,
@@ -17,7 +18,7 @@ type Outs = Vec<(usize, String)>;
 /// Builds the system for a decision table: findings about its layout, one rule per row with an
 /// outcome (a catch-all row becoming the default), a webhook trigger carrying the inputs, the
 /// `rules` decision and a step logging its outcome.
-pub fn build(cx: &mut Ctx<'_>, layout: &TableLayout) -> Result<System, String> {
+pub fn build(cx: &mut Ctx<'_>, layout: &TableLayout) -> Result<System, BuildError> {
     let g = cx.grid;
     let h = layout.header_row;
     let mut sys = System::new(cx.system.clone());
@@ -44,10 +45,9 @@ pub fn build(cx: &mut Ctx<'_>, layout: &TableLayout) -> Result<System, String> {
     let mut rules = read_rules(cx, layout, &vars, &outs, first);
     let default = catch_all(cx, &mut rules, first);
     if rules.is_empty() {
-        return Err(format!(
-            "decision table with headers on row {} has no rule with an outcome",
-            g.row_number(h)
-        ));
+        return Err(BuildError::NoRules {
+            header_row: g.row_number(h),
+        });
     }
     let mut inputs: Vec<String> = Vec::new();
     for (_, v, _) in &vars {

@@ -14,6 +14,7 @@ pub use cells::duration;
 
 use super::Ctx;
 use super::detect::RegisterLayout;
+use super::error::BuildError;
 use super::grid::Grid;
 use super::headers::Role;
 use claw_language::{Alert, Provenance, System};
@@ -55,7 +56,7 @@ struct Register<'a, 'c> {
 }
 
 /// Builds the system for a register.
-pub fn build(cx: &mut Ctx<'_>, layout: &RegisterLayout) -> Result<System, String> {
+pub fn build(cx: &mut Ctx<'_>, layout: &RegisterLayout) -> Result<System, BuildError> {
     let g = cx.grid;
     let h = layout.header_row;
     let mut sys = System::new(cx.system.clone());
@@ -89,10 +90,9 @@ pub fn build(cx: &mut Ctx<'_>, layout: &RegisterLayout) -> Result<System, String
         reg.row(&row);
     }
     if reg.sys.execution.is_empty() {
-        return Err(format!(
-            "runbook register with headers on row {} has no row with an action, trigger or schedule",
-            g.row_number(h)
-        ));
+        return Err(BuildError::NoRegisterRows {
+            header_row: g.row_number(h),
+        });
     }
     reg.owners_and_routes();
     Ok(reg.sys)
