@@ -1,7 +1,7 @@
 //! Golden outputs of `claw import sheet` for every sample in samples/sheets: the systems (via
 //! the same `write_all` the cli uses) and the findings report. On drift the test fails with the
 //! diff; to accept a deliberate change run
-//! `CLAW_ACCEPT_GOLDEN=1 cargo test -p claw-importers --test sheet_golden` and review the git diff.
+//! `CLAW_BLESS=1 cargo test -p claw-importers --test sheet_golden` and review the git diff.
 
 use claw_importers::findings::report_text;
 use claw_importers::output::{Outcome, write_all};
@@ -25,7 +25,7 @@ fn samples_match_golden() {
     // Paths are given relative to the repository root, as a user would, so provenance is stable.
     std::env::set_current_dir(root()).unwrap();
     let golden = Path::new("golden/sheets");
-    let accept = std::env::var_os("CLAW_ACCEPT_GOLDEN").is_some();
+    let accept = std::env::var_os("CLAW_BLESS").is_some_and(|v| v == "1");
     let mut drift = Vec::new();
     for s in SAMPLES {
         let input = PathBuf::from("samples/sheets").join(s);
@@ -63,7 +63,7 @@ fn samples_match_golden() {
     }
     assert!(
         drift.is_empty(),
-        "sheet import output drifted from golden/sheets:\n{}\nIf this change is intended, run `CLAW_ACCEPT_GOLDEN=1 cargo test -p claw-importers --test sheet_golden` and review the diff.",
+        "sheet import output drifted from golden/sheets:\n{}\nIf this change is intended, run `CLAW_BLESS=1 cargo test -p claw-importers --test sheet_golden` and review the diff.",
         drift.join("\n")
     );
 }

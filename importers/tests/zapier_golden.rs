@@ -1,9 +1,9 @@
 //! Golden files: `samples/zapier/` imported through the same `write_all` mechanism as
 //! `claw import` must give exactly `golden/zapier/`. On drift the test fails with the diff.
 //!
-//! To re-accept after an intended change:
-//!   cargo run -p claw -- import zapier samples/zapier -o golden/zapier
-//!   cargo run -p claw -- review golden/zapier
+//! To re-accept after an intended change, bless and review the diff:
+//!   CLAW_BLESS=1 cargo test -p claw-importers --test zapier_golden
+//!   git diff golden/zapier
 
 use claw_importers::output::write_all;
 use claw_importers::zapier;
@@ -44,7 +44,11 @@ fn samples_match_golden_outputs() {
     let tmp = tempfile::tempdir().unwrap();
     write_all(tmp.path(), &imported.generated, true).expect("samples write");
     let got = files(tmp.path());
-    let want = files(&root().join("golden/zapier"));
+    let golden = root().join("golden/zapier");
+    if std::env::var_os("CLAW_BLESS").is_some_and(|v| v == "1") {
+        bless(&golden, &got);
+    }
+    let want = files(&golden);
     let mut problems = String::new();
     for (name, text) in &got {
         match want.get(name) {
@@ -66,8 +70,24 @@ fn samples_match_golden_outputs() {
     assert!(
         problems.is_empty(),
         "Zapier import output drifted from golden/zapier:\n{problems}\n\
-         If the change is intended, re-accept it:\n  cargo run -p claw -- import zapier samples/zapier -o golden/zapier\n  cargo run -p claw -- review golden/zapier"
+         If the change is intended, re-accept it with\n  CLAW_BLESS=1 cargo test -p claw-importers --test zapier_golden\nand review the diff."
     );
+}
+
+/// Makes `golden` hold exactly the files produced (`.new` files of a review are left alone).
+fn bless(golden: &Path, got: &BTreeMap<String, String>) {
+    for name in files(golden).keys() {
+        if !got.contains_key(name) && !name.ends_with(".new") {
+            std::fs::remove_file(golden.join(name)).unwrap();
+        }
+    }
+    for (name, text) in got {
+        let path = golden.join(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+    }
 }
 
 #[test]
