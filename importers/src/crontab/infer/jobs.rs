@@ -3,7 +3,9 @@
 //! `run-parts` lines resolved against the folders read.
 
 use super::redact;
-use super::{Body, Ctx, DEBIAN_DEFAULT_PATH, ETC_CRONTAB_PATH, Job, Mail, Script, When, origin};
+use super::{
+    Body, Ctx, DEBIAN_DEFAULT_PATH, ETC_CRONTAB_PATH, Folders, Job, Mail, Script, When, origin,
+};
 use crate::crontab::CrontabError;
 use crate::crontab::anacrontab::{self, AnacronEntry, Period};
 use crate::crontab::codes;
@@ -17,9 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Every job of the input files, and the run-parts folders' scripts by period (in run-parts
 /// order). Fails on bad lines (unless skipped, as cronie does) and when there is no job at all.
-pub(super) fn collect(
-    ctx: &mut Ctx<'_>,
-) -> Result<(Vec<Job>, BTreeMap<RunPartsPeriod, Vec<Script>>), CrontabError> {
+pub(super) fn collect(ctx: &mut Ctx<'_>) -> Result<(Vec<Job>, Folders), CrontabError> {
     let files = ctx.files;
     let opts = ctx.opts;
     let mut errors: Vec<LineError> = Vec::new();

@@ -96,6 +96,9 @@ struct Script {
     systemd_fallback: bool,
 }
 
+/// The scripts of each run-parts folder read, by period, in the order run-parts runs them.
+type Folders = std::collections::BTreeMap<RunPartsPeriod, Vec<Script>>;
+
 /// What the stages share: the input files, the options, and input-level findings (per file).
 struct Ctx<'a> {
     files: &'a [SourceFile],

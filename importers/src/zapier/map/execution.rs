@@ -80,7 +80,7 @@ impl Mapper<'_> {
         legacy: &mut IndexMap<String, String>,
     ) {
         let name = self.names[i].clone();
-        let python = apps::is_python(&n);
+        let python = apps::is_python(n);
         let ext = if python { "py" } else { "js" };
         let file = format!("policies/{}/{name}.{ext}", self.system);
         let code = params.get("code").and_then(Value::as_str).unwrap_or("");
