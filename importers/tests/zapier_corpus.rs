@@ -25,6 +25,7 @@ const COMMON: &[&str] = &[
     "claw::lint::no_owner",
 ];
 
+// Long on purpose: a data table, one pin per corpus Zap, read top to bottom next to the corpus.
 fn pins() -> Vec<Pin> {
     vec![
         Pin {
