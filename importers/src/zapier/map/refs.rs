@@ -18,37 +18,44 @@ pub(super) enum Target {
     Step(String),
 }
 
+/// Why a reference points nowhere usable; the text goes into a `dangling_reference` finding.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum Unresolved {
+    #[error("live step id {0} is not in this export and could not be matched to one of its steps")]
+    UnmatchedLiveId(String),
+    #[error("there is no step {0} in this export")]
+    NoSuchStep(String),
+    #[error("step {0} is a filter or path, which has no output")]
+    NoOutput(String),
+    #[error("step {0} does not run before this step")]
+    NotBefore(String),
+}
+
 impl Mapper<'_> {
-    pub(super) fn target(&self, at: usize, r: &Ref) -> Result<Target, String> {
+    /// What the reference `r`, read in the step at node `at`, points to.
+    pub(super) fn target(&self, at: usize, r: &Ref) -> Result<Target, Unresolved> {
         let node = match self.tree.find(&r.id) {
             Some(n) => n,
             None if r.formula => match self.live.get(&r.id) {
                 Some(m) => m.node,
-                None => {
-                    return Err(format!(
-                        "live step id {} is not in this export and could not be matched to one of its steps",
-                        r.id
-                    ));
-                }
+                None => return Err(Unresolved::UnmatchedLiveId(r.id.clone())),
             },
-            None => return Err(format!("there is no step {} in this export", r.id)),
+            None => return Err(Unresolved::NoSuchStep(r.id.clone())),
         };
         if node == self.tree.root {
             return Ok(Target::Trigger);
         }
         if matches!(self.kinds[node], Kind::Filter | Kind::Branch | Kind::Path) {
-            return Err(format!(
-                "step {} is a filter or path, which has no output",
-                r.id
-            ));
+            return Err(Unresolved::NoOutput(r.id.clone()));
         }
         if !self.tree.ancestors(at).contains(&node) {
-            return Err(format!("step {} does not run before this step", r.id));
+            return Err(Unresolved::NotBefore(r.id.clone()));
         }
         Ok(Target::Step(self.names[node].clone()))
     }
 
-    pub(super) fn expr_for(&self, at: usize, r: &Ref) -> Result<String, String> {
+    /// The CEL path of the reference `r`, read in the step at node `at`.
+    pub(super) fn expr_for(&self, at: usize, r: &Ref) -> Result<String, Unresolved> {
         Ok(match self.target(at, r)? {
             Target::Trigger => trigger_path(&r.fields),
             Target::Step(s) => step_path(&s, &r.fields),
