@@ -1,7 +1,7 @@
 //! `claw import crontab` end to end: the samples against their accepted output in
 //! `golden/crontab/`, and bad inputs that must fail with a located error and write nothing.
 //!
-//! To re-accept after an intended change: `CLAW_ACCEPT_GOLDEN=1 cargo test -p claw --test crontab_cli`.
+//! To re-accept after an intended change: `CLAW_BLESS=1 cargo test -p claw --test crontab_cli`.
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -60,7 +60,7 @@ fn samples_match_golden() {
     got.push(("report.txt".into(), stdout.to_string()));
     got.sort();
     let golden_dir = root().join("golden/crontab");
-    if std::env::var_os("CLAW_ACCEPT_GOLDEN").is_some() {
+    if std::env::var_os("CLAW_BLESS").is_some_and(|v| v == "1") {
         std::fs::create_dir_all(&golden_dir).unwrap();
         for (name, _) in files(&golden_dir) {
             std::fs::remove_file(golden_dir.join(name)).unwrap();
@@ -74,7 +74,7 @@ fn samples_match_golden() {
     assert_eq!(
         names(&got),
         names(&want),
-        "golden/crontab lists different files; re-accept with CLAW_ACCEPT_GOLDEN=1 cargo test -p claw --test crontab_cli"
+        "golden/crontab lists different files; re-accept with CLAW_BLESS=1 cargo test -p claw --test crontab_cli"
     );
     for ((name, g), (_, w)) in got.iter().zip(&want) {
         if g != w {
@@ -83,7 +83,7 @@ fn samples_match_golden() {
                 .header("golden", "now")
                 .to_string();
             panic!(
-                "golden/crontab/{name} drifted:\n{diff}\nre-accept with CLAW_ACCEPT_GOLDEN=1 cargo test -p claw --test crontab_cli"
+                "golden/crontab/{name} drifted:\n{diff}\nre-accept with CLAW_BLESS=1 cargo test -p claw --test crontab_cli"
             );
         }
     }

@@ -1,5 +1,6 @@
 //! Importers: read legacy automation (Zapier exports, crontabs, spreadsheets) and infer
 //! `.claw` systems, with findings for what the legacy setup never had.
+pub mod codes;
 pub mod crontab;
 pub mod findings;
 pub mod output;

@@ -2,6 +2,7 @@
 //! `NAME.claw` (or has none yet) goes to `NAME.claw.new` for `claw review`, unless the
 //! caller accepts directly. Everything is rendered in memory first, so an error writes nothing.
 
+use crate::findings::Finding;
 use claw_language::System;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -13,6 +14,17 @@ pub struct Generated {
     pub system: System,
     /// Extra files, relative to the output folder, with their contents.
     pub files: Vec<(PathBuf, String)>,
+}
+
+/// What an import produced: systems to write and findings to report. The Zapier and sheet
+/// importers return it as is; the crontab importer's `Imported` has the same two fields and
+/// adds the number of jobs read.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// Systems, in a stable order (input order: Zaps, worksheets).
+    pub generated: Vec<Generated>,
+    /// Findings, grouped by system in the same order.
+    pub findings: Vec<Finding>,
 }
 
 /// What happened to one output file.
@@ -55,7 +67,7 @@ pub enum OutputError {
     Io {
         /// Path involved.
         path: PathBuf,
-        /// Cause.
+        /// The underlying error, as the reader reported it.
         source: std::io::Error,
     },
 }
@@ -131,7 +143,8 @@ pub fn write_all_with_progress(
             }
             Outcome::Written
         } else {
-            claw_language::files::write_atomic(&pending_path(&path), text.as_bytes()).map_err(io)?;
+            claw_language::files::write_atomic(&pending_path(&path), text.as_bytes())
+                .map_err(io)?;
             Outcome::Pending
         };
         if is_system {

@@ -358,7 +358,8 @@ fn the_whole_corpus_imports_as_one_host() {
         "{disabled:?}"
     );
     for g in &imported.generated {
-        let checked = claw_language::check_text(&claw_language::write::to_claw(&g.system), None, None);
+        let checked =
+            claw_language::check_text(&claw_language::write::to_claw(&g.system), None, None);
         assert!(checked.is_valid(), "{}", g.system.system);
     }
     let codes = codes(&imported.findings);

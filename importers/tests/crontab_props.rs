@@ -1,6 +1,6 @@
 //! Arbitrary text into the crontab readers never panics.
 
-use claw_importers::crontab::{self, Options, RawInput, anacrontab, lines, shell};
+use claw_importers::crontab::{self, Options, RawInput, anacrontab, credentials, lines, shell};
 use proptest::prelude::*;
 
 fn cronish() -> impl Strategy<Value = String> {
@@ -28,9 +28,9 @@ proptest! {
             let _ = anacrontab::looks_like(t);
             let c = shell::split_percent(t);
             let _ = shell::peel_guards(&c.command);
-            let spots = shell::find_secrets(t);
+            let spots = credentials::find_secrets(t);
             let reps: Vec<_> = spots.iter().map(|s| (s.range.clone(), "V".to_string())).collect();
-            let _ = shell::replace_secrets(t, &reps);
+            let _ = credentials::replace_secrets(t, &reps);
             let _ = shell::discards_output(t);
             let _ = shell::program_name(t);
         }

@@ -1,12 +1,12 @@
 //! Golden outputs of `claw import sheet` for every sample in samples/sheets: the systems (via
 //! the same `write_all` the cli uses) and the findings report. On drift the test fails with the
 //! diff; to accept a deliberate change run
-//! `CLAW_ACCEPT_GOLDEN=1 cargo test -p claw-importers --test sheet_golden` and review the git diff.
+//! `CLAW_BLESS=1 cargo test -p claw-importers --test sheet_golden` and review the git diff.
 
 use claw_importers::findings::report_text;
 use claw_importers::output::{Outcome, write_all};
 use claw_importers::review;
-use claw_importers::sheet::{Options, import_file};
+use claw_importers::sheet::{self, Options};
 use std::path::{Path, PathBuf};
 
 const SAMPLES: &[&str] = &[
@@ -25,12 +25,12 @@ fn samples_match_golden() {
     // Paths are given relative to the repository root, as a user would, so provenance is stable.
     std::env::set_current_dir(root()).unwrap();
     let golden = Path::new("golden/sheets");
-    let accept = std::env::var_os("CLAW_ACCEPT_GOLDEN").is_some();
+    let accept = std::env::var_os("CLAW_BLESS").is_some_and(|v| v == "1");
     let mut drift = Vec::new();
     for s in SAMPLES {
         let input = PathBuf::from("samples/sheets").join(s);
         let imported =
-            import_file(&input, &Options::default()).unwrap_or_else(|e| panic!("{s}: {e}"));
+            sheet::import(&input, &Options::default()).unwrap_or_else(|e| panic!("{s}: {e}"));
         let report = report_text(&imported.findings);
         let report_path = golden.join(format!("{s}.findings.txt"));
         if accept {
@@ -63,7 +63,7 @@ fn samples_match_golden() {
     }
     assert!(
         drift.is_empty(),
-        "sheet import output drifted from golden/sheets:\n{}\nIf this change is intended, run `CLAW_ACCEPT_GOLDEN=1 cargo test -p claw-importers --test sheet_golden` and review the diff.",
+        "sheet import output drifted from golden/sheets:\n{}\nIf this change is intended, run `CLAW_BLESS=1 cargo test -p claw-importers --test sheet_golden` and review the diff.",
         drift.join("\n")
     );
 }

@@ -21,7 +21,7 @@ fn when(sys: &claw_language::System, name: &str) -> claw_language::expr::Compile
 fn leads() -> claw_language::System {
     let p =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/zapier/route-inbound-leads.json");
-    zapier::import_path(&p).unwrap().generated.remove(0).system
+    zapier::import(&p).unwrap().generated.remove(0).system
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn exists_and_its_negation() {
 #[test]
 fn corpus_paths_are_not_first_match() {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/zapier/toddmoy-node-based-zap-examples/add-saved-slack-messages-to-todoist.json");
-    let s = zapier::import_path(&p).unwrap().generated.remove(0).system;
+    let s = zapier::import(&p).unwrap().generated.remove(0).system;
     let a = when(&s, "path_a");
     let b = when(&s, "path_b");
     let editor = json!({"channel": {"name": "Editor-Team"}});

@@ -25,6 +25,7 @@ const COMMON: &[&str] = &[
     "claw::lint::no_owner",
 ];
 
+// Long on purpose: a data table, one pin per corpus Zap, read top to bottom next to the corpus.
 fn pins() -> Vec<Pin> {
     vec![
         Pin {
@@ -169,7 +170,7 @@ fn every_corpus_zap_imports_and_checks_clean() {
     let mut seen = 0;
     for pin in &pins {
         let path = Path::new(CORPUS).join(pin.file);
-        let imported = zapier::import_path(&path).unwrap_or_else(|e| panic!("{}: {e}", pin.file));
+        let imported = zapier::import(&path).unwrap_or_else(|e| panic!("{}: {e}", pin.file));
         assert_eq!(imported.generated.len(), 1, "{}", pin.file);
         let g = &imported.generated[0];
         let s = &g.system;
@@ -219,7 +220,7 @@ fn every_corpus_zap_imports_and_checks_clean() {
 
 #[test]
 fn corpus_folder_imports_in_one_go_with_unique_names() {
-    let imported = zapier::import_path(Path::new(CORPUS)).unwrap();
+    let imported = zapier::import(Path::new(CORPUS)).unwrap();
     assert_eq!(imported.generated.len(), 7);
     let names: BTreeSet<&str> = imported
         .generated
@@ -232,7 +233,7 @@ fn corpus_folder_imports_in_one_go_with_unique_names() {
 #[test]
 fn corpus_specifics() {
     let one = |f: &str| {
-        zapier::import_path(&Path::new(CORPUS).join(f))
+        zapier::import(&Path::new(CORPUS).join(f))
             .unwrap()
             .generated
             .remove(0)

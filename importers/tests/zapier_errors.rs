@@ -144,7 +144,7 @@ fn folders_skip_zap_data_and_fail_as_a_whole() {
     let good = zapfile(vec![("1".into(), node(1, None))]);
     std::fs::write(dir.path().join("Zapfile.json"), &good).unwrap();
     std::fs::write(dir.path().join("zap_data.json"), "{\"whatever\": true}").unwrap();
-    let imported = zapier::import_path(dir.path()).unwrap();
+    let imported = zapier::import(dir.path()).unwrap();
     assert_eq!(imported.generated.len(), 1);
     assert!(
         imported
@@ -154,12 +154,12 @@ fn folders_skip_zap_data_and_fail_as_a_whole() {
     );
     std::fs::write(dir.path().join("b.json"), "{ nope").unwrap();
     assert_eq!(
-        zapier::import_path(dir.path()).unwrap_err().code(),
+        zapier::import(dir.path()).unwrap_err().code(),
         "claw::import::bad_json"
     );
     let empty = tempfile::tempdir().unwrap();
     assert_eq!(
-        zapier::import_path(empty.path()).unwrap_err().code(),
+        zapier::import(empty.path()).unwrap_err().code(),
         "claw::import::empty_input"
     );
 }

@@ -1,9 +1,9 @@
 //! Golden files: `samples/zapier/` imported through the same `write_all` mechanism as
 //! `claw import` must give exactly `golden/zapier/`. On drift the test fails with the diff.
 //!
-//! To re-accept after an intended change:
-//!   cargo run -p claw -- import zapier samples/zapier -o golden/zapier
-//!   cargo run -p claw -- review golden/zapier
+//! To re-accept after an intended change, bless and review the diff:
+//!   CLAW_BLESS=1 cargo test -p claw-importers --test zapier_golden
+//!   git diff golden/zapier
 
 use claw_importers::output::write_all;
 use claw_importers::zapier;
@@ -40,11 +40,15 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn samples_match_golden_outputs() {
-    let imported = zapier::import_path(&root().join("samples/zapier")).expect("samples import");
+    let imported = zapier::import(&root().join("samples/zapier")).expect("samples import");
     let tmp = tempfile::tempdir().unwrap();
     write_all(tmp.path(), &imported.generated, true).expect("samples write");
     let got = files(tmp.path());
-    let want = files(&root().join("golden/zapier"));
+    let golden = root().join("golden/zapier");
+    if std::env::var_os("CLAW_BLESS").is_some_and(|v| v == "1") {
+        bless(&golden, &got);
+    }
+    let want = files(&golden);
     let mut problems = String::new();
     for (name, text) in &got {
         match want.get(name) {
@@ -66,13 +70,29 @@ fn samples_match_golden_outputs() {
     assert!(
         problems.is_empty(),
         "Zapier import output drifted from golden/zapier:\n{problems}\n\
-         If the change is intended, re-accept it:\n  cargo run -p claw -- import zapier samples/zapier -o golden/zapier\n  cargo run -p claw -- review golden/zapier"
+         If the change is intended, re-accept it with\n  CLAW_BLESS=1 cargo test -p claw-importers --test zapier_golden\nand review the diff."
     );
+}
+
+/// Makes `golden` hold exactly the files produced (`.new` files of a review are left alone).
+fn bless(golden: &Path, got: &BTreeMap<String, String>) {
+    for name in files(golden).keys() {
+        if !got.contains_key(name) && !name.ends_with(".new") {
+            std::fs::remove_file(golden.join(name)).unwrap();
+        }
+    }
+    for (name, text) in got {
+        let path = golden.join(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+    }
 }
 
 #[test]
 fn samples_cover_every_node_type() {
-    let imported = zapier::import_path(&root().join("samples/zapier")).unwrap();
+    let imported = zapier::import(&root().join("samples/zapier")).unwrap();
     let all: Vec<&claw_language::System> = imported.generated.iter().map(|g| &g.system).collect();
     let actions: Vec<&str> = all
         .iter()
@@ -125,16 +145,16 @@ fn samples_cover_every_node_type() {
     }));
     let codes: Vec<&str> = imported.findings.iter().map(|f| f.code.as_str()).collect();
     for c in [
-        zapier::codes::UNKNOWN_OPERATOR,
-        zapier::codes::OPERATOR_ASSUMED,
-        zapier::codes::DANGLING_REFERENCE,
-        zapier::codes::FORMULA_UNPORTED,
-        zapier::codes::FORMULA_REFERENCE_INFERRED,
-        zapier::codes::HARDCODED_SECRET,
-        zapier::codes::PAUSED_ZAP,
-        zapier::codes::RENAMED_SYSTEM,
-        zapier::codes::PYTHON_CODE,
-        zapier::codes::DELAY_UNTIL_FORMAT,
+        zapier::codes::UNKNOWN_OPERATOR.id,
+        zapier::codes::OPERATOR_ASSUMED.id,
+        zapier::codes::DANGLING_REFERENCE.id,
+        zapier::codes::FORMULA_UNPORTED.id,
+        zapier::codes::FORMULA_REFERENCE_INFERRED.id,
+        zapier::codes::HARDCODED_SECRET.id,
+        zapier::codes::PAUSED_ZAP.id,
+        zapier::codes::RENAMED_SYSTEM.id,
+        zapier::codes::PYTHON_CODE.id,
+        zapier::codes::DELAY_UNTIL_FORMAT.id,
     ] {
         assert!(codes.contains(&c), "samples never produce {c}");
     }
@@ -142,9 +162,9 @@ fn samples_cover_every_node_type() {
 
 #[test]
 fn import_is_deterministic() {
-    let a = zapier::import_path(&root().join("samples/zapier")).unwrap();
-    let b = zapier::import_path(&root().join("samples/zapier")).unwrap();
-    let render = |i: &zapier::Import| {
+    let a = zapier::import(&root().join("samples/zapier")).unwrap();
+    let b = zapier::import(&root().join("samples/zapier")).unwrap();
+    let render = |i: &zapier::Imported| {
         i.generated
             .iter()
             .map(|g| claw_language::write::to_claw(&g.system))
@@ -159,7 +179,7 @@ fn import_is_deterministic() {
 
 #[test]
 fn secrets_never_reach_output() {
-    let imported = zapier::import_path(&root().join("samples/zapier")).unwrap();
+    let imported = zapier::import(&root().join("samples/zapier")).unwrap();
     let mut text = String::new();
     for g in &imported.generated {
         text.push_str(&claw_language::write::to_claw(&g.system));

@@ -2,6 +2,7 @@
 //! jobs, with `\` line continuation.
 
 use super::lines::LineError;
+use crate::crontab::codes;
 
 /// How often an anacron job runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +20,7 @@ pub enum Period {
 pub struct AnacronJob {
     /// 1-based line where it starts.
     pub line: usize,
-    /// Period.
+    /// How often anacron runs the job (days, or @monthly/@weekly...).
     pub period: Period,
     /// Delay in minutes after anacron starts.
     pub delay_minutes: u32,
@@ -41,7 +42,7 @@ pub enum AnacronEntry {
 /// Parsed anacrontab.
 #[derive(Debug, Clone, Default)]
 pub struct AnacronTab {
-    /// Entries.
+    /// The job lines read, in file order.
     pub entries: Vec<AnacronEntry>,
     /// Bad lines.
     pub errors: Vec<LineError>,
@@ -65,8 +66,11 @@ pub fn looks_like(text: &str) -> bool {
         let delay_ok = toks[1].parse::<u32>().is_ok();
         // In a crontab the third word is a day-of-month; anacron ids are names such as cron.daily.
         let id_is_name = toks[2].chars().any(|c| c.is_ascii_alphabetic())
-            && claw_language::cron::parse_field(claw_language::cron::FieldKind::DayOfMonth, toks[2])
-                .is_err();
+            && claw_language::cron::parse_field(
+                claw_language::cron::FieldKind::DayOfMonth,
+                toks[2],
+            )
+            .is_err();
         if !(period_ok && delay_ok && id_is_name) {
             return false;
         }
@@ -126,7 +130,7 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
         let mut it = t.split_whitespace();
         let (Some(p), Some(d), Some(id)) = (it.next(), it.next(), it.next()) else {
             out.errors.push(err(
-                "claw::import::anacron_syntax",
+                codes::ANACRON_SYNTAX.id,
                 "Invalid syntax",
                 "expected `period delay job-id command`".into(),
                 1,
@@ -142,7 +146,7 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
                 Ok(v) if v > 0 => Period::Days(v),
                 _ => {
                     out.errors.push(err(
-                        "claw::import::anacron_period",
+                        codes::ANACRON_PERIOD.id,
                         "Invalid syntax",
                         format!("period `{p}` is not a number of days, @monthly or @yearly"),
                         1,
@@ -154,7 +158,7 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
         let Ok(delay) = d.parse::<u32>() else {
             let c = first.find(d).map_or(1, |b| first[..b].chars().count() + 1);
             out.errors.push(err(
-                "claw::import::anacron_delay",
+                codes::ANACRON_DELAY.id,
                 "Invalid syntax",
                 format!("delay `{d}` is not a number of minutes"),
                 c,
@@ -165,7 +169,7 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
         let command = t[cmd_start..].trim().to_string();
         if command.is_empty() {
             out.errors.push(err(
-                "claw::import::anacron_syntax",
+                codes::ANACRON_SYNTAX.id,
                 "Invalid syntax",
                 format!("job `{id}` has no command"),
                 first.len() + 1,

@@ -2,7 +2,8 @@
 //! state machine, then job lines (`5 fields | @keyword`, the user field in system crontabs, the
 //! command). Every bad line becomes a [`LineError`] with its column and source text.
 
-use claw_language::cron::{self, Schedule};
+use crate::crontab::codes;
+use claw_language::cron::{self, CronErrorKind, Schedule};
 
 /// Which grammar a file uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -19,7 +20,7 @@ pub enum Syntax {
 pub struct EnvLine {
     /// 1-based line.
     pub line: usize,
-    /// Name.
+    /// The name as written in the file.
     pub name: String,
     /// Value (quotes removed, trailing blanks trimmed as Debian does).
     pub value: String,
@@ -275,6 +276,9 @@ pub fn parse(text: &str, syntax: Syntax, file: &str) -> Parsed {
     out
 }
 
+// Over 120 lines on purpose: one left-to-right pass over the line in the order cron reads it
+// (schedule, user, command), sharing one cursor and one error builder; split up, each piece
+// would need both passed in and would read no clearer.
 fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<LineError>> {
     let err = |byte: usize, code: &str, message: &str, explanation: String| {
         Box::new(LineError {
@@ -287,8 +291,14 @@ fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<
             source_line: line.to_string(),
         })
     };
-    let (first, first_start, mut pos) = next_token(line, 0)
-        .ok_or_else(|| err(0, "claw::cron::empty", "bad minute", "an empty line".into()))?;
+    let (first, first_start, mut pos) = next_token(line, 0).ok_or_else(|| {
+        err(
+            0,
+            CronErrorKind::Empty.code(),
+            "bad minute",
+            "an empty line".into(),
+        )
+    })?;
     let (schedule_text, schedule) = if first.starts_with('@') {
         let s = cron::parse(first).map_err(|e| {
             err(
@@ -342,7 +352,7 @@ fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<
             let Some((u, ustart, uend)) = next_token(line, pos) else {
                 return Err(err(
                     line.len(),
-                    "claw::import::cron_bad_user",
+                    codes::CRON_BAD_USER.id,
                     "bad username",
                     "expected a user name after the schedule (system crontabs have a user field)"
                         .into(),
@@ -351,7 +361,7 @@ fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<
             if !plausible_user(u) {
                 return Err(err(
                     ustart,
-                    "claw::import::cron_bad_user",
+                    codes::CRON_BAD_USER.id,
                     "bad username",
                     format!(
                         "`{u}` is not a login name; /etc/crontab and cron.d lines read `schedule user command` (a sixth time field would land here)"
@@ -368,7 +378,7 @@ fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<
     if command.trim().is_empty() {
         return Err(err(
             cstart,
-            "claw::import::cron_bad_command",
+            codes::CRON_BAD_COMMAND.id,
             "bad command",
             "the line has a schedule but no command".into(),
         ));
@@ -376,7 +386,7 @@ fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<
     if command.starts_with('*') {
         return Err(err(
             cstart,
-            "claw::cron::too_many_fields",
+            CronErrorKind::TooManyFields.code(),
             "bad command",
             "a sixth time field: crontab has five (minute hour day-of-month month day-of-week), no seconds or year, and a command may not start with `*`".into(),
         ));
@@ -384,7 +394,7 @@ fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<
     if command.len() > DEBIAN_MAX_COMMAND {
         return Err(err(
             cstart,
-            "claw::import::cron_command_too_long",
+            codes::CRON_COMMAND_TOO_LONG.id,
             "command too long",
             format!(
                 "{} bytes; Debian's cron accepts at most {DEBIAN_MAX_COMMAND} (cronie 131072)",

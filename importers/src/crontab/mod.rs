@@ -4,6 +4,8 @@
 //! cronie differs the importer says so (see docs/importers/crontab.md).
 
 pub mod anacrontab;
+pub mod codes;
+pub mod credentials;
 mod infer;
 pub mod lines;
 pub mod shell;
@@ -32,7 +34,7 @@ pub enum GroupBy {
 pub struct Options {
     /// Force user or system syntax for crontabs whose location does not say (`None`: detect).
     pub syntax: Option<Syntax>,
-    /// Grouping.
+    /// How jobs are grouped into systems.
     pub group_by: GroupBy,
     /// cronie's behaviour: import the good lines of a file with bad lines, reporting the bad
     /// ones as findings. Without it any bad line is an error (Debian ignores such a file).
@@ -41,7 +43,8 @@ pub struct Options {
     pub user: Option<String>,
 }
 
-/// What an import produced.
+/// What an import produced: the same `generated` and `findings` as the other importers'
+/// [`crate::output::Imported`], plus the number of jobs read.
 #[derive(Debug, Clone)]
 pub struct Imported {
     /// Systems, in a stable order.
@@ -58,7 +61,7 @@ pub enum CrontabError {
     /// A file could not be read.
     #[error("error[claw::import::unreadable]: {path}: {message}")]
     Unreadable {
-        /// Path.
+        /// The path that could not be read.
         path: String,
         /// OS message.
         message: String,
@@ -68,7 +71,7 @@ pub enum CrontabError {
         "{file}:{line}:{column}: error[claw::import::not_text]: not a text file: byte 0x{byte:02x} is not UTF-8 text (expected a crontab, an anacrontab or a run-parts script)"
     )]
     NotText {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line.
         line: usize,
@@ -92,13 +95,13 @@ impl CrontabError {
     /// The stable code.
     pub fn code(&self) -> &str {
         match self {
-            CrontabError::Unreadable { .. } => "claw::import::unreadable",
-            CrontabError::NotText { .. } => "claw::import::not_text",
+            CrontabError::Unreadable { .. } => codes::UNREADABLE.id,
+            CrontabError::NotText { .. } => codes::NOT_TEXT.id,
             CrontabError::BadLines(e) => e
                 .first()
-                .map_or("claw::import::cron_bad_line", |e| e.code.as_str()),
-            CrontabError::Empty(_) => "claw::import::empty",
-            CrontabError::Internal(_) => "claw::import::internal",
+                .map_or(codes::CRON_BAD_LINE.id, |e| e.code.as_str()),
+            CrontabError::Empty(_) => codes::EMPTY.id,
+            CrontabError::Internal(_) => codes::INTERNAL.id,
         }
     }
 }

@@ -86,9 +86,9 @@ pub struct SourceFile {
     pub label: String,
     /// Where the file lives on the legacy host, when known (`/etc/cron.d/php`).
     pub legacy_path: Option<String>,
-    /// Kind.
+    /// What the file is (crontab, anacrontab or run-parts script), from its location or content.
     pub kind: Kind,
-    /// Content.
+    /// The file's content as read.
     pub text: String,
     /// Executable bit (scripts), when the file system says.
     pub executable: Option<bool>,
@@ -101,7 +101,7 @@ pub struct RawInput {
     pub label: String,
     /// Path on disk, for name-based classification (`None` for stdin).
     pub path: Option<PathBuf>,
-    /// Content.
+    /// The file's content as read.
     pub bytes: Vec<u8>,
     /// Executable bit.
     pub executable: Option<bool>,

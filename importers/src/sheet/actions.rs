@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 pub struct Mapped {
     /// `adapter.operation`.
     pub action: String,
-    /// Parameters.
+    /// The adapter inputs (`with:`) filled from the row's cells.
     pub with: IndexMap<String, Value>,
     /// Whether no adapter fits (an `unported.*` action).
     pub unported: bool,
@@ -196,20 +196,7 @@ pub fn map(action: &str, app: &str, target: &str) -> Mapped {
         || run_word
             && (a.contains('/') || a.contains('.') || mentions(&["script", "shell", "bash"]))
     {
-        // The whole command line after the verb, so arguments are kept.
-        let command = if run_word && (a.starts_with("run ") || a.starts_with("exec")) {
-            action
-                .split_once(' ')
-                .map_or(action, |(_, rest)| rest)
-                .trim()
-                .to_string()
-        } else {
-            let start = script
-                .as_ref()
-                .and_then(|sc| action.find(sc.as_str()))
-                .unwrap_or(0);
-            action[start..].trim().to_string()
-        };
+        let command = command_line(action, run_word, script.as_deref());
         with.insert("command".into(), Value::String(command));
         return Mapped {
             action: "shell.run".into(),
@@ -218,6 +205,28 @@ pub fn map(action: &str, app: &str, target: &str) -> Mapped {
             reason: "a script or command".into(),
         };
     }
+    unported(action, app, target)
+}
+
+/// The command a run/exec/script action runs: the whole command line after the verb (so
+/// arguments are kept), else from the script path on.
+fn command_line(action: &str, run_word: bool, script: Option<&str>) -> String {
+    let a = action.to_lowercase();
+    if run_word && (a.starts_with("run ") || a.starts_with("exec")) {
+        action
+            .split_once(' ')
+            .map_or(action, |(_, rest)| rest)
+            .trim()
+            .to_string()
+    } else {
+        let start = script.and_then(|sc| action.find(sc)).unwrap_or(0);
+        action[start..].trim().to_string()
+    }
+}
+
+/// No adapter matches: an `unported.<app or action>` step keeping the cells as its inputs.
+fn unported(action: &str, app: &str, target: &str) -> Mapped {
+    let mut with = IndexMap::new();
     let what = if !app.is_empty() { app } else { action };
     let mut slug = claw_language::units::slug(what);
     if slug.starts_with("s_") {

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 /// How a condition column compares a plain value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bound {
-    /// Equality.
+    /// Equal to the value (`=` or a bare value).
     Eq,
     /// `max X` header: value ≤ cell.
     Max,

@@ -204,6 +204,16 @@ pub fn detect(g: &Grid) -> Option<Shape> {
         }
     }
     // 4. A register: the row naming the most roles, with an action, trigger or schedule.
+    if let Some(layout) = register_layout(g, scan) {
+        return Some(Shape::Register(layout));
+    }
+    // 5. A decision table by shape: the first row of ≥2 text headers with data below.
+    table_by_shape(g, scan, policy_note)
+}
+
+/// The register header row among the first `scan` rows: the one naming the most roles, one
+/// of them an action, trigger or schedule.
+fn register_layout(g: &Grid, scan: usize) -> Option<RegisterLayout> {
     let mut best: Option<(usize, RegisterLayout)> = None;
     for r in 0..scan {
         let mut cols = BTreeMap::new();
@@ -230,10 +240,16 @@ pub fn detect(g: &Grid) -> Option<Shape> {
             ));
         }
     }
-    if let Some((_, layout)) = best {
-        return Some(Shape::Register(layout));
-    }
-    // 5. A decision table by shape: the first row of ≥2 text headers with data below.
+    best.map(|(_, layout)| layout)
+}
+
+/// A decision table told apart by the shape of its cells: the first row of at least two text
+/// headers with data below, if its columns split into conditions and outcomes.
+fn table_by_shape(
+    g: &Grid,
+    scan: usize,
+    policy_note: Option<(String, (usize, usize))>,
+) -> Option<Shape> {
     for r in 0..scan {
         let cells = texts(g, r);
         let all_text = cells

@@ -1,5 +1,6 @@
 //! Errors that stop a sheet import (nothing is written). Each has a stable code.
 
+use crate::sheet::codes;
 use thiserror::Error;
 
 /// Why a spreadsheet could not be imported.
@@ -10,7 +11,7 @@ pub enum SheetError {
     Io {
         /// Path involved.
         path: String,
-        /// Cause.
+        /// The underlying error, as the reader reported it.
         source: std::io::Error,
     },
     /// The extension names no format we read.
@@ -18,7 +19,7 @@ pub enum SheetError {
         "{file}: unknown spreadsheet format `.{ext}`; expected .xlsx, .xls, .ods, .csv or .tsv"
     )]
     UnknownFormat {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// Extension found.
         ext: String,
@@ -26,7 +27,7 @@ pub enum SheetError {
     /// calamine could not open the workbook (not a workbook, truncated, corrupt).
     #[error("{file}: not a readable {kind} workbook: {message}")]
     Unreadable {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// Format expected.
         kind: &'static str,
@@ -36,7 +37,7 @@ pub enum SheetError {
     /// A text file holding NUL bytes: binary data given as CSV.
     #[error("{file}:{line}:{column}: binary data (a NUL byte) where CSV/TSV text was expected")]
     Binary {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line.
         line: usize,
@@ -46,7 +47,7 @@ pub enum SheetError {
     /// A text file that is not UTF-8.
     #[error("{file}:{line}:{column}: invalid UTF-8; save the CSV/TSV as UTF-8")]
     NotUtf8 {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line.
         line: usize,
@@ -56,7 +57,7 @@ pub enum SheetError {
     /// The CSV reader failed.
     #[error("{file}:{line}:{column}: malformed CSV: {message}")]
     Csv {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line.
         line: usize,
@@ -68,7 +69,7 @@ pub enum SheetError {
     /// `--sheet NAME` names no worksheet.
     #[error("{file}: no worksheet named `{sheet}`; the workbook has: {}", available.join(", "))]
     NoSuchSheet {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// Name asked for.
         sheet: String,
@@ -78,12 +79,32 @@ pub enum SheetError {
     /// No worksheet follows a convention we know.
     #[error("{file}: {}\n{accepted}", describe(sheets))]
     NoConvention {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// Per worksheet: name and the header candidates seen (`cell: text`).
         sheets: Vec<(String, Vec<String>)>,
         /// What we accept, spelled out.
         accepted: String,
+    },
+}
+
+/// Why a worksheet that follows a convention still gives no system. The import goes on: the
+/// worksheet is skipped with a `sheet_skipped` finding that carries this text.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    /// A runbook register none of whose rows has an action, trigger or schedule.
+    #[error(
+        "runbook register with headers on row {header_row} has no row with an action, trigger or schedule"
+    )]
+    NoRegisterRows {
+        /// The 1-based row number of the headers.
+        header_row: usize,
+    },
+    /// A decision table none of whose rows has an outcome.
+    #[error("decision table with headers on row {header_row} has no rule with an outcome")]
+    NoRules {
+        /// The 1-based row number of the headers.
+        header_row: usize,
     },
 }
 
@@ -106,14 +127,14 @@ impl SheetError {
     /// Stable error code.
     pub fn code(&self) -> &'static str {
         match self {
-            SheetError::Io { .. } => "claw::import::io",
-            SheetError::UnknownFormat { .. } => "claw::import::sheet_format",
+            SheetError::Io { .. } => crate::codes::IO.id,
+            SheetError::UnknownFormat { .. } => codes::SHEET_FORMAT.id,
             SheetError::Unreadable { .. }
             | SheetError::Binary { .. }
-            | SheetError::NotUtf8 { .. } => "claw::import::bad_sheet",
-            SheetError::Csv { .. } => "claw::import::bad_csv",
-            SheetError::NoSuchSheet { .. } => "claw::import::no_such_sheet",
-            SheetError::NoConvention { .. } => "claw::import::sheet_no_convention",
+            | SheetError::NotUtf8 { .. } => codes::BAD_SHEET.id,
+            SheetError::Csv { .. } => codes::BAD_CSV.id,
+            SheetError::NoSuchSheet { .. } => codes::NO_SUCH_SHEET.id,
+            SheetError::NoConvention { .. } => codes::SHEET_NO_CONVENTION.id,
         }
     }
 }

@@ -222,53 +222,44 @@ impl Kind {
 pub fn read(file: &str, kind: Kind, bytes: &[u8]) -> Result<Vec<Grid>, SheetError> {
     match kind {
         Kind::Csv | Kind::Tsv => Ok(vec![read_delimited(file, kind, bytes)?]),
-        Kind::Xlsx => {
-            let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
-                .map_err(|e| unreadable(file, kind, e))?;
-            let names = wb.sheet_names();
-            let mut out = Vec::new();
-            for name in names {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| unreadable(file, kind, format!("worksheet `{name}`: {e}")))?;
-                let merges = wb
-                    .merge_cells_by_sheet_name(&name)
-                    .map_err(|e| unreadable(file, kind, format!("worksheet `{name}`: {e}")))?;
-                out.push(to_grid(&name, &range, &merges));
-            }
-            Ok(out)
-        }
-        Kind::Xls => {
-            let mut wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
-                .map_err(|e| unreadable(file, kind, e))?;
-            let names = wb.sheet_names();
-            let mut out = Vec::new();
-            for name in names {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| unreadable(file, kind, format!("worksheet `{name}`: {e}")))?;
-                let merges = wb
-                    .merge_cells_by_sheet_name(&name)
-                    .map_err(|e| unreadable(file, kind, format!("worksheet `{name}`: {e}")))?;
-                out.push(to_grid(&name, &range, &merges));
-            }
-            Ok(out)
-        }
-        Kind::Ods => {
-            // calamine does not expose ODS merged regions; covered cells read as empty.
-            let mut wb: Ods<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
-                .map_err(|e| unreadable(file, kind, e))?;
-            let names = wb.sheet_names();
-            let mut out = Vec::new();
-            for name in names {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| unreadable(file, kind, format!("worksheet `{name}`: {e}")))?;
-                out.push(to_grid(&name, &range, &[]));
-            }
-            Ok(out)
-        }
+        Kind::Xlsx => read_workbook::<Xlsx<_>, _>(file, kind, bytes, |wb, name| {
+            wb.merge_cells_by_sheet_name(name)
+                .map_err(|e| e.to_string())
+        }),
+        Kind::Xls => read_workbook::<Xls<_>, _>(file, kind, bytes, |wb, name| {
+            wb.merge_cells_by_sheet_name(name)
+                .map_err(|e| e.to_string())
+        }),
+        // calamine does not expose ODS merged regions; covered cells read as empty.
+        Kind::Ods => read_workbook::<Ods<_>, _>(file, kind, bytes, |_, _| Ok(Vec::new())),
     }
+}
+
+/// Reads every worksheet of a workbook in any format calamine reads; `merges` gives a
+/// worksheet's merged regions (the one call calamine's `Reader` trait does not have).
+fn read_workbook<'b, W, M>(
+    file: &str,
+    kind: Kind,
+    bytes: &'b [u8],
+    merges: M,
+) -> Result<Vec<Grid>, SheetError>
+where
+    W: Reader<Cursor<&'b [u8]>>,
+    W::Error: std::fmt::Display,
+    M: Fn(&mut W, &str) -> Result<Vec<Dimensions>, String>,
+{
+    let mut wb: W = calamine::open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e| unreadable(file, kind, e))?;
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| unreadable(file, kind, format!("worksheet `{name}`: {e}")))?;
+        let merged = merges(&mut wb, &name)
+            .map_err(|e| unreadable(file, kind, format!("worksheet `{name}`: {e}")))?;
+        out.push(to_grid(&name, &range, &merged));
+    }
+    Ok(out)
 }
 
 fn unreadable(file: &str, kind: Kind, e: impl std::fmt::Display) -> SheetError {

@@ -8,6 +8,7 @@
 //! * [`schedule`], [`actions`], [`conditions`] and [`headers`] translate individual cells.
 
 pub mod actions;
+pub mod codes;
 pub mod conditions;
 pub mod detect;
 pub mod error;
@@ -17,12 +18,12 @@ pub mod register;
 pub mod schedule;
 pub mod table;
 
-pub use error::SheetError;
+pub use error::{BuildError, SheetError};
 pub use grid::Kind;
 
 use crate::findings::{Finding, Origin};
 use crate::output::Generated;
-use claw_language::{Source, System, Trigger};
+use claw_language::System;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -33,20 +34,11 @@ pub struct Options {
     pub sheet: Option<String>,
 }
 
-/// What an import produced.
-#[derive(Debug, Clone)]
-pub struct Imported {
-    /// One system per imported worksheet, in workbook order.
-    pub generated: Vec<Generated>,
-    /// Findings, by worksheet then row.
-    pub findings: Vec<Finding>,
-}
+pub use crate::output::Imported;
 
-/// Finding code: a worksheet was left out (empty, or no convention while others matched).
-pub const SKIPPED_SHEET: &str = "claw::import::sheet_skipped";
-
-/// Imports a file; the kind comes from the extension (`-` reads standard input and sniffs it).
-pub fn import_file(path: &Path, opts: &Options) -> Result<Imported, SheetError> {
+/// Imports a file (one system per worksheet that follows a convention, in workbook order); the
+/// kind comes from the extension (`-` reads standard input and sniffs it).
+pub fn import(path: &Path, opts: &Options) -> Result<Imported, SheetError> {
     let label = path.display().to_string();
     let bytes = if label == "-" {
         let mut b = Vec::new();
@@ -146,13 +138,13 @@ pub fn import_bytes(
             let headers = detect::header_candidates(g);
             if headers.is_empty() {
                 findings.push(Finding::info(
-                    SKIPPED_SHEET,
+                    codes::SHEET_SKIPPED.id,
                     format!("worksheet `{}` is empty; skipped", g.sheet),
                     sheet_origin,
                 ));
             } else {
                 findings.push(Finding::info(
-                    SKIPPED_SHEET,
+                    codes::SHEET_SKIPPED.id,
                     format!(
                         "worksheet `{}` matches no convention (headers found: {}); skipped",
                         g.sheet,
@@ -165,57 +157,26 @@ pub fn import_bytes(
             continue;
         };
         names.insert(name.clone());
-        let mut cx = Ctx {
-            file: label.to_string(),
-            grid: g,
-            system: name.clone(),
-            findings: Vec::new(),
-        };
-        for (r, c) in redacted {
-            let cell = g.addr(r, c);
-            cx.warn(SECRET, format!("a credential in {cell} was replaced by a secret:// reference"), r, c)
-                .help = Some("store the value in the secrets file or environment under that name; never keep it in the sheet".into());
-        }
-        let built = match shape {
-            detect::Shape::Register(layout) => register::build(&mut cx, &layout),
-            detect::Shape::Table(layout) => table::build(&mut cx, &layout),
-        };
-        let sys = match built {
-            Ok(sys) => sys,
+        match import_sheet(label, g, &name, shape, &redacted) {
+            Ok((sys, mut sheet_findings)) => {
+                findings.append(&mut sheet_findings);
+                generated.push(Generated {
+                    system: sys,
+                    files: Vec::new(),
+                });
+            }
             Err(why) => {
                 // Never an empty system: the worksheet is reported like one that matched nothing.
                 names.remove(&name);
                 let headers = detect::header_candidates(g);
                 findings.push(Finding::warning(
-                    SKIPPED_SHEET,
+                    codes::SHEET_SKIPPED.id,
                     format!("worksheet `{}`: {why}; skipped", g.sheet),
                     sheet_origin,
                 ));
                 unmatched.push((g.sheet.clone(), headers));
-                continue;
-            }
-        };
-        let lints = claw_language::check_system(&sys, None);
-        let mut lint_findings = Finding::from_lints(&name, &lints, &sheet_origin);
-        let rows = legacy_rows(&sys);
-        for f in &mut lint_findings {
-            let item = f.path.as_deref().and_then(|p| {
-                let mut parts = p.trim_start_matches('/').split('/');
-                Some((parts.next()?, parts.next()?))
-            });
-            if let Some(row) = item.and_then(|k| rows.get(&k)) {
-                f.origin.cell = Some(grid::cell_name(&g.sheet, row.saturating_sub(1), g.col0));
             }
         }
-        cx.findings.extend(lint_findings);
-        for f in &mut cx.findings {
-            f.system = Some(name.clone());
-        }
-        findings.append(&mut cx.findings);
-        generated.push(Generated {
-            system: sys,
-            files: Vec::new(),
-        });
     }
     if generated.is_empty() {
         return Err(SheetError::NoConvention {
@@ -228,6 +189,55 @@ pub fn import_bytes(
         generated,
         findings,
     })
+}
+
+/// Builds one worksheet of a known shape into a system and its findings (the redacted cells'
+/// warnings, the builder's, and the lints located at the rows they came from).
+fn import_sheet(
+    label: &str,
+    g: &grid::Grid,
+    name: &str,
+    shape: detect::Shape,
+    redacted: &[(usize, usize)],
+) -> Result<(System, Vec<Finding>), BuildError> {
+    let mut cx = Ctx {
+        file: label.to_string(),
+        grid: g,
+        system: name.to_string(),
+        findings: Vec::new(),
+    };
+    for &(r, c) in redacted {
+        let cell = g.addr(r, c);
+        cx.warn(codes::SHEET_SECRET.id, format!("a credential in {cell} was replaced by a secret:// reference"), r, c)
+            .help = Some("store the value in the secrets file or environment under that name; never keep it in the sheet".into());
+    }
+    let built = match shape {
+        detect::Shape::Register(layout) => register::build(&mut cx, &layout),
+        detect::Shape::Table(layout) => table::build(&mut cx, &layout),
+    };
+    let sys = built?;
+    let sheet_origin = Origin {
+        file: Some(label.to_string()),
+        cell: Some(grid::cell_name(&g.sheet, g.row0, g.col0)),
+        ..Origin::default()
+    };
+    let lints = claw_language::check_system(&sys, None);
+    let mut lint_findings = Finding::from_lints(name, &lints, &sheet_origin);
+    let rows = legacy_rows(&sys);
+    for f in &mut lint_findings {
+        let item = f.path.as_deref().and_then(|p| {
+            let mut parts = p.trim_start_matches('/').split('/');
+            Some((parts.next()?, parts.next()?))
+        });
+        if let Some(row) = item.and_then(|k| rows.get(&k)) {
+            f.origin.cell = Some(grid::cell_name(&g.sheet, row.saturating_sub(1), g.col0));
+        }
+    }
+    cx.findings.extend(lint_findings);
+    for f in &mut cx.findings {
+        f.system = Some(name.to_string());
+    }
+    Ok((sys, cx.findings))
 }
 
 /// What the builders share: where they are and what they found.
@@ -297,19 +307,10 @@ fn redact_grid(g: &mut grid::Grid, scope: &str) -> Vec<(usize, usize)> {
     changed
 }
 
-/// Finding code: a secret in a cell was replaced by a reference.
-pub const SECRET: &str = "claw::import::sheet_secret";
-
-/// Whether a time zone name is accepted by `claw check`.
+/// Whether a time zone name is accepted by `claw check`: an IANA name, read by the same
+/// time-zone database the language's `bad_timezone` check uses.
 pub fn valid_timezone(tz: &str) -> bool {
-    let mut s = System::new("tz");
-    let mut t = Trigger::new("t", Source::Schedule);
-    t.schedule = Some("0 0 * * *".into());
-    t.timezone = Some(tz.to_string());
-    s.triggers.push(t);
-    !claw_language::check_system(&s, None)
-        .iter()
-        .any(|d| d.code == "claw::bad_timezone")
+    tz.parse::<chrono_tz::Tz>().is_ok()
 }
 
 /// The sheet row (1-based) each item came from, by `(layer, name)`, so that lint findings

@@ -1,105 +1,177 @@
-//! Finding codes of the Zapier importer (documented in docs/importers/zapier.md).
+//! Diagnostic codes of the Zapier importer: findings and errors (documented in
+//! docs/diagnostics.md, importer section, and docs/importers/zapier.md).
 
-/// A Zap whose trigger is paused: imported with `enabled: false`.
-pub const PAUSED_ZAP: &str = "claw::import::paused_zap";
-/// Non-trigger `paused` flags, read as meaningless (once per Zap).
-pub const PAUSED_FLAGS_IGNORED: &str = "claw::import::paused_flags_ignored";
-/// A polling trigger (an instant one may exist).
-pub const POLLING_TRIGGER: &str = "claw::import::polling_trigger";
-/// The polling interval was inferred or defaulted.
-pub const POLLING_INTERVAL_ASSUMED: &str = "claw::import::polling_interval_assumed";
-/// The schedule's time zone is unknown or invalid.
-pub const TIMEZONE_ASSUMED: &str = "claw::import::timezone_assumed";
-/// A Schedule trigger that could not be translated (imported as manual).
-pub const SCHEDULE_UNPORTED: &str = "claw::import::schedule_unported";
-/// A Sub-Zap start imported as a webhook.
-pub const SUBZAP_TRIGGER: &str = "claw::import::subzap_trigger";
-/// A step with no runtime equivalent, kept as `unported.*`.
-pub const UNPORTED_STEP: &str = "claw::import::unported_step";
-/// Code by Zapier in Python.
-pub const PYTHON_CODE: &str = "claw::import::python_code";
-/// A filter operator nobody documented: fails closed.
-pub const UNKNOWN_OPERATOR: &str = "claw::import::unknown_operator";
-/// A filter operator key not seen in real exports, read by its name.
-pub const OPERATOR_ASSUMED: &str = "claw::import::operator_assumed";
-/// `iexact` read as case-insensitive (once per Zap).
-pub const IEXACT_CASE: &str = "claw::import::iexact_case";
-/// A comparison with a mapped value done case-sensitively.
-pub const CASE_SENSITIVE_COMPARE: &str = "claw::import::case_sensitive_compare";
-/// A literal a filter operator cannot use.
-pub const BAD_FILTER_VALUE: &str = "claw::import::bad_filter_value";
-/// A filter criterion with no field and no operator.
-pub const EMPTY_FILTER: &str = "claw::import::empty_filter";
-/// A reference to a step that is not in the export or does not run before.
-pub const DANGLING_REFERENCE: &str = "claw::import::dangling_reference";
-/// A formula reference matched to a step by evidence.
-pub const FORMULA_REFERENCE_INFERRED: &str = "claw::import::formula_reference_inferred";
-/// A formula with functions, kept as text.
-pub const FORMULA_UNPORTED: &str = "claw::import::formula_unported";
-/// A hard-coded credential replaced by a `secret://` reference.
-pub const HARDCODED_SECRET: &str = "claw::import::hardcoded_secret";
-/// Steps using Zapier connections (kept as `secret://` references).
-pub const CONNECTIONS: &str = "claw::import::connections";
-/// Candidate idempotency keys for the trigger.
-pub const IDEMPOTENCY_CANDIDATES: &str = "claw::import::idempotency_candidates";
-/// Default SLO and unrouted alert added.
-pub const DEFAULT_OBSERVABILITY: &str = "claw::import::default_observability";
-/// Default event retention applied.
-pub const DEFAULT_RETENTION: &str = "claw::import::default_retention";
-/// A Fallback path read as "none of the custom paths ran".
-pub const FALLBACK_PATH: &str = "claw::import::fallback_path";
-/// A Delay Until with a Zapier date expression.
-pub const DELAY_UNTIL_FORMAT: &str = "claw::import::delay_until_format";
-/// A Delay After Queue (the queue part is not ported).
-pub const DELAY_QUEUE: &str = "claw::import::delay_queue";
-/// Several steps follow one step outside Paths.
-pub const PARALLEL_STEPS: &str = "claw::import::parallel_steps";
-/// The root node is not a `read`.
-pub const ROOT_NOT_READ: &str = "claw::import::root_not_read";
-/// `root_id` values that disagree with the tree.
-pub const ROOT_ID_MISMATCH: &str = "claw::import::root_id_mismatch";
-/// An undocumented Zap `status` field.
-pub const ZAP_STATUS: &str = "claw::import::zap_status";
-/// A file skipped in a folder (e.g. `zap_data.json`).
-pub const SKIPPED_FILE: &str = "claw::import::skipped_file";
-/// Two Zaps' titles slug to the same system name: the Zap id was appended.
-pub const RENAMED_SYSTEM: &str = "claw::import::renamed_system";
-/// The Zap has no action step (only a trigger, or filters): a `log.info` step records its runs.
-pub const NO_ACTIONS: &str = "claw::import::no_actions";
-
-/// Every code, for docs and tests.
-pub const ALL: &[&str] = &[
-    PAUSED_ZAP,
-    PAUSED_FLAGS_IGNORED,
-    POLLING_TRIGGER,
-    POLLING_INTERVAL_ASSUMED,
-    TIMEZONE_ASSUMED,
-    SCHEDULE_UNPORTED,
-    SUBZAP_TRIGGER,
-    UNPORTED_STEP,
-    PYTHON_CODE,
-    UNKNOWN_OPERATOR,
-    OPERATOR_ASSUMED,
-    IEXACT_CASE,
-    CASE_SENSITIVE_COMPARE,
-    BAD_FILTER_VALUE,
-    EMPTY_FILTER,
-    DANGLING_REFERENCE,
-    FORMULA_REFERENCE_INFERRED,
-    FORMULA_UNPORTED,
-    HARDCODED_SECRET,
-    CONNECTIONS,
-    IDEMPOTENCY_CANDIDATES,
-    DEFAULT_OBSERVABILITY,
-    DEFAULT_RETENTION,
-    FALLBACK_PATH,
-    DELAY_UNTIL_FORMAT,
-    DELAY_QUEUE,
-    PARALLEL_STEPS,
-    ROOT_NOT_READ,
-    ROOT_ID_MISMATCH,
-    ZAP_STATUS,
-    SKIPPED_FILE,
-    RENAMED_SYSTEM,
-    NO_ACTIONS,
-];
+claw_language::diagnostic_codes! {
+    /// An export file is not valid JSON; the location is given as file:line:column.
+    BAD_JSON = "claw::import::bad_json", Error,
+        "An export file is not valid JSON; the location is given as file:line:column.",
+        "export the Zaps again, or repair the JSON at the reported line";
+    /// The JSON is valid but not a Zapier export (no `zaps` list, or a field of the wrong type).
+    BAD_SHAPE = "claw::import::bad_shape", Error,
+        "The JSON is valid but not a Zapier export (no `zaps` list, or a field of the wrong type).",
+        "pass the Zapfile.json from a Zapier export, not another JSON file";
+    /// A ZIP archive holds no Zapfile.json.
+    NO_ZAPFILE = "claw::import::no_zapfile", Error,
+        "A ZIP archive holds no Zapfile.json.",
+        "pass the ZIP that Zapier's \"Export Zaps\" produced, or the Zapfile.json in it";
+    /// A file named .zip is not a readable ZIP archive.
+    BAD_ZIP = "claw::import::bad_zip", Error,
+        "A file named .zip is not a readable ZIP archive.",
+        "download the export again";
+    /// A folder holds no Zapier export (no *.json or *.zip file).
+    EMPTY_INPUT = "claw::import::empty_input", Error,
+        "A folder holds no Zapier export (no *.json or *.zip file).",
+        "point the importer at the export file or folder that holds the Zaps";
+    /// Two nodes of one Zap have the same id.
+    DUPLICATE_ID = "claw::import::duplicate_id", Error,
+        "Two nodes of one Zap have the same id.",
+        "export the Zap again; the export is corrupt";
+    /// The same Zap id appears twice in the input.
+    DUPLICATE_ZAP = "claw::import::duplicate_zap", Error,
+        "The same Zap id appears twice in the input.",
+        "import each Zap once: remove the duplicate file";
+    /// A node names a parent that is not in the Zap.
+    DANGLING_PARENT = "claw::import::dangling_parent", Error,
+        "A node names a parent that is not in the Zap.",
+        "export the Zap again; the export is incomplete";
+    /// A Zap's parent links form a cycle, so there is no tree to import.
+    CYCLE = "claw::import::cycle", Error,
+        "A Zap's parent links form a cycle, so there is no tree to import.",
+        "export the Zap again; the export is corrupt";
+    /// A Zap has no root node (no node without a parent) or more than one.
+    BAD_ROOT = "claw::import::bad_root", Error,
+        "A Zap has no root node (no node without a parent) or more than one.",
+        "export the Zap again, or keep one trigger";
+    /// The Zap is paused (its trigger has `paused: true`): the trigger is imported with `enabled: false`.
+    PAUSED_ZAP = "claw::import::paused_zap", Warning,
+        "The Zap is paused (its trigger has `paused: true`): the trigger is imported with `enabled: false`.",
+        "enable the trigger when the system is meant to replace the Zap";
+    /// Non-trigger steps carry `paused: true`, as they do in every known export, even of running Zaps; the flag is read as meaningless.
+    PAUSED_FLAGS_IGNORED = "claw::import::paused_flags_ignored", Info,
+        "Non-trigger steps carry `paused: true`, as they do in every known export, even of running Zaps; the flag is read as meaningless.",
+        "disable a step with `enabled: false` if it really must not run";
+    /// A polling trigger: runs start up to the polling interval late and deduplication depends on the idempotency key.
+    POLLING_TRIGGER = "claw::import::polling_trigger", Warning,
+        "A polling trigger: runs start up to the polling interval late and deduplication depends on the idempotency key.",
+        "if the app offers an instant (webhook) trigger, use `source: webhook` instead";
+    /// The polling interval was read from `polling_interval_override` as minutes, or the Free plan's 15 minutes was assumed.
+    POLLING_INTERVAL_ASSUMED = "claw::import::polling_interval_assumed", Info,
+        "The polling interval was read from `polling_interval_override` as minutes, or the Free plan's 15 minutes was assumed.",
+        "set `every:` on the trigger to the interval the Zap really polled at";
+    /// The time zone of a schedule is missing or not an IANA name: the schedule runs in UTC until `timezone:` is set.
+    TIMEZONE_ASSUMED = "claw::import::timezone_assumed", Warning,
+        "The time zone of a schedule is missing or not an IANA name: the schedule runs in UTC until `timezone:` is set.",
+        "add `timezone: <IANA name>` to the trigger";
+    /// A Schedule by Zapier trigger could not be translated to crontab; it is imported as a manual trigger.
+    SCHEDULE_UNPORTED = "claw::import::schedule_unported", Warning,
+        "A Schedule by Zapier trigger could not be translated to crontab; it is imported as a manual trigger.",
+        "write the crontab expression by hand: `source: schedule`, `schedule: \"m h dom mon dow\"`";
+    /// A Sub-Zap start is imported as a webhook trigger; the Sub-Zap's reply to its caller has no equivalent.
+    SUBZAP_TRIGGER = "claw::import::subzap_trigger", Info,
+        "A Sub-Zap start is imported as a webhook trigger; the Sub-Zap's reply to its caller has no equivalent.",
+        "have callers POST the inputs to the webhook and stop waiting for a reply";
+    /// A step with no runtime equivalent is kept as `unported.*`, with the reason.
+    UNPORTED_STEP = "claw::import::unported_step", Warning,
+        "A step with no runtime equivalent is kept as `unported.*`, with the reason.",
+        "replace the `unported.*` action with a real adapter or a code step before cutover";
+    /// A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.
+    PYTHON_CODE = "claw::import::python_code", Warning,
+        "A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.",
+        "port it to JavaScript (`code.js`) or to a plug-in adapter";
+    /// A filter operator nobody has documented: the criterion fails closed (`false`).
+    UNKNOWN_OPERATOR = "claw::import::unknown_operator", Warning,
+        "A filter operator nobody has documented: the criterion fails closed (`false`).",
+        "write the condition by hand in `when:`";
+    /// A filter operator key not seen in real exports is read by its name.
+    OPERATOR_ASSUMED = "claw::import::operator_assumed", Info,
+        "A filter operator key not seen in real exports is read by its name.",
+        "check the translated `when:` condition against the Zap";
+    /// `iexact` is read as a case-insensitive exact match (once per Zap).
+    IEXACT_CASE = "claw::import::iexact_case", Info,
+        "`iexact` is read as a case-insensitive exact match (once per Zap).",
+        "if Zapier matched case-sensitively, replace the regex match by `==`";
+    /// A case-insensitive operator compares with a mapped value, which is done case-sensitively.
+    CASE_SENSITIVE_COMPARE = "claw::import::case_sensitive_compare", Info,
+        "A case-insensitive operator compares with a mapped value, which is done case-sensitively.",
+        "lower-case both sides in the `when:` condition if case must not matter";
+    /// A filter literal its operator cannot use: the criterion fails closed (`false`).
+    BAD_FILTER_VALUE = "claw::import::bad_filter_value", Warning,
+        "A filter literal its operator cannot use: the criterion fails closed (`false`).",
+        "fix the value in the `when:` condition, or write the condition by hand";
+    /// A filter criterion with no field and no operator: it fails closed (`false`).
+    EMPTY_FILTER = "claw::import::empty_filter", Warning,
+        "A filter criterion with no field and no operator: it fails closed (`false`).",
+        "remove the empty criterion from the `when:` condition, or fill it in";
+    /// A reference to a step that is not in the export or does not run before: kept as literal text (params) or `false` (filters).
+    DANGLING_REFERENCE = "claw::import::dangling_reference", Warning,
+        "A reference to a step that is not in the export or does not run before: kept as literal text (params) or `false` (filters).",
+        "map the value to a field of a step that runs before this one";
+    /// A formula's live step id was matched to a step of the export by evidence (its title or the fields it produces).
+    FORMULA_REFERENCE_INFERRED = "claw::import::formula_reference_inferred", Info,
+        "A formula's live step id was matched to a step of the export by evidence (its title or the fields it produces).",
+        "live step ids are not renumbered on export; check that this is the step meant";
+    /// A Zapier formula with functions or arithmetic has no translation and is kept as literal text.
+    FORMULA_UNPORTED = "claw::import::formula_unported", Warning,
+        "A Zapier formula with functions or arithmetic has no translation and is kept as literal text.",
+        "rewrite it as a CEL template hole, e.g. `{{ steps.x.output.field }}`";
+    /// A credential in a step's params or code was replaced by a `secret://` reference.
+    HARDCODED_SECRET = "claw::import::hardcoded_secret", Warning,
+        "A credential in a step's params or code was replaced by a `secret://` reference.",
+        "store the value under the `secret://` name in the secrets file or environment, and rotate it";
+    /// Steps use Zapier connections; each connection id is kept only as a `secret://` reference in `legacy.auth`.
+    CONNECTIONS = "claw::import::connections", Info,
+        "Steps use Zapier connections; each connection id is kept only as a `secret://` reference in `legacy.auth`.",
+        "provide the credentials for these adapters through the secrets file or environment";
+    /// Candidate idempotency keys for the trigger: trigger fields read downstream whose names look like ids.
+    IDEMPOTENCY_CANDIDATES = "claw::import::idempotency_candidates", Info,
+        "Candidate idempotency keys for the trigger: trigger fields read downstream whose names look like ids.",
+        "add `idempotency: <field>` to the trigger if it identifies one delivery";
+    /// Zapier has no SLOs or alert routes: a default SLO `error_rate: <1%` and an alert without a route were added.
+    DEFAULT_OBSERVABILITY = "claw::import::default_observability", Info,
+        "Zapier has no SLOs or alert routes: a default SLO `error_rate: <1%` and an alert without a route were added.",
+        "set the alert's `route:` and an `owner:`, and adjust the objective to what the business needs";
+    /// Zapier keeps task history per plan; the event log was given the default store and retention.
+    DEFAULT_RETENTION = "claw::import::default_retention", Info,
+        "Zapier keeps task history per plan; the event log was given the default store and retention.",
+        "set `data.events.retention` to what the team must keep";
+    /// A Fallback path runs only when no custom path's rules hold; its condition is the negation of theirs.
+    FALLBACK_PATH = "claw::import::fallback_path", Info,
+        "A Fallback path runs only when no custom path's rules hold; its condition is the negation of theirs.",
+        "check the fallback decision's `when:` covers exactly what the custom paths leave out";
+    /// A Delay Until uses a Zapier date expression; the runtime expects the template to give an RFC 3339 time.
+    DELAY_UNTIL_FORMAT = "claw::import::delay_until_format", Warning,
+        "A Delay Until uses a Zapier date expression; the runtime expects the template to give an RFC 3339 time.",
+        "map an ISO date field and do the offset in CEL, e.g. `{{ timestamp(start.dateTime) - duration('1h') }}`";
+    /// A Delay After Queue: Zapier also serialised runs sharing a queue; only the wait is imported.
+    DELAY_QUEUE = "claw::import::delay_queue", Warning,
+        "A Delay After Queue: Zapier also serialised runs sharing a queue; only the wait is imported.",
+        "add a lock or a concurrency limit if runs must not overlap";
+    /// Several steps follow one step outside a Paths branch; they are imported as parallel steps on the same event.
+    PARALLEL_STEPS = "claw::import::parallel_steps", Info,
+        "Several steps follow one step outside a Paths branch; they are imported as parallel steps on the same event.",
+        "chain them with `on:` if one must run after the other";
+    /// The trigger node's `type_of` is not `read`; it is imported as the trigger anyway.
+    ROOT_NOT_READ = "claw::import::root_not_read", Warning,
+        "The trigger node's `type_of` is not `read`; it is imported as the trigger anyway.",
+        "check that the imported trigger is the Zap's real trigger";
+    /// Nodes carry a `root_id` other than the trigger; the tree was built from `parent_id` alone.
+    ROOT_ID_MISMATCH = "claw::import::root_id_mismatch", Warning,
+        "Nodes carry a `root_id` other than the trigger; the tree was built from `parent_id` alone.",
+        "check the imported steps' order against the Zap";
+    /// The Zap carries a `status` field no documented export has; only the trigger's `paused` flag decides whether it is on.
+    ZAP_STATUS = "claw::import::zap_status", Info,
+        "The Zap carries a `status` field no documented export has; only the trigger's `paused` flag decides whether it is on.",
+        "set `enabled:` on the trigger if the Zap was off";
+    /// A file of an account export that holds no Zap definitions was skipped.
+    SKIPPED_FILE = "claw::import::skipped_file", Info,
+        "A file of an account export that holds no Zap definitions was skipped.",
+        "nothing to do; pass Zapfile.json alone to silence it";
+    /// Two Zaps' titles give the same system name, so the Zap id was appended to the later one.
+    RENAMED_SYSTEM = "claw::import::renamed_system", Info,
+        "Two Zaps' titles give the same system name, so the Zap id was appended to the later one.",
+        "rename one of the systems (and its file) to something telling";
+    /// The Zap has no action step; a `log.info` step records each run that passes the trigger and filters.
+    NO_ACTIONS = "claw::import::no_actions", Warning,
+        "The Zap has no action step; a `log.info` step records each run that passes the trigger and filters.",
+        "add the step that should act on these runs, or retire the Zap";
+}

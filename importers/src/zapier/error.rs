@@ -1,6 +1,7 @@
 //! Errors that stop a Zapier import: the input cannot be read as an export at all.
 //! Anything the importer can carry on from is a [`crate::findings::Finding`] instead.
 
+use crate::zapier::codes;
 use thiserror::Error;
 
 /// Where a located error points: a Zap and, when known, a node.
@@ -26,15 +27,15 @@ pub enum ZapierError {
     /// The file cannot be read.
     #[error("{file}: {source}")]
     Io {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
-        /// Cause.
+        /// What went wrong, as the reader reported it.
         source: std::io::Error,
     },
     /// Not JSON at all.
     #[error("{file}:{line}:{column}: not valid JSON: {message}\n{excerpt}")]
     BadJson {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line.
         line: usize,
@@ -48,7 +49,7 @@ pub enum ZapierError {
     /// JSON, but not shaped like a Zapier export.
     #[error("{file}:{line}:{column}: not a Zapier export: {message}\n{excerpt}")]
     BadShape {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// 1-based line (0 when the whole document is at fault).
         line: usize,
@@ -62,7 +63,7 @@ pub enum ZapierError {
     /// A ZIP archive without `Zapfile.json`.
     #[error("{file}: the archive holds no Zapfile.json (entries: {entries})")]
     NoZapfile {
-        /// Archive.
+        /// The ZIP archive the error is about.
         file: String,
         /// The entries it does hold (first few).
         entries: String,
@@ -70,21 +71,21 @@ pub enum ZapierError {
     /// A ZIP archive that cannot be opened.
     #[error("{file}: not a readable ZIP archive: {message}")]
     BadZip {
-        /// Archive.
+        /// The ZIP archive the error is about.
         file: String,
-        /// Cause.
+        /// What went wrong, as the reader reported it.
         message: String,
     },
     /// A folder holding no export.
     #[error("{file}: no Zapier export (*.json, *.zip) found")]
     Empty {
-        /// Folder.
+        /// The folder given on the command line.
         file: String,
     },
     /// Two nodes share an id (or a node key disagrees with its id).
     #[error("{at}: node id {node} is used twice ({detail})")]
     DuplicateId {
-        /// Zap.
+        /// The Zap (id and file) the error is about.
         at: ZapAt,
         /// Node id.
         node: String,
@@ -94,7 +95,7 @@ pub enum ZapierError {
     /// Two Zaps in one file share an id.
     #[error("{file}: Zap id {zap} is used by two Zaps (\"{first}\" and \"{second}\")")]
     DuplicateZap {
-        /// File.
+        /// The file the error is about, as named on the command line.
         file: String,
         /// Zap id.
         zap: String,
@@ -106,7 +107,7 @@ pub enum ZapierError {
     /// A node's `parent_id` names no node of the Zap.
     #[error("{at}: node {node} has parent_id {parent}, which is not a node of this Zap")]
     DanglingParent {
-        /// Zap.
+        /// The Zap (id and file) the error is about.
         at: ZapAt,
         /// Node id.
         node: String,
@@ -116,7 +117,7 @@ pub enum ZapierError {
     /// `parent_id` links form a loop.
     #[error("{at}: nodes {nodes} form a cycle through their parent_id links")]
     Cycle {
-        /// Zap.
+        /// The Zap (id and file) the error is about.
         at: ZapAt,
         /// Node ids in the loop.
         nodes: String,
@@ -124,7 +125,7 @@ pub enum ZapierError {
     /// No trigger (node without `parent_id`), or several.
     #[error("{at}: {message}")]
     Root {
-        /// Zap.
+        /// The Zap (id and file) the error is about.
         at: ZapAt,
         /// What is wrong.
         message: String,
@@ -135,17 +136,17 @@ impl ZapierError {
     /// Stable code for reports.
     pub fn code(&self) -> &'static str {
         match self {
-            ZapierError::Io { .. } => "claw::import::io",
-            ZapierError::BadJson { .. } => "claw::import::bad_json",
-            ZapierError::BadShape { .. } => "claw::import::bad_shape",
-            ZapierError::NoZapfile { .. } => "claw::import::no_zapfile",
-            ZapierError::BadZip { .. } => "claw::import::bad_zip",
-            ZapierError::Empty { .. } => "claw::import::empty_input",
-            ZapierError::DuplicateId { .. } => "claw::import::duplicate_id",
-            ZapierError::DuplicateZap { .. } => "claw::import::duplicate_zap",
-            ZapierError::DanglingParent { .. } => "claw::import::dangling_parent",
-            ZapierError::Cycle { .. } => "claw::import::cycle",
-            ZapierError::Root { .. } => "claw::import::bad_root",
+            ZapierError::Io { .. } => crate::codes::IO.id,
+            ZapierError::BadJson { .. } => codes::BAD_JSON.id,
+            ZapierError::BadShape { .. } => codes::BAD_SHAPE.id,
+            ZapierError::NoZapfile { .. } => codes::NO_ZAPFILE.id,
+            ZapierError::BadZip { .. } => codes::BAD_ZIP.id,
+            ZapierError::Empty { .. } => codes::EMPTY_INPUT.id,
+            ZapierError::DuplicateId { .. } => codes::DUPLICATE_ID.id,
+            ZapierError::DuplicateZap { .. } => codes::DUPLICATE_ZAP.id,
+            ZapierError::DanglingParent { .. } => codes::DANGLING_PARENT.id,
+            ZapierError::Cycle { .. } => codes::CYCLE.id,
+            ZapierError::Root { .. } => codes::BAD_ROOT.id,
         }
     }
 }

@@ -6,9 +6,9 @@
 use super::refs::cel_string;
 use serde_json::Value;
 
-/// The field a criterion reads, as CEL.
+/// The field a filter criterion reads, as a CEL path (with what a presence test needs).
 #[derive(Debug, Clone)]
-pub struct Operand {
+pub struct FieldRef {
     /// Full expression (`steps.find.output.count`).
     pub expr: String,
     /// The container of the last key and that key, for presence tests (`'count' in steps.find.output`).
@@ -33,9 +33,9 @@ pub enum Issue {
     BadOperand(String),
     /// A literal value the operator cannot use (`igreater` with "abc").
     BadValue {
-        /// Operator.
+        /// The operator key as written in the export.
         op: String,
-        /// Value.
+        /// The literal value it was given.
         value: String,
     },
     /// A value that is itself a reference is compared case-sensitively.
@@ -46,17 +46,19 @@ pub enum Issue {
     Empty,
 }
 
-/// The compared value: a literal or an expression.
+/// The value a field is compared with: literal text from the filter, or an expression built
+/// from a reference.
 #[derive(Debug, Clone)]
-pub enum Operand2 {
+pub enum CompareValue {
     /// Literal text.
     Lit(String),
     /// An expression giving the value.
     Expr(String),
 }
 
+/// What a Zapier filter operator compares (its `match` key, without the `i` and `not` parts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
+enum Comparison {
     Contains,
     Exact,
     Starts,
@@ -73,34 +75,36 @@ enum Op {
     Exists,
 }
 
-fn lookup(n: &str) -> Option<Op> {
+fn lookup(n: &str) -> Option<Comparison> {
     Some(match n {
-        "contains" | "contain" => Op::Contains,
-        "exact" | "exactly" | "exactlymatches" | "matches" => Op::Exact,
-        "startswith" | "starts" | "startwith" | "start" => Op::Starts,
-        "endswith" | "ends" | "endwith" | "end" => Op::Ends,
-        "in" | "isin" | "oneof" => Op::In,
-        "greater" | "greaterthan" | "gt" | "numbergreater" | "numbergreaterthan" => Op::Greater,
-        "less" | "lessthan" | "lt" | "numberless" | "numberlessthan" => Op::Less,
-        "numberequal" | "numberequals" | "numeq" | "eq" | "equal" | "equals" => Op::NumEq,
-        "after" | "dateafter" | "datetimeafter" | "dtafter" => Op::After,
-        "before" | "datebefore" | "datetimebefore" | "dtbefore" => Op::Before,
-        "dateequal" | "dateequals" | "datetimeequal" | "dtequal" | "dateeq" => Op::DateEq,
-        "boolean" | "true" | "istrue" | "booleantrue" | "bool" => Op::True,
-        "false" | "isfalse" | "booleanfalse" => Op::False,
-        "exist" | "exists" => Op::Exists,
+        "contains" | "contain" => Comparison::Contains,
+        "exact" | "exactly" | "exactlymatches" | "matches" => Comparison::Exact,
+        "startswith" | "starts" | "startwith" | "start" => Comparison::Starts,
+        "endswith" | "ends" | "endwith" | "end" => Comparison::Ends,
+        "in" | "isin" | "oneof" => Comparison::In,
+        "greater" | "greaterthan" | "gt" | "numbergreater" | "numbergreaterthan" => {
+            Comparison::Greater
+        }
+        "less" | "lessthan" | "lt" | "numberless" | "numberlessthan" => Comparison::Less,
+        "numberequal" | "numberequals" | "numeq" | "eq" | "equal" | "equals" => Comparison::NumEq,
+        "after" | "dateafter" | "datetimeafter" | "dtafter" => Comparison::After,
+        "before" | "datebefore" | "datetimebefore" | "dtbefore" => Comparison::Before,
+        "dateequal" | "dateequals" | "datetimeequal" | "dtequal" | "dateeq" => Comparison::DateEq,
+        "boolean" | "true" | "istrue" | "booleantrue" | "bool" => Comparison::True,
+        "false" | "isfalse" | "booleanfalse" => Comparison::False,
+        "exist" | "exists" => Comparison::Exists,
         _ => return None,
     })
 }
 
 /// Reads a `match` key: the operator, whether it is case-insensitive, and whether it is negated.
-fn operator(key: &str) -> Option<(Op, bool, bool)> {
+fn operator(key: &str) -> Option<(Comparison, bool, bool)> {
     let n: String = key
         .to_ascii_lowercase()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
-    let try_one = |s: &str| -> Option<(Op, bool)> {
+    let try_one = |s: &str| -> Option<(Comparison, bool)> {
         if let Some(op) = lookup(s) {
             return Some((op, false));
         }
@@ -129,22 +133,22 @@ const SEEN: &[&str] = &[
     "boolean",
 ];
 
-fn describe(op: Op, ci: bool, neg: bool) -> String {
+fn describe(op: Comparison, ci: bool, neg: bool) -> String {
     let base = match op {
-        Op::Contains => "text contains",
-        Op::Exact => "text exactly matches",
-        Op::Starts => "text starts with",
-        Op::Ends => "text ends with",
-        Op::In => "text is in (comma-separated list)",
-        Op::Greater => "number greater than",
-        Op::Less => "number less than",
-        Op::NumEq => "number equals",
-        Op::After => "date/time after",
-        Op::Before => "date/time before",
-        Op::DateEq => "date/time equals",
-        Op::True => "boolean is true",
-        Op::False => "boolean is false",
-        Op::Exists => "exists",
+        Comparison::Contains => "text contains",
+        Comparison::Exact => "text exactly matches",
+        Comparison::Starts => "text starts with",
+        Comparison::Ends => "text ends with",
+        Comparison::In => "text is in (comma-separated list)",
+        Comparison::Greater => "number greater than",
+        Comparison::Less => "number less than",
+        Comparison::NumEq => "number equals",
+        Comparison::After => "date/time after",
+        Comparison::Before => "date/time before",
+        Comparison::DateEq => "date/time equals",
+        Comparison::True => "boolean is true",
+        Comparison::False => "boolean is false",
+        Comparison::Exists => "exists",
     };
     format!(
         "{}{base}{}",
@@ -154,7 +158,7 @@ fn describe(op: Op, ci: bool, neg: bool) -> String {
 }
 
 /// One criterion's match (before `action: stop` negation).
-fn criterion(m: &str, operand: &Operand, value: &Operand2, issues: &mut Vec<Issue>) -> String {
+fn criterion(m: &str, operand: &FieldRef, value: &CompareValue, issues: &mut Vec<Issue>) -> String {
     let Some((op, ci, neg)) = operator(m) else {
         issues.push(Issue::UnknownOperator(m.to_string()));
         return "false".into();
@@ -180,15 +184,19 @@ fn criterion(m: &str, operand: &Operand, value: &Operand2, issues: &mut Vec<Issu
         "false".to_string()
     };
     let out = match (op, value) {
-        (Op::Contains, Operand2::Lit(v)) if ci => text_re(regex::escape(v)),
-        (Op::Contains, Operand2::Lit(v)) => format!("{s}.contains({})", cel_string(v)),
-        (Op::Exact, Operand2::Lit(v)) if ci => text_re(format!("^{}$", regex::escape(v))),
-        (Op::Exact, Operand2::Lit(v)) => format!("{s} == {}", cel_string(v)),
-        (Op::Starts, Operand2::Lit(v)) if ci => text_re(format!("^{}", regex::escape(v))),
-        (Op::Starts, Operand2::Lit(v)) => format!("{s}.startsWith({})", cel_string(v)),
-        (Op::Ends, Operand2::Lit(v)) if ci => text_re(format!("{}$", regex::escape(v))),
-        (Op::Ends, Operand2::Lit(v)) => format!("{s}.endsWith({})", cel_string(v)),
-        (Op::In, Operand2::Lit(v)) => {
+        (Comparison::Contains, CompareValue::Lit(v)) if ci => text_re(regex::escape(v)),
+        (Comparison::Contains, CompareValue::Lit(v)) => format!("{s}.contains({})", cel_string(v)),
+        (Comparison::Exact, CompareValue::Lit(v)) if ci => {
+            text_re(format!("^{}$", regex::escape(v)))
+        }
+        (Comparison::Exact, CompareValue::Lit(v)) => format!("{s} == {}", cel_string(v)),
+        (Comparison::Starts, CompareValue::Lit(v)) if ci => {
+            text_re(format!("^{}", regex::escape(v)))
+        }
+        (Comparison::Starts, CompareValue::Lit(v)) => format!("{s}.startsWith({})", cel_string(v)),
+        (Comparison::Ends, CompareValue::Lit(v)) if ci => text_re(format!("{}$", regex::escape(v))),
+        (Comparison::Ends, CompareValue::Lit(v)) => format!("{s}.endsWith({})", cel_string(v)),
+        (Comparison::In, CompareValue::Lit(v)) => {
             let alts: Vec<String> = v.split(',').map(|x| regex::escape(x.trim())).collect();
             let pat = format!("^({})$", alts.join("|"));
             if ci {
@@ -197,11 +205,13 @@ fn criterion(m: &str, operand: &Operand, value: &Operand2, issues: &mut Vec<Issu
                 format!("{s}.matches({})", cel_string(&pat))
             }
         }
-        (Op::Greater | Op::Less | Op::NumEq, Operand2::Lit(v)) => match v.trim().parse::<f64>() {
-            Ok(n) if n.is_finite() => format!("double({k}) {} {n:?}", cmp(op)),
-            _ => bad(issues, v),
-        },
-        (Op::After | Op::Before | Op::DateEq, Operand2::Lit(v)) => {
+        (Comparison::Greater | Comparison::Less | Comparison::NumEq, CompareValue::Lit(v)) => {
+            match v.trim().parse::<f64>() {
+                Ok(n) if n.is_finite() => format!("double({k}) {} {n:?}", cmp(op)),
+                _ => bad(issues, v),
+            }
+        }
+        (Comparison::After | Comparison::Before | Comparison::DateEq, CompareValue::Lit(v)) => {
             if chrono::DateTime::parse_from_rfc3339(v.trim()).is_ok() {
                 format!(
                     "timestamp({s}) {} timestamp({})",
@@ -212,17 +222,20 @@ fn criterion(m: &str, operand: &Operand, value: &Operand2, issues: &mut Vec<Issu
                 bad(issues, v)
             }
         }
-        (Op::True, _) => format!("{s}.matches('(?i)^(true|yes|1)$')"),
-        (Op::False, _) => format!("{s}.matches('(?i)^(false|no|0)$')"),
-        (Op::Exists, _) => format!("{} in {}", cel_string(&operand.last), operand.parent),
-        (Op::Contains | Op::Exact | Op::Starts | Op::Ends, Operand2::Expr(e)) => {
+        (Comparison::True, _) => format!("{s}.matches('(?i)^(true|yes|1)$')"),
+        (Comparison::False, _) => format!("{s}.matches('(?i)^(false|no|0)$')"),
+        (Comparison::Exists, _) => format!("{} in {}", cel_string(&operand.last), operand.parent),
+        (
+            Comparison::Contains | Comparison::Exact | Comparison::Starts | Comparison::Ends,
+            CompareValue::Expr(e),
+        ) => {
             if ci {
                 issues.push(Issue::DynamicCase(m.to_string()));
             }
             let f = match op {
-                Op::Contains => "contains",
-                Op::Starts => "startsWith",
-                Op::Ends => "endsWith",
+                Comparison::Contains => "contains",
+                Comparison::Starts => "startsWith",
+                Comparison::Ends => "endsWith",
                 _ => "",
             };
             if f.is_empty() {
@@ -231,13 +244,13 @@ fn criterion(m: &str, operand: &Operand, value: &Operand2, issues: &mut Vec<Issu
                 format!("{s}.{f}(string({e}))")
             }
         }
-        (Op::Greater | Op::Less | Op::NumEq, Operand2::Expr(e)) => {
+        (Comparison::Greater | Comparison::Less | Comparison::NumEq, CompareValue::Expr(e)) => {
             format!("double({k}) {} double({e})", cmp(op))
         }
-        (Op::After | Op::Before | Op::DateEq, Operand2::Expr(e)) => {
+        (Comparison::After | Comparison::Before | Comparison::DateEq, CompareValue::Expr(e)) => {
             format!("timestamp({s}) {} timestamp(string({e}))", cmp(op))
         }
-        (Op::In, Operand2::Expr(e)) => {
+        (Comparison::In, CompareValue::Expr(e)) => {
             issues.push(Issue::BadValue {
                 op: m.to_string(),
                 value: format!("{{{{ {e} }}}}"),
@@ -248,10 +261,10 @@ fn criterion(m: &str, operand: &Operand, value: &Operand2, issues: &mut Vec<Issu
     if neg { format!("!({out})") } else { out }
 }
 
-fn cmp(op: Op) -> &'static str {
+fn cmp(op: Comparison) -> &'static str {
     match op {
-        Op::Greater | Op::After => ">",
-        Op::Less | Op::Before => "<",
+        Comparison::Greater | Comparison::After => ">",
+        Comparison::Less | Comparison::Before => "<",
         _ => "==",
     }
 }
@@ -305,8 +318,8 @@ pub fn is_placeholder(c: &Criterion) -> bool {
 /// a value into a literal or expression (both report what they could not do).
 pub fn condition(
     crits: &[Criterion],
-    resolve_key: &mut dyn FnMut(&str) -> Result<Operand, Issue>,
-    resolve_value: &mut dyn FnMut(&str) -> Result<Operand2, Issue>,
+    resolve_key: &mut dyn FnMut(&str) -> Result<FieldRef, Issue>,
+    resolve_value: &mut dyn FnMut(&str) -> Result<CompareValue, Issue>,
     issues: &mut Vec<Issue>,
 ) -> String {
     if crits.is_empty() {
@@ -374,15 +387,21 @@ mod tests {
 
     #[test]
     fn operator_names() {
-        assert_eq!(operator("icontains"), Some((Op::Contains, true, false)));
-        assert_eq!(operator("iexist"), Some((Op::Exists, true, false)));
+        assert_eq!(
+            operator("icontains"),
+            Some((Comparison::Contains, true, false))
+        );
+        assert_eq!(operator("iexist"), Some((Comparison::Exists, true, false)));
         assert_eq!(
             operator("does_not_contain"),
-            Some((Op::Contains, false, true))
+            Some((Comparison::Contains, false, true))
         );
-        assert_eq!(operator("inot_exist"), Some((Op::Exists, true, true)));
-        assert_eq!(operator("in"), Some((Op::In, false, false)));
-        assert_eq!(operator("iin"), Some((Op::In, true, false)));
+        assert_eq!(
+            operator("inot_exist"),
+            Some((Comparison::Exists, true, true))
+        );
+        assert_eq!(operator("in"), Some((Comparison::In, false, false)));
+        assert_eq!(operator("iin"), Some((Comparison::In, true, false)));
         assert_eq!(operator("wobble"), None);
     }
 }

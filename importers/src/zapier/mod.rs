@@ -24,28 +24,20 @@ pub mod tree;
 pub use error::ZapierError;
 
 use crate::findings::{Finding, Origin};
-use crate::output::Generated;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// What an import produced: systems to write and findings to report.
-#[derive(Debug)]
-pub struct Import {
-    /// One system per Zap, in input order.
-    pub generated: Vec<Generated>,
-    /// Findings, grouped by system in input order.
-    pub findings: Vec<Finding>,
-}
+pub use crate::output::Imported;
 
-/// Imports a file, a folder, or `-` (standard input).
-pub fn import_path(path: &Path) -> Result<Import, ZapierError> {
+/// Imports a file, a folder, or `-` (standard input): one system per Zap, in input order.
+pub fn import(path: &Path) -> Result<Imported, ZapierError> {
     let (texts, skipped) = source::read(path)?;
     let mut out = import_texts(&texts)?;
     let mut pre: Vec<Finding> = skipped
         .into_iter()
         .map(|s| {
             Finding::info(
-                codes::SKIPPED_FILE,
+                codes::SKIPPED_FILE.id,
                 format!("`{s}` is part of an account export but holds no Zap definitions the importer reads (Zapfile.json has them); skipped"),
                 Origin { file: Some(s), ..Origin::default() },
             )
@@ -57,14 +49,14 @@ pub fn import_path(path: &Path) -> Result<Import, ZapierError> {
 }
 
 /// Imports bytes (a ZIP or JSON) labelled `file`.
-pub fn import_bytes(file: &str, bytes: &[u8]) -> Result<Import, ZapierError> {
+pub fn import_bytes(file: &str, bytes: &[u8]) -> Result<Imported, ZapierError> {
     let texts = source::from_bytes(file, file, bytes)?;
     import_texts(&texts)
 }
 
 /// Imports already-read documents. All of them are parsed and checked before any is mapped,
 /// so one bad file fails the whole import.
-pub fn import_texts(texts: &[source::Text]) -> Result<Import, ZapierError> {
+pub fn import_texts(texts: &[source::Text]) -> Result<Imported, ZapierError> {
     let mut exports = Vec::with_capacity(texts.len());
     for t in texts {
         exports.push(model::parse(&t.file, &t.provenance, &t.text)?);
@@ -121,7 +113,7 @@ pub fn import_texts(texts: &[source::Text]) -> Result<Import, ZapierError> {
             let (g, mut f) = map::zap(e, z, t, &name)?;
             if name != base {
                 let mut r = Finding::info(
-                    codes::RENAMED_SYSTEM,
+                    codes::RENAMED_SYSTEM.id,
                     format!(
                         "another Zap's title also gives the name `{base}`; this one is named `{name}` (Zap id appended)"
                     ),
@@ -139,7 +131,7 @@ pub fn import_texts(texts: &[source::Text]) -> Result<Import, ZapierError> {
             findings.extend(f);
         }
     }
-    Ok(Import {
+    Ok(Imported {
         generated,
         findings,
     })

@@ -72,7 +72,7 @@ pub struct Envelope {
 pub struct Zap {
     /// Export-local id (equals the root node's id in every sample).
     pub id: Id,
-    /// Title.
+    /// The title the user gave it in the Zap editor, if any.
     #[serde(default)]
     pub title: Option<String>,
     /// Nodes keyed by their id, in file order, duplicates kept so they can be reported.
@@ -139,7 +139,7 @@ pub struct Node {
     /// App key, optionally `@<semver>`.
     #[serde(default)]
     pub selected_api: Option<String>,
-    /// Title.
+    /// The title the user gave it in the Zap editor, if any.
     #[serde(default)]
     pub title: Option<String>,
     /// Connection hash (never written out).

@@ -12,7 +12,7 @@ pub struct Text {
     pub file: String,
     /// Label for provenance (relative to the input).
     pub provenance: String,
-    /// Contents.
+    /// The document's text.
     pub text: String,
 }
 

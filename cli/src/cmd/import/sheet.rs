@@ -28,7 +28,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         sheet: a.sheet.clone(),
     };
     match crate::progress::while_spinning("reading and mapping the legacy setup", || {
-        sheet::import_file(&a.input, &opts)
+        sheet::import(&a.input, &opts)
     }) {
         Ok(imported) => finish(&a.output, &imported.generated, &imported.findings),
         Err(e) => {

@@ -23,7 +23,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let spin = crate::progress::spinner("reading and mapping the legacy setup");
-    let result = claw_importers::zapier::import_path(&a.input);
+    let result = claw_importers::zapier::import(&a.input);
     spin.finish_and_clear();
     let imported = match result {
         Ok(i) => i,
