@@ -1,6 +1,7 @@
 //! The `.claw` language: model, parser, validator, lints, canonical writer,
 //! expression language, crontab schedules and JSON Schema.
 pub mod check;
+pub mod codes;
 pub mod cron;
 pub mod diag;
 pub mod draw;

@@ -3,6 +3,7 @@
 //! Shape errors (unknown keys, wrong types, missing layers) are collected rather than
 //! returned at the first one, so a user sees every problem of a file in one run.
 
+use crate::codes;
 use crate::diag::{Diagnostic, Span};
 use crate::fields::{self, Field};
 use crate::model::*;
@@ -90,7 +91,7 @@ fn join(path: &str, key: &str) -> String {
 impl P {
     fn err(
         &mut self,
-        code: &str,
+        code: crate::diag::Code,
         msg: impl Into<String>,
         span: Span,
         path: &str,
@@ -116,7 +117,7 @@ impl P {
             _ => {
                 let kind = node.kind_name();
                 self.err(
-                    "claw::wrong_type",
+                    codes::WRONG_TYPE,
                     format!("{what} must be a mapping of keys, found {kind}"),
                     node.span,
                     path,
@@ -132,7 +133,7 @@ impl P {
         for (k, v) in entries {
             let Some(key) = k.as_scalar_text() else {
                 self.err(
-                    "claw::wrong_type",
+                    codes::WRONG_TYPE,
                     format!("keys of {what} must be plain words"),
                     k.span,
                     path,
@@ -155,7 +156,7 @@ impl P {
                         ),
                     };
                     let d = self.err(
-                        "claw::unknown_key",
+                        codes::UNKNOWN_KEY,
                         format!("unknown key `{key}` in {what}"),
                         k.span,
                         &join(path, key),
@@ -170,7 +171,7 @@ impl P {
             let is_layer = path.is_empty() && fields::LAYERS.iter().any(|(l, _)| *l == f.name);
             if !out.contains_key(f.name) && !is_layer {
                 let d = self.err(
-                    "claw::missing_field",
+                    codes::MISSING_FIELD,
                     format!(
                         "{what} has no `{}` ({})",
                         f.name,
@@ -190,7 +191,7 @@ impl P {
         match &node.value {
             NodeValue::Scalar(ScalarKind::Null, _) => {
                 self.err(
-                    "claw::wrong_type",
+                    codes::WRONG_TYPE,
                     "expected a value, found nothing",
                     node.span,
                     path,
@@ -201,7 +202,7 @@ impl P {
             _ => {
                 let kind = node.kind_name();
                 self.err(
-                    "claw::wrong_type",
+                    codes::WRONG_TYPE,
                     format!("expected a single value, found {kind}"),
                     node.span,
                     path,
@@ -239,7 +240,7 @@ impl P {
                     .unwrap_or(node.kind_name())
                     .to_string();
                 self.err(
-                    "claw::wrong_type",
+                    codes::WRONG_TYPE,
                     format!("expected a whole number from 0 to 1000, found `{shown}`"),
                     node.span,
                     path,
@@ -258,7 +259,7 @@ impl P {
                     .unwrap_or(node.kind_name())
                     .to_string();
                 self.err(
-                    "claw::wrong_type",
+                    codes::WRONG_TYPE,
                     format!("expected true or false, found `{shown}`"),
                     node.span,
                     path,
@@ -287,7 +288,7 @@ impl P {
             _ => {
                 let kind = node.kind_name();
                 self.err(
-                    "claw::wrong_type",
+                    codes::WRONG_TYPE,
                     format!("expected a mapping of parameters, found {kind}"),
                     node.span,
                     path,
@@ -335,7 +336,7 @@ impl P {
             _ => {
                 let kind = node.kind_name();
                 self.err(
-                    "claw::wrong_type",
+                    codes::WRONG_TYPE,
                     format!("expected a mapping of names to values, found {kind}"),
                     node.span,
                     path,
@@ -359,7 +360,7 @@ impl P {
             _ => {
                 let kind = node.kind_name();
                 self.err(
-                    "claw::wrong_type",
+                    codes::WRONG_TYPE,
                     format!(
                         "`{}` must be a list of `- name: {{...}}` items, found {kind}",
                         path.trim_start_matches('/')
@@ -391,7 +392,7 @@ impl P {
                             it.span,
                         ),
                     };
-                    let d = self.err("claw::bad_shape", msg, span, path);
+                    let d = self.err(codes::BAD_SHAPE, msg, span, path);
                     d.help = Some(format!(
                         "write it as\n  - my_{what}:\n      key: value\n(a blank line or a missing indent often merges two items)"
                     ));
@@ -402,7 +403,7 @@ impl P {
             let (k, body) = &entries[0];
             let Some(name) = k.as_scalar_text().map(str::to_string) else {
                 self.err(
-                    "claw::bad_name",
+                    codes::BAD_NAME,
                     format!("a {what} name must be a word"),
                     k.span,
                     path,
@@ -415,7 +416,7 @@ impl P {
             self.map.values.insert(p.clone(), body.span);
             if !crate::units::is_name(&name) {
                 self.err(
-                    "claw::bad_name",
+                    codes::BAD_NAME,
                     format!("`{name}` is not a valid {what} name"),
                     k.span,
                     &p,
@@ -426,7 +427,7 @@ impl P {
             if let Some(first) = seen.get(&name) {
                 let line = first.line;
                 self.err(
-                    "claw::duplicate_name",
+                    codes::DUPLICATE_NAME,
                     format!("the {what} name `{name}` is already used on line {line}"),
                     k.span,
                     &p,
@@ -471,7 +472,7 @@ impl P {
                 len: 0,
             };
             let d = self.err(
-                "claw::missing_layer",
+                codes::MISSING_LAYER,
                 format!("the system has no `{layer}` layer; every system declares all five layers (triggers, decisions, execution, data, observability)"),
                 span,
                 &format!("/{layer}"),
@@ -544,7 +545,7 @@ impl P {
                             None => "one of: webhook, schedule, poll, queue, manual".into(),
                         };
                         self.err(
-                            "claw::bad_value",
+                            codes::BAD_VALUE,
                             format!("unknown trigger source `{s}`"),
                             n.span,
                             &join(path, "source"),
@@ -568,7 +569,7 @@ impl P {
                     Some(c) => t.catch_up = Some(c),
                     None => {
                         self.err(
-                            "claw::bad_value",
+                            codes::BAD_VALUE,
                             format!("unknown catch_up policy `{s}`"),
                             n.span,
                             &p,
@@ -650,7 +651,7 @@ impl P {
                     Some((n, None)) => {
                         let kind = n.kind_name();
                         self.err(
-                            "claw::wrong_type",
+                            codes::WRONG_TYPE,
                             format!("`rules` must be a list of `- if: …` rules, found {kind}"),
                             n.span,
                             &rp,
@@ -673,7 +674,7 @@ impl P {
             }
             [] => {
                 let d = self.err(
-                    "claw::decision_logic",
+                    codes::DECISION_LOGIC,
                     format!("{what} says neither `when`, `rules` nor `policy`"),
                     key_or_node(body),
                     path,
@@ -683,7 +684,7 @@ impl P {
             }
             many => {
                 let d = self.err(
-                    "claw::decision_logic",
+                    codes::DECISION_LOGIC,
                     format!(
                         "{what} has {} at once; a decision decides one way",
                         many.join(" and ")
@@ -698,7 +699,7 @@ impl P {
         if m.contains_key("default") && !matches!(logic, Logic::Rules { .. }) {
             let span = self.map.key(&join(path, "default")).unwrap_or(body.span);
             self.err(
-                "claw::decision_logic",
+                codes::DECISION_LOGIC,
                 "`default` only applies to a `rules` table",
                 span,
                 &join(path, "default"),
@@ -800,7 +801,7 @@ impl P {
                                     Some(p.params(it, &rp))
                                 } else {
                                     p.err(
-                                        "claw::wrong_type",
+                                        codes::WRONG_TYPE,
                                         "each table row is a mapping of column to value",
                                         it.span,
                                         &rp,
@@ -811,7 +812,7 @@ impl P {
                             .collect(),
                         _ => {
                             p.err(
-                                "claw::wrong_type",
+                                codes::WRONG_TYPE,
                                 "`rows` must be a list of mappings",
                                 rn.span,
                                 &format!("{path}/rows"),
@@ -862,7 +863,7 @@ impl P {
                 None => {
                     let kind = n.kind_name();
                     self.err(
-                        "claw::wrong_type",
+                        codes::WRONG_TYPE,
                         format!("`alerts` must be a list of `- on: …` alerts, found {kind}"),
                         n.span,
                         &ap,
