@@ -13,6 +13,7 @@ pub mod lint;
 pub mod model;
 pub mod parse;
 pub mod schema;
+pub mod secret;
 pub mod units;
 pub mod validate;
 pub mod write;

@@ -273,8 +273,7 @@ fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         check_templates(v, &format!("{path}/with/{k}"), loc, out);
     }
     if let Some(auth) = &t.auth
-        && (!auth.hmac_sha256.starts_with("secret://")
-            || auth.hmac_sha256.len() <= "secret://".len())
+        && crate::secret::parse(&auth.hmac_sha256).is_err()
     {
         out.push(
                 loc.err(codes::BAD_URI, "the webhook HMAC key must be a `secret://NAME` reference, never the key itself", &format!("{path}/auth/hmac_sha256"))

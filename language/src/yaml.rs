@@ -420,7 +420,10 @@ mod tests {
         match docs.len() {
             1 => convert(&docs[0], &pos),
             // Marked by its message (codes are typed now) so the property below can tell it apart.
-            n => Err(Diagnostic::error(codes::YAML, format!("test: {n} documents"))),
+            n => Err(Diagnostic::error(
+                codes::YAML,
+                format!("test: {n} documents"),
+            )),
         }
     }
 
