@@ -92,7 +92,8 @@ mod tests {
         for name in ["shop_key", "crontab/0123456789ab", "a.b-c", "9lives"] {
             let r = format(name);
             assert_eq!(parse(&r), Ok(name));
-            let found: Vec<_> = find(&format!("Bearer {r} tail")).collect();
+            let text = format!("Bearer {r} tail");
+            let found: Vec<_> = find(&text).collect();
             assert_eq!(found.len(), 1);
             assert_eq!(found[0].name, name);
             assert_eq!(found[0].range, 7..7 + r.len());
