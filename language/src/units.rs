@@ -2,6 +2,39 @@
 
 use std::time::Duration;
 
+/// Every duration unit with its length in milliseconds: the one table that both `.claw`
+/// durations ([`parse_duration`]) and unit literals in alert conditions
+/// ([`crate::expr::desugar_units`]) read. A suffix that is a prefix of another (`m` of `ms`,
+/// `min`) comes after it, so a scan that tries them in order takes the longest.
+pub const DURATION_UNITS: &[(&str, u64)] = &[
+    ("ms", 1),
+    ("min", 60_000),
+    ("s", 1_000),
+    ("m", 60_000),
+    ("h", 3_600_000),
+    ("d", 86_400_000),
+    ("w", 604_800_000),
+];
+
+/// Milliseconds in one `unit`, if it is a duration unit.
+pub fn unit_millis(unit: &str) -> Option<u64> {
+    DURATION_UNITS
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .map(|(_, ms)| *ms)
+}
+
+/// `n` of `unit` in seconds, or `None` for an unknown unit. Whole-second units multiply and
+/// `ms` divides, so the float is the one a literal `n * 60` or `n / 1000` gives.
+pub fn unit_seconds(n: f64, unit: &str) -> Option<f64> {
+    let ms = unit_millis(unit)?;
+    Some(if ms >= 1000 {
+        n * (ms / 1000) as f64
+    } else {
+        n / (1000 / ms) as f64
+    })
+}
+
 /// Parses `500ms`, `30s`, `5m`, `1h30m`, `365d`, `2w`. Zero is allowed; a bare number is not.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
@@ -27,18 +60,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(after.len());
         let unit = &after[..unit_len];
-        let ms_per = match unit {
-            "ms" => 1.0,
-            "s" => 1000.0,
-            "m" | "min" => 60_000.0,
-            "h" => 3_600_000.0,
-            "d" => 86_400_000.0,
-            "w" => 604_800_000.0,
-            _ => {
-                return Err(format!(
-                    "unknown duration unit `{unit}` in `{t}`; use ms, s, m, h, d or w"
-                ));
-            }
+        let Some(ms_per) = unit_millis(unit).map(|ms| ms as f64) else {
+            return Err(format!(
+                "unknown duration unit `{unit}` in `{t}`; use ms, s, m, h, d or w"
+            ));
         };
         let ms = num * ms_per;
         if !ms.is_finite() || ms > 1e15 {
