@@ -537,12 +537,9 @@ impl P {
                 match Source::parse(&s) {
                     Some(src) => src,
                     None => {
-                        let help = match strsim_best(
-                            &s,
-                            &["webhook", "schedule", "poll", "queue", "manual"],
-                        ) {
+                        let help = match strsim_best(&s, Source::WORDS) {
                             Some(b) => format!("did you mean `{b}`?"),
-                            None => "one of: webhook, schedule, poll, queue, manual".into(),
+                            None => format!("one of: {}", Source::WORDS.join(", ")),
                         };
                         self.err(
                             codes::BAD_VALUE,
@@ -574,7 +571,7 @@ impl P {
                             n.span,
                             &p,
                         )
-                        .help = Some("one of: none, latest, all".into());
+                        .help = Some(format!("one of: {}", CatchUp::WORDS.join(", ")));
                     }
                 }
             }

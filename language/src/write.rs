@@ -22,29 +22,9 @@ pub fn to_claw(sys: &System) -> String {
     w.list_head("triggers", sys.triggers.is_empty());
     for t in &sys.triggers {
         w.item(&t.name);
-        w.opt(6, "description", &t.description);
-        w.kv(6, "source", t.source.as_str());
-        w.opt(6, "schedule", &t.schedule);
-        w.opt(6, "timezone", &t.timezone);
-        if let Some(c) = t.catch_up {
-            w.kv(6, "catch_up", c.as_str());
+        for f in crate::fields::TRIGGER {
+            trigger_key(&mut w, t, f.name);
         }
-        w.opt(6, "every", &t.every);
-        w.opt(6, "action", &t.action);
-        w.params(6, "with", &t.with);
-        w.opt(6, "subject", &t.subject);
-        w.opt(6, "path", &t.path);
-        if let Some(a) = &t.auth {
-            w.line(6, "auth:");
-            w.kv(8, "hmac_sha256", &a.hmac_sha256);
-            w.opt(8, "header", &a.header);
-        }
-        w.opt(6, "idempotency", &t.idempotency);
-        w.opt(6, "emits", &t.emits);
-        if let Some(e) = t.enabled {
-            w.raw(6, "enabled", if e { "true" } else { "false" });
-        }
-        w.smap(6, "legacy", &t.legacy);
     }
     w.blank();
     w.list_head("decisions", sys.decisions.is_empty());
@@ -82,22 +62,9 @@ pub fn to_claw(sys: &System) -> String {
     w.list_head("execution", sys.execution.is_empty());
     for x in &sys.execution {
         w.item(&x.name);
-        w.opt(6, "description", &x.description);
-        w.names(6, "on", &x.on);
-        w.opt(6, "delay", &x.delay);
-        w.kv(6, "action", &x.action);
-        w.params(6, "with", &x.with);
-        if let Some(r) = x.retries {
-            w.raw(6, "retries", &r.to_string());
+        for f in crate::fields::EXECUTION {
+            execution_key(&mut w, x, f.name);
         }
-        w.opt(6, "backoff", &x.backoff);
-        w.opt(6, "timeout", &x.timeout);
-        w.opt(6, "idempotency", &x.idempotency);
-        w.opt(6, "dead_letter", &x.dead_letter);
-        if let Some(e) = x.enabled {
-            w.raw(6, "enabled", if e { "true" } else { "false" });
-        }
-        w.smap(6, "legacy", &x.legacy);
     }
     w.blank();
     w.line(0, "data:");
@@ -488,10 +455,129 @@ fn looks_numeric(s: &str) -> bool {
         || matches!(t.to_ascii_lowercase().as_str(), ".inf" | ".nan")
 }
 
+/// Writes one trigger key, if set. The order comes from `fields::TRIGGER`; a key of that table
+/// without an arm here is never written, which `every_key_is_written` catches.
+fn trigger_key(w: &mut W, t: &Trigger, key: &str) {
+    match key {
+        "description" => w.opt(6, key, &t.description),
+        "source" => w.kv(6, key, t.source.as_str()),
+        "schedule" => w.opt(6, key, &t.schedule),
+        "timezone" => w.opt(6, key, &t.timezone),
+        "catch_up" => {
+            if let Some(c) = t.catch_up {
+                w.kv(6, key, c.as_str());
+            }
+        }
+        "every" => w.opt(6, key, &t.every),
+        "action" => w.opt(6, key, &t.action),
+        "with" => w.params(6, key, &t.with),
+        "subject" => w.opt(6, key, &t.subject),
+        "path" => w.opt(6, key, &t.path),
+        "auth" => {
+            if let Some(a) = &t.auth {
+                w.line(6, "auth:");
+                w.kv(8, "hmac_sha256", &a.hmac_sha256);
+                w.opt(8, "header", &a.header);
+            }
+        }
+        "idempotency" => w.opt(6, key, &t.idempotency),
+        "emits" => w.opt(6, key, &t.emits),
+        "enabled" => {
+            if let Some(e) = t.enabled {
+                w.raw(6, key, if e { "true" } else { "false" });
+            }
+        }
+        "legacy" => w.smap(6, key, &t.legacy),
+        _ => {}
+    }
+}
+
+/// Writes one execution key, if set, in the order of `fields::EXECUTION`.
+fn execution_key(w: &mut W, x: &Execution, key: &str) {
+    match key {
+        "description" => w.opt(6, key, &x.description),
+        "on" => w.names(6, key, &x.on),
+        "delay" => w.opt(6, key, &x.delay),
+        "action" => w.kv(6, key, &x.action),
+        "with" => w.params(6, key, &x.with),
+        "retries" => {
+            if let Some(r) = x.retries {
+                w.raw(6, key, &r.to_string());
+            }
+        }
+        "backoff" => w.opt(6, key, &x.backoff),
+        "timeout" => w.opt(6, key, &x.timeout),
+        "idempotency" => w.opt(6, key, &x.idempotency),
+        "dead_letter" => w.opt(6, key, &x.dead_letter),
+        "enabled" => {
+            if let Some(e) = x.enabled {
+                w.raw(6, key, if e { "true" } else { "false" });
+            }
+        }
+        "legacy" => w.smap(6, key, &x.legacy),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The writer walks the field tables, so a key added to a table without a writer arm
+    /// would silently vanish from canonical output: every key of a full item must be written.
+    #[test]
+    fn every_key_is_written() {
+        let mut t = Trigger::new("t", Source::Schedule);
+        t.description = Some("d".into());
+        t.schedule = Some("@daily".into());
+        t.timezone = Some("UTC".into());
+        t.catch_up = Some(CatchUp::All);
+        t.every = Some("5m".into());
+        t.action = Some("http.get".into());
+        t.with.insert("url".into(), Value::String("u".into()));
+        t.subject = Some("s".into());
+        t.path = Some("/p".into());
+        t.auth = Some(WebhookAuth {
+            hmac_sha256: "secret://k".into(),
+            header: None,
+        });
+        t.idempotency = Some("x.id".into());
+        t.emits = Some("e".into());
+        t.enabled = Some(true);
+        t.legacy.insert("k".into(), "v".into());
+        let mut x = Execution::new("x", "t", "log.info");
+        x.description = Some("d".into());
+        x.delay = Some("1m".into());
+        x.with.insert("m".into(), Value::String("v".into()));
+        x.retries = Some(3);
+        x.backoff = Some("fixed 1s".into());
+        x.timeout = Some("30s".into());
+        x.idempotency = Some("x.id".into());
+        x.dead_letter = Some("queue://q".into());
+        x.enabled = Some(false);
+        x.legacy.insert("k".into(), "v".into());
+        let mut sys = System::new("s");
+        sys.triggers.push(t);
+        sys.execution.push(x);
+        let text = to_claw(&sys);
+        for (table, item) in [
+            (crate::fields::TRIGGER, "  - t:\n"),
+            (crate::fields::EXECUTION, "  - x:\n"),
+        ] {
+            let at = text.find(item).expect("item written");
+            let body = &text[at..];
+            let mut last = 0;
+            for f in table {
+                let line = format!("\n      {}:", f.name);
+                let pos = body
+                    .find(&line)
+                    .unwrap_or_else(|| panic!("`{}` not written:\n{text}", f.name));
+                assert!(pos > last, "`{}` out of table order:\n{text}", f.name);
+                last = pos;
+            }
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
