@@ -159,7 +159,7 @@ fn check_templates(
 fn check_duration(text: &str, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     if let Err(e) = units::parse_duration(text) {
         out.push(
-            loc.err(codes::BAD_DURATION, e, path)
+            loc.err(codes::BAD_DURATION, e.to_string(), path)
                 .with_help("durations: 500ms, 30s, 5m, 1h30m, 365d"),
         );
     }
@@ -403,7 +403,11 @@ fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     if let Some(b) = &x.backoff
         && let Err(e) = units::parse_backoff(b)
     {
-        out.push(loc.err(codes::BAD_BACKOFF, e, &format!("{path}/backoff")));
+        out.push(loc.err(
+            codes::BAD_BACKOFF,
+            e.to_string(),
+            &format!("{path}/backoff"),
+        ));
     }
     if let Some(t) = &x.timeout {
         check_duration(t, &format!("{path}/timeout"), loc, out);
