@@ -18,7 +18,7 @@ use crate::metrics::{Metrics, NameLabels};
 use crate::plan::{DecisionLogic, LoadedSystem};
 use crate::secrets::Secrets;
 use crate::store::{
-    Accepted, EventRecord, EventStore, NewEvent, NewRun, Op, RunRecord, StoreError, status,
+    Accepted, EventRecord, EventStore, NewEvent, NewRun, RunRecord, StoreError, Write, status,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use claw_language::model::Source;
@@ -444,7 +444,7 @@ impl Runtime {
             if let Value::Object(m) = &mut d {
                 m.insert("reused".into(), Value::Bool(true));
             }
-            events.push(Op::Event(NewEvent {
+            events.push(Write::Event(NewEvent {
                 run_id: id.clone(),
                 system: system.to_string(),
                 at: now,
@@ -468,7 +468,7 @@ impl Runtime {
         };
         let mut preload = vec![first.clone()];
         preload.extend(events.iter().filter_map(|o| match o {
-            Op::Event(e) => Some(e.clone()),
+            Write::Event(e) => Some(e.clone()),
             _ => None,
         }));
         let preload: Vec<EventRecord> = preload
@@ -484,7 +484,7 @@ impl Runtime {
                 data: e.data,
             })
             .collect();
-        let mut ops = vec![Op::Accept(run, first)];
+        let mut ops = vec![Write::Accept(run, first)];
         ops.extend(events);
         let acc = self.inner.store.commit(ops).await?;
         let acc = acc
@@ -645,13 +645,13 @@ impl Runtime {
         }
     }
 
-    async fn commit(&self, ops: Vec<Op>) -> Result<(), EngineError> {
+    async fn commit(&self, ops: Vec<Write>) -> Result<(), EngineError> {
         self.inner.store.commit(ops).await?;
         Ok(())
     }
 
     /// Commits `ops` of a run after the run's pending pure work, in one batch.
-    async fn commit_run(&self, st: &mut RunState, ops: Vec<Op>) -> Result<(), EngineError> {
+    async fn commit_run(&self, st: &mut RunState, ops: Vec<Write>) -> Result<(), EngineError> {
         let mut all = std::mem::take(&mut st.pending);
         all.extend(ops);
         if all.is_empty() {
@@ -667,8 +667,8 @@ impl Runtime {
         step: Option<&str>,
         attempt: Option<u32>,
         data: Value,
-    ) -> Op {
-        Op::Event(NewEvent {
+    ) -> Write {
+        Write::Event(NewEvent {
             run_id: run.id.clone(),
             system: run.system.clone(),
             at: ms(self.inner.clock.now()),
@@ -787,7 +787,7 @@ impl Runtime {
                     None,
                     json!({"status": final_status}),
                 ),
-                Op::SetStatus {
+                Write::SetStatus {
                     run_id: run.id.clone(),
                     status: final_status.into(),
                     finished_at: Some(now),
