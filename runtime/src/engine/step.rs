@@ -1,8 +1,9 @@
 //! Executing one step: delay, attempts with per-attempt timeout, retries with back-off,
 //! the adapter call with secrets resolved, success, failure and dead letters.
 
+use super::lifecycle::Waited;
 use super::state::{RunState, key_string, scope};
-use super::{EngineError, Runtime, Waited, ms, rfc3339};
+use super::{EngineError, Runtime, ms, rfc3339};
 use crate::adapters::{Adapter, AdapterError, Call};
 use crate::metrics::NameLabels;
 use crate::plan::{DelayPlan, LoadedSystem, StepPlan, backoff_delay};
