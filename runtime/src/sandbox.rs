@@ -94,9 +94,10 @@ pub fn typescript_to_js(path: &std::path::Path, source: &str) -> Result<String, 
 #[cfg(not(feature = "typescript"))]
 pub fn typescript_to_js(path: &std::path::Path, _source: &str) -> Result<String, String> {
     Err(format!(
-        "claw::runtime::typescript: {}: TypeScript policies need a claw built with the \
+        "{}: {}: TypeScript policies need a claw built with the \
          `typescript` feature (on by default); rebuild with it, or compile the policy to .js \
          (e.g. `tsc`) and point `policy:` at the .js file",
+        crate::codes::TYPESCRIPT.id,
         path.display()
     ))
 }
