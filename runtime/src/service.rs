@@ -219,10 +219,18 @@ impl Service {
         for task in &self.background {
             task.abort();
         }
-        let clean = self.runtime.drain(grace).await;
+        let drained = self.runtime.drain(grace).await;
         let left = self.runtime.inflight();
-        tracing::info!(clean, left, "stopped");
+        match &drained {
+            Ok(clean) => tracing::info!(clean, left, "stopped"),
+            Err(e) => {
+                tracing::error!(left, error = %e, "stopped; the last writes were not committed")
+            }
+        }
         served?;
-        Ok(Stopped { clean, left })
+        Ok(Stopped {
+            clean: drained?,
+            left,
+        })
     }
 }

@@ -38,7 +38,7 @@ pub async fn retry_dead_letter(
     let run_id = rt.retry_dead_letter(id).await?;
     // Wait for the new run here: this process is its only executor. Not `drain`, which
     // would stop the run before its steps.
-    rt.drain_idle(Duration::from_secs(3600)).await;
+    rt.drain_idle(Duration::from_secs(3600)).await?;
     let status = match &run_id {
         Some(r) => store.run(r).await?.map(|r| r.status),
         None => None,

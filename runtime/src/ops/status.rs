@@ -36,7 +36,10 @@ pub async fn status(
         let mut s = json!(summarize(rs));
         if let Value::Object(m) = &mut s {
             m.insert("dlq_depth".into(), json!(depth));
-            m.insert("slo".into(), json!(objectives(store, name, rs, depth).await?));
+            m.insert(
+                "slo".into(),
+                json!(objectives(store, name, rs, depth).await?),
+            );
         }
         systems.insert(name.clone(), s);
     }
