@@ -1,4 +1,4 @@
-//! The event store: the append-only log, the run index, timers, queues and dead letters.
+//! The event store: the append-only log, the run index, queues and dead letters.
 //!
 //! [`EventStore`] is the boundary a durable backend implements. [`SqlStore`] implements it
 //! over sqlx for SQLite (the default, one file) and PostgreSQL; a Temporal or NATS backend
@@ -105,10 +105,6 @@ pub enum Write {
         /// Finish time, ms.
         finished_at: Option<i64>,
     },
-    /// Register a durable timer.
-    SetTimer(Timer),
-    /// Remove a timer once it fired.
-    ClearTimer(Timer),
     /// Append a message to a named queue.
     Publish {
         /// Queue name.
@@ -148,21 +144,6 @@ pub enum Write {
         /// Fire time, ms.
         last_fire: i64,
     },
-}
-
-/// A durable timer (delay or retry back-off).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timer {
-    /// Run id.
-    pub run_id: String,
-    /// Step name.
-    pub step: String,
-    /// `delay` or `retry`.
-    pub kind: String,
-    /// Attempt the timer leads to.
-    pub attempt: i64,
-    /// Due time, ms.
-    pub due_at: i64,
 }
 
 /// Result of an `Accept`.

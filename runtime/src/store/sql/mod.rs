@@ -55,14 +55,51 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn migrator(sql: &'static str) -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
+/// The schema's migrations, in order: (version, description, SQL). Applied migrations
+/// are never edited (sqlx checks their checksums); a change is a new one.
+type Migrations = [(i64, &'static str, &'static str)];
+
+const SQLITE_MIGRATIONS: &Migrations = &[
+    (
         1,
-        "init".into(),
-        MigrationType::Simple,
-        sql.into_sql_str(),
-        false,
-    )])
+        "init",
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "drop timers",
+        include_str!("../../../migrations/sqlite/0002_drop_timers.sql"),
+    ),
+];
+
+const POSTGRES_MIGRATIONS: &Migrations = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "drop timers",
+        include_str!("../../../migrations/postgres/0002_drop_timers.sql"),
+    ),
+];
+
+fn migrator(migrations: &Migrations) -> Migrator {
+    Migrator::with_migrations(
+        migrations
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    (*description).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Takes the runtime's own `synchronous=full|normal` parameter out of a SQLite URL (sqlx
@@ -131,9 +168,7 @@ impl SqlStore {
                 })
                 .connect_with(opts.clone())
                 .await?;
-            migrator(include_str!("../../../migrations/sqlite/0001_init.sql"))
-                .run(&pool)
-                .await?;
+            migrator(SQLITE_MIGRATIONS).run(&pool).await?;
             if !in_memory {
                 own_writer = Some(WriterDb::Sqlite(Box::new(opts)));
             }
@@ -144,9 +179,7 @@ impl SqlStore {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            migrator(include_str!("../../../migrations/postgres/0001_init.sql"))
-                .run(&pool)
-                .await?;
+            migrator(POSTGRES_MIGRATIONS).run(&pool).await?;
             own_writer = Some(WriterDb::Postgres(url.to_string()));
             Pool::Postgres(pool)
         } else {
