@@ -238,6 +238,16 @@ pub async fn serve(
         .await
 }
 
+/// A running runtime that could not be asked to fire a trigger.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot reach {url}")]
+pub struct FireError {
+    /// The admin endpoint called.
+    pub url: String,
+    /// What the HTTP client said.
+    pub source: reqwest::Error,
+}
+
 /// Fires a trigger through a running runtime's admin endpoint (`claw fire --url`).
 /// Returns the HTTP status and the JSON answer.
 pub async fn fire_remote(
@@ -245,7 +255,7 @@ pub async fn fire_remote(
     system: &str,
     trigger: &str,
     payload: &Value,
-) -> Result<(u16, Value), String> {
+) -> Result<(u16, Value), FireError> {
     let client = crate::adapters::http_client();
     let url = format!(
         "{}/admin/fire/{system}/{trigger}",
@@ -257,9 +267,15 @@ pub async fn fire_remote(
         .body(payload.to_string())
         .send()
         .await
-        .map_err(|e| format!("cannot reach {url}: {e}"))?;
+        .map_err(|source| FireError {
+            url: url.clone(),
+            source,
+        })?;
     let status = resp.status().as_u16();
-    let text = resp.text().await.map_err(|e| e.to_string())?;
+    let text = resp.text().await.map_err(|source| FireError {
+        url: url.clone(),
+        source,
+    })?;
     Ok((
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),

@@ -49,9 +49,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 .await?;
             (200, json!({"run_id": r.id, "status": r.status}))
         } else {
-            claw_runtime::server::fire_remote(&a.url, &a.system, &a.trigger, &payload)
-                .await
-                .map_err(anyhow::Error::msg)?
+            claw_runtime::server::fire_remote(&a.url, &a.system, &a.trigger, &payload).await?
         };
         if !(200..300).contains(&code) {
             bail!("the runtime answered {code}: {answer}");
