@@ -7,11 +7,10 @@
 mod common;
 
 use claw_runtime::store::EventRecord;
-use claw_runtime::{LoadedSystem, Runtime, SqlStore, StartOptions};
+use claw_runtime::{Runtime, StartOptions};
 use common::*;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The sections every test system shares after `execution:`.
@@ -36,12 +35,12 @@ async fn runtime(url: &str, dir: &Path, name: &str, steps: &str) -> Runtime {
 
 /// A runtime with several systems (one runtime per database keeps PostgreSQL tests short).
 async fn runtime_of(url: &str, dir: &Path, systems: &[(&str, &str)]) -> Runtime {
-    let mut b = Runtime::builder(Arc::new(SqlStore::connect(url).await.unwrap()));
-    for (name, steps) in systems {
-        let p = write_system(dir, name, &system_text(name, steps));
-        b = b.system(LoadedSystem::load(&p).unwrap());
-    }
-    b.build().await.unwrap()
+    let texts: Vec<(&str, String)> = systems
+        .iter()
+        .map(|(name, steps)| (*name, system_text(name, steps)))
+        .collect();
+    let systems: Vec<(&str, &str)> = texts.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    test_runtime(url, dir, &systems, "").await
 }
 
 /// The events of one kind, in log order.

@@ -60,17 +60,14 @@ fn system(text: &str) -> (tempfile::TempDir, LoadedSystem) {
 }
 
 async fn runtime(url: &str, text: &str) -> (tempfile::TempDir, Runtime) {
-    let store = Arc::new(SqlStore::connect(url).await.unwrap());
-    let (dir, sys) = system(text);
-    let secrets_file = dir.path().join("secrets");
-    std::fs::write(&secrets_file, "hook_token=tok-9f8e7d6c\n").unwrap();
-    let secrets = claw_runtime::secrets::Secrets::with_file(&secrets_file).unwrap();
-    let rt = Runtime::builder(store)
-        .system(sys)
-        .secrets(secrets)
-        .build()
-        .await
-        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rt = test_runtime(
+        url,
+        dir.path(),
+        &[("sys", text)],
+        "hook_token=tok-9f8e7d6c\n",
+    )
+    .await;
     (dir, rt)
 }
 
