@@ -119,32 +119,7 @@ impl Runtime {
             } else {
                 self.commit_run(st, ops).await?;
             }
-            let (op_prefix, operation) = step
-                .exec
-                .action
-                .split_once('.')
-                .unwrap_or((step.exec.action.as_str(), ""));
-            let started = std::time::Instant::now();
-            let result = self
-                .call_adapter(
-                    run,
-                    &name,
-                    op_prefix,
-                    operation,
-                    &step.exec.action,
-                    params,
-                    key.clone(),
-                    step.timeout,
-                )
-                .await;
-            self.inner
-                .metrics
-                .execution_latency
-                .get_or_create(&NameLabels {
-                    system: run.system.clone(),
-                    name: name.clone(),
-                })
-                .observe(started.elapsed().as_secs_f64());
+            let result = self.call_timed(run, step, params, key).await;
             match result {
                 Ok(output) => {
                     let mut extra = Vec::new();
@@ -459,5 +434,44 @@ impl Runtime {
         Ok(Some(
             self.fail_step(sys, run, st, step, attempt, err).await?,
         ))
+    }
+
+    /// Calls the step's adapter (action `prefix.operation`) within its timeout, and
+    /// records how long the call took in the execution latency histogram.
+    async fn call_timed(
+        &self,
+        run: &RunRecord,
+        step: &StepPlan,
+        params: Value,
+        key: String,
+    ) -> Result<Value, AdapterError> {
+        let name = &step.exec.name;
+        let (op_prefix, operation) = step
+            .exec
+            .action
+            .split_once('.')
+            .unwrap_or((step.exec.action.as_str(), ""));
+        let started = std::time::Instant::now();
+        let result = self
+            .call_adapter(
+                run,
+                name,
+                op_prefix,
+                operation,
+                &step.exec.action,
+                params,
+                key,
+                step.timeout,
+            )
+            .await;
+        self.inner
+            .metrics
+            .execution_latency
+            .get_or_create(&NameLabels {
+                system: run.system.clone(),
+                name: name.clone(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        result
     }
 }
