@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub mod adapter_systems;
+
 #[allow(unused_imports)]
 pub use claw_testkit::db::{TestDb, databases, postgres, sqlite};
 
@@ -194,6 +196,23 @@ pub async fn test_runtime(
     secrets: &str,
 ) -> claw_runtime::Runtime {
     test_runtime_with(url, dir, systems, secrets, |b| b).await
+}
+
+/// Waits (up to 20 s) until the run has finished; returns its status.
+pub async fn wait_finished(rt: &claw_runtime::Runtime, run_id: &str) -> String {
+    let end = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        rt.store().flush().await.unwrap();
+        let r = rt.store().run(run_id).await.unwrap().unwrap();
+        if r.status != "running" {
+            return r.status;
+        }
+        assert!(
+            tokio::time::Instant::now() < end,
+            "run {run_id} did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Polls until `f` holds or the timeout passes.
