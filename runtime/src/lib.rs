@@ -13,20 +13,26 @@
 //! * [`triggers`]: poll and queue triggers.
 //! * [`slo`] and [`alerts`]: SLO figures from the log, alerts once per breach.
 //! * [`retention`]: pruning of the log past `data.events.retention`.
+//! * [`service`]: all of the above started and stopped together (`claw run`).
+//! * [`ops`]: what the other runtime commands do (backfill, replay, status, DLQ retry).
+//! * [`codes`]: the diagnostic codes the runtime reports.
 //!
 //! The store, scheduler and adapter boundaries are where other backends (Temporal,
 //! NATS JetStream) plug in.
 
 pub mod adapters;
 pub mod alerts;
+pub mod codes;
 pub mod engine;
 pub mod metrics;
+pub mod ops;
 pub mod plan;
 pub mod retention;
 pub mod sandbox;
 pub mod scheduler;
 pub mod secrets;
 pub mod server;
+pub mod service;
 pub mod slo;
 pub mod store;
 pub mod triggers;

@@ -7,10 +7,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::get;
+use claw_runtime::Runtime;
 use claw_runtime::store::RunFilter;
 use claw_runtime::triggers::poll::Poller;
 use claw_runtime::triggers::queue::QueueConsumer;
-use claw_runtime::{LoadedSystem, Runtime, SqlStore};
 use common::*;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -101,16 +101,8 @@ observability:
 }
 
 async fn live(url: &str, dir: &tempfile::TempDir, systems: &[(&str, String)]) -> Runtime {
-    let store = Arc::new(SqlStore::connect(url).await.unwrap());
-    let secrets_file = dir.path().join("secrets");
-    std::fs::write(&secrets_file, "billing_token=bt-5ecret-77\n").unwrap();
-    let mut b = Runtime::builder(store)
-        .secrets(claw_runtime::secrets::Secrets::with_file(&secrets_file).unwrap());
-    for (name, text) in systems {
-        let p = write_system(dir.path(), name, text);
-        b = b.system(LoadedSystem::load(&p).unwrap());
-    }
-    b.build().await.unwrap()
+    let systems: Vec<(&str, &str)> = systems.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    test_runtime(url, dir.path(), &systems, "billing_token=bt-5ecret-77\n").await
 }
 
 #[tokio::test]
@@ -143,7 +135,7 @@ async fn poll_turns_new_items_into_runs_once() {
             assert_eq!(o.duplicates, round - 1);
             started += o.started.len();
         }
-        assert!(rt.drain_idle(Duration::from_secs(20)).await);
+        assert!(rt.drain_idle(Duration::from_secs(20)).await.unwrap());
         let runs = rt
             .store()
             .runs(&RunFilter {
@@ -202,7 +194,7 @@ async fn poll_turns_new_items_into_runs_once() {
             db.label
         );
         assert_eq!(d.duplicates, 3);
-        rt.drain(Duration::from_secs(10)).await;
+        rt.drain(Duration::from_secs(10)).await.unwrap();
     }
 }
 
@@ -225,7 +217,7 @@ async fn the_poll_loop_runs_every_interval() {
     })
     .await;
     assert!(ok, "the poller did not keep polling");
-    rt.drain(Duration::from_secs(10)).await;
+    rt.drain(Duration::from_secs(10)).await.unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
     let calls = api.calls.load(Ordering::SeqCst);
     // Each invoice posted exactly once, however many polls saw it.
@@ -362,7 +354,7 @@ async fn one_system_feeds_another_through_a_queue() {
         );
         // A message published again under the same RMA number starts nothing new.
         rt.store()
-            .commit(vec![claw_runtime::store::Op::Publish {
+            .commit(vec![claw_runtime::store::Write::Publish {
                 queue: "returns.requested".into(),
                 system: "shop".into(),
                 run_id: "manual".into(),
@@ -377,7 +369,7 @@ async fn one_system_feeds_another_through_a_queue() {
         task.abort();
         let started = consumer.take(&t).await.unwrap();
         assert!(started.is_empty(), "{}: {started:?}", db.label);
-        assert!(rt.drain_idle(Duration::from_secs(20)).await);
+        assert!(rt.drain_idle(Duration::from_secs(20)).await.unwrap());
         let seen = std::mem::take(&mut *rx.seen.lock().unwrap());
         let mut rmas: Vec<_> = seen.bodies.iter().map(|b| b["rma"].clone()).collect();
         rmas.sort_by_key(|v| v.to_string());
@@ -399,6 +391,6 @@ async fn one_system_feeds_another_through_a_queue() {
                 .unwrap()
                 .seq
         );
-        rt.drain(Duration::from_secs(10)).await;
+        rt.drain(Duration::from_secs(10)).await.unwrap();
     }
 }

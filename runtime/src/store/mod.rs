@@ -1,4 +1,4 @@
-//! The event store: the append-only log, the run index, timers, queues and dead letters.
+//! The event store: the append-only log, the run index, queues and dead letters.
 //!
 //! [`EventStore`] is the boundary a durable backend implements. [`SqlStore`] implements it
 //! over sqlx for SQLite (the default, one file) and PostgreSQL; a Temporal or NATS backend
@@ -30,9 +30,9 @@ pub enum StoreError {
     /// A stored JSON document does not parse.
     #[error("corrupt JSON in the store ({what}): {source}")]
     Json {
-        /// Which column.
+        /// Which column held it, e.g. `runs.payload`.
         what: &'static str,
-        /// Parser error.
+        /// Why it does not parse.
         source: serde_json::Error,
     },
 }
@@ -66,7 +66,7 @@ pub struct NewRun {
     pub payload: Value,
     /// Milliseconds since the Unix epoch.
     pub received_at: i64,
-    /// Fire time of a schedule trigger, ms.
+    /// Fire time of a schedule trigger, milliseconds since the Unix epoch.
     pub scheduled_at: Option<i64>,
 }
 
@@ -91,7 +91,7 @@ pub struct NewEvent {
 
 /// One write inside a batch; a batch commits atomically.
 #[derive(Debug, Clone)]
-pub enum Op {
+pub enum Write {
     /// Insert a run and its first event unless the idempotency key is taken.
     Accept(NewRun, NewEvent),
     /// Append an event.
@@ -102,13 +102,9 @@ pub enum Op {
         run_id: String,
         /// New status.
         status: String,
-        /// Finish time, ms.
+        /// When the run finished, milliseconds since the Unix epoch.
         finished_at: Option<i64>,
     },
-    /// Register a durable timer.
-    SetTimer(Timer),
-    /// Remove a timer once it fired.
-    ClearTimer(Timer),
     /// Append a message to a named queue.
     Publish {
         /// Queue name.
@@ -119,7 +115,7 @@ pub enum Op {
         run_id: String,
         /// Step name.
         step: String,
-        /// Time, ms.
+        /// When it happened, milliseconds since the Unix epoch.
         at: i64,
         /// Message body.
         body: Value,
@@ -136,7 +132,7 @@ pub enum Op {
         target: String,
         /// Last error.
         error: String,
-        /// Time, ms.
+        /// When it happened, milliseconds since the Unix epoch.
         at: i64,
     },
     /// Remember the last handled fire time of a schedule trigger.
@@ -145,24 +141,9 @@ pub enum Op {
         system: String,
         /// Trigger name.
         trigger: String,
-        /// Fire time, ms.
+        /// The fire time handled, milliseconds since the Unix epoch.
         last_fire: i64,
     },
-}
-
-/// A durable timer (delay or retry back-off).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timer {
-    /// Run id.
-    pub run_id: String,
-    /// Step name.
-    pub step: String,
-    /// `delay` or `retry`.
-    pub kind: String,
-    /// Attempt the timer leads to.
-    pub attempt: i64,
-    /// Due time, ms.
-    pub due_at: i64,
 }
 
 /// Result of an `Accept`.
@@ -185,15 +166,15 @@ pub struct RunRecord {
     pub trigger: String,
     /// Deduplication key.
     pub idempotency_key: String,
-    /// Status.
+    /// `running`, `succeeded` or `failed` (see [`status`]).
     pub status: String,
     /// Trigger payload.
     pub payload: Value,
-    /// ms.
+    /// When the trigger was received, milliseconds since the Unix epoch.
     pub received_at: i64,
-    /// ms.
+    /// Fire time of a schedule trigger, milliseconds since the Unix epoch.
     pub scheduled_at: Option<i64>,
-    /// ms.
+    /// When the run finished (`None` while running), milliseconds since the Unix epoch.
     pub finished_at: Option<i64>,
 }
 
@@ -206,22 +187,22 @@ pub struct EventRecord {
     pub run_id: String,
     /// System name.
     pub system: String,
-    /// ms.
+    /// When it happened, milliseconds since the Unix epoch.
     pub at: i64,
-    /// Kind.
+    /// Event kind, e.g. `step.succeeded`.
     pub kind: String,
     /// Step or decision.
     pub step: Option<String>,
-    /// Attempt.
+    /// Attempt number (1-based) for execution events.
     pub attempt: Option<i64>,
-    /// Data.
+    /// Event data (never holds secret values).
     pub data: Value,
 }
 
 /// A dead letter as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeadLetterRecord {
-    /// Id.
+    /// Dead-letter id (`claw dlq retry ID`).
     pub id: i64,
     /// System name.
     pub system: String,
@@ -233,7 +214,7 @@ pub struct DeadLetterRecord {
     pub target: String,
     /// Last error.
     pub error: String,
-    /// ms.
+    /// When it happened, milliseconds since the Unix epoch.
     pub at: i64,
     /// `open`, `retried` or `dropped`.
     pub state: String,
@@ -242,7 +223,7 @@ pub struct DeadLetterRecord {
 /// A queue message as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueMessage {
-    /// Position.
+    /// Position in the queue (queue triggers read from a cursor on it).
     pub seq: i64,
     /// Queue name.
     pub queue: String,
@@ -250,7 +231,7 @@ pub struct QueueMessage {
     pub run_id: String,
     /// Step name.
     pub step: String,
-    /// Body.
+    /// Message body as published.
     pub body: Value,
 }
 
@@ -261,9 +242,9 @@ pub struct RunFilter {
     pub system: Option<String>,
     /// Only this status.
     pub status: Option<String>,
-    /// Received at or after, ms.
+    /// Received at or after, milliseconds since the Unix epoch.
     pub from: Option<i64>,
-    /// Received before, ms.
+    /// Received before, milliseconds since the Unix epoch.
     pub to: Option<i64>,
     /// At most this many (newest first unless `oldest_first`).
     pub limit: Option<i64>,
@@ -275,9 +256,9 @@ pub struct RunFilter {
 #[async_trait::async_trait]
 pub trait EventStore: Send + Sync {
     /// Commits a batch atomically (group-committed with concurrent batches).
-    /// Returns one [`Accepted`] per `Op::Accept`, in order.
-    async fn commit(&self, ops: Vec<Op>) -> Result<Vec<Accepted>, StoreError>;
-    /// One run.
+    /// Returns one [`Accepted`] per `Write::Accept`, in order.
+    async fn commit(&self, ops: Vec<Write>) -> Result<Vec<Accepted>, StoreError>;
+    /// The run with this id, if any.
     async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError>;
     /// Runs matching a filter.
     async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError>;

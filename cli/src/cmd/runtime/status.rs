@@ -5,11 +5,7 @@
 use super::common::{self, DbArgs};
 use crate::output::Format;
 use anyhow::Result;
-use claw_runtime::EventStore;
-use claw_runtime::engine::summarize;
-use claw_runtime::store::RunFilter;
-use serde_json::json;
-use std::collections::BTreeMap;
+use claw_runtime::ops;
 use std::process::ExitCode;
 
 /// Runs, failures, DLQ depth, latency percentiles and each declared SLO (met or
@@ -31,36 +27,15 @@ pub fn run(a: Args) -> Result<ExitCode> {
     common::tokio()?.block_on(async {
         let store = common::open(&a.db.db).await?;
         let now = chrono::Utc::now().timestamp_millis();
-        let from = now - a.hours.max(0) * 3_600_000;
-        let runs = store
-            .runs(&RunFilter {
-                system: a.system.clone(),
-                from: Some(from),
-                oldest_first: true,
-                ..Default::default()
-            })
-            .await?;
-        let dl = store.dead_letters(Some("open")).await?;
-        let mut by_system: BTreeMap<String, Vec<_>> = BTreeMap::new();
-        for r in runs {
-            by_system.entry(r.system.clone()).or_default().push(r);
-        }
-        let mut systems = serde_json::Map::new();
-        for (name, rs) in &by_system {
-            let depth = dl.iter().filter(|d| &d.system == name).count();
-            let mut s = serde_json::to_value(summarize(rs))?;
-            if let serde_json::Value::Object(m) = &mut s {
-                m.insert("dlq_depth".into(), json!(depth));
-                m.insert("slo".into(), serde_json::to_value(objectives(&*store, name, rs, depth).await?)?);
-            }
-            systems.insert(name.clone(), s);
-        }
-        let out = json!({"window_hours": a.hours, "dlq_depth": dl.len(), "systems": systems});
+        let out = ops::status(&*store, now, a.hours, a.system.as_deref()).await?;
+        let empty = serde_json::Map::new();
+        let systems = out["systems"].as_object().unwrap_or(&empty);
+        let open_dead_letters = &out["dlq_depth"];
         match a.db.format {
             Format::Json => common::print_json(&out)?,
             Format::Text => {
-                println!("window: last {} h, open dead letters: {}", a.hours, dl.len());
-                for (name, s) in &systems {
+                println!("window: last {} h, open dead letters: {open_dead_letters}", a.hours);
+                for (name, s) in systems {
                     println!(
                         "{name}: {} runs, {} succeeded, {} failed, {} running, error rate {:.2}%, p50 {} ms, p95 {} ms, p99 {} ms, dlq {}",
                         s["runs"], s["succeeded"], s["failed"], s["running"],
@@ -85,26 +60,6 @@ pub fn run(a: Args) -> Result<ExitCode> {
         }
         Ok(crate::output::exit::ok())
     })
-}
-
-/// The declared objectives of `system` (from the source the runtime saved when it loaded
-/// the system) judged over `runs`; empty when no source was saved.
-async fn objectives(
-    store: &dyn EventStore,
-    system: &str,
-    runs: &[claw_runtime::store::RunRecord],
-    dlq_depth: usize,
-) -> Result<Vec<claw_runtime::slo::SloStatus>> {
-    let Some((_, text)) = store.latest_source(system).await? else {
-        return Ok(Vec::new());
-    };
-    let Some(sys) = claw_language::parse::parse(&text).system else {
-        return Ok(Vec::new());
-    };
-    let triggers: Vec<String> = sys.triggers.iter().map(|t| t.name.clone()).collect();
-    let names: Vec<String> = sys.observability.slo.keys().cloned().collect();
-    let figures = claw_runtime::slo::figures_of(runs, dlq_depth, &triggers, &names);
-    Ok(claw_runtime::slo::assess(&figures, &sys.observability.slo))
 }
 
 /// A figure as people read it: ratios in percent, latencies in milliseconds.
