@@ -98,6 +98,9 @@ async fn sigkill_mid_burst_loses_nothing_and_repeats_carry_the_same_key() {
     }
 }
 
+// Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
+// read the state the previous ones left (database, receiver, server); split, each part
+// would have to start its own server and rebuild that state.
 async fn crash_case(tdb: &TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();

@@ -6,6 +6,9 @@ mod ops;
 
 use ops::*;
 
+// Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
+// read the state the previous ones left (database, receiver, server); split, each part
+// would have to start its own server and rebuild that state.
 #[test]
 fn dead_letters_are_listed_retried_and_dropped() {
     let dir = tempfile::tempdir().unwrap();

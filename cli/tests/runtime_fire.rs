@@ -20,6 +20,9 @@ fn assert_filed(db: &str, run_id: &str, title: &str) {
     assert_eq!(kinds(&ev).last().unwrap(), "run.finished");
 }
 
+// Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
+// read the state the previous ones left (database, receiver, server); split, each part
+// would have to start its own server and rebuild that state.
 #[test]
 fn fire_through_a_running_runtime_and_directly_on_the_database() {
     let dir = tempfile::tempdir().unwrap();

@@ -108,6 +108,9 @@ async fn webhooks_fire_metrics_and_inspection() {
     }
 }
 
+// Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
+// read the state the previous ones left (database, receiver, server); split, each part
+// would have to start its own server and rebuild that state.
 async fn webhooks_case(tdb: &TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();
@@ -366,6 +369,9 @@ async fn concurrent_identical_deliveries_start_one_run() {
     }
 }
 
+// Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
+// read the state the previous ones left (database, receiver, server); split, each part
+// would have to start its own server and rebuild that state.
 async fn concurrent_duplicates_case(tdb: &TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();

@@ -6,6 +6,9 @@ mod ops;
 
 use ops::*;
 
+// Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
+// read the state the previous ones left (database, receiver, server); split, each part
+// would have to start its own server and rebuild that state.
 #[test]
 fn logs_carry_run_and_step_and_never_a_secret() {
     const FILE_SECRET: &str = "s3cr3t-FILE-value-9f2c";

@@ -5,6 +5,9 @@ mod ops;
 
 use ops::*;
 
+// Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
+// read the state the previous ones left (database, receiver, server); split, each part
+// would have to start its own server and rebuild that state.
 #[test]
 fn metrics_count_runs_executions_retries_and_dead_letters() {
     let dir = tempfile::tempdir().unwrap();

@@ -58,6 +58,9 @@ fn backfill_then_replay_through_a_new_version() {
     }
 }
 
+// Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
+// read the state the previous ones left (database, receiver, server); split, each part
+// would have to start its own server and rebuild that state.
 fn backfill_then_replay(tdb: &TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();

@@ -2,6 +2,7 @@
 
 use crate::output::{Format, exit};
 use claw_importers::review::{self, Pending};
+use claw_language::codes::IO;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,12 +47,12 @@ fn to_json(outcomes: &[Outcome]) -> serde_json::Value {
         .collect()
 }
 
-/// Runs the command.
+/// Runs the command: `--check`, `--accept`/`--reject`, or the interactive review.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let pending = match review::pending(&a.dir) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error[claw::io]: {}: {e}", a.dir.display());
+            eprintln!("error[{IO}]: {}: {e}", a.dir.display());
             return Ok(exit::usage());
         }
     };
@@ -62,20 +63,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         {
             Ok(v) => Some(v),
             Err(e) => {
-                eprintln!("error[claw::io]: report {}: {e}", r.display());
+                eprintln!("error[{IO}]: report {}: {e}", r.display());
                 return Ok(exit::usage());
             }
         },
         None => None,
     };
-    let mut outcomes = Vec::new();
     if a.check {
-        for p in &pending {
-            outcomes.push(Outcome {
+        let outcomes: Vec<Outcome> = pending
+            .iter()
+            .map(|p| Outcome {
                 path: p.pending.display().to_string(),
                 action: "pending",
-            });
-        }
+            })
+            .collect();
         summary(&a, &outcomes, &pending)?;
         return Ok(if pending.is_empty() {
             exit::ok()
@@ -84,25 +85,60 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         });
     }
     if a.accept || a.reject {
-        for p in &pending {
-            let (res, action) = if a.accept {
-                (review::accept(p), "accepted")
-            } else {
-                (review::reject(p), "rejected")
-            };
-            if let Err(e) = res {
-                eprintln!("error[claw::io]: {}: {e}", p.pending.display());
-                return Ok(exit::usage());
-            }
-            outcomes.push(Outcome {
-                path: p.accepted.display().to_string(),
-                action,
-            });
-        }
-        summary(&a, &outcomes, &pending)?;
-        return Ok(exit::ok());
+        return decide_all(&a, &pending);
     }
-    // Interactive: with JSON output, everything for people goes to stderr.
+    interactive(&a, &pending, report.as_ref())
+}
+
+/// `--accept` or `--reject`: the same answer for every pending file.
+fn decide_all(a: &Args, pending: &[Pending]) -> anyhow::Result<ExitCode> {
+    let mut outcomes = Vec::new();
+    for p in pending {
+        let (res, action) = if a.accept {
+            (review::accept(p), "accepted")
+        } else {
+            (review::reject(p), "rejected")
+        };
+        if let Err(e) = res {
+            eprintln!("error[{IO}]: {}: {e}", p.pending.display());
+            return Ok(exit::usage());
+        }
+        outcomes.push(Outcome {
+            path: p.accepted.display().to_string(),
+            action,
+        });
+    }
+    summary(a, &outcomes, pending)?;
+    Ok(exit::ok())
+}
+
+/// What one answer at the prompt asks for.
+enum Answer {
+    /// Accept, reject or skip this file (the action's past tense, as printed).
+    Decide(&'static str),
+    /// Stop reviewing; the remaining files stay pending.
+    Quit,
+    /// Not an answer: ask again.
+    Unclear,
+}
+
+fn read_answer(line: &str) -> Answer {
+    match line.trim().to_ascii_lowercase().as_str() {
+        "a" | "accept" | "y" | "yes" => Answer::Decide("accepted"),
+        "r" | "reject" | "n" | "no" => Answer::Decide("rejected"),
+        "s" | "skip" | "" => Answer::Decide("skipped"),
+        "q" | "quit" => Answer::Quit,
+        _ => Answer::Unclear,
+    }
+}
+
+/// The interactive review: a diff per pending file, then a prompt read from standard input.
+fn interactive(
+    a: &Args,
+    pending: &[Pending],
+    report: Option<&serde_json::Value>,
+) -> anyhow::Result<ExitCode> {
+    // With JSON output, everything for people goes to stderr.
     let to_stdout = a.format == Format::Text;
     let color = if to_stdout {
         std::io::stdout().is_terminal()
@@ -117,11 +153,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let total = pending.len();
+    let mut outcomes = Vec::new();
     'files: for (k, p) in pending.iter().enumerate() {
         let diff = match review::diff(p) {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("error[claw::io]: {}: {e}", p.pending.display());
+                eprintln!("error[{IO}]: {}: {e}", p.pending.display());
                 return Ok(exit::usage());
             }
         };
@@ -133,43 +170,40 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             if p.accepted.exists() { "" } else { " (new)" }
         )?;
         write!(out, "{}", paint(&diff, color))?;
-        if let Some(r) = &report {
+        if let Some(r) = report {
             write!(out, "{}", findings_for(r, &p.accepted))?;
         }
-        loop {
+        let action = loop {
             write!(out, "accept [a], reject [r], skip [s], quit [q]? ")?;
             out.flush()?;
-            let answer = match lines.next() {
-                Some(Ok(l)) => l.trim().to_ascii_lowercase(),
+            let line = match lines.next() {
+                Some(Ok(l)) => l,
                 Some(Err(e)) => return Err(e.into()),
                 None => {
                     writeln!(out)?;
                     break 'files;
                 }
             };
-            let res = match answer.as_str() {
-                "a" | "accept" | "y" | "yes" => Some((review::accept(p), "accepted")),
-                "r" | "reject" | "n" | "no" => Some((review::reject(p), "rejected")),
-                "s" | "skip" | "" => Some((Ok(()), "skipped")),
-                "q" | "quit" => break 'files,
-                _ => {
-                    writeln!(out, "please answer a, r, s or q")?;
-                    None
-                }
-            };
-            if let Some((res, action)) = res {
-                if let Err(e) = res {
-                    eprintln!("error[claw::io]: {}: {e}", p.pending.display());
-                    return Ok(exit::usage());
-                }
-                writeln!(out, "{action}")?;
-                outcomes.push(Outcome {
-                    path: p.accepted.display().to_string(),
-                    action,
-                });
-                break;
+            match read_answer(&line) {
+                Answer::Decide(action) => break action,
+                Answer::Quit => break 'files,
+                Answer::Unclear => writeln!(out, "please answer a, r, s or q")?,
             }
+        };
+        let res = match action {
+            "accepted" => review::accept(p),
+            "rejected" => review::reject(p),
+            _ => Ok(()),
+        };
+        if let Err(e) = res {
+            eprintln!("error[{IO}]: {}: {e}", p.pending.display());
+            return Ok(exit::usage());
         }
+        writeln!(out, "{action}")?;
+        outcomes.push(Outcome {
+            path: p.accepted.display().to_string(),
+            action,
+        });
     }
     let left = review::pending(&a.dir).map(|p| p.len()).unwrap_or(0);
     match a.format {

@@ -39,7 +39,7 @@ pub fn finish(
     let written = match result {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("error[claw::import::output]: {e}");
+            eprintln!("error[{}]: {e}", claw_importers::codes::OUTPUT);
             return Ok(exit::usage());
         }
     };

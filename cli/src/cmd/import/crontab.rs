@@ -70,7 +70,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         if p.as_os_str() == "-" {
             let mut bytes = Vec::new();
             if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-                eprintln!("error[claw::import::unreadable]: standard input: {e}");
+                eprintln!(
+                    "error[{}]: standard input: {e}",
+                    claw_importers::crontab::codes::UNREADABLE
+                );
                 return Ok(exit::usage());
             }
             inputs.push(RawInput {
