@@ -179,10 +179,15 @@ pub async fn compute(
     to_ms: i64,
 ) -> Result<Figures, StoreError> {
     let stats = window_stats(store, Some(system), from_ms, to_ms).await?;
-    let dlq = store.open_dead_letter_count(Some(system)).await?;
+    let dlq = store
+        .open_dead_letter_counts()
+        .await?
+        .get(system)
+        .copied()
+        .unwrap_or(0);
     Ok(figures_from(
         &stats.get(system).cloned().unwrap_or_default(),
-        usize::try_from(dlq).unwrap_or(0),
+        usize::try_from(dlq).unwrap_or(usize::MAX),
         triggers,
         slo_names,
     ))
