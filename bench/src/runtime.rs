@@ -14,6 +14,10 @@
 
 use claw_runtime::store::RunFilter;
 use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore};
+use sqlx::Connection;
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -98,12 +102,62 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     })
 }
 
+/// Raw insert rate of the database at `url`: `n` single-row inserts in batches of `batch`
+/// into a scratch table the probe creates and drops, rows per second (the ceiling figure).
+/// Its own connection, so that the store's pools are not disturbed.
+async fn raw_insert_rate(url: &str, n: usize, batch: usize) -> anyhow::Result<f64> {
+    // The probe is the same few statements for both databases; a macro because sqlx's
+    // SQLite and PostgreSQL connections are different types.
+    macro_rules! probe {
+        ($conn:expr) => {{
+            let conn = &mut $conn;
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS bench_inserts (k TEXT NOT NULL, v TEXT NOT NULL)",
+            )
+            .execute(&mut *conn)
+            .await?;
+            let start = Instant::now();
+            let mut done = 0;
+            while done < n {
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                for i in done..(done + batch).min(n) {
+                    sqlx::query("INSERT INTO bench_inserts (k, v) VALUES ($1, $2)")
+                        .bind(format!("k{i}"))
+                        .bind("{\"payload\":true}")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                done += batch;
+            }
+            let secs = start.elapsed().as_secs_f64();
+            sqlx::query("DROP TABLE bench_inserts")
+                .execute(&mut *conn)
+                .await?;
+            secs
+        }};
+    }
+    let secs = if let Some(rest) = url.strip_prefix("sqlite:") {
+        // The runtime's own `synchronous=` parameter is not sqlx's: apply it by hand.
+        let (base, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let sync = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("synchronous="))
+            .unwrap_or("full");
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite:{base}"))?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::from_str(sync)?);
+        probe!(SqliteConnection::connect_with(&opts).await?)
+    } else {
+        probe!(PgConnection::connect(url).await?)
+    };
+    Ok(n as f64 / secs.max(1e-9))
+}
+
 async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> anyhow::Result<()> {
     let store = Arc::new(SqlStore::connect(url).await?);
-    let batched = store.raw_insert_rate(50_000, 1000).await?;
-    let single = store
-        .raw_insert_rate(if label == "sqlite" { 500 } else { 2000 }, 1)
-        .await?;
+    let batched = raw_insert_rate(url, 50_000, 1000).await?;
+    let single = raw_insert_rate(url, if label == "sqlite" { 500 } else { 2000 }, 1).await?;
     println!(
         "{label}: raw inserts {batched:.0} rows/s (1000 per transaction), {single:.0} rows/s (1 per transaction)"
     );

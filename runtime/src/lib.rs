@@ -13,6 +13,7 @@
 //! * [`triggers`]: poll and queue triggers.
 //! * [`slo`] and [`alerts`]: SLO figures from the log, alerts once per breach.
 //! * [`retention`]: pruning of the log past `data.events.retention`.
+//! * [`service`]: all of the above started and stopped together (`claw run`).
 //!
 //! The store, scheduler and adapter boundaries are where other backends (Temporal,
 //! NATS JetStream) plug in.
@@ -27,6 +28,7 @@ pub mod sandbox;
 pub mod scheduler;
 pub mod secrets;
 pub mod server;
+pub mod service;
 pub mod slo;
 pub mod store;
 pub mod triggers;

@@ -9,7 +9,7 @@
 //! injectable: [`Scheduler::tick`] does one step at a given "now".
 
 use crate::engine::{EngineError, Runtime, StartOptions};
-use crate::store::Op;
+use crate::store::Write;
 use chrono::{DateTime, Utc};
 use claw_language::cron::Schedule;
 use claw_language::model::{CatchUp, Source};
@@ -167,7 +167,7 @@ impl Scheduler {
             };
             if let Some(m) = mark {
                 store
-                    .commit(vec![Op::ScheduleMark {
+                    .commit(vec![Write::ScheduleMark {
                         system: t.system.clone(),
                         trigger: t.trigger.clone(),
                         last_fire: m.timestamp_millis(),

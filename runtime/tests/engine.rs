@@ -598,7 +598,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
             // Moving to a new season: the months between are not part of this test.
             for trigger in ["fixed", "wildcard"] {
                 store
-                    .commit(vec![claw_runtime::store::Op::ScheduleMark {
+                    .commit(vec![claw_runtime::store::Write::ScheduleMark {
                         system: "dst".into(),
                         trigger: trigger.into(),
                         last_fire: start.timestamp_millis(),

@@ -362,7 +362,7 @@ async fn one_system_feeds_another_through_a_queue() {
         );
         // A message published again under the same RMA number starts nothing new.
         rt.store()
-            .commit(vec![claw_runtime::store::Op::Publish {
+            .commit(vec![claw_runtime::store::Write::Publish {
                 queue: "returns.requested".into(),
                 system: "shop".into(),
                 run_id: "manual".into(),

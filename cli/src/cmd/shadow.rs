@@ -202,7 +202,8 @@ fn read(p: &Path) -> anyhow::Result<String> {
 }
 
 fn duration(text: &str, what: &str) -> anyhow::Result<std::time::Duration> {
-    claw_language::units::parse_duration(text).map_err(|e| anyhow::anyhow!("--{what} `{text}`: {e}"))
+    claw_language::units::parse_duration(text)
+        .map_err(|e| anyhow::anyhow!("--{what} `{text}`: {e}"))
 }
 
 fn run_compare(a: CompareArgs) -> anyhow::Result<ExitCode> {

@@ -22,7 +22,7 @@ pub use routes::{
 
 use crate::engine::{EngineError, Mode, Runtime};
 use crate::slo::{self, Figures};
-use crate::store::{NewEvent, Op};
+use crate::store::{NewEvent, Write};
 use chrono::{DateTime, Utc};
 use claw_language::expr::{self, Compiled};
 use serde::Serialize;
@@ -246,7 +246,7 @@ impl Alerts {
                 });
                 self.rt
                     .store()
-                    .commit(vec![Op::Event(NewEvent {
+                    .commit(vec![Write::Event(NewEvent {
                         run_id: plan.id.clone(),
                         system: plan.system.clone(),
                         at,
@@ -317,7 +317,7 @@ impl Alerts {
             }
             self.rt
                 .store()
-                .commit(vec![Op::Event(NewEvent {
+                .commit(vec![Write::Event(NewEvent {
                     run_id: plan.id.clone(),
                     system: plan.system.clone(),
                     at,

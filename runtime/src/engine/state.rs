@@ -2,7 +2,7 @@
 //! its templates and expressions read.
 
 use crate::plan::LoadedSystem;
-use crate::store::{EventRecord, Op, RunRecord};
+use crate::store::{EventRecord, RunRecord, Write};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -31,7 +31,7 @@ pub(super) struct RunState {
     /// they ride along with the run's next commit. Redoing pure work after a crash has no
     /// outside effect, so it needs no commit of its own; anything with an effect commits
     /// them first (see [`Runtime::commit_run`]).
-    pub(super) pending: Vec<Op>,
+    pub(super) pending: Vec<Write>,
 }
 
 impl RunState {

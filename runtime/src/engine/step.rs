@@ -1,13 +1,14 @@
 //! Executing one step: delay, attempts with per-attempt timeout, retries with back-off,
 //! the adapter call with secrets resolved, success, failure and dead letters.
 
+use super::lifecycle::Waited;
 use super::state::{RunState, key_string, scope};
-use super::{EngineError, Runtime, Waited, ms, rfc3339};
+use super::{EngineError, Runtime, ms, rfc3339};
 use crate::adapters::{Adapter, AdapterError, Call};
 use crate::metrics::NameLabels;
 use crate::plan::{DelayPlan, LoadedSystem, StepPlan, backoff_delay};
 use crate::secrets;
-use crate::store::{Op, RunRecord, Timer};
+use crate::store::{RunRecord, Timer, Write};
 use chrono::DateTime;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -106,7 +107,7 @@ impl Runtime {
                                 None,
                                 json!({"due_at": due, "due": rfc3339(due)}),
                             ),
-                            Op::SetTimer(timer),
+                            Write::SetTimer(timer),
                         ],
                     )
                     .await?;
@@ -128,7 +129,7 @@ impl Runtime {
                 st,
                 vec![
                     self.event(run, "step.delay_fired", Some(&name), None, json!({})),
-                    Op::ClearTimer(timer),
+                    Write::ClearTimer(timer),
                 ],
             )
             .await?;
@@ -186,7 +187,7 @@ impl Runtime {
                 started_data,
             )];
             if attempt > 1 {
-                ops.push(Op::ClearTimer(Timer {
+                ops.push(Write::ClearTimer(Timer {
                     run_id: run.id.clone(),
                     step: name.clone(),
                     kind: "retry".into(),
@@ -233,7 +234,7 @@ impl Runtime {
                     if step.exec.action == "queue.publish"
                         && let Some(q) = output.get("queue").and_then(Value::as_str)
                     {
-                        extra.push(Op::Publish {
+                        extra.push(Write::Publish {
                             queue: q.to_string(),
                             system: run.system.clone(),
                             run_id: run.id.clone(),
@@ -269,7 +270,7 @@ impl Runtime {
                             Some(attempt + 1),
                             json!({"due_at": due, "due": rfc3339(due)}),
                         ));
-                        ops.push(Op::SetTimer(Timer {
+                        ops.push(Write::SetTimer(Timer {
                             run_id: run.id.clone(),
                             step: name.clone(),
                             kind: "retry".into(),
@@ -364,8 +365,8 @@ impl Runtime {
         step: &StepPlan,
         attempt: u32,
         output: Result<Value, String>,
-        before: Vec<Op>,
-        extra: Vec<Op>,
+        before: Vec<Write>,
+        extra: Vec<Write>,
     ) -> Result<Waited, EngineError> {
         let name = &step.exec.name;
         if let Ok(o) = &output {
@@ -412,7 +413,7 @@ impl Runtime {
                 Some(attempt),
                 json!({"target": target, "error": err.message}),
             ));
-            ops.push(Op::DeadLetter {
+            ops.push(Write::DeadLetter {
                 system: sys.name().to_string(),
                 run_id: run.id.clone(),
                 step: name.clone(),
@@ -421,7 +422,7 @@ impl Runtime {
                 at: now,
             });
             if let Some(q) = target.strip_prefix("queue://") {
-                ops.push(Op::Publish {
+                ops.push(Write::Publish {
                     queue: q.to_string(),
                     system: sys.name().to_string(),
                     run_id: run.id.clone(),

@@ -91,7 +91,7 @@ pub struct NewEvent {
 
 /// One write inside a batch; a batch commits atomically.
 #[derive(Debug, Clone)]
-pub enum Op {
+pub enum Write {
     /// Insert a run and its first event unless the idempotency key is taken.
     Accept(NewRun, NewEvent),
     /// Append an event.
@@ -275,8 +275,8 @@ pub struct RunFilter {
 #[async_trait::async_trait]
 pub trait EventStore: Send + Sync {
     /// Commits a batch atomically (group-committed with concurrent batches).
-    /// Returns one [`Accepted`] per `Op::Accept`, in order.
-    async fn commit(&self, ops: Vec<Op>) -> Result<Vec<Accepted>, StoreError>;
+    /// Returns one [`Accepted`] per `Write::Accept`, in order.
+    async fn commit(&self, ops: Vec<Write>) -> Result<Vec<Accepted>, StoreError>;
     /// One run.
     async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError>;
     /// Runs matching a filter.

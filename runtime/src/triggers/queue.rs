@@ -19,7 +19,7 @@
 
 use super::{TriggerError, item_payload};
 use crate::engine::{EngineError, Runtime, StartOptions};
-use crate::store::Op;
+use crate::store::Write;
 use claw_language::model::Source;
 use serde_json::json;
 use std::time::Duration;
@@ -126,7 +126,7 @@ impl QueueConsumer {
             }
             cursor = last;
             store
-                .commit(vec![Op::ScheduleMark {
+                .commit(vec![Write::ScheduleMark {
                     system: t.system.clone(),
                     trigger: t.trigger.clone(),
                     last_fire: cursor,

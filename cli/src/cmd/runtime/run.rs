@@ -1,13 +1,8 @@
 //! `claw run`: load systems, resume unfinished runs, serve triggers until a signal, drain.
 
 use super::common::{self, DbArgs};
-use anyhow::{Context, Result};
-use claw_runtime::alerts::Alerts;
-use claw_runtime::scheduler::Scheduler;
-use claw_runtime::secrets::Secrets;
-use claw_runtime::triggers::poll::Poller;
-use claw_runtime::triggers::queue::QueueConsumer;
-use claw_runtime::{Mode, Runtime};
+use anyhow::Result;
+use claw_runtime::service::{Service, ServiceOptions};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,50 +78,24 @@ pub fn run(a: Args) -> Result<ExitCode> {
 }
 
 async fn serve(a: Args, systems: Vec<claw_runtime::LoadedSystem>) -> Result<ExitCode> {
-    let store = common::open(&a.db.db).await?;
-    let secrets = match &a.secrets {
-        Some(p) => Secrets::with_file(p)?,
-        None => Secrets::from_env(),
+    let opts = ServiceOptions {
+        db_url: a.db.db.clone(),
+        listen: a.listen,
+        dry_run: a.dry_run,
+        secrets_file: a.secrets.clone(),
+        body_limit: a.body_limit,
+        slo_window: a.slo_window,
+        alert_interval: a.alert_interval,
+        pagerduty_url: a.pagerduty_url.clone(),
     };
-    let mut b = Runtime::builder(store).secrets(secrets).mode(if a.dry_run {
-        Mode::RecordOnly
-    } else {
-        Mode::Live
-    });
-    let names: Vec<String> = systems.iter().map(|s| s.name().to_string()).collect();
-    for s in systems {
-        b = b.system(s);
-    }
-    let rt = b.build().await?;
-    let scheduler = Scheduler::new(rt.clone())?;
-    let poller = Poller::new(rt.clone())?;
-    let consumer = QueueConsumer::new(rt.clone())?;
-    let alerts = Alerts::new(rt.clone(), a.slo_window, a.alert_interval)
-        .with_pagerduty_url(a.pagerduty_url.clone());
-    let resumed = rt.resume().await?;
-    let listener = tokio::net::TcpListener::bind(a.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", a.listen))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, systems = ?names, resumed, dry_run = a.dry_run, "claw run is serving");
+    let mut service = Service::start(opts, systems).await?;
     // A machine-readable ready line on stdout (tests and supervisors wait for it).
-    println!("listening on http://{addr}");
-    let background = [
-        tokio::spawn(scheduler.run()),
-        tokio::spawn(poller.run()),
-        tokio::spawn(consumer.run()),
-        tokio::spawn(alerts.run()),
-        tokio::spawn(claw_runtime::retention::run(rt.clone())),
-    ];
-    claw_runtime::server::serve(listener, rt.clone(), a.body_limit, shutdown_signal())
-        .await
-        .context("the HTTP server failed")?;
-    tracing::info!("draining");
-    for task in &background {
-        task.abort();
+    println!("listening on http://{}", service.addr());
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        r = service.wait() => r?,
     }
-    let clean = rt.drain(Duration::from_secs(a.grace)).await;
-    tracing::info!(clean, left = rt.inflight(), "stopped");
+    service.shutdown(Duration::from_secs(a.grace)).await?;
     Ok(crate::output::exit::ok())
 }
 

@@ -1,0 +1,281 @@
+//! The reads of [`SqlStore`]: the [`EventStore`] queries over the shared pool, and
+//! `commit`, which hands a batch to the writer and waits for it to be durable.
+
+use super::{Pool, SqlStore};
+use crate::store::{
+    Accepted, DeadLetterRecord, EventRecord, EventStore, QueueMessage, RunFilter, RunRecord,
+    StoreError, Write, status,
+};
+use sqlx::{AssertSqlSafe, Row};
+use tokio::sync::oneshot;
+
+fn json(text: &str, what: &'static str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(text).map_err(|source| StoreError::Json { what, source })
+}
+
+macro_rules! run_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        RunRecord {
+            id: r.try_get("id")?,
+            system: r.try_get("system")?,
+            trigger: r.try_get("trigger_name")?,
+            idempotency_key: r.try_get("idempotency_key")?,
+            status: r.try_get("status")?,
+            payload: json(&r.try_get::<String, _>("payload")?, "runs.payload")?,
+            received_at: r.try_get("received_at")?,
+            scheduled_at: r.try_get("scheduled_at")?,
+            finished_at: r.try_get("finished_at")?,
+        }
+    }};
+}
+
+const RUN_COLS: &str = "id, system, trigger_name, idempotency_key, status, payload, received_at, scheduled_at, finished_at";
+
+/// Runs `$body` with `$p` bound to whichever pool this store has.
+macro_rules! with_pool {
+    ($self:expr, $p:ident => $body:expr) => {
+        match &$self.pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+#[async_trait::async_trait]
+impl EventStore for SqlStore {
+    async fn commit(&self, ops: Vec<Write>) -> Result<Vec<Accepted>, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send((ops, tx))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        match rx.await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(msg)) => Err(StoreError::Db(sqlx::Error::Protocol(msg))),
+            Err(_) => Err(StoreError::WriterGone),
+        }
+    }
+
+    async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError> {
+        let sql = format!("SELECT {RUN_COLS} FROM runs WHERE id = $1");
+        with_pool!(self, p => {
+            let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await?;
+            Ok(match row { Some(r) => Some(run_from_row!(r)), None => None })
+        })
+    }
+
+    async fn runs(&self, f: &RunFilter) -> Result<Vec<RunRecord>, StoreError> {
+        // Optional filters become `($n IS NULL OR col = $n)` so the statement stays fixed;
+        // each parameter appears once, which keeps SQLite's numbering equal to Postgres's.
+        let order = if f.oldest_first { "ASC" } else { "DESC" };
+        let sql = format!(
+            "SELECT {RUN_COLS} FROM runs WHERE system = COALESCE($1, system) AND status = COALESCE($2, status) \
+             AND received_at >= COALESCE($3, received_at) AND received_at < COALESCE($4, received_at + 1) \
+             ORDER BY received_at {order}, id {order} LIMIT $5"
+        );
+        let limit = f.limit.unwrap_or(i64::MAX / 2);
+        with_pool!(self, p => {
+            let rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(f.system.as_deref())
+                .bind(f.status.as_deref())
+                .bind(f.from)
+                .bind(f.to)
+                .bind(limit)
+                .fetch_all(p)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows { out.push(run_from_row!(r)); }
+            Ok(out)
+        })
+    }
+
+    async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {RUN_COLS} FROM runs WHERE status = $1 ORDER BY received_at ASC, id ASC"
+        );
+        with_pool!(self, p => {
+            let rows = sqlx::query(AssertSqlSafe(sql)).bind(status::RUNNING).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows { out.push(run_from_row!(r)); }
+            Ok(out)
+        })
+    }
+
+    async fn events(&self, run_id: &str) -> Result<Vec<EventRecord>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT seq, run_id, system, at, kind, step, attempt, data FROM events WHERE run_id = $1 ORDER BY seq ASC",
+            )
+            .bind(run_id)
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(EventRecord {
+                    seq: r.try_get("seq")?,
+                    run_id: r.try_get("run_id")?,
+                    system: r.try_get("system")?,
+                    at: r.try_get("at")?,
+                    kind: r.try_get("kind")?,
+                    step: r.try_get("step")?,
+                    attempt: r.try_get("attempt")?,
+                    data: json(&r.try_get::<String, _>("data")?, "events.data")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn dead_letters(&self, state: Option<&str>) -> Result<Vec<DeadLetterRecord>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT id, system, run_id, step, target, error, at, state FROM dead_letters \
+                 WHERE state = COALESCE($1, state) ORDER BY id ASC",
+            )
+            .bind(state)
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(DeadLetterRecord {
+                    id: r.try_get("id")?,
+                    system: r.try_get("system")?,
+                    run_id: r.try_get("run_id")?,
+                    step: r.try_get("step")?,
+                    target: r.try_get("target")?,
+                    error: r.try_get("error")?,
+                    at: r.try_get("at")?,
+                    state: r.try_get("state")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn set_dead_letter_state(
+        &self,
+        id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<bool, StoreError> {
+        self.flush().await?;
+        with_pool!(self, p => {
+            let r = sqlx::query("UPDATE dead_letters SET state = $1 WHERE id = $2 AND state = $3")
+                .bind(to)
+                .bind(id)
+                .bind(from)
+                .execute(p)
+                .await?;
+            Ok(r.rows_affected() == 1)
+        })
+    }
+
+    async fn queue_messages(&self, queue: &str) -> Result<Vec<QueueMessage>, StoreError> {
+        self.queue_messages_after(queue, i64::MIN, i64::MAX).await
+    }
+
+    async fn queue_messages_after(
+        &self,
+        queue: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<QueueMessage>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT seq, queue, run_id, step, body FROM queue_messages WHERE queue = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3",
+            )
+            .bind(queue)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(QueueMessage {
+                    seq: r.try_get("seq")?,
+                    queue: r.try_get("queue")?,
+                    run_id: r.try_get("run_id")?,
+                    step: r.try_get("step")?,
+                    body: json(&r.try_get::<String, _>("body")?, "queue_messages.body")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError> {
+        with_pool!(self, p => {
+            let row = sqlx::query("SELECT last_fire FROM schedule_marks WHERE system = $1 AND trigger_name = $2")
+                .bind(system)
+                .bind(trigger)
+                .fetch_optional(p)
+                .await?;
+            Ok(match row { Some(r) => Some(r.try_get("last_fire")?), None => None })
+        })
+    }
+
+    async fn save_source(
+        &self,
+        system: &str,
+        path: &str,
+        source: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(source.as_bytes()));
+        with_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO system_sources (system, digest, loaded_at, path, source) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (system, digest) DO UPDATE SET loaded_at = excluded.loaded_at, path = excluded.path",
+            )
+            .bind(system)
+            .bind(digest)
+            .bind(at)
+            .bind(path)
+            .bind(source)
+            .execute(p)
+            .await?;
+            Ok(())
+        })
+    }
+
+    async fn latest_source(&self, system: &str) -> Result<Option<(String, String)>, StoreError> {
+        with_pool!(self, p => {
+            let row = sqlx::query(
+                "SELECT path, source FROM system_sources WHERE system = $1 ORDER BY loaded_at DESC LIMIT 1",
+            )
+            .bind(system)
+            .fetch_optional(p)
+            .await?;
+            Ok(match row { Some(r) => Some((r.try_get("path")?, r.try_get("source")?)), None => None })
+        })
+    }
+
+    async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError> {
+        self.flush().await?;
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let a = sqlx::query(
+                "DELETE FROM events WHERE system = $1 AND at < $2 AND run_id IN \
+                 (SELECT id FROM runs WHERE system = $3 AND status <> 'running')",
+            )
+            .bind(system)
+            .bind(before)
+            .bind(system)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM runs WHERE system = $1 AND status <> 'running' AND received_at < $2")
+                .bind(system)
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(a.rows_affected())
+        })
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        self.commit(Vec::new()).await.map(|_| ())
+    }
+}
