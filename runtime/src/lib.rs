@@ -11,8 +11,9 @@
 //!   stripped of their types first (`typescript`, behind the default feature of that name).
 //! * [`server`]: webhooks, admin, metrics and health over axum.
 //! * [`triggers`]: poll and queue triggers.
-//! * [`slo`] and [`alerts`]: SLO figures from the log, alerts once per breach.
+//! * [`slo`] and [`alerts`]: SLO figures from run statistics the store keeps, alerts once per breach.
 //! * [`retention`]: pruning of the log past `data.events.retention`.
+//! * [`watchdog`]: unfinished runs without progress are logged, counted and driven again.
 //! * [`service`]: all of the above started and stopped together (`claw run`).
 //!
 //! The store, scheduler and adapter boundaries are where other backends (Temporal,
@@ -32,6 +33,7 @@ pub mod service;
 pub mod slo;
 pub mod store;
 pub mod triggers;
+pub mod watchdog;
 #[cfg(feature = "typescript")]
 pub mod typescript;
 

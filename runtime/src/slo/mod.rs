@@ -23,6 +23,9 @@
 //! figure: an alert that reads it cannot be evaluated and is reported once as such.
 
 pub mod histogram;
+mod status;
+
+pub use status::{SystemStatus, status, summary_of};
 
 use crate::store::{EventStore, RunRecord, StoreError};
 use histogram::{TriggerStats, WindowStats};

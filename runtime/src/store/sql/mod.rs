@@ -7,6 +7,7 @@
 //! [`EventStore`]: super::EventStore
 
 mod read;
+mod stats;
 mod writer;
 
 use super::StoreError;
@@ -55,15 +56,23 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn migrator(sql: &'static str) -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        sql.into_sql_str(),
-        false,
-    )])
+/// The schema's migrations, in order: `init`, then `run_stats` (which also counts the runs
+/// stored before it).
+fn migrator(init: &'static str, run_stats: &'static str) -> Migrator {
+    let m = |version, name: &str, sql: &'static str| {
+        Migration::new(
+            version,
+            name.to_string().into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![m(1, "init", init), m(2, "run_stats", run_stats)])
 }
+
+/// Largest WAL file SQLite keeps after a checkpoint resets it (64 MiB), bytes.
+pub const JOURNAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Takes the runtime's own `synchronous=full|normal` parameter out of a SQLite URL (sqlx
 /// refuses parameters it does not know).
@@ -113,7 +122,14 @@ impl SqlStore {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(sync)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Bounded WAL: the writer checkpoints (PASSIVE) each time the WAL passes
+                // 1000 pages, a WAL reset shrinks the file back to the limit, and the
+                // service truncates it periodically ([`crate::store::EventStore::checkpoint`]).
+                // Readers are short (no read holds a snapshot for long), so checkpoints are
+                // not starved.
+                .pragma("wal_autocheckpoint", "1000")
+                .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string());
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let pool = SqlitePoolOptions::new()
                 // An in-memory database exists per connection: keep exactly one.
@@ -131,7 +147,10 @@ impl SqlStore {
                 })
                 .connect_with(opts.clone())
                 .await?;
-            migrator(include_str!("../../../migrations/sqlite/0001_init.sql"))
+            migrator(
+                include_str!("../../../migrations/sqlite/0001_init.sql"),
+                include_str!("../../../migrations/sqlite/0002_run_stats.sql"),
+            )
                 .run(&pool)
                 .await?;
             if !in_memory {
@@ -144,7 +163,10 @@ impl SqlStore {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            migrator(include_str!("../../../migrations/postgres/0001_init.sql"))
+            migrator(
+                include_str!("../../../migrations/postgres/0001_init.sql"),
+                include_str!("../../../migrations/postgres/0002_run_stats.sql"),
+            )
                 .run(&pool)
                 .await?;
             own_writer = Some(WriterDb::Postgres(url.to_string()));

@@ -6,7 +6,9 @@ use crate::store::{
     Accepted, DeadLetterRecord, EventRecord, EventStore, QueueMessage, RunFilter, RunRecord,
     StoreError, Write, status,
 };
+use crate::slo::histogram::{StatsRow, slot_of};
 use sqlx::{AssertSqlSafe, Row};
+use std::collections::BTreeMap;
 use tokio::sync::oneshot;
 
 fn json(text: &str, what: &'static str) -> Result<serde_json::Value, StoreError> {
@@ -29,6 +31,12 @@ macro_rules! run_from_row {
         }
     }};
 }
+
+/// The run statistics of a window: a range of the `run_stats` primary key (slot first),
+/// summed; `$3` optionally keeps one system.
+pub(super) const RUN_STATS_SQL: &str = "SELECT system, trigger_name, kind, bucket, CAST(SUM(n) AS BIGINT) AS n \
+     FROM run_stats WHERE slot >= $1 AND slot < $2 AND system = COALESCE($3, system) \
+     GROUP BY system, trigger_name, kind, bucket";
 
 const RUN_COLS: &str = "id, system, trigger_name, idempotency_key, status, payload, received_at, scheduled_at, finished_at";
 
@@ -98,6 +106,71 @@ impl EventStore for SqlStore {
             let rows = sqlx::query(AssertSqlSafe(sql)).bind(status::RUNNING).fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows { out.push(run_from_row!(r)); }
+            Ok(out)
+        })
+    }
+
+    async fn running_before(
+        &self,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {RUN_COLS} FROM runs WHERE status = $1 AND received_at < $2 \
+             ORDER BY received_at ASC, id ASC LIMIT $3"
+        );
+        with_pool!(self, p => {
+            let rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(status::RUNNING)
+                .bind(before)
+                .bind(limit)
+                .fetch_all(p)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows { out.push(run_from_row!(r)); }
+            Ok(out)
+        })
+    }
+
+    async fn run_stats(
+        &self,
+        system: Option<&str>,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<StatsRow>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(RUN_STATS_SQL)
+                .bind(slot_of(from))
+                .bind(to)
+                .bind(system)
+                .fetch_all(p)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(StatsRow {
+                    system: r.try_get("system")?,
+                    trigger: r.try_get("trigger_name")?,
+                    kind: r.try_get("kind")?,
+                    bucket: r.try_get("bucket")?,
+                    n: r.try_get("n")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn open_dead_letter_counts(&self) -> Result<BTreeMap<String, u64>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT system, COUNT(*) AS n FROM dead_letters WHERE state = 'open' GROUP BY system",
+            )
+            .fetch_all(p)
+            .await?;
+            let mut out = BTreeMap::new();
+            for r in rows {
+                let n: i64 = r.try_get("n")?;
+                out.insert(r.try_get("system")?, u64::try_from(n).unwrap_or(0));
+            }
             Ok(out)
         })
     }
@@ -268,6 +341,11 @@ impl EventStore for SqlStore {
             sqlx::query("DELETE FROM runs WHERE system = $1 AND status <> 'running' AND received_at < $2")
                 .bind(system)
                 .bind(before)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM run_stats WHERE system = $1 AND slot < $2")
+                .bind(system)
+                .bind(slot_of(before))
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
