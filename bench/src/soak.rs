@@ -140,20 +140,36 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             .join("claw"),
     };
     if !claw.exists() {
-        bail!("{} not found: build it with `cargo build --release -p claw` or pass --claw", claw.display());
+        bail!(
+            "{} not found: build it with `cargo build --release -p claw` or pass --claw",
+            claw.display()
+        );
     }
     let (url, wal) = if a.db == "sqlite" {
         let file = dir.join("soak.db");
-        (format!("sqlite://{}", file.display()), Some(PathBuf::from(format!("{}-wal", file.display()))))
+        (
+            format!("sqlite://{}", file.display()),
+            Some(PathBuf::from(format!("{}-wal", file.display()))),
+        )
     } else {
         (a.db.clone(), None)
     };
     std::fs::write(dir.join("soak.claw"), SYSTEM)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let mut server = Server::start(&claw, &dir, &url, &a.server_log)?;
-    println!("soak: claw run on {} ({}), pid {}, {} CPU(s), levels {:?}, {:?} in all",
-        redact(&url), server.base, server.child.id(),
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), a.connections, a.duration);
+    println!(
+        "soak: claw run on {} ({}), pid {}, {} CPU(s), levels {:?}, {:?} in all",
+        redact(&url),
+        server.base,
+        server.child.id(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        a.connections,
+        a.duration
+    );
     let counter = rt.block_on(Counter::open(&url))?;
     let hook = format!("{}/hooks/soak/event", server.base);
     let per_level = a.duration.as_secs() / a.connections.len() as u64;
@@ -164,71 +180,148 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         let rate = match a.rates.get(i) {
             Some(r) => *r,
             None => {
-                let sat = load(&hook, 0.0, conns, a.saturation_seconds, a.saturation_seconds, &format!("sat{i}-"), |_| {})?;
+                let sat = load(
+                    &hook,
+                    0.0,
+                    conns,
+                    a.saturation_seconds,
+                    a.saturation_seconds,
+                    &format!("sat{i}-"),
+                    |_| {},
+                )?;
                 let r = sat.ok as f64 / a.saturation_seconds.max(1) as f64;
-                println!("level {conns} connection(s): saturated at {r:.0} req/s (closed-loop, {} s, p99 {:.2} ms, max {:.2} ms); soaking at half: {:.0} req/s",
-                    a.saturation_seconds, sat.p99_ms, sat.max_ms, r / 2.0);
+                println!(
+                    "level {conns} connection(s): saturated at {r:.0} req/s (closed-loop, {} s, p99 {:.2} ms, max {:.2} ms); soaking at half: {:.0} req/s",
+                    a.saturation_seconds,
+                    sat.p99_ms,
+                    sat.max_ms,
+                    r / 2.0
+                );
                 r / 2.0
             }
         };
         let first = samples.len();
-        let end = load(&hook, rate, conns, per_level, a.interval, &format!("l{i}-"), |w| {
-            let s = Sample {
-                t: started.elapsed().as_secs_f64(),
-                rss_mb: rss_mb(server.child.id()),
-                wal_mb: wal.as_deref().map(file_mb),
-                p99_ms: w.p99_ms,
-                max_ms: w.max_ms,
-            };
-            let (running, stale) = rt.block_on(counter.running()).unwrap_or((-1, -1));
-            println!("t={:>5.0}s conns={conns:>2} rate={rate:>6.0}/s ok={:>7} err={:>3} p50={:>6.2}ms p99={:>6.2}ms max={:>7.2}ms rss={:>6.1}MB wal={} running={running} (older than 5 s: {stale})",
-                s.t, w.ok, w.errors, w.p50_ms, w.p99_ms, w.max_ms, s.rss_mb,
-                s.wal_mb.map(|m| format!("{m:.1}MB")).unwrap_or_else(|| "-".into()));
-            samples.push(s);
-        })?;
-        println!("level {conns} connection(s) at {rate:.0} req/s: {} ok, {} errors, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            end.ok, end.errors, end.p50_ms, end.p99_ms, end.max_ms);
-        let level_p99 = samples[first..].iter().map(|s| s.p99_ms).fold(end.p99_ms, f64::max);
-        let level_max = samples[first..].iter().map(|s| s.max_ms).fold(end.max_ms, f64::max);
+        let end = load(
+            &hook,
+            rate,
+            conns,
+            per_level,
+            a.interval,
+            &format!("l{i}-"),
+            |w| {
+                let s = Sample {
+                    t: started.elapsed().as_secs_f64(),
+                    rss_mb: rss_mb(server.child.id()),
+                    wal_mb: wal.as_deref().map(file_mb),
+                    p99_ms: w.p99_ms,
+                    max_ms: w.max_ms,
+                };
+                let (running, stale) = rt.block_on(counter.running()).unwrap_or((-1, -1));
+                println!(
+                    "t={:>5.0}s conns={conns:>2} rate={rate:>6.0}/s ok={:>7} err={:>3} p50={:>6.2}ms p99={:>6.2}ms max={:>7.2}ms rss={:>6.1}MB wal={} running={running} (older than 5 s: {stale})",
+                    s.t,
+                    w.ok,
+                    w.errors,
+                    w.p50_ms,
+                    w.p99_ms,
+                    w.max_ms,
+                    s.rss_mb,
+                    s.wal_mb
+                        .map(|m| format!("{m:.1}MB"))
+                        .unwrap_or_else(|| "-".into())
+                );
+                samples.push(s);
+            },
+        )?;
+        println!(
+            "level {conns} connection(s) at {rate:.0} req/s: {} ok, {} errors, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            end.ok, end.errors, end.p50_ms, end.p99_ms, end.max_ms
+        );
+        let level_p99 = samples[first..]
+            .iter()
+            .map(|s| s.p99_ms)
+            .fold(end.p99_ms, f64::max);
+        let level_max = samples[first..]
+            .iter()
+            .map(|s| s.max_ms)
+            .fold(end.max_ms, f64::max);
         worst.push((conns, rate, level_p99, level_max));
     }
     std::thread::sleep(Duration::from_secs(5));
     let (stuck, _) = rt.block_on(counter.running())?;
     let t0 = Instant::now();
-    let status = Command::new(&claw).args(["status", "--db", &url]).output()?;
+    let status = Command::new(&claw)
+        .args(["status", "--db", &url])
+        .output()?;
     let status_s = t0.elapsed().as_secs_f64();
-    anyhow::ensure!(status.status.success(), "claw status failed: {}", String::from_utf8_lossy(&status.stderr));
-    print!("claw status ({status_s:.3} s):\n{}", String::from_utf8_lossy(&status.stdout));
+    anyhow::ensure!(
+        status.status.success(),
+        "claw status failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    print!(
+        "claw status ({status_s:.3} s):\n{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
     let final_rss = rss_mb(server.child.id());
     server.stop()?;
     let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
     let errors = log.lines().filter(|l| l.contains("ERROR")).count();
     let watchdog = log.lines().filter(|l| l.contains("watchdog")).count();
-    println!("server: final RSS {final_rss:.1} MB, {errors} ERROR line(s) in its log ({watchdog} from the watchdog), database {}",
-        wal.as_ref().map(|_| format!("{:.1} MB", file_mb(&dir.join("soak.db")))).unwrap_or_else(|| "-".into()));
+    println!(
+        "server: final RSS {final_rss:.1} MB, {errors} ERROR line(s) in its log ({watchdog} from the watchdog), database {}",
+        wal.as_ref()
+            .map(|_| format!("{:.1} MB", file_mb(&dir.join("soak.db"))))
+            .unwrap_or_else(|| "-".into())
+    );
     judge(&samples, &worst, wal.is_some(), stuck, status_s);
     Ok(())
 }
 
 /// Prints each target of issue 11, met or not.
-fn judge(samples: &[Sample], levels: &[(usize, f64, f64, f64)], sqlite: bool, stuck: i64, status_s: f64) {
+fn judge(
+    samples: &[Sample],
+    levels: &[(usize, f64, f64, f64)],
+    sqlite: bool,
+    stuck: i64,
+    status_s: f64,
+) {
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     let base = samples.iter().find(|s| s.t >= 60.0).or(samples.first());
     if let Some(b) = base {
         let later = samples.iter().filter(|s| s.t >= b.t);
-        let (lo, hi) = later.fold((f64::MAX, 0.0f64), |(lo, hi), s| (lo.min(s.rss_mb), hi.max(s.rss_mb)));
+        let (lo, hi) = later.fold((f64::MAX, 0.0f64), |(lo, hi), s| {
+            (lo.min(s.rss_mb), hi.max(s.rss_mb))
+        });
         let ok = lo >= b.rss_mb * 0.8 && hi <= b.rss_mb * 1.2;
-        println!("target RSS within ±20% of {:.1} MB (at t={:.0}s): {lo:.1}..{hi:.1} MB: {}", b.rss_mb, b.t, verdict(ok));
+        println!(
+            "target RSS within ±20% of {:.1} MB (at t={:.0}s): {lo:.1}..{hi:.1} MB: {}",
+            b.rss_mb,
+            b.t,
+            verdict(ok)
+        );
     }
     if sqlite {
         let wal = samples.iter().filter_map(|s| s.wal_mb).fold(0.0, f64::max);
-        println!("target WAL under 64 MB: largest {wal:.1} MB: {}", verdict(wal < 64.0));
+        println!(
+            "target WAL under 64 MB: largest {wal:.1} MB: {}",
+            verdict(wal < 64.0)
+        );
     }
     for (conns, rate, p99, max) in levels {
-        println!("target p99 under 20 ms at {conns} connection(s), {rate:.0} req/s: worst interval p99 {p99:.2} ms (max {max:.2} ms): {}", verdict(*p99 < 20.0));
+        println!(
+            "target p99 under 20 ms at {conns} connection(s), {rate:.0} req/s: worst interval p99 {p99:.2} ms (max {max:.2} ms): {}",
+            verdict(*p99 < 20.0)
+        );
     }
-    println!("target 0 runs running 5 s after the load: {stuck}: {}", verdict(stuck == 0));
-    println!("target claw status under 1 s: {status_s:.3} s: {}", verdict(status_s < 1.0));
+    println!(
+        "target 0 runs running 5 s after the load: {stuck}: {}",
+        verdict(stuck == 0)
+    );
+    println!(
+        "target claw status under 1 s: {status_s:.3} s: {}",
+        verdict(status_s < 1.0)
+    );
 }
 
 /// An interval (or a whole phase) as the load generator reported it.
@@ -243,18 +336,32 @@ struct Report {
 
 /// Runs the load generator process and hands each interval line to `each`; returns the
 /// whole-phase line.
-fn load(hook: &str, rate: f64, conns: usize, seconds: u64, interval: u64, prefix: &str, mut each: impl FnMut(&Report)) -> anyhow::Result<Report> {
+fn load(
+    hook: &str,
+    rate: f64,
+    conns: usize,
+    seconds: u64,
+    interval: u64,
+    prefix: &str,
+    mut each: impl FnMut(&Report),
+) -> anyhow::Result<Report> {
     let mut child = Command::new(std::env::current_exe()?)
         .args(["soak", "--client", hook])
         .args(["--client-rate", &rate.to_string()])
         .args(["--client-connections", &conns.to_string()])
         .args(["--client-seconds", &seconds.to_string()])
         .args(["--interval", &interval.to_string()])
-        .args(["--client-prefix", &format!("{prefix}{}-", std::process::id())])
+        .args([
+            "--client-prefix",
+            &format!("{prefix}{}-", std::process::id()),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;
-    let out = child.stdout.take().context("no stdout from the load generator")?;
+    let out = child
+        .stdout
+        .take()
+        .context("no stdout from the load generator")?;
     let mut end = None;
     for line in BufReader::new(out).lines() {
         let v: serde_json::Value = serde_json::from_str(&line?)?;
@@ -300,9 +407,15 @@ impl Server {
         BufReader::new(out).read_line(&mut line)?;
         let Some(base) = line.trim().strip_prefix("listening on ") else {
             let _ = child.kill();
-            bail!("claw run did not start (see {}/server.log): {line:?}", dir.display());
+            bail!(
+                "claw run did not start (see {}/server.log): {line:?}",
+                dir.display()
+            );
         };
-        Ok(Server { base: base.to_string(), child })
+        Ok(Server {
+            base: base.to_string(),
+            child,
+        })
     }
 
     /// SIGTERM, then waits for the drain.
@@ -333,9 +446,19 @@ enum Counter {
 impl Counter {
     async fn open(url: &str) -> anyhow::Result<Counter> {
         Ok(if url.starts_with("sqlite:") {
-            Counter::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(url).await?)
+            Counter::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await?,
+            )
         } else {
-            Counter::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?)
+            Counter::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await?,
+            )
         })
     }
 
@@ -344,8 +467,18 @@ impl Counter {
         let old = now_ms() - 5000;
         let sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN received_at < $1 THEN 1 ELSE 0 END), 0) FROM runs WHERE status = 'running'";
         Ok(match self {
-            Counter::Sqlite(p) => sqlx::query_as::<_, (i64, i64)>(sql).bind(old).fetch_one(p).await?,
-            Counter::Postgres(p) => sqlx::query_as::<_, (i64, i64)>(sql).bind(old).fetch_one(p).await?,
+            Counter::Sqlite(p) => {
+                sqlx::query_as::<_, (i64, i64)>(sql)
+                    .bind(old)
+                    .fetch_one(p)
+                    .await?
+            }
+            Counter::Postgres(p) => {
+                sqlx::query_as::<_, (i64, i64)>(sql)
+                    .bind(old)
+                    .fetch_one(p)
+                    .await?
+            }
         })
     }
 }
@@ -371,7 +504,9 @@ fn rss_mb(pid: u32) -> f64 {
 }
 
 fn file_mb(p: &Path) -> f64 {
-    std::fs::metadata(p).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0)
+    std::fs::metadata(p)
+        .map(|m| m.len() as f64 / 1e6)
+        .unwrap_or(0.0)
 }
 
 fn redact(url: &str) -> String {

@@ -82,8 +82,12 @@ pub fn client_main(p: ClientPlan) -> anyhow::Result<()> {
         let deadline = start + Duration::from_secs(p.seconds);
         let mut workers = Vec::new();
         for _ in 0..p.connections {
-            let (client, next, interval, total) =
-                (client.clone(), next.clone(), interval.clone(), total.clone());
+            let (client, next, interval, total) = (
+                client.clone(),
+                next.clone(),
+                interval.clone(),
+                total.clone(),
+            );
             let (url, prefix, rate) = (p.url.clone(), p.prefix.clone(), p.rate);
             workers.push(tokio::spawn(async move {
                 loop {

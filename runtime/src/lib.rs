@@ -33,9 +33,9 @@ pub mod service;
 pub mod slo;
 pub mod store;
 pub mod triggers;
-pub mod watchdog;
 #[cfg(feature = "typescript")]
 pub mod typescript;
+pub mod watchdog;
 
 pub use engine::{Mode, Runtime, Simulation, StartOptions};
 pub use plan::{LoadError, LoadedSystem};

@@ -45,7 +45,9 @@ pub struct Watchdog {
 
 impl std::fmt::Debug for Watchdog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Watchdog").field("grace", &self.grace).finish()
+        f.debug_struct("Watchdog")
+            .field("grace", &self.grace)
+            .finish()
     }
 }
 

@@ -152,7 +152,9 @@ impl Alerts {
                 });
             }
             if let Some(plan) = minimum_traffic_plan(sys.name(), &sys.system.observability)
-                && !plans.iter().any(|p| p.system == plan.system && p.on == plan.on)
+                && !plans
+                    .iter()
+                    .any(|p| p.system == plan.system && p.on == plan.on)
             {
                 plans.push(plan);
             }

@@ -4,8 +4,8 @@
 //! [`Runtime::accept`] (in the engine's facade) calls [`Runtime::accept_inner`] here and
 //! then starts the run task; the commit and the start are two steps.
 
-use super::state::{key_string, scope};
 use super::lifecycle::Registration;
+use super::state::{key_string, scope};
 use super::{EngineError, Preloaded, Runtime, StartOptions, ms, rfc3339};
 use crate::plan::{LoadedSystem, TriggerPlan};
 use crate::store::{Accepted, EventRecord, NewEvent, NewRun, RunRecord, StoreError, Write, status};

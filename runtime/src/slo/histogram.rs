@@ -195,7 +195,10 @@ mod tests {
             assert!(b >= last, "buckets grow with the value");
             last = b;
             let floor = bucket_floor_ms(b);
-            assert!(floor <= v && (v - floor) as f64 / v as f64 <= 1.0 / 256.0, "{v} {floor}");
+            assert!(
+                floor <= v && (v - floor) as f64 / v as f64 <= 1.0 / 256.0,
+                "{v} {floor}"
+            );
         }
         assert_eq!(latency_bucket(-5), 0);
         // The largest latency still maps into range.

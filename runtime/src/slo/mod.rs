@@ -330,7 +330,11 @@ mod tests {
 
     #[test]
     fn an_empty_window_has_no_data_not_a_met_objective() {
-        let names = vec!["x_p99".to_string(), "error_rate".to_string(), "runs".to_string()];
+        let names = vec![
+            "x_p99".to_string(),
+            "error_rate".to_string(),
+            "runs".to_string(),
+        ];
         let f = figures_of(&[], 0, &[], &names);
         assert!(!f.values.contains_key("error_rate"));
         assert!(f.no_data.contains(&"x_p99".to_string()));

@@ -361,8 +361,7 @@ pub trait EventStore: Send + Sync {
     ) -> Result<std::collections::BTreeMap<String, u64>, StoreError>;
     /// Runs `running` received before `before` (ms), oldest first, at most `limit` (the
     /// watchdog's candidates; an indexed read of the unfinished runs only).
-    async fn running_before(&self, before: i64, limit: i64)
-    -> Result<Vec<RunRecord>, StoreError>;
+    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError>;
     /// Checkpoints the SQLite WAL and truncates it once every queued write is committed;
     /// nothing on PostgreSQL.
     async fn checkpoint(&self) -> Result<(), StoreError> {

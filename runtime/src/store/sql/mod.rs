@@ -151,8 +151,8 @@ impl SqlStore {
                 include_str!("../../../migrations/sqlite/0001_init.sql"),
                 include_str!("../../../migrations/sqlite/0002_run_stats.sql"),
             )
-                .run(&pool)
-                .await?;
+            .run(&pool)
+            .await?;
             if !in_memory {
                 own_writer = Some(WriterDb::Sqlite(Box::new(opts)));
             }
@@ -167,8 +167,8 @@ impl SqlStore {
                 include_str!("../../../migrations/postgres/0001_init.sql"),
                 include_str!("../../../migrations/postgres/0002_run_stats.sql"),
             )
-                .run(&pool)
-                .await?;
+            .run(&pool)
+            .await?;
             own_writer = Some(WriterDb::Postgres(url.to_string()));
             Pool::Postgres(pool)
         } else {

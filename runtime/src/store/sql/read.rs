@@ -2,11 +2,11 @@
 //! `commit`, which hands a batch to the writer and waits for it to be durable.
 
 use super::{Pool, SqlStore};
+use crate::slo::histogram::{StatsRow, slot_of};
 use crate::store::{
     Accepted, DeadLetterRecord, EventRecord, EventStore, QueueMessage, RunFilter, RunRecord,
     StoreError, Write, status,
 };
-use crate::slo::histogram::{StatsRow, slot_of};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::BTreeMap;
 use tokio::sync::oneshot;
@@ -110,11 +110,7 @@ impl EventStore for SqlStore {
         })
     }
 
-    async fn running_before(
-        &self,
-        before: i64,
-        limit: i64,
-    ) -> Result<Vec<RunRecord>, StoreError> {
+    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
         let sql = format!(
             "SELECT {RUN_COLS} FROM runs WHERE status = $1 AND received_at < $2 \
              ORDER BY received_at ASC, id ASC LIMIT $3"
