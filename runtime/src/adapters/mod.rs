@@ -215,3 +215,32 @@ impl Adapter for RecordingAdapter {
         Ok(serde_json::json!({"recorded": true}))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Adapter, Call, MAX_RECORDED_CALLS, RecordingAdapter};
+
+    /// A long `claw run --dry-run` records calls nobody takes: the oldest go.
+    #[tokio::test]
+    async fn the_recorder_is_bounded() {
+        let r = RecordingAdapter::default();
+        for i in 0..MAX_RECORDED_CALLS + 25 {
+            let call = Call {
+                system: "s".into(),
+                run_id: format!("r{i}"),
+                step: "s".into(),
+                action: "log.info".into(),
+                operation: "info".into(),
+                params: serde_json::json!({}),
+                idempotency_key: format!("k{i}"),
+                timeout: std::time::Duration::from_secs(1),
+            };
+            r.call(&call).await.unwrap();
+        }
+        let calls = r.calls();
+        assert_eq!(calls.len(), MAX_RECORDED_CALLS);
+        assert_eq!(calls[0].run_id, "r25");
+        assert_eq!(r.take_calls_of("r30").len(), 1);
+        assert_eq!(r.calls().len(), MAX_RECORDED_CALLS - 1);
+    }
+}

@@ -38,6 +38,14 @@ pub(super) const RUN_STATS_SQL: &str = "SELECT system, trigger_name, kind, bucke
      FROM run_stats WHERE slot >= $1 AND slot < $2 AND system = COALESCE($3, system) \
      GROUP BY system, trigger_name, kind, bucket";
 
+/// The watchdog's candidates: the `runs_status` index narrows them to unfinished runs.
+fn running_before_sql() -> String {
+    format!(
+        "SELECT {RUN_COLS} FROM runs WHERE status = $1 AND received_at < $2 \
+         ORDER BY received_at ASC, id ASC LIMIT $3"
+    )
+}
+
 const RUN_COLS: &str = "id, system, trigger_name, idempotency_key, status, payload, received_at, scheduled_at, finished_at";
 
 /// Runs `$body` with `$p` bound to whichever pool this store has.
@@ -111,12 +119,8 @@ impl EventStore for SqlStore {
     }
 
     async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {RUN_COLS} FROM runs WHERE status = $1 AND received_at < $2 \
-             ORDER BY received_at ASC, id ASC LIMIT $3"
-        );
         with_pool!(self, p => {
-            let rows = sqlx::query(AssertSqlSafe(sql))
+            let rows = sqlx::query(AssertSqlSafe(running_before_sql()))
                 .bind(status::RUNNING)
                 .bind(before)
                 .bind(limit)
@@ -351,5 +355,56 @@ impl EventStore for SqlStore {
 
     async fn flush(&self) -> Result<(), StoreError> {
         self.commit(Vec::new()).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pool, RUN_STATS_SQL, SqlStore, running_before_sql};
+    use sqlx::{AssertSqlSafe, Row};
+
+    /// SQLite's plan for `sql`, one `detail` line per step.
+    async fn plan(store: &SqlStore, sql: &str, binds: usize) -> Vec<String> {
+        let Pool::Sqlite(p) = &store.pool else {
+            unreachable!("a SQLite store")
+        };
+        let mut q = sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+        for _ in 0..binds {
+            q = q.bind(Option::<i64>::None);
+        }
+        q.fetch_all(p)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("detail"))
+            .collect()
+    }
+
+    /// The reads a server repeats while it serves (SLO figures, `claw status`, the
+    /// watchdog) are index range reads, never a scan of a table that grows per run.
+    #[tokio::test]
+    async fn periodic_reads_use_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+        let store = SqlStore::connect(&url).await.unwrap();
+        let stats = plan(&store, RUN_STATS_SQL, 3).await;
+        assert!(
+            stats
+                .iter()
+                .any(|d| d.contains("run_stats USING PRIMARY KEY (slot>? AND slot<?)")),
+            "{stats:?}"
+        );
+        assert!(!stats.iter().any(|d| d.starts_with("SCAN")), "{stats:?}");
+        let running = plan(&store, &running_before_sql(), 3).await;
+        assert!(
+            running
+                .iter()
+                .any(|d| d.contains("runs USING INDEX runs_status (status=?)")),
+            "{running:?}"
+        );
+        assert!(
+            !running.iter().any(|d| d.starts_with("SCAN")),
+            "{running:?}"
+        );
     }
 }
