@@ -184,7 +184,7 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
     let started = Instant::now();
     let sat = spawn_client(&hook, a.seconds, a.clients, 0.0, &format!("{prefix}-s")).await?;
     let errors = sat.errors;
-    runtime.drain_idle(Duration::from_secs(120)).await;
+    runtime.drain_idle(Duration::from_secs(120)).await?;
     let elapsed = started.elapsed().as_secs_f64();
     let runs = finished_runs(&store, start_ms).await?;
     let last_finish = runs
@@ -215,7 +215,7 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
     let secs = a.seconds.max(5);
     let start_ms = now_ms();
     let half = spawn_client(&hook, secs, 64, target, &format!("{prefix}-h")).await?;
-    runtime.drain_idle(Duration::from_secs(120)).await;
+    runtime.drain_idle(Duration::from_secs(120)).await?;
     let runs = finished_runs(&store, start_ms).await?;
     println!(
         "{label}: half load {target:.0} runs/s offered for {secs} s: {} accepted, {} finished; {}",

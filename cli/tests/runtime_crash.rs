@@ -3,8 +3,7 @@
 //! reached the receiver and that repeats carried the same Idempotency-Key. Runs on a
 //! SQLite file and, when CLAW_TEST_POSTGRES_URL is set, on a fresh PostgreSQL database.
 
-#[path = "common/pg.rs"]
-mod pg;
+use claw_testkit::db as pg;
 
 use axum::Router;
 use axum::extract::State;

@@ -3,8 +3,7 @@
 //! identical deliveries. Each test runs on a SQLite file and, when CLAW_TEST_POSTGRES_URL
 //! is set, on a fresh PostgreSQL database.
 
-#[path = "common/pg.rs"]
-mod pg;
+use claw_testkit::db as pg;
 
 use axum::extract::State;
 use axum::http::HeaderMap;

@@ -1,8 +1,7 @@
 //! `claw backfill` and `claw replay` end to end through the real binary, on a SQLite file
 //! and, when CLAW_TEST_POSTGRES_URL is set, on a fresh PostgreSQL database.
 
-#[path = "common/pg.rs"]
-mod pg;
+use claw_testkit::db as pg;
 
 use pg::TestDb;
 use serde_json::Value;

@@ -15,14 +15,18 @@
 //! * [`retention`]: pruning of the log past `data.events.retention`.
 //! * [`watchdog`]: unfinished runs without progress are logged, counted and driven again.
 //! * [`service`]: all of the above started and stopped together (`claw run`).
+//! * [`ops`]: what the other runtime commands do (backfill, replay, status, DLQ retry).
+//! * [`codes`]: the diagnostic codes the runtime reports.
 //!
 //! The store, scheduler and adapter boundaries are where other backends (Temporal,
 //! NATS JetStream) plug in.
 
 pub mod adapters;
 pub mod alerts;
+pub mod codes;
 pub mod engine;
 pub mod metrics;
+pub mod ops;
 pub mod plan;
 pub mod retention;
 pub mod sandbox;

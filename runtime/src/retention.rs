@@ -13,7 +13,7 @@ pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// What one prune removed for one system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pruned {
-    /// System.
+    /// The system pruned.
     pub system: String,
     /// Events older than this were removed (ms since the epoch).
     pub before: i64,
@@ -21,9 +21,22 @@ pub struct Pruned {
     pub events: u64,
 }
 
+/// A `data.events.retention` that is not a duration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("retention `{text}` is not a duration: {message}")]
+pub struct BadRetention {
+    /// The retention as written.
+    pub text: String,
+    /// Why it does not parse.
+    pub message: String,
+}
+
 /// The retention of a system, or why it cannot be used.
-pub fn retention_of(text: &str) -> Result<Duration, String> {
-    claw_language::units::parse_duration(text)
+pub fn retention_of(text: &str) -> Result<Duration, BadRetention> {
+    claw_language::units::parse_duration(text).map_err(|message| BadRetention {
+        text: text.to_string(),
+        message: message.to_string(),
+    })
 }
 
 /// Prunes every loaded system as of `now`. A system whose retention does not parse is

@@ -83,22 +83,39 @@ fn unexport(source: &str) -> String {
     out
 }
 
+/// Why a `.ts` policy cannot be turned into JavaScript.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TypeScriptError {
+    /// The file does not parse as TypeScript; names the file, line and column.
+    #[cfg(feature = "typescript")]
+    #[error(transparent)]
+    Parse(#[from] crate::typescript::TsError),
+    /// This claw was built without the `typescript` feature.
+    #[error(
+        "{code}: {path}: TypeScript policies need a claw built with the `typescript` feature \
+         (on by default); rebuild with it, or compile the policy to .js (e.g. `tsc`) and point \
+         `policy:` at the .js file",
+        code = crate::codes::TYPESCRIPT.id
+    )]
+    Disabled {
+        /// The policy file.
+        path: String,
+    },
+}
+
 /// Turns a `.ts` policy into the JavaScript the sandbox runs (types stripped by the oxc
 /// TypeScript parser, see [`crate::typescript`]). The error names the file, line and column.
 #[cfg(feature = "typescript")]
-pub fn typescript_to_js(path: &std::path::Path, source: &str) -> Result<String, String> {
-    crate::typescript::strip_types(path, source).map_err(|e| e.to_string())
+pub fn typescript_to_js(path: &std::path::Path, source: &str) -> Result<String, TypeScriptError> {
+    Ok(crate::typescript::strip_types(path, source)?)
 }
 
 /// Without the `typescript` feature a `.ts` policy is refused when the system loads.
 #[cfg(not(feature = "typescript"))]
-pub fn typescript_to_js(path: &std::path::Path, _source: &str) -> Result<String, String> {
-    Err(format!(
-        "claw::runtime::typescript: {}: TypeScript policies need a claw built with the \
-         `typescript` feature (on by default); rebuild with it, or compile the policy to .js \
-         (e.g. `tsc`) and point `policy:` at the .js file",
-        path.display()
-    ))
+pub fn typescript_to_js(path: &std::path::Path, _source: &str) -> Result<String, TypeScriptError> {
+    Err(TypeScriptError::Disabled {
+        path: path.display().to_string(),
+    })
 }
 
 /// Runs `source` on `input` within `limits`; returns the script's output as JSON.

@@ -6,6 +6,7 @@
 //! * `POST /admin/fire/<system>/<trigger>`: fires any trigger (used by `claw fire`).
 //! * `GET /metrics` (Prometheus text), `GET /healthz`.
 
+use crate::codes;
 use crate::engine::{EngineError, Runtime, StartOptions};
 use axum::Router;
 use axum::body::Bytes;
@@ -61,14 +62,14 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>>
     if !is_json(headers) {
         return Err(Box::new(problem(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "claw::hook::content_type",
+            codes::HOOK_CONTENT_TYPE.id,
             "send the payload as application/json".into(),
         )));
     }
     serde_json::from_slice(body).map_err(|e| {
         Box::new(problem(
             StatusCode::BAD_REQUEST,
-            "claw::hook::bad_json",
+            codes::HOOK_BAD_JSON.id,
             format!(
                 "the body is not JSON: line {}, column {}: {e}",
                 e.line(),
@@ -95,22 +96,22 @@ async fn accept(rt: &Runtime, system: &str, trigger: &str, payload: Value) -> Re
             .into_response(),
         Err(EngineError::BadKey { trigger, message }) => problem(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "claw::hook::idempotency",
+            codes::HOOK_IDEMPOTENCY.id,
             format!("trigger `{trigger}`: {message}"),
         ),
         Err(EngineError::Draining) => problem(
             StatusCode::SERVICE_UNAVAILABLE,
-            "claw::hook::draining",
+            codes::HOOK_DRAINING.id,
             "the runtime is shutting down; retry later".into(),
         ),
         Err(e @ (EngineError::UnknownSystem(_) | EngineError::UnknownTrigger { .. })) => {
-            problem(StatusCode::NOT_FOUND, "claw::hook::unknown", e.to_string())
+            problem(StatusCode::NOT_FOUND, codes::HOOK_UNKNOWN.id, e.to_string())
         }
         Err(e) => {
             tracing::error!(system, trigger, error = %e, "accepting a trigger failed");
             problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "claw::hook::store",
+                codes::HOOK_STORE.id,
                 "the event could not be stored; nothing was accepted".into(),
             )
         }
@@ -126,14 +127,14 @@ async fn hook(
     let Some(sys) = rt.system(&system).cloned() else {
         return problem(
             StatusCode::NOT_FOUND,
-            "claw::hook::unknown",
+            codes::HOOK_UNKNOWN.id,
             format!("no system `{system}`"),
         );
     };
     let Some(plan) = sys.webhook(path.trim_matches('/')) else {
         return problem(
             StatusCode::NOT_FOUND,
-            "claw::hook::unknown",
+            codes::HOOK_UNKNOWN.id,
             format!("system `{system}` has no webhook `{path}`"),
         );
     };
@@ -145,7 +146,7 @@ async fn hook(
                 tracing::error!(system, trigger = %plan.trigger.name, error = %e, "webhook signature key missing; refusing deliveries");
                 return problem(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "claw::hook::no_key",
+                    codes::HOOK_NO_KEY.id,
                     "the signature key of this hook is not configured".into(),
                 );
             }
@@ -166,7 +167,7 @@ async fn hook(
         if !ok {
             return problem(
                 StatusCode::UNAUTHORIZED,
-                "claw::hook::signature",
+                codes::HOOK_SIGNATURE.id,
                 format!("missing or wrong HMAC-SHA256 signature in `{header_name}`"),
             );
         }
@@ -237,6 +238,16 @@ pub async fn serve(
         .await
 }
 
+/// A running runtime that could not be asked to fire a trigger.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot reach {url}")]
+pub struct FireError {
+    /// The admin endpoint called.
+    pub url: String,
+    /// What the HTTP client said.
+    pub source: reqwest::Error,
+}
+
 /// Fires a trigger through a running runtime's admin endpoint (`claw fire --url`).
 /// Returns the HTTP status and the JSON answer.
 pub async fn fire_remote(
@@ -244,7 +255,7 @@ pub async fn fire_remote(
     system: &str,
     trigger: &str,
     payload: &Value,
-) -> Result<(u16, Value), String> {
+) -> Result<(u16, Value), FireError> {
     let client = crate::adapters::http_client();
     let url = format!(
         "{}/admin/fire/{system}/{trigger}",
@@ -256,9 +267,15 @@ pub async fn fire_remote(
         .body(payload.to_string())
         .send()
         .await
-        .map_err(|e| format!("cannot reach {url}: {e}"))?;
+        .map_err(|source| FireError {
+            url: url.clone(),
+            source,
+        })?;
     let status = resp.status().as_u16();
-    let text = resp.text().await.map_err(|e| e.to_string())?;
+    let text = resp.text().await.map_err(|source| FireError {
+        url: url.clone(),
+        source,
+    })?;
     Ok((
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),

@@ -19,11 +19,12 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// Why a service did not start or stopped badly.
+/// Why a service did not start or stopped badly. The message names what failed; the
+/// cause is its [`std::error::Error::source`] (printed after it by the cli).
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// The database could not be opened or migrated.
-    #[error("cannot open {url}: {source}")]
+    #[error("cannot open {url}")]
     Store {
         /// The database URL, password hidden.
         url: String,
@@ -43,7 +44,7 @@ pub enum ServiceError {
     #[error(transparent)]
     Trigger(#[from] TriggerError),
     /// The listen address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Listen {
         /// The address asked for.
         addr: SocketAddr,
@@ -51,8 +52,8 @@ pub enum ServiceError {
         source: std::io::Error,
     },
     /// The HTTP server failed while serving.
-    #[error("the HTTP server failed: {0}")]
-    Server(std::io::Error),
+    #[error("the HTTP server failed")]
+    Server(#[source] std::io::Error),
 }
 
 /// What a service runs and how (the options of `claw run`).
@@ -241,10 +242,18 @@ impl Service {
         for task in &self.background {
             task.abort();
         }
-        let clean = self.runtime.drain(grace).await;
+        let drained = self.runtime.drain(grace).await;
         let left = self.runtime.inflight();
-        tracing::info!(clean, left, "stopped");
+        match &drained {
+            Ok(clean) => tracing::info!(clean, left, "stopped"),
+            Err(e) => {
+                tracing::error!(left, error = %e, "stopped; the last writes were not committed")
+            }
+        }
         served?;
-        Ok(Stopped { clean, left })
+        Ok(Stopped {
+            clean: drained?,
+            left,
+        })
     }
 }

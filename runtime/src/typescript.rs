@@ -17,7 +17,7 @@ use std::path::Path;
 
 /// A TypeScript file that cannot be turned into JavaScript.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("claw::runtime::typescript: {file}:{line}:{column}: {message}")]
+#[error("{code}: {file}:{line}:{column}: {message}", code = crate::codes::TYPESCRIPT.id)]
 pub struct TsError {
     /// The file.
     pub file: String,

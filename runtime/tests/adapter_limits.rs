@@ -129,7 +129,7 @@ async fn shell_run_works_in_its_directory_with_env_and_stdin() {
             "made\n"
         );
         assert!(!dir.path().join("made_here.txt").exists());
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }
 

@@ -152,7 +152,7 @@ async fn code_slack_webhook_delay_and_queue_steps_run_in_order() {
         let log = serde_json::to_string(&events).unwrap();
         assert!(log.contains("secret://slack_url"));
         assert!(!log.contains(slack.url.trim_end_matches('/')));
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }
 

@@ -192,7 +192,7 @@ async fn an_alert_fires_once_per_breach_and_resolves() {
             "{}",
             db.label
         );
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }
 
@@ -326,7 +326,7 @@ async fn retention_prunes_finished_runs_past_the_window() {
                 .status,
             "running"
         );
-        rt.drain(Duration::from_millis(200)).await;
+        rt.drain(Duration::from_millis(200)).await.unwrap();
     }
 }
 
@@ -520,7 +520,7 @@ async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
             assert!(!log.contains("R0UTING-KEY"), "{log}");
             assert!(!log.contains(&format!("127.0.0.1:{}", smtp.port)), "{log}");
         }
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }
 
@@ -572,5 +572,5 @@ async fn an_unreachable_smtp_server_fails_without_leaking_its_url() {
         !log.contains("pa55w0rd") && !mail.delivery.contains("pa55w0rd"),
         "{log}"
     );
-    rt.drain(Duration::from_secs(5)).await;
+    rt.drain(Duration::from_secs(5)).await.unwrap();
 }

@@ -420,7 +420,7 @@ async fn durable_delay_survives_a_restart() {
             .await
         );
         // Stop the first runtime mid-delay: the waiting run is abandoned in memory.
-        assert!(rt.drain(Duration::from_secs(2)).await);
+        assert!(rt.drain(Duration::from_secs(2)).await.unwrap());
         drop(rt);
         assert!(recv.seen.lock().unwrap().per_key.is_empty());
         let (_d2, rt2) = runtime(&db.url, DELAYED).await;
@@ -659,7 +659,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
                 );
             }
         }
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }
 

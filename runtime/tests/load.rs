@@ -155,7 +155,7 @@ async fn a_caller_dropped_after_the_commit_still_gets_its_run_driven() {
             "{}: accepted runs were left without a driver",
             db.label
         );
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }
 
@@ -191,7 +191,7 @@ async fn a_client_that_disconnects_right_after_sending_gets_its_run_finished() {
         })
         .await;
         assert!(settled, "{}: runs stayed `running`", db.label);
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }
 
@@ -237,7 +237,7 @@ async fn a_run_whose_driver_is_lost_is_detected_and_finished() {
         let found = dog.pass(later).await.unwrap();
         assert_eq!(found.lost, vec![id.clone()], "{}", db.label);
         assert!(found.stalled.is_empty());
-        assert!(rt.drain_idle(Duration::from_secs(20)).await);
+        assert!(rt.drain_idle(Duration::from_secs(20)).await.unwrap());
         let run = rt.store().run(&id).await.unwrap().unwrap();
         assert_eq!(run.status, "succeeded", "{}", db.label);
         assert!(
@@ -249,7 +249,7 @@ async fn a_run_whose_driver_is_lost_is_detected_and_finished() {
         );
         // Finished: nothing more to find.
         assert_eq!(dog.pass(later).await.unwrap(), Default::default());
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }
 
@@ -305,7 +305,7 @@ async fn a_driven_run_past_its_allowance_is_reported_once_not_driven_twice() {
             .render()
             .contains("claw_watchdog_runs_total{system=\"orders\",kind=\"stalled\"} 1")
     );
-    rt.drain(Duration::from_secs(1)).await;
+    rt.drain(Duration::from_secs(1)).await.unwrap();
 }
 
 #[tokio::test]
@@ -352,7 +352,7 @@ async fn the_wal_is_truncated_by_a_checkpoint_under_concurrent_readers() {
             a.await.unwrap();
         }
     }
-    assert!(rt.drain_idle(Duration::from_secs(60)).await);
+    assert!(rt.drain_idle(Duration::from_secs(60)).await.unwrap());
     let before = std::fs::metadata(&wal).unwrap().len();
     assert!(before > 0, "the writes went through the WAL");
     // Readers still running: the checkpoint waits for none of them for long, and a
@@ -370,7 +370,7 @@ async fn the_wal_is_truncated_by_a_checkpoint_under_concurrent_readers() {
         assert!(r.await.unwrap() > 0);
     }
     assert_eq!(after, 0, "WAL of {before} bytes not truncated");
-    rt.drain(Duration::from_secs(5)).await;
+    rt.drain(Duration::from_secs(5)).await.unwrap();
 }
 
 #[tokio::test]
@@ -419,6 +419,6 @@ async fn run_statistics_count_what_the_runs_say() {
         assert_eq!(got.get("orders"), Some(&expected), "{}", db.label);
         let t = expected.total();
         assert_eq!((t.runs, t.succeeded, t.failed, t.running()), (13, 8, 4, 1));
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }

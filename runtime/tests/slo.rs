@@ -151,6 +151,6 @@ async fn a_system_below_its_minimum_traffic_is_alerted_not_reported_healthy() {
             (changes[0].on.as_str(), changes[0].state.as_str()),
             ("runs < 3", "resolved")
         );
-        rt.drain(Duration::from_secs(5)).await;
+        rt.drain(Duration::from_secs(5)).await.unwrap();
     }
 }

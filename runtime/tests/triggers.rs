@@ -143,7 +143,7 @@ async fn poll_turns_new_items_into_runs_once() {
             assert_eq!(o.duplicates, round - 1);
             started += o.started.len();
         }
-        assert!(rt.drain_idle(Duration::from_secs(20)).await);
+        assert!(rt.drain_idle(Duration::from_secs(20)).await.unwrap());
         let runs = rt
             .store()
             .runs(&RunFilter {
@@ -202,7 +202,7 @@ async fn poll_turns_new_items_into_runs_once() {
             db.label
         );
         assert_eq!(d.duplicates, 3);
-        rt.drain(Duration::from_secs(10)).await;
+        rt.drain(Duration::from_secs(10)).await.unwrap();
     }
 }
 
@@ -225,7 +225,7 @@ async fn the_poll_loop_runs_every_interval() {
     })
     .await;
     assert!(ok, "the poller did not keep polling");
-    rt.drain(Duration::from_secs(10)).await;
+    rt.drain(Duration::from_secs(10)).await.unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
     let calls = api.calls.load(Ordering::SeqCst);
     // Each invoice posted exactly once, however many polls saw it.
@@ -377,7 +377,7 @@ async fn one_system_feeds_another_through_a_queue() {
         task.abort();
         let started = consumer.take(&t).await.unwrap();
         assert!(started.is_empty(), "{}: {started:?}", db.label);
-        assert!(rt.drain_idle(Duration::from_secs(20)).await);
+        assert!(rt.drain_idle(Duration::from_secs(20)).await.unwrap());
         let seen = std::mem::take(&mut *rx.seen.lock().unwrap());
         let mut rmas: Vec<_> = seen.bodies.iter().map(|b| b["rma"].clone()).collect();
         rmas.sort_by_key(|v| v.to_string());
@@ -399,6 +399,6 @@ async fn one_system_feeds_another_through_a_queue() {
                 .unwrap()
                 .seq
         );
-        rt.drain(Duration::from_secs(10)).await;
+        rt.drain(Duration::from_secs(10)).await.unwrap();
     }
 }

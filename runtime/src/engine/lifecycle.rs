@@ -101,34 +101,38 @@ impl Runtime {
     }
 
     /// Stops taking work and waits up to `grace` for in-flight runs to reach a durable
-    /// point (runs waiting on timers stop at once; they resume on restart).
-    pub async fn drain(&self, grace: Duration) -> bool {
+    /// point (runs waiting on timers stop at once; they resume on restart). `Ok(true)`: a
+    /// clean drain, nothing left in flight and every write committed; `Ok(false)`: runs
+    /// were still in flight at the deadline; an error: the last writes could not be
+    /// committed, so the drain is not clean whatever ran.
+    pub async fn drain(&self, grace: Duration) -> Result<bool, EngineError> {
         self.inner.draining.send_replace(true);
         let deadline = tokio::time::Instant::now() + grace;
         loop {
             let idle = self.inner.idle.notified();
             if self.inner.inflight.load(Ordering::SeqCst) == 0 {
-                let _ = self.inner.store.flush().await;
-                return true;
+                self.inner.store.flush().await?;
+                return Ok(true);
             }
             if tokio::time::timeout_at(deadline, idle).await.is_err() {
-                let _ = self.inner.store.flush().await;
-                return self.inner.inflight.load(Ordering::SeqCst) == 0;
+                self.inner.store.flush().await?;
+                return Ok(self.inner.inflight.load(Ordering::SeqCst) == 0);
             }
         }
     }
 
-    /// Waits up to `timeout` until no run is in progress, without stopping intake.
-    pub async fn drain_idle(&self, timeout: Duration) -> bool {
+    /// Waits up to `timeout` until no run is in progress, without stopping intake, then
+    /// until every write is committed. `Ok(false)`: runs were still in progress.
+    pub async fn drain_idle(&self, timeout: Duration) -> Result<bool, EngineError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let idle = self.inner.idle.notified();
             if self.inner.inflight.load(Ordering::SeqCst) == 0 {
-                let _ = self.inner.store.flush().await;
-                return true;
+                self.inner.store.flush().await?;
+                return Ok(true);
             }
             if tokio::time::timeout_at(deadline, idle).await.is_err() {
-                return false;
+                return Ok(false);
             }
         }
     }

@@ -8,7 +8,7 @@ use crate::adapters::{Adapter, AdapterError, Call};
 use crate::metrics::NameLabels;
 use crate::plan::{DelayPlan, LoadedSystem, StepPlan, backoff_delay};
 use crate::secrets;
-use crate::store::{RunRecord, Timer, Write};
+use crate::store::{RunRecord, Write};
 use chrono::DateTime;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -90,25 +90,16 @@ impl Runtime {
                                 .unwrap_or(ms(now))
                         }
                     };
-                    let timer = Timer {
-                        run_id: run.id.clone(),
-                        step: name.clone(),
-                        kind: "delay".into(),
-                        attempt: 0,
-                        due_at: due,
-                    };
+                    // The event is the durable timer: a resumed run reads its due time back.
                     self.commit_run(
                         st,
-                        vec![
-                            self.event(
-                                run,
-                                "step.delay_scheduled",
-                                Some(&name),
-                                None,
-                                json!({"due_at": due, "due": rfc3339(due)}),
-                            ),
-                            Write::SetTimer(timer),
-                        ],
+                        vec![self.event(
+                            run,
+                            "step.delay_scheduled",
+                            Some(&name),
+                            None,
+                            json!({"due_at": due, "due": rfc3339(due)}),
+                        )],
                     )
                     .await?;
                     st.steps.entry(name.clone()).or_default().delay_due = Some(due);
@@ -118,19 +109,9 @@ impl Runtime {
             if let Waited::Draining = self.wait_until(due).await {
                 return Ok(Waited::Draining);
             }
-            let timer = Timer {
-                run_id: run.id.clone(),
-                step: name.clone(),
-                kind: "delay".into(),
-                attempt: 0,
-                due_at: due,
-            };
             self.commit_run(
                 st,
-                vec![
-                    self.event(run, "step.delay_fired", Some(&name), None, json!({})),
-                    Write::ClearTimer(timer),
-                ],
+                vec![self.event(run, "step.delay_fired", Some(&name), None, json!({}))],
             )
             .await?;
             st.steps.entry(name.clone()).or_default().delay_done = true;
@@ -179,22 +160,13 @@ impl Runtime {
             let pure = matches!(step.exec.adapter(), "log" | "code");
             let started_data =
                 json!({"action": step.exec.action, "idempotency_key": key, "params": params});
-            let mut ops = vec![self.event(
+            let ops = vec![self.event(
                 run,
                 "step.attempt_started",
                 Some(&name),
                 Some(attempt),
                 started_data,
             )];
-            if attempt > 1 {
-                ops.push(Write::ClearTimer(Timer {
-                    run_id: run.id.clone(),
-                    step: name.clone(),
-                    kind: "retry".into(),
-                    attempt: i64::from(attempt),
-                    due_at: 0,
-                }));
-            }
             let mut deferred = Vec::new();
             if pure {
                 deferred = ops;
@@ -270,13 +242,6 @@ impl Runtime {
                             Some(attempt + 1),
                             json!({"due_at": due, "due": rfc3339(due)}),
                         ));
-                        ops.push(Write::SetTimer(Timer {
-                            run_id: run.id.clone(),
-                            step: name.clone(),
-                            kind: "retry".into(),
-                            attempt: i64::from(attempt + 1),
-                            due_at: due,
-                        }));
                         self.commit_run(st, ops).await?;
                         self.inner.metrics.step(&run.system, &name, "retried");
                         let s = st.steps.entry(name.clone()).or_default();

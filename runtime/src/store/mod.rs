@@ -1,4 +1,4 @@
-//! The event store: the append-only log, the run index, timers, queues and dead letters.
+//! The event store: the append-only log, the run index, queues and dead letters.
 //!
 //! [`EventStore`] is the boundary a durable backend implements. [`SqlStore`] implements it
 //! over sqlx for SQLite (the default, one file) and PostgreSQL; a Temporal or NATS backend
@@ -130,10 +130,6 @@ pub enum Write {
         /// Finish time, ms.
         finished_at: Option<i64>,
     },
-    /// Register a durable timer.
-    SetTimer(Timer),
-    /// Remove a timer once it fired.
-    ClearTimer(Timer),
     /// Append a message to a named queue.
     Publish {
         /// Queue name.
@@ -173,21 +169,6 @@ pub enum Write {
         /// Fire time, ms.
         last_fire: i64,
     },
-}
-
-/// A durable timer (delay or retry back-off).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timer {
-    /// Run id.
-    pub run_id: String,
-    /// Step name.
-    pub step: String,
-    /// `delay` or `retry`.
-    pub kind: String,
-    /// Attempt the timer leads to.
-    pub attempt: i64,
-    /// Due time, ms.
-    pub due_at: i64,
 }
 
 /// Result of an `Accept`.
@@ -349,19 +330,66 @@ pub trait EventStore: Send + Sync {
     /// Run statistics summed per system, trigger, kind and latency bucket over the minutes
     /// in `[from, to)` (ms; the minute holding `from` counts whole), of one system or all.
     /// An indexed range read of a few rows per minute, whatever the traffic.
+    ///
+    /// The default sums the runs themselves, for a store that keeps no statistics (it reads
+    /// every run of the window; [`SqlStore`] overrides it).
     async fn run_stats(
         &self,
         system: Option<&str>,
         from: i64,
         to: i64,
-    ) -> Result<Vec<crate::slo::histogram::StatsRow>, StoreError>;
+    ) -> Result<Vec<crate::slo::histogram::StatsRow>, StoreError> {
+        use crate::slo::histogram::{
+            ACCEPTED, NO_BUCKET, StatsRow, latency_bucket, run_latency_ms, slot_of,
+        };
+        let runs = self
+            .runs(&RunFilter {
+                system: system.map(str::to_string),
+                from: Some(slot_of(from)),
+                to: Some(to),
+                ..Default::default()
+            })
+            .await?;
+        let mut rows: std::collections::BTreeMap<(String, String, String, i64), i64> =
+            std::collections::BTreeMap::new();
+        for r in runs {
+            let key =
+                |kind: &str, bucket| (r.system.clone(), r.trigger.clone(), kind.into(), bucket);
+            *rows.entry(key(ACCEPTED, NO_BUCKET)).or_default() += 1;
+            if let Some(f) = r.finished_at.filter(|_| status::is_finished(&r.status)) {
+                let b = latency_bucket(run_latency_ms(r.received_at, r.scheduled_at, f));
+                *rows.entry(key(&r.status, b)).or_default() += 1;
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|((system, trigger, kind, bucket), n)| StatsRow {
+                system,
+                trigger,
+                kind,
+                bucket,
+                n,
+            })
+            .collect())
+    }
     /// Open dead letters by system (systems without any are absent).
     async fn open_dead_letter_counts(
         &self,
-    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError>;
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        let mut out = std::collections::BTreeMap::new();
+        for d in self.dead_letters(Some("open")).await? {
+            *out.entry(d.system).or_insert(0) += 1;
+        }
+        Ok(out)
+    }
     /// Runs `running` received before `before` (ms), oldest first, at most `limit` (the
     /// watchdog's candidates; an indexed read of the unfinished runs only).
-    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError>;
+    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
+        let mut runs = self.unfinished_runs().await?;
+        runs.retain(|r| r.received_at < before);
+        runs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(runs)
+    }
     /// Checkpoints the SQLite WAL and truncates it once every queued write is committed;
     /// nothing on PostgreSQL.
     async fn checkpoint(&self) -> Result<(), StoreError> {

@@ -1,5 +1,6 @@
-//! Shared test helpers: databases (SQLite files, PostgreSQL when CLAW_TEST_POSTGRES_URL
-//! is set) and a local HTTP receiver that counts calls per Idempotency-Key.
+//! Shared test helpers: databases (from claw-testkit: SQLite files, PostgreSQL when
+//! CLAW_TEST_POSTGRES_URL is set) and a local HTTP receiver that counts calls per
+//! Idempotency-Key.
 #![allow(dead_code)]
 
 use axum::Router;
@@ -10,64 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A database for one test.
-pub struct TestDb {
-    pub url: String,
-    pub label: &'static str,
-    _dir: Option<tempfile::TempDir>,
-}
-
-/// A fresh SQLite file.
-pub fn sqlite() -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("claw.db").display());
-    TestDb {
-        url,
-        label: "sqlite",
-        _dir: Some(dir),
-    }
-}
-
-/// A fresh PostgreSQL database, or None (with a note) when CLAW_TEST_POSTGRES_URL is unset.
-pub async fn postgres() -> Option<TestDb> {
-    let Ok(base) = std::env::var("CLAW_TEST_POSTGRES_URL") else {
-        eprintln!(
-            "CLAW_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped (scripts/test-servers.sh sets it)"
-        );
-        return None;
-    };
-    use sqlx::Connection;
-    let mut c = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("connect to test PostgreSQL");
-    let name = format!("claw_t_{}", uuid::Uuid::now_v7().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    let url = match base.rfind('/') {
-        Some(i) if base[..i].contains("://") && i > base.find("://").unwrap() + 2 => {
-            let (head, tail) = base.split_at(i);
-            let query = tail.find('?').map(|q| &tail[q..]).unwrap_or("");
-            format!("{head}/{name}{query}")
-        }
-        _ => format!("{}/{name}", base.trim_end_matches('/')),
-    };
-    Some(TestDb {
-        url,
-        label: "postgres",
-        _dir: None,
-    })
-}
-
-/// Every database the suite runs against.
-pub async fn databases() -> Vec<TestDb> {
-    let mut v = vec![sqlite()];
-    if let Some(p) = postgres().await {
-        v.push(p);
-    }
-    v
-}
+pub use claw_testkit::db::{TestDb, databases, postgres, sqlite};
 
 /// What the receiver saw.
 #[derive(Default)]

@@ -2,8 +2,8 @@
 
 use super::common::{self, DbArgs};
 use crate::output::Format;
-use anyhow::{Context, Result, bail};
-use claw_runtime::{Runtime, StartOptions};
+use anyhow::{Context, Result};
+use claw_runtime::ops;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,73 +40,34 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .with_context(|| format!("cannot read {}", a.input.display()))?;
     common::tokio()?.block_on(async {
         let store = common::open(&a.db.db).await?;
-        let sys = common::system_from(&store, &a.system, a.file.as_deref()).await?;
+        let sys = ops::system_from(&*store, &a.system, a.file.as_deref()).await?;
         let trigger = match &a.trigger {
             Some(t) => t.clone(),
-            None => match sys.triggers.as_slice() {
-                [only] => only.trigger.name.clone(),
-                many => match many.iter().find(|t| t.trigger.source == claw_language::model::Source::Webhook) {
-                    Some(t) => t.trigger.name.clone(),
-                    None => bail!("system `{}` has several triggers; choose one with --trigger", a.system),
-                },
-            },
+            None => ops::default_trigger(&sys)?,
         };
-        let rt = if a.dry_run {
-            Runtime::record_only(vec![sys]).await?
-        } else {
-            Runtime::builder(store.clone()).system(sys).build().await?
-        };
-        let mut results = Vec::new();
-        let mut bad = Vec::new();
         let pb = crate::progress::bar(text.lines().count() as u64, "backfill");
-        for (i, line) in text.lines().enumerate() {
-            pb.inc(1);
-            if line.trim().is_empty() {
-                continue;
-            }
-            let payload: serde_json::Value = match serde_json::from_str(line) {
-                Ok(p) => p,
-                Err(e) => {
-                    bad.push(format!(
-                        "claw::runtime::bad_json: {}:{}:{}: {e}",
-                        a.input.display(),
-                        i + 1,
-                        e.column()
-                    ));
-                    continue;
-                }
-            };
-            let opts = StartOptions {
-                origin: Some(json!({"backfill": a.input.display().to_string(), "line": i + 1})),
-                ..Default::default()
-            };
-            let r = if a.dry_run {
-                match rt.simulate(&a.system, &trigger, payload, opts).await {
-                    Ok(s) => json!({"line": i + 1, "status": s.status, "decisions": s.decisions, "calls": s.calls}),
-                    Err(e) => json!({"line": i + 1, "error": e.to_string()}),
-                }
-            } else {
-                match rt.run_to_end(&a.system, &trigger, payload, opts).await {
-                    Ok(r) => json!({"line": i + 1, "run_id": r.id, "status": r.status}),
-                    Err(e) => json!({"line": i + 1, "error": e.to_string()}),
-                }
-            };
-            results.push(r);
-        }
+        let input = a.input.display().to_string();
+        let report =
+            ops::backfill(store, sys, &trigger, &input, &text, a.dry_run, &|| pb.inc(1)).await?;
         pb.finish_and_clear();
-        for b in &bad {
+        for b in &report.bad_lines {
             eprintln!("error: {b}");
         }
-        let failed = !bad.is_empty() || results.iter().any(|r| r.get("error").is_some());
         match a.db.format {
-            Format::Json => common::print_json(&json!({"fed": results.len(), "bad_lines": bad, "runs": results}))?,
+            Format::Json => common::print_json(
+                &json!({"fed": report.runs.len(), "bad_lines": report.bad_lines, "runs": report.runs}),
+            )?,
             Format::Text => {
-                for r in &results {
+                for r in &report.runs {
                     println!("{r}");
                 }
-                println!("fed {} payload(s) to {}/{trigger}", results.len(), a.system);
+                println!("fed {} payload(s) to {}/{trigger}", report.runs.len(), a.system);
             }
         }
-        Ok(if failed { crate::output::exit::findings() } else { crate::output::exit::ok() })
+        Ok(if report.failed() {
+            crate::output::exit::findings()
+        } else {
+            crate::output::exit::ok()
+        })
     })
 }

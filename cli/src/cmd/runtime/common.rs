@@ -4,7 +4,7 @@ use crate::output::Format;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use claw_runtime::{LoadedSystem, SqlStore};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The default database: a SQLite file in the working directory.
@@ -71,49 +71,7 @@ pub async fn open(db: &str) -> Result<Arc<SqlStore>> {
 
 /// Loads every `.claw` file under `paths`, refusing invalid systems.
 pub fn load_systems(paths: &[PathBuf]) -> Result<Vec<LoadedSystem>> {
-    let files =
-        claw_language::files::collect_claw_files(paths).context("cannot list .claw files")?;
-    if files.is_empty() {
-        bail!("no .claw files found in the given paths");
-    }
-    let mut out: Vec<LoadedSystem> = Vec::new();
-    for f in files {
-        let s = LoadedSystem::load(&f)?;
-        if let Some(prev) = out.iter().find(|p| p.name() == s.name()) {
-            bail!(
-                "system `{}` is defined twice: {} and {}",
-                s.name(),
-                prev.path.display(),
-                f.display()
-            );
-        }
-        out.push(s);
-    }
-    Ok(out)
-}
-
-/// Loads a system from a file, or its latest version stored by `claw run`.
-pub async fn system_from(
-    store: &SqlStore,
-    name: &str,
-    file: Option<&Path>,
-) -> Result<LoadedSystem> {
-    use claw_runtime::EventStore;
-    if let Some(f) = file {
-        let s = LoadedSystem::load(f)?;
-        if s.name() != name {
-            bail!(
-                "{} defines system `{}`, not `{name}`",
-                f.display(),
-                s.name()
-            );
-        }
-        return Ok(s);
-    }
-    let Some((path, text)) = store.latest_source(name).await? else {
-        bail!("system `{name}` was never run against this database; pass its .claw file");
-    };
-    Ok(LoadedSystem::from_text(Path::new(&path), &text)?)
+    Ok(claw_runtime::ops::load_systems(paths)?)
 }
 
 /// Reads `--payload`: inline JSON or `@FILE`.
@@ -127,7 +85,8 @@ pub fn payload(arg: &str) -> Result<serde_json::Value> {
     };
     serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
-            "claw::runtime::bad_json: {label}:{}:{}: not JSON: {e}",
+            "{}: {label}:{}:{}: not JSON: {e}",
+            claw_runtime::codes::BAD_JSON.id,
             e.line(),
             e.column()
         )

@@ -3,7 +3,8 @@
 use super::common::{self, DbArgs};
 use crate::output::Format;
 use anyhow::Result;
-use claw_runtime::{EventStore, Runtime};
+use claw_runtime::EventStore;
+use claw_runtime::ops::{self, RetryOutcome};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,24 +80,17 @@ pub fn run(a: Args) -> Result<ExitCode> {
             }
             Action::Retry { id, file } => {
                 common::init_logging("warn", None);
-                let open = store.dead_letters(Some("open")).await?;
-                let Some(d) = open.iter().find(|d| d.id == id) else {
-                    report(a.db.format, json!({"id": id, "retried": false, "reason": NOT_OPEN}))?;
-                    eprintln!("error: no open dead letter with id {id} (see `claw dlq list --all`)");
-                    return Ok(crate::output::exit::findings());
-                };
-                let sys = common::system_from(&store, &d.system, file.as_deref()).await?;
-                let rt = Runtime::builder(store.clone()).system(sys).build().await?;
-                let run_id = rt.retry_dead_letter(id).await?;
-                // Wait for the new run here: this process is its only executor. Not
-                // `drain`, which would stop the run before its steps.
-                rt.drain_idle(std::time::Duration::from_secs(3600)).await;
-                let status = match &run_id {
-                    Some(r) => store.run(r).await?.map(|r| r.status),
-                    None => None,
-                };
-                report(a.db.format, json!({"id": id, "retried": run_id.is_some(), "run_id": run_id, "status": status}))?;
-                Ok(crate::output::exit::ok())
+                match ops::retry_dead_letter(store, id, file.as_deref()).await? {
+                    RetryOutcome::NotOpen => {
+                        report(a.db.format, json!({"id": id, "retried": false, "reason": NOT_OPEN}))?;
+                        eprintln!("error: no open dead letter with id {id} (see `claw dlq list --all`)");
+                        Ok(crate::output::exit::findings())
+                    }
+                    RetryOutcome::Retried { run_id, status } => {
+                        report(a.db.format, json!({"id": id, "retried": run_id.is_some(), "run_id": run_id, "status": status}))?;
+                        Ok(crate::output::exit::ok())
+                    }
+                }
             }
         }
     })

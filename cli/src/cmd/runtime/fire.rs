@@ -42,16 +42,14 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let (code, answer) = if a.direct {
             common::init_logging("warn", None);
             let store = common::open(&a.db.db).await?;
-            let sys = common::system_from(&store, &a.system, a.file.as_deref()).await?;
+            let sys = claw_runtime::ops::system_from(&*store, &a.system, a.file.as_deref()).await?;
             let rt = Runtime::builder(store).system(sys).build().await?;
             let r = rt
                 .run_to_end(&a.system, &a.trigger, payload, StartOptions::default())
                 .await?;
             (200, json!({"run_id": r.id, "status": r.status}))
         } else {
-            claw_runtime::server::fire_remote(&a.url, &a.system, &a.trigger, &payload)
-                .await
-                .map_err(anyhow::Error::msg)?
+            claw_runtime::server::fire_remote(&a.url, &a.system, &a.trigger, &payload).await?
         };
         if !(200..300).contains(&code) {
             bail!("the runtime answered {code}: {answer}");

@@ -3,11 +3,8 @@
 use super::common::{self, DbArgs};
 use crate::output::Format;
 use anyhow::{Result, bail};
-use claw_runtime::engine::decisions_of;
-use claw_runtime::store::RunFilter;
-use claw_runtime::{EventStore, Runtime, StartOptions};
+use claw_runtime::ops::{self, ReplayOptions};
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -50,70 +47,38 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     common::tokio()?.block_on(async {
         let store = common::open(&a.db.db).await?;
-        let sys = common::system_from(&store, &a.system, a.with.as_deref()).await?;
-        let originals = store
-            .runs(&RunFilter {
-                system: Some(a.system.clone()),
-                from: Some(from.timestamp_millis()),
-                to: Some(to.timestamp_millis()),
-                oldest_first: true,
-                ..Default::default()
-            })
-            .await?;
-        let batch = uuid_like();
-        let rt = if a.dry_run {
-            Runtime::record_only(vec![sys]).await?
-        } else {
-            Runtime::builder(store.clone()).system(sys).build().await?
+        let sys = ops::system_from(&*store, &a.system, a.with.as_deref()).await?;
+        let opts = ReplayOptions {
+            from: from.timestamp_millis(),
+            to: to.timestamp_millis(),
+            redecide: a.redecide,
+            dry_run: a.dry_run,
         };
-        let mut results = Vec::new();
-        let pb = crate::progress::bar(originals.len() as u64, "replay");
-        for o in &originals {
-            pb.inc(1);
-            let reuse = if a.redecide {
-                BTreeMap::new()
-            } else {
-                decisions_of(&store.events(&o.id).await?)
-            };
-            let opts = StartOptions {
-                scheduled_at: None,
-                key: Some(format!("replay:{}:{batch}", o.id)),
-                reuse_decisions: reuse,
-                origin: Some(json!({"replay_of": o.id})),
-            };
-            let r = if a.dry_run {
-                let sim = rt.simulate(&o.system, &o.trigger, o.payload.clone(), opts).await;
-                match sim {
-                    Ok(s) => json!({"original": o.id, "status": s.status, "decisions": s.decisions, "calls": s.calls}),
-                    Err(e) => json!({"original": o.id, "error": e.to_string()}),
-                }
-            } else {
-                match rt.run_to_end(&o.system, &o.trigger, o.payload.clone(), opts).await {
-                    Ok(r) => json!({"original": o.id, "run_id": r.id, "status": r.status}),
-                    Err(e) => json!({"original": o.id, "error": e.to_string()}),
-                }
-            };
-            results.push(r);
-        }
+        let pb = crate::progress::bar(0, "replay");
+        let results = ops::replay(store, sys, &opts, &|n| pb.set_length(n as u64), &|| {
+            pb.inc(1)
+        })
+        .await?;
         pb.finish_and_clear();
-        let failed = results.iter().any(|r| r.get("error").is_some() || r["status"] == "failed");
+        let failed = results
+            .iter()
+            .any(|r| r.get("error").is_some() || r["status"] == "failed");
         match a.db.format {
-            Format::Json => common::print_json(&json!({"replayed": results.len(), "dry_run": a.dry_run, "runs": results}))?,
+            Format::Json => common::print_json(
+                &json!({"replayed": results.len(), "dry_run": a.dry_run, "runs": results}),
+            )?,
             Format::Text => {
                 for r in &results {
                     println!("{r}");
                 }
-                println!("replayed {} run(s){}", results.len(), if a.dry_run { " (dry run)" } else { "" });
+                let note = if a.dry_run { " (dry run)" } else { "" };
+                println!("replayed {} run(s){note}", results.len());
             }
         }
-        Ok(if failed { crate::output::exit::findings() } else { crate::output::exit::ok() })
+        Ok(if failed {
+            crate::output::exit::findings()
+        } else {
+            crate::output::exit::ok()
+        })
     })
-}
-
-/// A batch id so a replay can be repeated (each replay is new work by design).
-fn uuid_like() -> String {
-    format!(
-        "{:x}",
-        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    )
 }

@@ -6,7 +6,7 @@
 use super::common::{self, DbArgs};
 use crate::output::Format;
 use anyhow::Result;
-use serde_json::json;
+use claw_runtime::ops;
 use std::process::ExitCode;
 
 /// Runs, failures, DLQ depth, latency percentiles and each declared SLO (met or
@@ -28,19 +28,15 @@ pub fn run(a: Args) -> Result<ExitCode> {
     common::tokio()?.block_on(async {
         let store = common::open(&a.db.db).await?;
         let now = chrono::Utc::now().timestamp_millis();
-        let from = now - a.hours.max(0) * 3_600_000;
-        let (by_system, dlq) =
-            claw_runtime::slo::status(&*store, a.system.as_deref(), from, now + 1).await?;
-        let systems = match serde_json::to_value(&by_system)? {
-            serde_json::Value::Object(m) => m,
-            _ => serde_json::Map::new(),
-        };
-        let out = json!({"window_hours": a.hours, "dlq_depth": dlq, "systems": systems});
+        let out = ops::status(&*store, now, a.hours, a.system.as_deref()).await?;
+        let empty = serde_json::Map::new();
+        let systems = out["systems"].as_object().unwrap_or(&empty);
+        let open_dead_letters = &out["dlq_depth"];
         match a.db.format {
             Format::Json => common::print_json(&out)?,
             Format::Text => {
-                println!("window: last {} h, open dead letters: {dlq}", a.hours);
-                for (name, s) in &systems {
+                println!("window: last {} h, open dead letters: {open_dead_letters}", a.hours);
+                for (name, s) in systems {
                     println!(
                         "{name}: {} runs, {} succeeded, {} failed, {} running, error rate {:.2}%, p50 {} ms, p95 {} ms, p99 {} ms, dlq {}",
                         s["runs"], s["succeeded"], s["failed"], s["running"],

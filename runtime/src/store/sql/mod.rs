@@ -56,19 +56,61 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// The schema's migrations, in order: `init`, then `run_stats` (which also counts the runs
-/// stored before it).
-fn migrator(init: &'static str, run_stats: &'static str) -> Migrator {
-    let m = |version, name: &str, sql: &'static str| {
-        Migration::new(
-            version,
-            name.to_string().into(),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )
-    };
-    Migrator::with_migrations(vec![m(1, "init", init), m(2, "run_stats", run_stats)])
+/// The schema's migrations, in order: (version, description, SQL). Applied migrations
+/// are never edited (sqlx checks their checksums); a change is a new one.
+type Migrations = [(i64, &'static str, &'static str)];
+
+const SQLITE_MIGRATIONS: &Migrations = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "drop timers",
+        include_str!("../../../migrations/sqlite/0002_drop_timers.sql"),
+    ),
+    (
+        3,
+        "run stats",
+        include_str!("../../../migrations/sqlite/0003_run_stats.sql"),
+    ),
+];
+
+const POSTGRES_MIGRATIONS: &Migrations = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "drop timers",
+        include_str!("../../../migrations/postgres/0002_drop_timers.sql"),
+    ),
+    (
+        3,
+        "run stats",
+        include_str!("../../../migrations/postgres/0003_run_stats.sql"),
+    ),
+];
+
+fn migrator(migrations: &Migrations) -> Migrator {
+    Migrator::with_migrations(
+        migrations
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    (*description).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Largest WAL file SQLite keeps after a checkpoint resets it (64 MiB), bytes.
@@ -147,12 +189,7 @@ impl SqlStore {
                 })
                 .connect_with(opts.clone())
                 .await?;
-            migrator(
-                include_str!("../../../migrations/sqlite/0001_init.sql"),
-                include_str!("../../../migrations/sqlite/0002_run_stats.sql"),
-            )
-            .run(&pool)
-            .await?;
+            migrator(SQLITE_MIGRATIONS).run(&pool).await?;
             if !in_memory {
                 own_writer = Some(WriterDb::Sqlite(Box::new(opts)));
             }
@@ -163,12 +200,7 @@ impl SqlStore {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            migrator(
-                include_str!("../../../migrations/postgres/0001_init.sql"),
-                include_str!("../../../migrations/postgres/0002_run_stats.sql"),
-            )
-            .run(&pool)
-            .await?;
+            migrator(POSTGRES_MIGRATIONS).run(&pool).await?;
             own_writer = Some(WriterDb::Postgres(url.to_string()));
             Pool::Postgres(pool)
         } else {

@@ -511,7 +511,7 @@ where
         Ok(())
     }
 
-    /// The rare writes (queues, dead letters, schedule marks): one statement each, in order.
+    /// The rare writes (queue messages, dead letters, schedule marks): one statement each, in order.
     async fn apply_rare(conn: &mut DB::Connection, op: &Write) -> Result<(), sqlx::Error> {
         let q = match op {
             Write::Accept(..)
@@ -519,22 +519,6 @@ where
             | Write::SetStatus { .. }
             | Write::Tally(_)
             | Write::Checkpoint => return Ok(()),
-            Write::SetTimer(t) => sqlx::query::<DB>(
-                "INSERT INTO timers (run_id, step, kind, attempt, due_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (run_id, step, kind, attempt) DO NOTHING",
-            )
-            .bind(&t.run_id)
-            .bind(&t.step)
-            .bind(&t.kind)
-            .bind(t.attempt)
-            .bind(t.due_at),
-            Write::ClearTimer(t) => sqlx::query::<DB>(
-                "DELETE FROM timers WHERE run_id = $1 AND step = $2 AND kind = $3 AND attempt = $4",
-            )
-            .bind(&t.run_id)
-            .bind(&t.step)
-            .bind(&t.kind)
-            .bind(t.attempt),
             Write::Publish {
                 queue,
                 system,

@@ -1,8 +1,5 @@
-//! Databases for the binary-level runtime tests: a SQLite file always, and a fresh
-//! PostgreSQL database of its own when CLAW_TEST_POSTGRES_URL is set
-//! (scripts/test-servers.sh sets it). Included with `#[path = "common/pg.rs"] mod pg;`
-//! so each test file takes only this and nothing else under tests/common.
-#![allow(dead_code)]
+//! Databases for tests: a SQLite file always, and a fresh PostgreSQL database of its own
+//! when CLAW_TEST_POSTGRES_URL is set (scripts/test-servers.sh sets it).
 
 /// A database for one test run of the binary, passed as `--db URL`.
 pub struct TestDb {
@@ -84,6 +81,7 @@ pub fn databases_blocking() -> Vec<TestDb> {
         .block_on(databases())
 }
 
+#[cfg(test)]
 #[test]
 fn database_name_is_replaced_and_query_kept() {
     assert_eq!(
