@@ -3,10 +3,9 @@
 
 mod common;
 
-use claw_runtime::{LoadedSystem, Runtime, SqlStore, StartOptions};
+use claw_runtime::StartOptions;
 use common::*;
 use serde_json::json;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CHAIN: &str = r##"system: chain
@@ -69,15 +68,8 @@ async fn code_slack_webhook_delay_and_queue_steps_run_in_order() {
         let slack = receiver(ReceiverOpts::default()).await;
         let erp = receiver(ReceiverOpts::default()).await;
         let dir = tempfile::tempdir().unwrap();
-        let p = write_system(dir.path(), "chain", CHAIN);
-        let secrets = dir.path().join("secrets");
-        std::fs::write(&secrets, format!("slack_url={}\n", slack.url)).unwrap();
-        let rt = Runtime::builder(Arc::new(SqlStore::connect(&db.url).await.unwrap()))
-            .system(LoadedSystem::load(&p).unwrap())
-            .secrets(claw_runtime::secrets::Secrets::with_file(&secrets).unwrap())
-            .build()
-            .await
-            .unwrap();
+        let secrets = format!("slack_url={}\n", slack.url);
+        let rt = test_runtime(&db.url, dir.path(), &[("chain", CHAIN)], &secrets).await;
         let started = Instant::now();
         let run = rt
             .run_to_end(
@@ -164,12 +156,7 @@ async fn a_failing_code_step_fails_the_run_without_retrying() {
         "output = { total: inputData.lines.reduce((s, l) => s + l.qty * l.price, 0), n: inputData.lines.length };",
         "while (true) {}",
     );
-    let p = write_system(dir.path(), "chain", &text);
-    let rt = Runtime::builder(Arc::new(SqlStore::connect(&db.url).await.unwrap()))
-        .system(LoadedSystem::load(&p).unwrap())
-        .build()
-        .await
-        .unwrap();
+    let rt = test_runtime(&db.url, dir.path(), &[("chain", &text)], "").await;
     let run = rt
         .run_to_end(
             "chain",

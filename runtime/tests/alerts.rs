@@ -5,7 +5,7 @@ mod common;
 
 use chrono::Utc;
 use claw_runtime::alerts::{Alerts, alert_id};
-use claw_runtime::{LoadedSystem, Runtime, SqlStore, StartOptions};
+use claw_runtime::{Runtime, StartOptions};
 use common::*;
 use serde_json::json;
 use std::sync::Arc;
@@ -58,15 +58,8 @@ observability:
 
 async fn runtime(url: &str, text: &str, slack: &str) -> (tempfile::TempDir, Runtime) {
     let dir = tempfile::tempdir().unwrap();
-    let p = write_system(dir.path(), "billing", text);
-    let secrets = dir.path().join("secrets");
-    std::fs::write(&secrets, format!("slack_webhook_ops_oncall={slack}\n")).unwrap();
-    let rt = Runtime::builder(Arc::new(SqlStore::connect(url).await.unwrap()))
-        .system(LoadedSystem::load(&p).unwrap())
-        .secrets(claw_runtime::secrets::Secrets::with_file(&secrets).unwrap())
-        .build()
-        .await
-        .unwrap();
+    let secrets = format!("slack_webhook_ops_oncall={slack}\n");
+    let rt = test_runtime(url, dir.path(), &[("billing", text)], &secrets).await;
     (dir, rt)
 }
 
@@ -433,22 +426,11 @@ async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
         let pagerduty = receiver(ReceiverOpts::default()).await;
         let smtp = smtp_sink().await;
         let dir = tempfile::tempdir().unwrap();
-        let p = write_system(dir.path(), "billing", PAGED);
-        let secrets = dir.path().join("secrets");
-        std::fs::write(
-            &secrets,
-            format!(
-                "pagerduty_routing_key_billing_api=R0UTING-KEY-7f3a\nsmtp_url=smtp://127.0.0.1:{}\nsmtp_from=alerts@example.com\n",
-                smtp.port
-            ),
-        )
-        .unwrap();
-        let rt = Runtime::builder(Arc::new(SqlStore::connect(&db.url).await.unwrap()))
-            .system(LoadedSystem::load(&p).unwrap())
-            .secrets(claw_runtime::secrets::Secrets::with_file(&secrets).unwrap())
-            .build()
-            .await
-            .unwrap();
+        let secrets = format!(
+            "pagerduty_routing_key_billing_api=R0UTING-KEY-7f3a\nsmtp_url=smtp://127.0.0.1:{}\nsmtp_from=alerts@example.com\n",
+            smtp.port
+        );
+        let rt = test_runtime(&db.url, dir.path(), &[("billing", PAGED)], &secrets).await;
         let alerts = Alerts::new(
             rt.clone(),
             Duration::from_secs(3600),
@@ -534,16 +516,9 @@ async fn an_unreachable_smtp_server_fails_without_leaking_its_url() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let p = write_system(dir.path(), "billing", PAGED);
-    let secrets = dir.path().join("secrets");
     // Port 9 (discard) is closed here; the password must not appear anywhere.
-    std::fs::write(&secrets, "smtp_url=smtp://mailer:pa55w0rd-x@127.0.0.1:9\n").unwrap();
-    let rt = Runtime::builder(Arc::new(SqlStore::connect(&db.url).await.unwrap()))
-        .system(LoadedSystem::load(&p).unwrap())
-        .secrets(claw_runtime::secrets::Secrets::with_file(&secrets).unwrap())
-        .build()
-        .await
-        .unwrap();
+    let secrets = "smtp_url=smtp://mailer:pa55w0rd-x@127.0.0.1:9\n";
+    let rt = test_runtime(&db.url, dir.path(), &[("billing", PAGED)], secrets).await;
     let alerts = Alerts::new(
         rt.clone(),
         Duration::from_secs(3600),

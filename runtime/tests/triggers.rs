@@ -7,10 +7,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::get;
+use claw_runtime::Runtime;
 use claw_runtime::store::RunFilter;
 use claw_runtime::triggers::poll::Poller;
 use claw_runtime::triggers::queue::QueueConsumer;
-use claw_runtime::{LoadedSystem, Runtime, SqlStore};
 use common::*;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -101,16 +101,8 @@ observability:
 }
 
 async fn live(url: &str, dir: &tempfile::TempDir, systems: &[(&str, String)]) -> Runtime {
-    let store = Arc::new(SqlStore::connect(url).await.unwrap());
-    let secrets_file = dir.path().join("secrets");
-    std::fs::write(&secrets_file, "billing_token=bt-5ecret-77\n").unwrap();
-    let mut b = Runtime::builder(store)
-        .secrets(claw_runtime::secrets::Secrets::with_file(&secrets_file).unwrap());
-    for (name, text) in systems {
-        let p = write_system(dir.path(), name, text);
-        b = b.system(LoadedSystem::load(&p).unwrap());
-    }
-    b.build().await.unwrap()
+    let systems: Vec<(&str, &str)> = systems.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    test_runtime(url, dir.path(), &systems, "billing_token=bt-5ecret-77\n").await
 }
 
 #[tokio::test]

@@ -61,7 +61,7 @@ pub enum EngineError {
     BadKey {
         /// Trigger.
         trigger: String,
-        /// Why.
+        /// What the expression said.
         message: String,
     },
     /// The store failed.
@@ -74,7 +74,7 @@ pub enum EngineError {
 
 /// A source of the current time, injectable for tests.
 pub trait Clock: Send + Sync {
-    /// Now.
+    /// The current time (a test clock can move it by hand).
     fn now(&self) -> DateTime<Utc>;
 }
 
@@ -116,7 +116,7 @@ pub struct StartOptions {
 pub struct DecisionRecord {
     /// Decision name.
     pub name: String,
-    /// Output.
+    /// What the decision produced (its `then` values, or `continue`).
     pub output: Value,
     /// Whether the run continued.
     #[serde(rename = "continue")]
@@ -192,7 +192,7 @@ impl RuntimeBuilder {
         self.adapters = a;
         self
     }
-    /// Secret source.
+    /// Where `secret://` references are resolved from.
     pub fn secrets(mut self, s: Secrets) -> Self {
         self.secrets = s;
         self
@@ -202,7 +202,7 @@ impl RuntimeBuilder {
         self.mode = m;
         self
     }
-    /// Clock.
+    /// Replaces the system clock (tests use a controlled one).
     pub fn clock(mut self, c: Arc<dyn Clock>) -> Self {
         self.clock = c;
         self
@@ -281,7 +281,7 @@ impl Runtime {
         b.build().await
     }
 
-    /// The store.
+    /// The event store the runtime writes to.
     pub fn store(&self) -> &Arc<dyn EventStore> {
         &self.inner.store
     }

@@ -2,7 +2,7 @@
 //! the adapter call with secrets resolved, success, failure and dead letters.
 
 use super::lifecycle::Waited;
-use super::state::{RunState, key_string, scope};
+use super::state::{RunState, StepState, key_string, scope};
 use super::{EngineError, Runtime, ms, rfc3339};
 use crate::adapters::{Adapter, AdapterError, Call};
 use crate::metrics::NameLabels;
@@ -59,62 +59,8 @@ impl Runtime {
             st.steps.entry(name).or_default().done = Some(Ok(Value::Null));
             return Ok(Waited::Elapsed);
         }
-        // Durable delay (also `delay.wait`, whose duration is a parameter).
-        let delay = match (&step.delay, step.exec.action.as_str()) {
-            (Some(d), _) => Some(d.clone()),
-            (None, "delay.wait") => step
-                .exec
-                .with
-                .get("duration")
-                .and_then(Value::as_str)
-                .and_then(|d| claw_language::units::parse_duration(d).ok())
-                .map(DelayPlan::For),
-            _ => None,
-        };
-        if let Some(delay) = delay.filter(|_| !ss.delay_done) {
-            let due = match ss.delay_due {
-                Some(d) => d,
-                None => {
-                    let now = self.inner.clock.now();
-                    let due = match &delay {
-                        DelayPlan::For(d) => ms(now) + d.as_millis() as i64,
-                        DelayPlan::Until(t) => {
-                            let sc = scope(sys, run, Some(st));
-                            claw_language::expr::render_template(t, &sc)
-                                .ok()
-                                .and_then(|v| {
-                                    v.as_str()
-                                        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                                })
-                                .map(|t| t.timestamp_millis())
-                                .unwrap_or(ms(now))
-                        }
-                    };
-                    // The event is the durable timer: a resumed run reads its due time back.
-                    self.commit_run(
-                        st,
-                        vec![self.event(
-                            run,
-                            "step.delay_scheduled",
-                            Some(&name),
-                            None,
-                            json!({"due_at": due, "due": rfc3339(due)}),
-                        )],
-                    )
-                    .await?;
-                    st.steps.entry(name.clone()).or_default().delay_due = Some(due);
-                    due
-                }
-            };
-            if let Waited::Draining = self.wait_until(due).await {
-                return Ok(Waited::Draining);
-            }
-            self.commit_run(
-                st,
-                vec![self.event(run, "step.delay_fired", Some(&name), None, json!({}))],
-            )
-            .await?;
-            st.steps.entry(name.clone()).or_default().delay_done = true;
+        if let Waited::Draining = self.wait_delay(sys, run, st, step, &ss).await? {
+            return Ok(Waited::Draining);
         }
         if step.exec.action == "delay.wait" {
             return self
@@ -173,32 +119,7 @@ impl Runtime {
             } else {
                 self.commit_run(st, ops).await?;
             }
-            let (op_prefix, operation) = step
-                .exec
-                .action
-                .split_once('.')
-                .unwrap_or((step.exec.action.as_str(), ""));
-            let started = std::time::Instant::now();
-            let result = self
-                .call_adapter(
-                    run,
-                    &name,
-                    op_prefix,
-                    operation,
-                    &step.exec.action,
-                    params,
-                    key.clone(),
-                    step.timeout,
-                )
-                .await;
-            self.inner
-                .metrics
-                .execution_latency
-                .get_or_create(&NameLabels {
-                    system: run.system.clone(),
-                    name: name.clone(),
-                })
-                .observe(started.elapsed().as_secs_f64());
+            let result = self.call_timed(run, step, params, key).await;
             match result {
                 Ok(output) => {
                     let mut extra = Vec::new();
@@ -220,41 +141,14 @@ impl Runtime {
                         .await;
                 }
                 Err(err) => {
-                    self.inner
-                        .metrics
-                        .step(&run.system, &name, "attempt_failed");
-                    tracing::warn!(run_id = %run.id, step = %name, attempt, error = %err.message, "attempt failed");
-                    let mut ops = std::mem::take(&mut deferred);
-                    ops.push(self.event(
-                        run,
-                        "step.attempt_failed",
-                        Some(&name),
-                        Some(attempt),
-                        json!({"error": err.message, "retryable": err.retryable}),
-                    ));
-                    if err.retryable && attempt < step.attempts {
-                        let due = ms(self.inner.clock.now())
-                            + backoff_delay(&step.backoff, attempt).as_millis() as i64;
-                        ops.push(self.event(
-                            run,
-                            "step.retry_scheduled",
-                            Some(&name),
-                            Some(attempt + 1),
-                            json!({"due_at": due, "due": rfc3339(due)}),
-                        ));
-                        self.commit_run(st, ops).await?;
-                        self.inner.metrics.step(&run.system, &name, "retried");
-                        let s = st.steps.entry(name.clone()).or_default();
-                        s.failed_attempts = attempt;
-                        s.retry_due = Some(due);
-                        if let Waited::Draining = self.wait_until(due).await {
-                            return Ok(Waited::Draining);
-                        }
-                        attempt += 1;
-                        continue;
+                    let deferred = std::mem::take(&mut deferred);
+                    match self
+                        .after_failed_attempt(sys, run, st, step, attempt, err, deferred)
+                        .await?
+                    {
+                        Some(done) => return Ok(done),
+                        None => attempt += 1,
                     }
-                    self.commit_run(st, ops).await?;
-                    return self.fail_step(sys, run, st, step, attempt, err).await;
                 }
             }
         }
@@ -414,5 +308,170 @@ impl Runtime {
         st.steps.entry(name.clone()).or_default().done = Some(Err(err.message));
         st.emit(&step.exec.failed_event());
         Ok(Waited::Elapsed)
+    }
+
+    /// Waits out the step's durable delay, if it has one not yet fired (also `delay.wait`,
+    /// whose duration is a parameter): schedules it once (its event is the durable timer a
+    /// resumed run reads back), waits, and records that it fired.
+    async fn wait_delay(
+        &self,
+        sys: &LoadedSystem,
+        run: &RunRecord,
+        st: &mut RunState,
+        step: &StepPlan,
+        ss: &StepState,
+    ) -> Result<Waited, EngineError> {
+        let name = &step.exec.name;
+        // Durable delay (also `delay.wait`, whose duration is a parameter).
+        let delay = match (&step.delay, step.exec.action.as_str()) {
+            (Some(d), _) => Some(d.clone()),
+            (None, "delay.wait") => step
+                .exec
+                .with
+                .get("duration")
+                .and_then(Value::as_str)
+                .and_then(|d| claw_language::units::parse_duration(d).ok())
+                .map(DelayPlan::For),
+            _ => None,
+        };
+        let Some(delay) = delay.filter(|_| !ss.delay_done) else {
+            return Ok(Waited::Elapsed);
+        };
+        {
+            let due = match ss.delay_due {
+                Some(d) => d,
+                None => {
+                    let now = self.inner.clock.now();
+                    let due = match &delay {
+                        DelayPlan::For(d) => ms(now) + d.as_millis() as i64,
+                        DelayPlan::Until(t) => {
+                            let sc = scope(sys, run, Some(st));
+                            claw_language::expr::render_template(t, &sc)
+                                .ok()
+                                .and_then(|v| {
+                                    v.as_str()
+                                        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                                })
+                                .map(|t| t.timestamp_millis())
+                                .unwrap_or(ms(now))
+                        }
+                    };
+                    // The event is the durable timer: a resumed run reads its due time back.
+                    self.commit_run(
+                        st,
+                        vec![self.event(
+                            run,
+                            "step.delay_scheduled",
+                            Some(name),
+                            None,
+                            json!({"due_at": due, "due": rfc3339(due)}),
+                        )],
+                    )
+                    .await?;
+                    st.steps.entry(name.clone()).or_default().delay_due = Some(due);
+                    due
+                }
+            };
+            if let Waited::Draining = self.wait_until(due).await {
+                return Ok(Waited::Draining);
+            }
+            self.commit_run(
+                st,
+                vec![self.event(run, "step.delay_fired", Some(name), None, json!({}))],
+            )
+            .await?;
+            st.steps.entry(name.clone()).or_default().delay_done = true;
+        }
+        Ok(Waited::Elapsed)
+    }
+
+    /// Records a failed attempt. A retryable failure with attempts left schedules the
+    /// retry (its event is the durable timer) and waits for it: `None`, try again, or
+    /// `Some(Draining)`. Otherwise the step fails for good: `Some` of how that ended.
+    #[allow(clippy::too_many_arguments)]
+    async fn after_failed_attempt(
+        &self,
+        sys: &LoadedSystem,
+        run: &RunRecord,
+        st: &mut RunState,
+        step: &StepPlan,
+        attempt: u32,
+        err: AdapterError,
+        deferred: Vec<Write>,
+    ) -> Result<Option<Waited>, EngineError> {
+        let name = &step.exec.name;
+        self.inner.metrics.step(&run.system, name, "attempt_failed");
+        tracing::warn!(run_id = %run.id, step = %name, attempt, error = %err.message, "attempt failed");
+        let mut ops = deferred;
+        ops.push(self.event(
+            run,
+            "step.attempt_failed",
+            Some(name),
+            Some(attempt),
+            json!({"error": err.message, "retryable": err.retryable}),
+        ));
+        if err.retryable && attempt < step.attempts {
+            let due = ms(self.inner.clock.now())
+                + backoff_delay(&step.backoff, attempt).as_millis() as i64;
+            ops.push(self.event(
+                run,
+                "step.retry_scheduled",
+                Some(name),
+                Some(attempt + 1),
+                json!({"due_at": due, "due": rfc3339(due)}),
+            ));
+            self.commit_run(st, ops).await?;
+            self.inner.metrics.step(&run.system, name, "retried");
+            let s = st.steps.entry(name.clone()).or_default();
+            s.failed_attempts = attempt;
+            s.retry_due = Some(due);
+            return Ok(match self.wait_until(due).await {
+                Waited::Draining => Some(Waited::Draining),
+                Waited::Elapsed => None,
+            });
+        }
+        self.commit_run(st, ops).await?;
+        Ok(Some(
+            self.fail_step(sys, run, st, step, attempt, err).await?,
+        ))
+    }
+
+    /// Calls the step's adapter (action `prefix.operation`) within its timeout, and
+    /// records how long the call took in the execution latency histogram.
+    async fn call_timed(
+        &self,
+        run: &RunRecord,
+        step: &StepPlan,
+        params: Value,
+        key: String,
+    ) -> Result<Value, AdapterError> {
+        let name = &step.exec.name;
+        let (op_prefix, operation) = step
+            .exec
+            .action
+            .split_once('.')
+            .unwrap_or((step.exec.action.as_str(), ""));
+        let started = std::time::Instant::now();
+        let result = self
+            .call_adapter(
+                run,
+                name,
+                op_prefix,
+                operation,
+                &step.exec.action,
+                params,
+                key,
+                step.timeout,
+            )
+            .await;
+        self.inner
+            .metrics
+            .execution_latency
+            .get_or_create(&NameLabels {
+                system: run.system.clone(),
+                name: name.clone(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        result
     }
 }

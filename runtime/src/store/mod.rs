@@ -30,9 +30,9 @@ pub enum StoreError {
     /// A stored JSON document does not parse.
     #[error("corrupt JSON in the store ({what}): {source}")]
     Json {
-        /// Which column.
+        /// Which column held it, e.g. `runs.payload`.
         what: &'static str,
-        /// Parser error.
+        /// Why it does not parse.
         source: serde_json::Error,
     },
 }
@@ -66,7 +66,7 @@ pub struct NewRun {
     pub payload: Value,
     /// Milliseconds since the Unix epoch.
     pub received_at: i64,
-    /// Fire time of a schedule trigger, ms.
+    /// Fire time of a schedule trigger, milliseconds since the Unix epoch.
     pub scheduled_at: Option<i64>,
 }
 
@@ -127,7 +127,7 @@ pub enum Write {
         run_id: String,
         /// New status.
         status: String,
-        /// Finish time, ms.
+        /// When the run finished, milliseconds since the Unix epoch.
         finished_at: Option<i64>,
     },
     /// Append a message to a named queue.
@@ -140,7 +140,7 @@ pub enum Write {
         run_id: String,
         /// Step name.
         step: String,
-        /// Time, ms.
+        /// When it happened, milliseconds since the Unix epoch.
         at: i64,
         /// Message body.
         body: Value,
@@ -157,7 +157,7 @@ pub enum Write {
         target: String,
         /// Last error.
         error: String,
-        /// Time, ms.
+        /// When it happened, milliseconds since the Unix epoch.
         at: i64,
     },
     /// Remember the last handled fire time of a schedule trigger.
@@ -166,7 +166,7 @@ pub enum Write {
         system: String,
         /// Trigger name.
         trigger: String,
-        /// Fire time, ms.
+        /// The fire time handled, milliseconds since the Unix epoch.
         last_fire: i64,
     },
 }
@@ -191,15 +191,15 @@ pub struct RunRecord {
     pub trigger: String,
     /// Deduplication key.
     pub idempotency_key: String,
-    /// Status.
+    /// `running`, `succeeded` or `failed` (see [`status`]).
     pub status: String,
     /// Trigger payload.
     pub payload: Value,
-    /// ms.
+    /// When the trigger was received, milliseconds since the Unix epoch.
     pub received_at: i64,
-    /// ms.
+    /// Fire time of a schedule trigger, milliseconds since the Unix epoch.
     pub scheduled_at: Option<i64>,
-    /// ms.
+    /// When the run finished (`None` while running), milliseconds since the Unix epoch.
     pub finished_at: Option<i64>,
 }
 
@@ -212,22 +212,22 @@ pub struct EventRecord {
     pub run_id: String,
     /// System name.
     pub system: String,
-    /// ms.
+    /// When it happened, milliseconds since the Unix epoch.
     pub at: i64,
-    /// Kind.
+    /// Event kind, e.g. `step.succeeded`.
     pub kind: String,
     /// Step or decision.
     pub step: Option<String>,
-    /// Attempt.
+    /// Attempt number (1-based) for execution events.
     pub attempt: Option<i64>,
-    /// Data.
+    /// Event data (never holds secret values).
     pub data: Value,
 }
 
 /// A dead letter as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeadLetterRecord {
-    /// Id.
+    /// Dead-letter id (`claw dlq retry ID`).
     pub id: i64,
     /// System name.
     pub system: String,
@@ -239,7 +239,7 @@ pub struct DeadLetterRecord {
     pub target: String,
     /// Last error.
     pub error: String,
-    /// ms.
+    /// When it happened, milliseconds since the Unix epoch.
     pub at: i64,
     /// `open`, `retried` or `dropped`.
     pub state: String,
@@ -248,7 +248,7 @@ pub struct DeadLetterRecord {
 /// A queue message as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueMessage {
-    /// Position.
+    /// Position in the queue (queue triggers read from a cursor on it).
     pub seq: i64,
     /// Queue name.
     pub queue: String,
@@ -256,7 +256,7 @@ pub struct QueueMessage {
     pub run_id: String,
     /// Step name.
     pub step: String,
-    /// Body.
+    /// Message body as published.
     pub body: Value,
 }
 
@@ -267,9 +267,9 @@ pub struct RunFilter {
     pub system: Option<String>,
     /// Only this status.
     pub status: Option<String>,
-    /// Received at or after, ms.
+    /// Received at or after, milliseconds since the Unix epoch.
     pub from: Option<i64>,
-    /// Received before, ms.
+    /// Received before, milliseconds since the Unix epoch.
     pub to: Option<i64>,
     /// At most this many (newest first unless `oldest_first`).
     pub limit: Option<i64>,
@@ -283,7 +283,7 @@ pub trait EventStore: Send + Sync {
     /// Commits a batch atomically (group-committed with concurrent batches).
     /// Returns one [`Accepted`] per `Write::Accept`, in order.
     async fn commit(&self, ops: Vec<Write>) -> Result<Vec<Accepted>, StoreError>;
-    /// One run.
+    /// The run with this id, if any.
     async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError>;
     /// Runs matching a filter.
     async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError>;

@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub mod adapter_systems;
+
+#[allow(unused_imports)]
 pub use claw_testkit::db::{TestDb, databases, postgres, sqlite};
 
 /// What the receiver saw.
@@ -158,6 +161,58 @@ pub fn write_system(dir: &std::path::Path, name: &str, text: &str) -> std::path:
     let p = dir.join(format!("{name}.claw"));
     std::fs::write(&p, text).unwrap();
     p
+}
+
+/// A runtime over the database at `url` with `systems` (name, text) written to `dir` and
+/// loaded: the setup the engine, adapter, trigger and alert tests share. `secrets` are the
+/// lines of a secrets file (empty: the environment only); `configure` adds what a test
+/// needs beyond that (a clock, adapters, record-only mode).
+pub async fn test_runtime_with(
+    url: &str,
+    dir: &std::path::Path,
+    systems: &[(&str, &str)],
+    secrets: &str,
+    configure: impl FnOnce(claw_runtime::engine::RuntimeBuilder) -> claw_runtime::engine::RuntimeBuilder,
+) -> claw_runtime::Runtime {
+    let store = claw_runtime::SqlStore::connect(url).await.unwrap();
+    let mut b = claw_runtime::Runtime::builder(Arc::new(store));
+    if !secrets.is_empty() {
+        let file = dir.join("secrets");
+        std::fs::write(&file, secrets).unwrap();
+        b = b.secrets(claw_runtime::secrets::Secrets::with_file(&file).unwrap());
+    }
+    for (name, text) in systems {
+        let p = write_system(dir, name, text);
+        b = b.system(claw_runtime::LoadedSystem::load(&p).unwrap());
+    }
+    configure(b).build().await.unwrap()
+}
+
+/// [`test_runtime_with`] with nothing more to configure.
+pub async fn test_runtime(
+    url: &str,
+    dir: &std::path::Path,
+    systems: &[(&str, &str)],
+    secrets: &str,
+) -> claw_runtime::Runtime {
+    test_runtime_with(url, dir, systems, secrets, |b| b).await
+}
+
+/// Waits (up to 20 s) until the run has finished; returns its status.
+pub async fn wait_finished(rt: &claw_runtime::Runtime, run_id: &str) -> String {
+    let end = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        rt.store().flush().await.unwrap();
+        let r = rt.store().run(run_id).await.unwrap().unwrap();
+        if r.status != "running" {
+            return r.status;
+        }
+        assert!(
+            tokio::time::Instant::now() < end,
+            "run {run_id} did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Polls until `f` holds or the timeout passes.
