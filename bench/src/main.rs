@@ -7,6 +7,8 @@ mod crontab;
 mod runtime;
 mod shadow;
 mod sheet;
+mod soak;
+mod soak_client;
 mod zapier;
 
 #[derive(Parser)]
@@ -29,6 +31,8 @@ enum Bench {
     Sheet(sheet::Args),
     /// Crontab import throughput on a generated 100,000-line crontab vs reading + splitting lines.
     Crontab(crontab::Args),
+    /// Soak: the real `claw run` at half of saturation for minutes, RSS/WAL/p99/stuck runs over time.
+    Soak(soak::Args),
     /// Shadow diff rate: runs compared per second on 1,000,000 synthetic run pairs.
     Shadow(shadow::Args),
 }
@@ -40,5 +44,6 @@ fn main() -> anyhow::Result<()> {
         Bench::Sheet(a) => sheet::run(a),
         Bench::Shadow(a) => shadow::run(a),
         Bench::Crontab(a) => crontab::run(a),
+        Bench::Soak(a) => soak::run(a),
     }
 }

@@ -11,8 +11,9 @@
 //!   stripped of their types first (`typescript`, behind the default feature of that name).
 //! * [`server`]: webhooks, admin, metrics and health over axum.
 //! * [`triggers`]: poll and queue triggers.
-//! * [`slo`] and [`alerts`]: SLO figures from the log, alerts once per breach.
+//! * [`slo`] and [`alerts`]: SLO figures from run statistics the store keeps, alerts once per breach.
 //! * [`retention`]: pruning of the log past `data.events.retention`.
+//! * [`watchdog`]: unfinished runs without progress are logged, counted and driven again.
 //! * [`service`]: all of the above started and stopped together (`claw run`).
 //! * [`ops`]: what the other runtime commands do (backfill, replay, status, DLQ retry).
 //! * [`codes`]: the diagnostic codes the runtime reports.
@@ -38,6 +39,7 @@ pub mod store;
 pub mod triggers;
 #[cfg(feature = "typescript")]
 pub mod typescript;
+pub mod watchdog;
 
 pub use engine::{Mode, Runtime, Simulation, StartOptions};
 pub use plan::{LoadError, LoadedSystem};

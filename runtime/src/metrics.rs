@@ -1,5 +1,6 @@
 //! Prometheus metrics (`GET /metrics`): runs and executions by outcome, retries, DLQ
-//! depth, latency histograms per trigger and per execution.
+//! depth, latency histograms per trigger and per execution, and runs the watchdog found
+//! without progress.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -39,6 +40,17 @@ pub struct NameLabels {
     pub name: String,
 }
 
+/// Labels of watchdog findings.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WatchdogLabels {
+    /// System.
+    pub system: String,
+    /// `lost` (accepted, not finished, and no task drives it: re-driven) or `stalled`
+    /// (driven, but without progress for longer than its steps' timeouts, retries and
+    /// delays allow).
+    pub kind: String,
+}
+
 fn latency_histogram() -> Histogram {
     Histogram::new([
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
@@ -58,6 +70,8 @@ pub struct Metrics {
     pub run_latency: Family<NameLabels, Histogram, fn() -> Histogram>,
     /// Attempt latency.
     pub execution_latency: Family<NameLabels, Histogram, fn() -> Histogram>,
+    /// Runs the watchdog found without progress, by kind.
+    pub watchdog: Family<WatchdogLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -96,8 +110,15 @@ impl Default for Metrics {
             "Attempt latency per execution step",
             execution_latency.clone(),
         );
+        let watchdog = Family::<WatchdogLabels, Counter>::default();
+        registry.register(
+            "watchdog_runs",
+            "Unfinished runs found without progress: lost (re-driven) or stalled",
+            watchdog.clone(),
+        );
         Metrics {
             registry,
+            watchdog,
             runs,
             executions,
             dlq_depth,
@@ -122,6 +143,16 @@ impl Metrics {
                 system: system.into(),
                 trigger: trigger.into(),
                 outcome: outcome.into(),
+            })
+            .inc();
+    }
+
+    /// Counts a run the watchdog found (`lost` or `stalled`).
+    pub fn watchdog(&self, system: &str, kind: &str) {
+        self.watchdog
+            .get_or_create(&WatchdogLabels {
+                system: system.into(),
+                kind: kind.into(),
             })
             .inc();
     }

@@ -1,6 +1,6 @@
 //! The runtime as a long-running service (`claw run`): a runtime over a store, its trigger
-//! sources (schedules, polls, queues), alerts, retention and the HTTP server, started
-//! together and stopped together with a drain.
+//! sources (schedules, polls, queues), alerts, retention, the watchdog, WAL truncation and
+//! the HTTP server, started together and stopped together with a drain.
 
 use crate::alerts::Alerts;
 use crate::engine::EngineError;
@@ -87,6 +87,26 @@ pub struct Stopped {
     pub left: usize,
 }
 
+/// Time between WAL truncations.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(60);
+
+/// Truncates the SQLite WAL every [`CHECKPOINT_EVERY`] (the automatic checkpoints copy the
+/// WAL into the database but only a truncation gives the disk back), until the drain.
+async fn checkpoints(rt: Runtime) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if rt.is_draining() {
+            return;
+        }
+        if let Err(e) = rt.store().checkpoint().await {
+            tracing::warn!(error = %e, "WAL checkpoint failed; trying again later");
+        }
+    }
+}
+
 /// A running service: started by [`Service::start`], stopped by [`Service::shutdown`].
 pub struct Service {
     runtime: Runtime,
@@ -159,6 +179,8 @@ impl Service {
             tokio::spawn(consumer.run()),
             tokio::spawn(alerts.run()),
             tokio::spawn(crate::retention::run(rt.clone())),
+            tokio::spawn(crate::watchdog::Watchdog::new(rt.clone()).run()),
+            tokio::spawn(checkpoints(rt.clone())),
         ];
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(crate::server::serve(

@@ -152,25 +152,42 @@ pub struct RecordedCall {
     pub idempotency_key: String,
 }
 
+/// Most calls a [`RecordingAdapter`] keeps: a long `claw run --dry-run` records a call per
+/// step of every run and nobody takes them, so the oldest go first.
+pub const MAX_RECORDED_CALLS: usize = 10_000;
+
 /// Record-only stand-in for every adapter: keeps the call, does nothing (except `code.js`,
-/// which is pure and runs in the sandbox so its output feeds later steps).
+/// which is pure and runs in the sandbox so its output feeds later steps). Keeps the last
+/// [`MAX_RECORDED_CALLS`] calls; [`RecordingAdapter::take_calls_of`] hands a run's calls over.
 #[derive(Debug, Default)]
 pub struct RecordingAdapter {
-    calls: Mutex<Vec<RecordedCall>>,
+    calls: Mutex<std::collections::VecDeque<RecordedCall>>,
 }
 
 impl RecordingAdapter {
-    /// Recorded calls so far, in order.
+    /// Recorded calls kept, oldest first.
     pub fn calls(&self) -> Vec<RecordedCall> {
-        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+        self.calls
+            .lock()
+            .map(|c| c.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
-    /// Recorded calls of one run.
-    pub fn calls_of(&self, run_id: &str) -> Vec<RecordedCall> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.run_id == run_id)
-            .collect()
+    /// Takes the recorded calls of one run (they are no longer kept).
+    pub fn take_calls_of(&self, run_id: &str) -> Vec<RecordedCall> {
+        let Ok(mut c) = self.calls.lock() else {
+            return Vec::new();
+        };
+        let mut mine = Vec::new();
+        c.retain(|x| {
+            if x.run_id == run_id {
+                mine.push(x.clone());
+                false
+            } else {
+                true
+            }
+        });
+        mine
     }
 }
 
@@ -185,7 +202,10 @@ impl Adapter for RecordingAdapter {
             idempotency_key: call.idempotency_key.clone(),
         };
         if let Ok(mut c) = self.calls.lock() {
-            c.push(rec);
+            if c.len() >= MAX_RECORDED_CALLS {
+                c.pop_front();
+            }
+            c.push_back(rec);
         }
         // `code.js` is pure (sandboxed, no clock, no I/O): running it changes nothing
         // outside, and its real output lets later steps' templates render as they would.
@@ -193,5 +213,34 @@ impl Adapter for RecordingAdapter {
             return CodeAdapter::default().call(call).await;
         }
         Ok(serde_json::json!({"recorded": true}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Adapter, Call, MAX_RECORDED_CALLS, RecordingAdapter};
+
+    /// A long `claw run --dry-run` records calls nobody takes: the oldest go.
+    #[tokio::test]
+    async fn the_recorder_is_bounded() {
+        let r = RecordingAdapter::default();
+        for i in 0..MAX_RECORDED_CALLS + 25 {
+            let call = Call {
+                system: "s".into(),
+                run_id: format!("r{i}"),
+                step: "s".into(),
+                action: "log.info".into(),
+                operation: "info".into(),
+                params: serde_json::json!({}),
+                idempotency_key: format!("k{i}"),
+                timeout: std::time::Duration::from_secs(1),
+            };
+            r.call(&call).await.unwrap();
+        }
+        let calls = r.calls();
+        assert_eq!(calls.len(), MAX_RECORDED_CALLS);
+        assert_eq!(calls[0].run_id, "r25");
+        assert_eq!(r.take_calls_of("r30").len(), 1);
+        assert_eq!(r.calls().len(), MAX_RECORDED_CALLS - 1);
     }
 }

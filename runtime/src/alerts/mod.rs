@@ -97,8 +97,43 @@ pub fn alert_id(system: &str, on: &str, route: Option<&str>) -> String {
     format!("alert:{system}:{}", &hex::encode(digest)[..12])
 }
 
+/// The alert a minimum-traffic objective implies (`observability.slo.runs: ">= 10"`):
+/// fewer runs than that in the window is a dead or starved system, which the ratio and
+/// latency figures cannot show (they have no data then). It goes to the route of the
+/// system's first alert (where its owner listens), else to the log.
+pub fn minimum_traffic_plan(
+    system: &str,
+    obs: &claw_language::model::Observability,
+) -> Option<AlertPlan> {
+    use claw_language::units::{Cmp, Quantity, parse_objective};
+    let objective = parse_objective(obs.slo.get("runs")?).ok()?;
+    let Quantity::Number(n) = objective.target else {
+        return None;
+    };
+    let on = match objective.cmp {
+        Cmp::Ge => format!("runs < {n}"),
+        Cmp::Gt => format!("runs <= {n}"),
+        // `runs: "< 10"` is a ceiling, not a minimum.
+        Cmp::Lt | Cmp::Le => return None,
+    };
+    let condition = expr::compile(&on).ok()?;
+    let route = obs.alerts.first().and_then(|a| a.route.clone());
+    Some(AlertPlan {
+        system: system.to_string(),
+        id: alert_id(system, &on, route.as_deref()),
+        on,
+        condition,
+        route,
+        description: Some(
+            "traffic below the declared minimum (observability.slo.runs): the system may be dead"
+                .into(),
+        ),
+    })
+}
+
 impl Alerts {
-    /// Compiles every alert of every loaded system.
+    /// Compiles every alert of every loaded system, and the minimum-traffic alert of each
+    /// system that declares one ([`minimum_traffic_plan`]).
     pub fn new(rt: Runtime, window: Duration, interval: Duration) -> Alerts {
         let mut plans = Vec::new();
         for sys in rt.systems() {
@@ -115,6 +150,13 @@ impl Alerts {
                     route: a.route.clone(),
                     description: a.description.clone(),
                 });
+            }
+            if let Some(plan) = minimum_traffic_plan(sys.name(), &sys.system.observability)
+                && !plans
+                    .iter()
+                    .any(|p| p.system == plan.system && p.on == plan.on)
+            {
+                plans.push(plan);
             }
         }
         Alerts {

@@ -4,6 +4,7 @@
 //! [`Runtime::accept`] (in the engine's facade) calls [`Runtime::accept_inner`] here and
 //! then starts the run task; the commit and the start are two steps.
 
+use super::lifecycle::Registration;
 use super::state::{key_string, scope};
 use super::{EngineError, Preloaded, Runtime, StartOptions, ms, rfc3339};
 use crate::plan::{LoadedSystem, TriggerPlan};
@@ -52,6 +53,9 @@ impl Runtime {
         let first = first_event(&run, plan, &opts);
         let reused = reused_decisions(&run, &opts);
         let preloaded = preload(&run, &first, &reused);
+        // Driven from before the commit: the watchdog must never see this run committed and
+        // without a driver.
+        let registration = Registration::new(&self.inner, &run.id);
         let mut writes = vec![Write::Accept(run, first)];
         writes.extend(reused.into_iter().map(Write::Event));
         let acc = self
@@ -73,6 +77,10 @@ impl Runtime {
         };
         self.inner.metrics.run(system, trigger, outcome);
         let fresh = (!acc.duplicate).then_some(preloaded);
+        if fresh.is_some() {
+            // The caller starts the driver at once, without awaiting in between.
+            registration.handed_over();
+        }
         Ok((acc, fresh))
     }
 }

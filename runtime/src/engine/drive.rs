@@ -6,7 +6,8 @@ use super::lifecycle::Waited;
 use super::state::RunState;
 use super::{EngineError, Preloaded, Runtime, ms};
 use crate::metrics::NameLabels;
-use crate::store::{NewEvent, RunRecord, Write, status};
+use crate::slo::histogram::run_latency_ms;
+use crate::store::{NewEvent, RunRecord, RunTally, Write, status};
 use serde_json::{Value, json};
 
 impl Runtime {
@@ -142,6 +143,13 @@ impl Runtime {
                     status: final_status.into(),
                     finished_at: Some(now),
                 },
+                Write::Tally(RunTally {
+                    system: run.system.clone(),
+                    trigger: run.trigger.clone(),
+                    received_at: run.received_at,
+                    status: final_status.into(),
+                    latency_ms: run_latency_ms(run.received_at, run.scheduled_at, now),
+                }),
             ],
         )
         .await?;

@@ -7,13 +7,66 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// Counts a run task in flight for as long as it lives; the last one out wakes drains.
-pub(super) struct InflightGuard(pub(super) Arc<Inner>);
+/// Counts a run task in flight, and registers its run as driven, for as long as it lives;
+/// the last one out wakes drains.
+pub(super) struct InflightGuard {
+    inner: Arc<Inner>,
+    run_id: String,
+}
+
+impl InflightGuard {
+    pub(super) fn new(inner: &Arc<Inner>, run_id: &str) -> InflightGuard {
+        inner.inflight.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut d) = inner.driving.lock() {
+            d.insert(run_id.to_string());
+        }
+        InflightGuard {
+            inner: inner.clone(),
+            run_id: run_id.to_string(),
+        }
+    }
+}
 
 impl Drop for InflightGuard {
     fn drop(&mut self) {
-        if self.0.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
+        if let Ok(mut d) = self.inner.driving.lock() {
+            d.remove(&self.run_id);
+        }
+        if self.inner.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.inner.idle.notify_waiters();
+        }
+    }
+}
+
+/// Registers a run id as driven from before its acceptance is committed, so the watchdog
+/// never sees it committed and undriven; dropped without [`Registration::handed_over`]
+/// (a duplicate, an error) it unregisters the id.
+pub(super) struct Registration {
+    inner: Arc<Inner>,
+    run_id: Option<String>,
+}
+
+impl Registration {
+    pub(super) fn new(inner: &Arc<Inner>, run_id: &str) -> Registration {
+        if let Ok(mut d) = inner.driving.lock() {
+            d.insert(run_id.to_string());
+        }
+        Registration {
+            inner: inner.clone(),
+            run_id: Some(run_id.to_string()),
+        }
+    }
+
+    /// The run is fresh: its driver's [`InflightGuard`] unregisters it when done.
+    pub(super) fn handed_over(mut self) {
+        self.run_id = None;
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let (Some(id), Ok(mut d)) = (self.run_id.take(), self.inner.driving.lock()) {
+            d.remove(&id);
         }
     }
 }
@@ -82,6 +135,26 @@ impl Runtime {
                 return Ok(false);
             }
         }
+    }
+
+    /// Whether a task of this process drives the run (or is about to start one).
+    pub fn is_driving(&self, run_id: &str) -> bool {
+        self.inner
+            .driving
+            .lock()
+            .map(|d| d.contains(run_id))
+            .unwrap_or(false)
+    }
+
+    /// Starts a task driving an unfinished run no task drives (the watchdog's remedy for a
+    /// lost driver). Returns false, starting nothing, when one already does or the runtime
+    /// is draining.
+    pub fn redrive(&self, run_id: &str) -> bool {
+        if self.is_draining() || self.is_driving(run_id) {
+            return false;
+        }
+        self.spawn_run(run_id.to_string(), None);
+        true
     }
 
     /// Runs in progress in this process.

@@ -24,9 +24,9 @@ use crate::store::{Accepted, EventRecord, EventStore, RunRecord, StoreError};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 
 mod accept;
@@ -150,6 +150,10 @@ struct Inner {
     draining: watch::Sender<bool>,
     inflight: AtomicUsize,
     idle: Notify,
+    /// Ids of the runs a task of this process drives (or is about to: an accepted run is
+    /// registered before its commit). Bounded by the runs in flight; the watchdog reads it
+    /// to tell a lost driver from a slow one.
+    driving: Mutex<HashSet<String>>,
 }
 
 /// The runtime: loaded systems over an event store.
@@ -231,6 +235,7 @@ impl RuntimeBuilder {
                 draining,
                 inflight: AtomicUsize::new(0),
                 idle: Notify::new(),
+                driving: Mutex::new(HashSet::new()),
             }),
         })
     }
@@ -332,6 +337,10 @@ impl Runtime {
 
     /// Accepts a trigger: stores the run and its first event in one durable commit, then
     /// starts the run in the background. A duplicate key returns the first run id.
+    ///
+    /// Cancellation-safe: the commit and the start happen in a task of their own, so a
+    /// caller dropped while waiting (an HTTP handler whose client went away before its 202)
+    /// does not leave a committed run without a driver.
     pub async fn accept(
         &self,
         system: &str,
@@ -339,11 +348,21 @@ impl Runtime {
         payload: Value,
         opts: StartOptions,
     ) -> Result<Accepted, EngineError> {
-        let (acc, fresh) = self.accept_inner(system, trigger, payload, opts).await?;
-        if !acc.duplicate {
-            self.spawn_run(acc.run_id.clone(), fresh);
+        let rt = self.clone();
+        let (system, trigger) = (system.to_string(), trigger.to_string());
+        let task = tokio::spawn(async move {
+            let (acc, fresh) = rt.accept_inner(&system, &trigger, payload, opts).await?;
+            if !acc.duplicate {
+                rt.spawn_run(acc.run_id.clone(), fresh);
+            }
+            Ok(acc)
+        });
+        match task.await {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only when the tokio runtime itself shuts down.
+            Err(_) => Err(EngineError::Draining),
         }
-        Ok(acc)
     }
 
     /// Accepts a trigger and drives the run to its end in this task; returns the run.
@@ -356,8 +375,7 @@ impl Runtime {
     ) -> Result<RunRecord, EngineError> {
         let (acc, fresh) = self.accept_inner(system, trigger, payload, opts).await?;
         if !acc.duplicate {
-            self.inner.inflight.fetch_add(1, Ordering::SeqCst);
-            let _g = InflightGuard(self.inner.clone());
+            let _g = InflightGuard::new(&self.inner, &acc.run_id);
             self.drive(&acc.run_id, fresh).await?;
         }
         self.inner.store.flush().await?;
@@ -385,7 +403,7 @@ impl Runtime {
             .map(|e| decision_from(e.step.as_deref().unwrap_or(""), &e.data))
             .collect();
         let calls = match &self.inner.recorder {
-            Some(r) => r.calls_of(&run.id),
+            Some(r) => r.take_calls_of(&run.id),
             None => Vec::new(),
         };
         Ok(Simulation {
@@ -396,13 +414,14 @@ impl Runtime {
         })
     }
 
+    /// Starts a task driving `run_id` (registered as driven until the task ends).
     fn spawn_run(&self, run_id: String, preloaded: Option<Preloaded>) {
-        self.inner.inflight.fetch_add(1, Ordering::SeqCst);
+        let g = InflightGuard::new(&self.inner, &run_id);
         let rt = self.clone();
         tokio::spawn(async move {
-            let _g = InflightGuard(rt.inner.clone());
+            let _g = g;
             if let Err(e) = rt.drive(&run_id, preloaded).await {
-                tracing::error!(run_id = %run_id, error = %e, "run stopped on a store error; it resumes on restart");
+                tracing::error!(run_id = %run_id, error = %e, "run stopped on a store error; the watchdog drives it again");
             }
         });
     }

@@ -89,9 +89,34 @@ pub struct NewEvent {
     pub data: Value,
 }
 
+/// A run to count in the run statistics (the SLO figures' source): the writer adds it to
+/// its minute's row in the same transaction as the batch that carries it. Accepted runs are
+/// counted by the writer itself (only it knows which were not duplicates); the engine sends
+/// one of these with each finished run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunTally {
+    /// System name.
+    pub system: String,
+    /// Trigger name.
+    pub trigger: String,
+    /// When the run was received, ms: the minute it is counted in (so a run's acceptance
+    /// and its outcome land in the same row set).
+    pub received_at: i64,
+    /// Final status (`succeeded` or `failed`).
+    pub status: String,
+    /// Trigger-to-completion latency, ms.
+    pub latency_ms: i64,
+}
+
 /// One write inside a batch; a batch commits atomically.
 #[derive(Debug, Clone)]
 pub enum Write {
+    /// Count a finished run in the run statistics.
+    Tally(RunTally),
+    /// After the group holding this commits, checkpoint the SQLite WAL into the database
+    /// and truncate it (nothing on PostgreSQL). Runs on the writer's connection, between
+    /// group commits, so it never waits for the writer.
+    Checkpoint,
     /// Insert a run and its first event unless the idempotency key is taken.
     Accept(NewRun, NewEvent),
     /// Append an event.
@@ -302,7 +327,76 @@ pub trait EventStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Latest saved source of a system: (path, text).
     async fn latest_source(&self, system: &str) -> Result<Option<(String, String)>, StoreError>;
-    /// Deletes events and finished runs older than `before` (ms) for a system (retention).
+    /// Run statistics summed per system, trigger, kind and latency bucket over the minutes
+    /// in `[from, to)` (ms; the minute holding `from` counts whole), of one system or all.
+    /// An indexed range read of a few rows per minute, whatever the traffic.
+    ///
+    /// The default sums the runs themselves, for a store that keeps no statistics (it reads
+    /// every run of the window; [`SqlStore`] overrides it).
+    async fn run_stats(
+        &self,
+        system: Option<&str>,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<crate::slo::histogram::StatsRow>, StoreError> {
+        use crate::slo::histogram::{
+            ACCEPTED, NO_BUCKET, StatsRow, latency_bucket, run_latency_ms, slot_of,
+        };
+        let runs = self
+            .runs(&RunFilter {
+                system: system.map(str::to_string),
+                from: Some(slot_of(from)),
+                to: Some(to),
+                ..Default::default()
+            })
+            .await?;
+        let mut rows: std::collections::BTreeMap<(String, String, String, i64), i64> =
+            std::collections::BTreeMap::new();
+        for r in runs {
+            let key =
+                |kind: &str, bucket| (r.system.clone(), r.trigger.clone(), kind.into(), bucket);
+            *rows.entry(key(ACCEPTED, NO_BUCKET)).or_default() += 1;
+            if let Some(f) = r.finished_at.filter(|_| status::is_finished(&r.status)) {
+                let b = latency_bucket(run_latency_ms(r.received_at, r.scheduled_at, f));
+                *rows.entry(key(&r.status, b)).or_default() += 1;
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|((system, trigger, kind, bucket), n)| StatsRow {
+                system,
+                trigger,
+                kind,
+                bucket,
+                n,
+            })
+            .collect())
+    }
+    /// Open dead letters by system (systems without any are absent).
+    async fn open_dead_letter_counts(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        let mut out = std::collections::BTreeMap::new();
+        for d in self.dead_letters(Some("open")).await? {
+            *out.entry(d.system).or_insert(0) += 1;
+        }
+        Ok(out)
+    }
+    /// Runs `running` received before `before` (ms), oldest first, at most `limit` (the
+    /// watchdog's candidates; an indexed read of the unfinished runs only).
+    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
+        let mut runs = self.unfinished_runs().await?;
+        runs.retain(|r| r.received_at < before);
+        runs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(runs)
+    }
+    /// Checkpoints the SQLite WAL and truncates it once every queued write is committed;
+    /// nothing on PostgreSQL.
+    async fn checkpoint(&self) -> Result<(), StoreError> {
+        self.commit(vec![Write::Checkpoint]).await.map(|_| ())
+    }
+    /// Deletes events and finished runs older than `before` (ms) for a system (retention),
+    /// and the run statistics of the minutes wholly before it.
     async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError>;
     /// Waits until every queued write is committed.
     async fn flush(&self) -> Result<(), StoreError>;

@@ -1,6 +1,7 @@
 //! `claw status`: runs, failures, DLQ depth and SLO figures over a window, and each
 //! declared objective (`observability.slo` of the system version the runtime last loaded)
-//! met or breached.
+//! met, breached, or without data; figured by [`claw_runtime::slo::status`] from the run
+//! statistics, so it answers at once on a database of any size.
 
 use super::common::{self, DbArgs};
 use crate::output::Format;
@@ -43,10 +44,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
                         s["latency_p50_ms"], s["latency_p95_ms"], s["latency_p99_ms"], s["dlq_depth"]
                     );
                     for o in s["slo"].as_array().into_iter().flatten() {
-                        let verdict = match o["met"].as_bool() {
-                            Some(true) => "met",
-                            Some(false) => "BREACHED",
-                            None => "no figure",
+                        let verdict = match (o["met"].as_bool(), o["no_data"].as_bool()) {
+                            (Some(true), _) => "met",
+                            (Some(false), _) => "BREACHED",
+                            (None, Some(true)) => "no data",
+                            (None, _) => "no figure",
                         };
                         let name = o["name"].as_str().unwrap_or("");
                         let value = o["value"].as_f64().map(|v| shown(name, v)).unwrap_or_else(|| "-".into());

@@ -7,6 +7,7 @@
 //! [`EventStore`]: super::EventStore
 
 mod read;
+mod stats;
 mod writer;
 
 use super::StoreError;
@@ -70,6 +71,11 @@ const SQLITE_MIGRATIONS: &Migrations = &[
         "drop timers",
         include_str!("../../../migrations/sqlite/0002_drop_timers.sql"),
     ),
+    (
+        3,
+        "run stats",
+        include_str!("../../../migrations/sqlite/0003_run_stats.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &Migrations = &[
@@ -82,6 +88,11 @@ const POSTGRES_MIGRATIONS: &Migrations = &[
         2,
         "drop timers",
         include_str!("../../../migrations/postgres/0002_drop_timers.sql"),
+    ),
+    (
+        3,
+        "run stats",
+        include_str!("../../../migrations/postgres/0003_run_stats.sql"),
     ),
 ];
 
@@ -101,6 +112,9 @@ fn migrator(migrations: &Migrations) -> Migrator {
             .collect(),
     )
 }
+
+/// Largest WAL file SQLite keeps after a checkpoint resets it (64 MiB), bytes.
+pub const JOURNAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Takes the runtime's own `synchronous=full|normal` parameter out of a SQLite URL (sqlx
 /// refuses parameters it does not know).
@@ -150,7 +164,14 @@ impl SqlStore {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(sync)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Bounded WAL: the writer checkpoints (PASSIVE) each time the WAL passes
+                // 1000 pages, a WAL reset shrinks the file back to the limit, and the
+                // service truncates it periodically ([`crate::store::EventStore::checkpoint`]).
+                // Readers are short (no read holds a snapshot for long), so checkpoints are
+                // not starved.
+                .pragma("wal_autocheckpoint", "1000")
+                .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string());
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let pool = SqlitePoolOptions::new()
                 // An in-memory database exists per connection: keep exactly one.

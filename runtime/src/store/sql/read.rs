@@ -2,11 +2,13 @@
 //! `commit`, which hands a batch to the writer and waits for it to be durable.
 
 use super::{Pool, SqlStore};
+use crate::slo::histogram::{StatsRow, slot_of};
 use crate::store::{
     Accepted, DeadLetterRecord, EventRecord, EventStore, QueueMessage, RunFilter, RunRecord,
     StoreError, Write, status,
 };
 use sqlx::{AssertSqlSafe, Row};
+use std::collections::BTreeMap;
 use tokio::sync::oneshot;
 
 fn json(text: &str, what: &'static str) -> Result<serde_json::Value, StoreError> {
@@ -28,6 +30,20 @@ macro_rules! run_from_row {
             finished_at: r.try_get("finished_at")?,
         }
     }};
+}
+
+/// The run statistics of a window: a range of the `run_stats` primary key (slot first),
+/// summed; `$3` optionally keeps one system.
+pub(super) const RUN_STATS_SQL: &str = "SELECT system, trigger_name, kind, bucket, CAST(SUM(n) AS BIGINT) AS n \
+     FROM run_stats WHERE slot >= $1 AND slot < $2 AND system = COALESCE($3, system) \
+     GROUP BY system, trigger_name, kind, bucket";
+
+/// The watchdog's candidates: the `runs_status` index narrows them to unfinished runs.
+fn running_before_sql() -> String {
+    format!(
+        "SELECT {RUN_COLS} FROM runs WHERE status = $1 AND received_at < $2 \
+         ORDER BY received_at ASC, id ASC LIMIT $3"
+    )
 }
 
 const RUN_COLS: &str = "id, system, trigger_name, idempotency_key, status, payload, received_at, scheduled_at, finished_at";
@@ -98,6 +114,63 @@ impl EventStore for SqlStore {
             let rows = sqlx::query(AssertSqlSafe(sql)).bind(status::RUNNING).fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows { out.push(run_from_row!(r)); }
+            Ok(out)
+        })
+    }
+
+    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(AssertSqlSafe(running_before_sql()))
+                .bind(status::RUNNING)
+                .bind(before)
+                .bind(limit)
+                .fetch_all(p)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows { out.push(run_from_row!(r)); }
+            Ok(out)
+        })
+    }
+
+    async fn run_stats(
+        &self,
+        system: Option<&str>,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<StatsRow>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(RUN_STATS_SQL)
+                .bind(slot_of(from))
+                .bind(to)
+                .bind(system)
+                .fetch_all(p)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(StatsRow {
+                    system: r.try_get("system")?,
+                    trigger: r.try_get("trigger_name")?,
+                    kind: r.try_get("kind")?,
+                    bucket: r.try_get("bucket")?,
+                    n: r.try_get("n")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn open_dead_letter_counts(&self) -> Result<BTreeMap<String, u64>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT system, COUNT(*) AS n FROM dead_letters WHERE state = 'open' GROUP BY system",
+            )
+            .fetch_all(p)
+            .await?;
+            let mut out = BTreeMap::new();
+            for r in rows {
+                let n: i64 = r.try_get("n")?;
+                out.insert(r.try_get("system")?, u64::try_from(n).unwrap_or(0));
+            }
             Ok(out)
         })
     }
@@ -270,6 +343,11 @@ impl EventStore for SqlStore {
                 .bind(before)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("DELETE FROM run_stats WHERE system = $1 AND slot < $2")
+                .bind(system)
+                .bind(slot_of(before))
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(a.rows_affected())
         })
@@ -277,5 +355,56 @@ impl EventStore for SqlStore {
 
     async fn flush(&self) -> Result<(), StoreError> {
         self.commit(Vec::new()).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pool, RUN_STATS_SQL, SqlStore, running_before_sql};
+    use sqlx::{AssertSqlSafe, Row};
+
+    /// SQLite's plan for `sql`, one `detail` line per step.
+    async fn plan(store: &SqlStore, sql: &str, binds: usize) -> Vec<String> {
+        let Pool::Sqlite(p) = &store.pool else {
+            unreachable!("a SQLite store")
+        };
+        let mut q = sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+        for _ in 0..binds {
+            q = q.bind(Option::<i64>::None);
+        }
+        q.fetch_all(p)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("detail"))
+            .collect()
+    }
+
+    /// The reads a server repeats while it serves (SLO figures, `claw status`, the
+    /// watchdog) are index range reads, never a scan of a table that grows per run.
+    #[tokio::test]
+    async fn periodic_reads_use_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+        let store = SqlStore::connect(&url).await.unwrap();
+        let stats = plan(&store, RUN_STATS_SQL, 3).await;
+        assert!(
+            stats
+                .iter()
+                .any(|d| d.contains("run_stats USING PRIMARY KEY (slot>? AND slot<?)")),
+            "{stats:?}"
+        );
+        assert!(!stats.iter().any(|d| d.starts_with("SCAN")), "{stats:?}");
+        let running = plan(&store, &running_before_sql(), 3).await;
+        assert!(
+            running
+                .iter()
+                .any(|d| d.contains("runs USING INDEX runs_status (status=?)")),
+            "{running:?}"
+        );
+        assert!(
+            !running.iter().any(|d| d.starts_with("SCAN")),
+            "{running:?}"
+        );
     }
 }

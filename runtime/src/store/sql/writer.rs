@@ -4,7 +4,7 @@
 //! Each caller still gets its reply only after its batch is durable.
 
 use super::Pool;
-use crate::store::{Accepted, NewEvent, NewRun, StoreError, Write, status};
+use crate::store::{Accepted, NewEvent, NewRun, RunTally, StoreError, Write, status};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -170,7 +170,7 @@ pub(super) async fn writer(pool: Pool, mut rx: mpsc::Receiver<Submission>, keep:
 const MAX_ROWS_PER_STATEMENT: usize = 256;
 
 /// Splits `n` rows into power-of-two chunk sizes, largest first.
-fn chunk_sizes(mut n: usize) -> Vec<usize> {
+pub(super) fn chunk_sizes(mut n: usize) -> Vec<usize> {
     let mut out = Vec::new();
     while n > 0 {
         let size = if n >= MAX_ROWS_PER_STATEMENT {
@@ -186,7 +186,7 @@ fn chunk_sizes(mut n: usize) -> Vec<usize> {
 
 /// How a multi-row statement spells its parameters.
 #[derive(Clone, Copy)]
-enum Params {
+pub(super) enum Params {
     /// `$1, $2, …` (PostgreSQL).
     Numbered,
     /// `?, ?, …` (SQLite). Why not `$N` there too: sqlx binds SQLite parameters by asking
@@ -197,7 +197,7 @@ enum Params {
 }
 
 /// `($1, $2, $3), ($4, $5, $6), …` (or `(?, ?, ?), …`): `rows` tuples of `cols` placeholders.
-fn placeholders(rows: usize, cols: usize, style: Params) -> String {
+pub(super) fn placeholders(rows: usize, cols: usize, style: Params) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -252,6 +252,7 @@ fn set_status_sql(rows: usize, style: Params) -> String {
 struct Plan<'a> {
     accepts: Vec<(usize, &'a NewRun, &'a NewEvent)>,
     statuses: Vec<(&'a str, &'a str, Option<i64>)>,
+    tallies: Vec<&'a RunTally>,
     others: Vec<&'a Write>,
 }
 
@@ -259,6 +260,7 @@ fn plan<'a>(batches: &[&'a [Write]]) -> Plan<'a> {
     let mut p = Plan {
         accepts: Vec::new(),
         statuses: Vec::new(),
+        tallies: Vec::new(),
         others: Vec::new(),
     };
     for (b, ops) in batches.iter().enumerate() {
@@ -271,6 +273,8 @@ fn plan<'a>(batches: &[&'a [Write]]) -> Plan<'a> {
                     status,
                     finished_at,
                 } => p.statuses.push((run_id, status, *finished_at)),
+                Write::Tally(t) => p.tallies.push(t),
+                Write::Checkpoint => {}
                 other => p.others.push(other),
             }
         }
@@ -289,7 +293,7 @@ fn plan<'a>(batches: &[&'a [Write]]) -> Plan<'a> {
 }
 
 /// A database the group commit writes to (SQLite or PostgreSQL).
-trait GroupDb: Database {
+pub(super) trait GroupDb: Database {
     /// How this database spells statement parameters.
     const PARAMS: Params;
 }
@@ -312,6 +316,12 @@ async fn commit_group(
             let mut tx = c.begin().await?;
             let out = Group::<sqlx::Sqlite>::apply(&mut tx, batches).await?;
             tx.commit().await?;
+            if batches
+                .iter()
+                .any(|b| b.iter().any(|w| matches!(w, Write::Checkpoint)))
+            {
+                checkpoint(c).await?;
+            }
             Ok(out)
         }
         WriterConn::Postgres(c) => {
@@ -323,10 +333,39 @@ async fn commit_group(
     }
 }
 
+/// Copies the WAL into the database and truncates it. On the writer's connection, so no
+/// write waits; readers are short, so the busy handler waits at most for the reads that
+/// started before it. A checkpoint that could not finish (a reader held on) is logged:
+/// the next one catches up.
+async fn checkpoint(c: &mut PoolConnection<sqlx::Sqlite>) -> Result<(), sqlx::Error> {
+    // Every write waits while this does: wait for readers a quarter second at most (the
+    // connection's usual 10 s are for lock contention between processes).
+    sqlx::query("PRAGMA busy_timeout = 250")
+        .execute(&mut **c)
+        .await?;
+    let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut **c)
+        .await;
+    sqlx::query("PRAGMA busy_timeout = 10000")
+        .execute(&mut **c)
+        .await?;
+    let row = row?;
+    let busy: i64 = row.try_get(0)?;
+    if busy != 0 {
+        let (log, done): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+        tracing::warn!(
+            wal_frames = log,
+            checkpointed = done,
+            "WAL checkpoint could not finish (a reader held on); the next one catches up"
+        );
+    }
+    Ok(())
+}
+
 /// The group commit's statements, written once for every [`GroupDb`]. The bounds say
 /// what it needs of the database: the column types it binds and reads, and a connection
 /// to execute on.
-struct Group<DB>(std::marker::PhantomData<DB>);
+pub(super) struct Group<DB>(std::marker::PhantomData<DB>);
 
 impl<DB: GroupDb> Group<DB>
 where
@@ -359,6 +398,8 @@ where
         }
         Self::insert_events(conn, &events).await?;
         Self::set_statuses(conn, &plan.statuses).await?;
+        let tallies = super::stats::tallies(&plan.accepts, &inserted, &plan.tallies);
+        Self::count(conn, &tallies).await?;
         for op in plan.others {
             Self::apply_rare(conn, op).await?;
         }
@@ -473,7 +514,11 @@ where
     /// The rare writes (queue messages, dead letters, schedule marks): one statement each, in order.
     async fn apply_rare(conn: &mut DB::Connection, op: &Write) -> Result<(), sqlx::Error> {
         let q = match op {
-            Write::Accept(..) | Write::Event(_) | Write::SetStatus { .. } => return Ok(()),
+            Write::Accept(..)
+            | Write::Event(_)
+            | Write::SetStatus { .. }
+            | Write::Tally(_)
+            | Write::Checkpoint => return Ok(()),
             Write::Publish {
                 queue,
                 system,

@@ -1,24 +1,34 @@
-//! SLO figures of a system computed from the log over a window.
+//! SLO figures of a system over a window, from the run statistics the store keeps.
 //!
-//! The figures come from the run index (every accepted run, its status and its
-//! trigger-to-completion time), so they are the same in every process reading the same
-//! database, and survive restarts.
+//! The figures come from per-minute counts and latency histograms the store's writer
+//! updates in the same transaction as each accepted and finished run ([`histogram`]), so
+//! they are the same in every process reading the same database, survive restarts, and
+//! cost a few hundred rows to compute whatever the traffic: no figure loads runs.
 //!
 //! **Naming rule.** Alert conditions and `observability.slo` names read these variables:
 //!
 //! | name | value |
 //! |---|---|
-//! | `error_rate`, or any name ending in `error_rate` | failed / finished runs (0 with none finished) |
-//! | `success_ratio`, `success_rate`, `availability` | succeeded / finished runs (1 with none) |
+//! | `error_rate`, or any name ending in `error_rate` | failed / finished runs |
+//! | `success_ratio`, `success_rate`, `availability` | succeeded / finished runs |
 //! | `<anything>_p50`, `_p90`, `_p95`, `_p99`, `_p999` (e.g. `dispatch_latency_p95`) | that percentile of trigger-to-completion latency, **in seconds** (alert literals like `800ms` are seconds too); when the part before `_latency_pNN`/`_pNN` names a trigger of the system, only that trigger's runs count |
-//! | `runs`, `succeeded`, `failed`, `running` | counts in the window |
+//! | `runs`, `succeeded`, `failed`, `running` | counts in the window (`runs` is the system's traffic: an objective `runs: ">= 10"` declares a minimum) |
 //! | `dlq_depth` | open dead letters of the system (not windowed) |
 //!
-//! A percentile over no finished run is 0. Any other SLO name has no figure: an alert that
-//! reads it cannot be evaluated and is reported once as such (never fired).
+//! With no finished run in the window, ratios and percentiles have **no data**: an objective
+//! on them is neither met nor breached ([`SloStatus::no_data`]), and an alert condition reads
+//! them as their neutral value (error rate 0, success 1, latency 0), so a breach alert
+//! resolves when a system goes quiet. A dead system is caught by a minimum-traffic objective
+//! on `runs`, which the alerts turn into an alert of its own. Any other SLO name has no
+//! figure: an alert that reads it cannot be evaluated and is reported once as such.
 
-use crate::engine::summarize;
-use crate::store::{EventStore, RunFilter, RunRecord, StoreError};
+pub mod histogram;
+mod status;
+
+pub use status::{SystemStatus, status, summary_of};
+
+use crate::store::{EventStore, RunRecord, StoreError};
+use histogram::{TriggerStats, WindowStats};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -28,34 +38,34 @@ use std::collections::BTreeMap;
 pub struct Figures {
     /// Variable name → value (ratios in 0..=1, latencies in seconds, counts).
     pub values: BTreeMap<String, f64>,
+    /// Names whose figure has no data in the window (no finished run to take it from).
+    pub no_data: Vec<String>,
     /// SLO names of the system that have no figure (see the naming rule).
     pub unknown: Vec<String>,
 }
 
 impl Figures {
-    /// As an expression scope.
+    /// As an expression scope: measured figures, and names without data at their neutral
+    /// value (so that no breach holds on no data).
     pub fn scope(&self) -> Value {
-        let m: Map<String, Value> = self
+        let mut m: Map<String, Value> = self
             .values
             .iter()
             .map(|(k, v)| (k.clone(), json!(v)))
             .collect();
+        for name in &self.no_data {
+            let neutral = if matches!(
+                name.as_str(),
+                "success_ratio" | "success_rate" | "availability"
+            ) {
+                1.0
+            } else {
+                0.0
+            };
+            m.insert(name.clone(), json!(neutral));
+        }
         Value::Object(m)
     }
-}
-
-/// Percentile `q` (0..=1) of sorted values by the nearest-rank method.
-fn nearest_rank(sorted: &[i64], q: f64) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted.get(i).copied()
-}
-
-fn latency_ms(r: &RunRecord) -> Option<i64> {
-    r.finished_at
-        .map(|f| f - r.scheduled_at.unwrap_or(r.received_at).max(r.received_at))
 }
 
 /// The percentile a latency SLO name asks for (`dispatch_latency_p95` → 0.95, `dispatch`),
@@ -74,73 +84,95 @@ pub fn percentile_of(name: &str) -> Option<(f64, &str)> {
     Some((q, subject))
 }
 
-/// Computes the figures from runs received in the window (and the open dead letters).
+/// Computes the figures from a list of runs received in the window (and the open dead
+/// letters). The runtime never has such a list; tests and other stores do.
 pub fn figures_of(
     runs: &[RunRecord],
     open_dead_letters: usize,
     triggers: &[String],
     slo_names: &[String],
 ) -> Figures {
-    let s = summarize(runs);
-    let finished = s.succeeded + s.failed;
+    figures_from(
+        &WindowStats::from_runs(runs),
+        open_dead_letters,
+        triggers,
+        slo_names,
+    )
+}
+
+/// Computes the figures from a system's run statistics over the window.
+pub fn figures_from(
+    stats: &WindowStats,
+    open_dead_letters: usize,
+    triggers: &[String],
+    slo_names: &[String],
+) -> Figures {
+    let all = stats.total();
+    let finished = all.finished();
     let mut v = BTreeMap::new();
-    v.insert("runs".to_string(), s.runs as f64);
-    v.insert("succeeded".to_string(), s.succeeded as f64);
-    v.insert("failed".to_string(), s.failed as f64);
-    v.insert("running".to_string(), s.running as f64);
-    v.insert("error_rate".to_string(), s.error_rate);
-    let success = if finished == 0 {
-        1.0
-    } else {
-        s.succeeded as f64 / finished as f64
-    };
-    for n in ["success_ratio", "success_rate", "availability"] {
-        v.insert(n.to_string(), success);
-    }
+    let mut no_data = Vec::new();
+    v.insert("runs".to_string(), all.runs as f64);
+    v.insert("succeeded".to_string(), all.succeeded as f64);
+    v.insert("failed".to_string(), all.failed as f64);
+    v.insert("running".to_string(), all.running() as f64);
     v.insert("dlq_depth".to_string(), open_dead_letters as f64);
-    let mut all: Vec<i64> = runs.iter().filter_map(latency_ms).collect();
-    all.sort_unstable();
+    let error_rate = (finished > 0).then(|| all.failed as f64 / finished as f64);
+    let mut put = |name: &str, x: Option<f64>| match x {
+        Some(x) => {
+            v.insert(name.to_string(), x);
+        }
+        None => no_data.push(name.to_string()),
+    };
+    put("error_rate", error_rate);
+    for n in ["success_ratio", "success_rate", "availability"] {
+        put(n, error_rate.map(|e| 1.0 - e));
+    }
+    let secs = |t: &TriggerStats, q: f64| t.percentile_ms(q).map(|ms| ms as f64 / 1000.0);
     for (name, q) in [
         ("latency_p50", 0.50),
         ("latency_p95", 0.95),
         ("latency_p99", 0.99),
     ] {
-        v.insert(
-            name.to_string(),
-            nearest_rank(&all, q).unwrap_or(0) as f64 / 1000.0,
-        );
+        put(name, secs(&all, q));
     }
     let mut unknown = Vec::new();
+    let none = TriggerStats::default();
     for name in slo_names {
-        if v.contains_key(name) {
+        if v.contains_key(name) || no_data.contains(name) {
             continue;
         }
         if name.ends_with("error_rate") {
-            v.insert(name.clone(), s.error_rate);
+            match error_rate {
+                Some(e) => {
+                    v.insert(name.clone(), e);
+                }
+                None => no_data.push(name.clone()),
+            }
         } else if let Some((q, subject)) = percentile_of(name) {
-            let lat: Vec<i64> = if triggers.iter().any(|t| t == subject) {
-                let mut l: Vec<i64> = runs
-                    .iter()
-                    .filter(|r| r.trigger == subject)
-                    .filter_map(latency_ms)
-                    .collect();
-                l.sort_unstable();
-                l
+            let t = if triggers.iter().any(|t| t == subject) {
+                stats.triggers.get(subject).unwrap_or(&none)
             } else {
-                all.clone()
+                &all
             };
-            v.insert(
-                name.clone(),
-                nearest_rank(&lat, q).unwrap_or(0) as f64 / 1000.0,
-            );
+            match secs(t, q) {
+                Some(s) => {
+                    v.insert(name.clone(), s);
+                }
+                None => no_data.push(name.clone()),
+            }
         } else {
             unknown.push(name.clone());
         }
     }
-    Figures { values: v, unknown }
+    Figures {
+        values: v,
+        no_data,
+        unknown,
+    }
 }
 
-/// Reads a system's runs received in `[from, to)` and computes its figures.
+/// Reads a system's run statistics over `[from, to)` (whole minutes) and computes its
+/// figures.
 pub async fn compute(
     store: &dyn EventStore,
     system: &str,
@@ -149,21 +181,34 @@ pub async fn compute(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<Figures, StoreError> {
-    let runs = store
-        .runs(&RunFilter {
-            system: Some(system.to_string()),
-            from: Some(from_ms),
-            to: Some(to_ms),
-            ..Default::default()
-        })
-        .await?;
+    let stats = window_stats(store, Some(system), from_ms, to_ms).await?;
     let dlq = store
-        .dead_letters(Some("open"))
+        .open_dead_letter_counts()
         .await?
-        .iter()
-        .filter(|d| d.system == system)
-        .count();
-    Ok(figures_of(&runs, dlq, triggers, slo_names))
+        .get(system)
+        .copied()
+        .unwrap_or(0);
+    Ok(figures_from(
+        &stats.get(system).cloned().unwrap_or_default(),
+        usize::try_from(dlq).unwrap_or(usize::MAX),
+        triggers,
+        slo_names,
+    ))
+}
+
+/// The run statistics of every system (or one) over `[from, to)`, by system.
+pub async fn window_stats(
+    store: &dyn EventStore,
+    system: Option<&str>,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<BTreeMap<String, WindowStats>, StoreError> {
+    let rows = store.run_stats(system, from_ms, to_ms).await?;
+    let mut out: BTreeMap<String, WindowStats> = BTreeMap::new();
+    for r in &rows {
+        out.entry(r.system.clone()).or_default().add(r);
+    }
+    Ok(out)
 }
 
 /// One declared objective against its measured figure.
@@ -175,9 +220,11 @@ pub struct SloStatus {
     pub objective: String,
     /// The figure (ratio 0..=1, seconds, or count); `None` when the name has no figure.
     pub value: Option<f64>,
-    /// Whether the figure meets the objective; `None` when it cannot be told (no figure, or
-    /// an objective that does not parse).
+    /// Whether the figure meets the objective; `None` when it cannot be told (no figure, no
+    /// data in the window, or an objective that does not parse).
     pub met: Option<bool>,
+    /// The figure has no data in the window (no finished run): unknown, never "met".
+    pub no_data: bool,
 }
 
 /// Judges each declared objective (`observability.slo`, in declaration order) against the
@@ -214,6 +261,7 @@ pub fn assess<'a>(
                 objective: text.clone(),
                 value,
                 met,
+                no_data: figures.no_data.contains(name),
             }
         })
         .collect()
@@ -281,11 +329,32 @@ mod tests {
     }
 
     #[test]
-    fn empty_window() {
-        let f = figures_of(&[], 0, &[], &["x_p99".into()]);
-        assert_eq!(f.values["error_rate"], 0.0);
-        assert_eq!(f.values["success_ratio"], 1.0);
-        assert_eq!(f.values["x_p99"], 0.0);
+    fn an_empty_window_has_no_data_not_a_met_objective() {
+        let names = vec![
+            "x_p99".to_string(),
+            "error_rate".to_string(),
+            "runs".to_string(),
+        ];
+        let f = figures_of(&[], 0, &[], &names);
+        assert!(!f.values.contains_key("error_rate"));
+        assert!(f.no_data.contains(&"x_p99".to_string()));
+        assert_eq!(f.values["runs"], 0.0);
+        // Alert conditions read the neutral values: a breach does not hold on no data.
+        let scope = f.scope();
+        assert_eq!(scope["error_rate"], 0.0);
+        assert_eq!(scope["success_ratio"], 1.0);
+        assert_eq!(scope["x_p99"], 0.0);
+        let slo: Vec<(String, String)> = vec![
+            ("error_rate".into(), "<1%".into()),
+            ("x_p99".into(), "800ms".into()),
+            ("runs".into(), ">= 10".into()),
+        ];
+        let got: Vec<(Option<bool>, bool)> = assess(&f, slo.iter().map(|(a, b)| (a, b)))
+            .into_iter()
+            .map(|s| (s.met, s.no_data))
+            .collect();
+        // A dead system: ratio and latency unknown, its minimum traffic breached.
+        assert_eq!(got, vec![(None, true), (None, true), (Some(false), false)]);
     }
 
     #[test]

@@ -1,0 +1,514 @@
+//! `claw-bench soak`: the real `claw run` binary under sustained load, watched over time.
+//!
+//! The server is `claw run` on a system whose webhook runs one `log.debug` step, with its
+//! default settings (SQLite file, alerts every 30 s over a 1 h window, hourly retention), or
+//! `--db postgres://…`. The load generator is another process ([`crate::soak_client`]):
+//! open-loop at a fixed rate, latency from the intended send time. For each connection
+//! level (`--connections 1,10`) the saturated rate is measured first (closed-loop), then
+//! the level runs at half of it (or at `--rates`). Every `--interval` it prints the
+//! server's RSS (`/proc`), the WAL size, p50/p99/max of the interval, and the runs
+//! `running` (and of those, received more than 5 s ago). After the load it waits 5 s,
+//! counts runs still `running` (stuck: nothing is in flight then), times `claw status`,
+//! stops the server and judges the targets of issue 11.
+
+use crate::soak_client::{ClientPlan, client_main};
+use anyhow::{Context, bail};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SYSTEM: &str = r#"system: soak
+version: 1.0.0
+triggers:
+  - event:
+      source: webhook
+      idempotency: id
+decisions: []
+execution:
+  - note:
+      on: event
+      action: log.debug
+      with:
+        message: "event {{ id }}"
+data:
+  events:
+    store: event-log
+    retention: 30d
+observability:
+  slo:
+    error_rate: <1%
+    event_latency_p99: 20ms
+  owner: bench
+"#;
+
+/// Options.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Total soak time, split evenly over the connection levels (10m on SQLite and 5m on
+    /// PostgreSQL for the figures in docs/performance.md; 60s while developing).
+    #[arg(long, default_value = "10m", value_parser = duration)]
+    pub duration: Duration,
+    /// `sqlite` (a fresh file in the directory) or a `postgres://…` URL of an empty database.
+    #[arg(long, default_value = "sqlite")]
+    pub db: String,
+    /// Connection levels, run one after the other on the same server and database.
+    #[arg(long, value_delimiter = ',', default_value = "1,10")]
+    pub connections: Vec<usize>,
+    /// Offered rate of each level (requests/s, in the order of --connections); by default
+    /// half of the rate measured closed-loop at that level just before.
+    #[arg(long, value_delimiter = ',')]
+    pub rates: Vec<f64>,
+    /// Seconds of closed-loop load that measure a level's saturated rate.
+    #[arg(long, default_value_t = 10)]
+    pub saturation_seconds: u64,
+    /// Seconds between report lines.
+    #[arg(long, default_value_t = 10)]
+    pub interval: u64,
+    /// The `claw` binary (default: the one next to this binary; `cargo build --release -p claw`).
+    #[arg(long)]
+    pub claw: Option<PathBuf>,
+    /// Directory for the database, the system file and the server's log (default: a
+    /// temporary one, removed at the end).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// RUST_LOG of the server (its stderr goes to server.log in the directory).
+    #[arg(long, default_value = "warn")]
+    pub server_log: String,
+    /// Internal: act as the load generator, posting to this URL.
+    #[arg(long, hide = true)]
+    pub client: Option<String>,
+    /// Internal (client): requests/s, 0 for closed-loop.
+    #[arg(long, hide = true, default_value_t = 0.0)]
+    pub client_rate: f64,
+    /// Internal (client): connections.
+    #[arg(long, hide = true, default_value_t = 1)]
+    pub client_connections: usize,
+    /// Internal (client): seconds.
+    #[arg(long, hide = true, default_value_t = 10)]
+    pub client_seconds: u64,
+    /// Internal (client): id prefix.
+    #[arg(long, hide = true, default_value = "s")]
+    pub client_prefix: String,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    claw_language::units::parse_duration(s)
+}
+
+/// One report line of the server's state.
+struct Sample {
+    t: f64,
+    rss_mb: f64,
+    wal_mb: Option<f64>,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+/// Runs the benchmark.
+pub fn run(a: Args) -> anyhow::Result<()> {
+    claw_runtime::install_crypto();
+    if let Some(url) = &a.client {
+        return client_main(ClientPlan {
+            url: url.clone(),
+            rate: a.client_rate,
+            connections: a.client_connections.max(1),
+            seconds: a.client_seconds,
+            interval: a.interval,
+            prefix: a.client_prefix.clone(),
+        });
+    }
+    if a.connections.is_empty() {
+        bail!("--connections needs at least one level");
+    }
+    let tmp;
+    let dir = match &a.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let claw = match &a.claw {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("no directory for this binary")?
+            .join("claw"),
+    };
+    if !claw.exists() {
+        bail!(
+            "{} not found: build it with `cargo build --release -p claw` or pass --claw",
+            claw.display()
+        );
+    }
+    let (url, wal) = if a.db == "sqlite" {
+        let file = dir.join("soak.db");
+        (
+            format!("sqlite://{}", file.display()),
+            Some(PathBuf::from(format!("{}-wal", file.display()))),
+        )
+    } else {
+        (a.db.clone(), None)
+    };
+    std::fs::write(dir.join("soak.claw"), SYSTEM)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut server = Server::start(&claw, &dir, &url, &a.server_log)?;
+    println!(
+        "soak: claw run on {} ({}), pid {}, {} CPU(s), levels {:?}, {:?} in all",
+        redact(&url),
+        server.base,
+        server.child.id(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        a.connections,
+        a.duration
+    );
+    let counter = rt.block_on(Counter::open(&url))?;
+    let hook = format!("{}/hooks/soak/event", server.base);
+    let per_level = a.duration.as_secs() / a.connections.len() as u64;
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    let mut worst: Vec<(usize, f64, f64, f64)> = Vec::new();
+    for (i, &conns) in a.connections.iter().enumerate() {
+        let rate = match a.rates.get(i) {
+            Some(r) => *r,
+            None => {
+                let sat = load(
+                    &hook,
+                    0.0,
+                    conns,
+                    a.saturation_seconds,
+                    a.saturation_seconds,
+                    &format!("sat{i}-"),
+                    |_| {},
+                )?;
+                let r = sat.ok as f64 / a.saturation_seconds.max(1) as f64;
+                println!(
+                    "level {conns} connection(s): saturated at {r:.0} req/s (closed-loop, {} s, p99 {:.2} ms, max {:.2} ms); soaking at half: {:.0} req/s",
+                    a.saturation_seconds,
+                    sat.p99_ms,
+                    sat.max_ms,
+                    r / 2.0
+                );
+                r / 2.0
+            }
+        };
+        let first = samples.len();
+        let end = load(
+            &hook,
+            rate,
+            conns,
+            per_level,
+            a.interval,
+            &format!("l{i}-"),
+            |w| {
+                let s = Sample {
+                    t: started.elapsed().as_secs_f64(),
+                    rss_mb: rss_mb(server.child.id()),
+                    wal_mb: wal.as_deref().map(file_mb),
+                    p99_ms: w.p99_ms,
+                    max_ms: w.max_ms,
+                };
+                let (running, stale) = rt.block_on(counter.running()).unwrap_or((-1, -1));
+                println!(
+                    "t={:>5.0}s conns={conns:>2} rate={rate:>6.0}/s ok={:>7} err={:>3} p50={:>6.2}ms p99={:>6.2}ms max={:>7.2}ms rss={:>6.1}MB wal={} running={running} (older than 5 s: {stale})",
+                    s.t,
+                    w.ok,
+                    w.errors,
+                    w.p50_ms,
+                    w.p99_ms,
+                    w.max_ms,
+                    s.rss_mb,
+                    s.wal_mb
+                        .map(|m| format!("{m:.1}MB"))
+                        .unwrap_or_else(|| "-".into())
+                );
+                samples.push(s);
+            },
+        )?;
+        println!(
+            "level {conns} connection(s) at {rate:.0} req/s: {} ok, {} errors, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            end.ok, end.errors, end.p50_ms, end.p99_ms, end.max_ms
+        );
+        let level_p99 = samples[first..]
+            .iter()
+            .map(|s| s.p99_ms)
+            .fold(end.p99_ms, f64::max);
+        let level_max = samples[first..]
+            .iter()
+            .map(|s| s.max_ms)
+            .fold(end.max_ms, f64::max);
+        worst.push((conns, rate, level_p99, level_max));
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    let (stuck, _) = rt.block_on(counter.running())?;
+    let t0 = Instant::now();
+    let status = Command::new(&claw)
+        .args(["status", "--db", &url])
+        .output()?;
+    let status_s = t0.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        status.status.success(),
+        "claw status failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    print!(
+        "claw status ({status_s:.3} s):\n{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    let final_rss = rss_mb(server.child.id());
+    server.stop()?;
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+    let errors = log.lines().filter(|l| l.contains("ERROR")).count();
+    let watchdog = log.lines().filter(|l| l.contains("watchdog")).count();
+    println!(
+        "server: final RSS {final_rss:.1} MB, {errors} ERROR line(s) in its log ({watchdog} from the watchdog), database {}",
+        wal.as_ref()
+            .map(|_| format!("{:.1} MB", file_mb(&dir.join("soak.db"))))
+            .unwrap_or_else(|| "-".into())
+    );
+    judge(&samples, &worst, wal.is_some(), stuck, status_s);
+    Ok(())
+}
+
+/// Prints each target of issue 11, met or not.
+fn judge(
+    samples: &[Sample],
+    levels: &[(usize, f64, f64, f64)],
+    sqlite: bool,
+    stuck: i64,
+    status_s: f64,
+) {
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    let base = samples.iter().find(|s| s.t >= 60.0).or(samples.first());
+    if let Some(b) = base {
+        let later = samples.iter().filter(|s| s.t >= b.t);
+        let (lo, hi) = later.fold((f64::MAX, 0.0f64), |(lo, hi), s| {
+            (lo.min(s.rss_mb), hi.max(s.rss_mb))
+        });
+        let ok = lo >= b.rss_mb * 0.8 && hi <= b.rss_mb * 1.2;
+        println!(
+            "target RSS within ±20% of {:.1} MB (at t={:.0}s): {lo:.1}..{hi:.1} MB: {}",
+            b.rss_mb,
+            b.t,
+            verdict(ok)
+        );
+    }
+    if sqlite {
+        let wal = samples.iter().filter_map(|s| s.wal_mb).fold(0.0, f64::max);
+        println!(
+            "target WAL under 64 MB: largest {wal:.1} MB: {}",
+            verdict(wal < 64.0)
+        );
+    }
+    for (conns, rate, p99, max) in levels {
+        println!(
+            "target p99 under 20 ms at {conns} connection(s), {rate:.0} req/s: worst interval p99 {p99:.2} ms (max {max:.2} ms): {}",
+            verdict(*p99 < 20.0)
+        );
+    }
+    println!(
+        "target 0 runs running 5 s after the load: {stuck}: {}",
+        verdict(stuck == 0)
+    );
+    println!(
+        "target claw status under 1 s: {status_s:.3} s: {}",
+        verdict(status_s < 1.0)
+    );
+}
+
+/// An interval (or a whole phase) as the load generator reported it.
+#[derive(Debug, Default)]
+struct Report {
+    ok: u64,
+    errors: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+/// Runs the load generator process and hands each interval line to `each`; returns the
+/// whole-phase line.
+fn load(
+    hook: &str,
+    rate: f64,
+    conns: usize,
+    seconds: u64,
+    interval: u64,
+    prefix: &str,
+    mut each: impl FnMut(&Report),
+) -> anyhow::Result<Report> {
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["soak", "--client", hook])
+        .args(["--client-rate", &rate.to_string()])
+        .args(["--client-connections", &conns.to_string()])
+        .args(["--client-seconds", &seconds.to_string()])
+        .args(["--interval", &interval.to_string()])
+        .args([
+            "--client-prefix",
+            &format!("{prefix}{}-", std::process::id()),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let out = child
+        .stdout
+        .take()
+        .context("no stdout from the load generator")?;
+    let mut end = None;
+    for line in BufReader::new(out).lines() {
+        let v: serde_json::Value = serde_json::from_str(&line?)?;
+        let ms = |k: &str| v[k].as_f64().unwrap_or(f64::NAN) / 1000.0;
+        let r = Report {
+            ok: v["ok"].as_u64().unwrap_or(0),
+            errors: v["errors"].as_u64().unwrap_or(0),
+            p50_ms: ms("p50_us"),
+            p99_ms: ms("p99_us"),
+            max_ms: ms("max_us"),
+        };
+        if v["end"] == true {
+            end = Some(r);
+        } else {
+            each(&r);
+        }
+    }
+    let st = child.wait()?;
+    anyhow::ensure!(st.success(), "load generator failed: {st}");
+    end.context("the load generator gave no summary")
+}
+
+/// The `claw run` child process.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(claw: &Path, dir: &Path, url: &str, log: &str) -> anyhow::Result<Server> {
+        let stderr = std::fs::File::create(dir.join("server.log"))?;
+        let mut child = Command::new(claw)
+            .arg("run")
+            .arg(dir.join("soak.claw"))
+            .args(["--db", url, "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", log)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .with_context(|| format!("cannot start {}", claw.display()))?;
+        let out = child.stdout.take().context("no stdout from claw run")?;
+        let mut line = String::new();
+        BufReader::new(out).read_line(&mut line)?;
+        let Some(base) = line.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            bail!(
+                "claw run did not start (see {}/server.log): {line:?}",
+                dir.display()
+            );
+        };
+        Ok(Server {
+            base: base.to_string(),
+            child,
+        })
+    }
+
+    /// SIGTERM, then waits for the drain.
+    fn stop(&mut self) -> anyhow::Result<()> {
+        // SAFETY: kill only sends a signal to our own child's pid.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let st = self.child.wait()?;
+        println!("server stopped: {st}");
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Counts runs in status `running` through a connection of its own (short reads only).
+enum Counter {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Counter {
+    async fn open(url: &str) -> anyhow::Result<Counter> {
+        Ok(if url.starts_with("sqlite:") {
+            Counter::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await?,
+            )
+        } else {
+            Counter::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await?,
+            )
+        })
+    }
+
+    /// Runs `running`, and of those, received more than 5 s ago.
+    async fn running(&self) -> anyhow::Result<(i64, i64)> {
+        let old = now_ms() - 5000;
+        let sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN received_at < $1 THEN 1 ELSE 0 END), 0) FROM runs WHERE status = 'running'";
+        Ok(match self {
+            Counter::Sqlite(p) => {
+                sqlx::query_as::<_, (i64, i64)>(sql)
+                    .bind(old)
+                    .fetch_one(p)
+                    .await?
+            }
+            Counter::Postgres(p) => {
+                sqlx::query_as::<_, (i64, i64)>(sql)
+                    .bind(old)
+                    .fetch_one(p)
+                    .await?
+            }
+        })
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Resident set size of a process, MB (Linux `/proc/PID/status`, `VmRSS`); 0 elsewhere.
+fn rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn file_mb(p: &Path) -> f64 {
+    std::fs::metadata(p)
+        .map(|m| m.len() as f64 / 1e6)
+        .unwrap_or(0.0)
+}
+
+fn redact(url: &str) -> String {
+    claw_runtime::store::redact(url)
+}
