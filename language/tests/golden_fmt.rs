@@ -39,8 +39,13 @@ fn canonical_forms_match_golden() {
 #[test]
 fn dispatch_is_the_announcement_example() {
     let root = repo_root();
-    let seed = std::fs::read_to_string(root.join("../shared/seeds/openclaw-announcement.txt"))
-        .expect("the announcement is in ../shared");
+    let Some(seed_path) = claw_testkit::shared::shared(
+        "seeds/openclaw-announcement.txt",
+        "dispatch_is_the_announcement_example",
+    ) else {
+        return;
+    };
+    let seed = std::fs::read_to_string(seed_path).expect("the announcement is readable");
     let start = seed.find("system: dispatch").expect("example start");
     let end_marker = "route: slack://ops-oncall";
     let end = seed[start..].find(end_marker).expect("example end") + start + end_marker.len();

@@ -22,13 +22,16 @@ pub fn sqlite() -> TestDb {
     }
 }
 
-/// A fresh PostgreSQL database `claw_t_<uuid>`, or None (with a note on stderr) when
-/// CLAW_TEST_POSTGRES_URL is unset.
+/// A fresh PostgreSQL database `claw_t_<uuid>`, or None when CLAW_TEST_POSTGRES_URL is unset
+/// (recorded as not run; a failure under `CLAW_REQUIRE_POSTGRES=1`).
 pub async fn postgres() -> Option<TestDb> {
     let Ok(base) = std::env::var("CLAW_TEST_POSTGRES_URL") else {
-        eprintln!(
-            "CLAW_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped (scripts/test-servers.sh sets it)"
-        );
+        let note = "PostgreSQL variant NOT RUN: CLAW_TEST_POSTGRES_URL is not set \
+                    (scripts/test-servers.sh sets it)";
+        if crate::shared::required("CLAW_REQUIRE_POSTGRES") {
+            panic!("{note}; CLAW_REQUIRE_POSTGRES=1 makes a missing database a failure");
+        }
+        crate::shared::record_skip(note);
         return None;
     };
     use sqlx::Connection;
