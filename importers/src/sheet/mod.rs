@@ -116,11 +116,11 @@ pub fn import_bytes(
         let base = if workbook {
             format!(
                 "{}-{}",
-                claw_language::units::slug(stem),
-                claw_language::units::slug(&g.sheet)
+                crate::names::slug_or(stem, "sheet"),
+                crate::names::slug_or(&g.sheet, "sheet")
             )
         } else {
-            claw_language::units::slug(stem)
+            crate::names::slug_or(stem, "sheet")
         };
         let mut name = base.clone();
         let mut n = 2;
@@ -160,10 +160,7 @@ pub fn import_bytes(
         match import_sheet(label, g, &name, shape, &redacted) {
             Ok((sys, mut sheet_findings)) => {
                 findings.append(&mut sheet_findings);
-                generated.push(Generated {
-                    system: sys,
-                    files: Vec::new(),
-                });
+                generated.push(Generated::new(sys, Vec::new()));
             }
             Err(why) => {
                 // Never an empty system: the worksheet is reported like one that matched nothing.

@@ -173,10 +173,7 @@ pub(super) fn build(
         }
         let (sys, local) = b.finish(&group)?;
         system_findings.push(local);
-        generated.push(Generated {
-            system: sys,
-            files: Vec::new(),
-        });
+        generated.push(Generated::new(sys, Vec::new()));
     }
     // Input-level findings go to the system built from that file, if any.
     let mut findings: Vec<Finding> = Vec::new();
