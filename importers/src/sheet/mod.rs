@@ -106,6 +106,7 @@ pub fn import_bytes(
     let mut generated = Vec::new();
     let mut findings = Vec::new();
     let mut unmatched = Vec::new();
+    let mut skipped = Vec::new();
     let mut names = BTreeSet::new();
     for g in &grids {
         let sheet_origin = Origin {
@@ -165,13 +166,12 @@ pub fn import_bytes(
             Err(why) => {
                 // Never an empty system: the worksheet is reported like one that matched nothing.
                 names.remove(&name);
-                let headers = detect::header_candidates(g);
                 findings.push(Finding::warning(
                     codes::SHEET_SKIPPED.id,
                     format!("worksheet `{}`: {why}; skipped", g.sheet),
                     sheet_origin,
                 ));
-                unmatched.push((g.sheet.clone(), headers));
+                skipped.push((g.sheet.clone(), why.to_string()));
             }
         }
     }
@@ -179,6 +179,7 @@ pub fn import_bytes(
         return Err(SheetError::NoConvention {
             file: label.to_string(),
             sheets: unmatched,
+            skipped,
             accepted: headers::accepted_text(),
         });
     }
