@@ -19,15 +19,15 @@ pub struct System {
     pub description: Option<String>,
     /// Where an imported system came from.
     pub provenance: Option<Provenance>,
-    /// Trigger layer.
+    /// Trigger layer: what starts a run (webhook, schedule, poll, queue, manual).
     pub triggers: Vec<Trigger>,
     /// Decision layer (an explicit empty list states "no decisions").
     pub decisions: Vec<Decision>,
-    /// Execution layer.
+    /// Execution layer: the steps that act on the outside world, in written order.
     pub execution: Vec<Execution>,
-    /// Data layer.
+    /// Data layer: event retention, state stores and reference tables.
     pub data: Data,
-    /// Observability layer.
+    /// Observability layer: SLOs, alerts and the owner.
     pub observability: Observability,
 }
 
@@ -44,75 +44,65 @@ pub struct Provenance {
     pub notes: IndexMap<String, String>,
 }
 
-/// Trigger sources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    /// HTTP POST to `/hooks/<system>/<trigger>`.
-    Webhook,
-    /// Crontab schedule.
-    Schedule,
-    /// Periodic call of a read operation.
-    Poll,
-    /// Messages on a named queue subject.
-    Queue,
-    /// Fired by hand (`claw fire`) or at start-up.
-    Manual,
-}
-
-impl Source {
-    /// All sources, in documentation order.
-    pub const ALL: [Source; 5] = [
-        Source::Webhook,
-        Source::Schedule,
-        Source::Poll,
-        Source::Queue,
-        Source::Manual,
-    ];
-
-    /// The keyword as written in `.claw`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Webhook => "webhook",
-            Source::Schedule => "schedule",
-            Source::Poll => "poll",
-            Source::Queue => "queue",
-            Source::Manual => "manual",
+/// Declares a keyword enum: each variant with the word `.claw` spells it with, listed once.
+/// Generates `ALL`, `WORDS` (which the field table uses as the value set, so the parser, the
+/// schema and the docs read the same list), `as_str` and `parse`.
+macro_rules! keyword_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
         }
-    }
 
-    /// Parses the keyword.
-    pub fn parse(s: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
+        impl $name {
+            /// Every value, in documentation order.
+            pub const ALL: &[$name] = &[$($name::$variant),*];
+            /// Every keyword as written in `.claw`, in documentation order.
+            pub const WORDS: &[&str] = &[$($word),*];
 
-/// What to do with schedule fire times missed while the runtime was down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CatchUp {
-    /// Skip them.
-    None,
-    /// Run once, for the most recent missed time.
-    Latest,
-    /// Run every missed time, oldest first.
-    All,
-}
+            /// The keyword as written in `.claw`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word,)*
+                }
+            }
 
-impl CatchUp {
-    /// The keyword as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatchUp::None => "none",
-            CatchUp::Latest => "latest",
-            CatchUp::All => "all",
+            /// Reads the keyword; `None` for a word outside [`Self::WORDS`].
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|x| x.as_str() == s)
+            }
         }
+    };
+}
+
+keyword_enum! {
+    /// Where a trigger's events come from. Adding a source: a variant here, and what it needs
+    /// in `validate.rs` (its required and exclusive keys).
+    Source {
+        /// HTTP POST to `/hooks/<system>/<trigger>`.
+        Webhook = "webhook",
+        /// Crontab schedule.
+        Schedule = "schedule",
+        /// Periodic call of a read operation.
+        Poll = "poll",
+        /// Messages on a named queue subject.
+        Queue = "queue",
+        /// Fired by hand (`claw fire`) or at start-up.
+        Manual = "manual",
     }
-    /// Parses the keyword.
-    pub fn parse(s: &str) -> Option<CatchUp> {
-        [CatchUp::None, CatchUp::Latest, CatchUp::All]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+}
+
+keyword_enum! {
+    /// What to do with schedule fire times missed while the runtime was down.
+    CatchUp {
+        /// Skip them.
+        None = "none",
+        /// Run once, for the most recent missed time.
+        Latest = "latest",
+        /// Run every missed time, oldest first.
+        All = "all",
     }
 }
 
@@ -125,7 +115,7 @@ pub struct WebhookAuth {
     pub header: Option<String>,
 }
 
-/// One trigger.
+/// One trigger: where a run's first event comes from, and how repeats are recognised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
     /// Trigger name (the list item's key).
@@ -199,7 +189,7 @@ impl Trigger {
 /// One row of a decision table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
-    /// Boolean condition.
+    /// CEL condition over the decision's inputs; the first rule that holds wins.
     pub condition: String,
     /// Output values when the rule holds.
     pub then: IndexMap<String, Value>,
@@ -210,7 +200,7 @@ pub struct Rule {
 /// What a decision table does when no rule holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleDefault {
-    /// Output values.
+    /// Output values merged into the run when no rule holds.
     pub then: IndexMap<String, Value>,
     /// Event emitted; `None` with an empty `then` means "stop".
     pub emit: Option<String>,
@@ -232,10 +222,10 @@ pub enum Logic {
     Policy(String),
 }
 
-/// One decision.
+/// One decision: reads inputs and either continues the run (emitting events) or stops it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
-    /// Decision name.
+    /// Name, unique among triggers, decisions and steps (it is also the default event).
     pub name: String,
     /// Human description.
     pub description: Option<String>,
@@ -277,7 +267,7 @@ impl Decision {
 /// One execution step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Execution {
-    /// Step name.
+    /// Name, unique among triggers, decisions and steps; `<name>.succeeded` chains after it.
     pub name: String,
     /// Human description.
     pub description: Option<String>,
@@ -358,11 +348,11 @@ pub struct EventStore {
 /// A named state store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateStore {
-    /// Store name.
+    /// Name a decision or step reads the store by.
     pub name: String,
     /// Human description.
     pub description: Option<String>,
-    /// Key expression.
+    /// CEL expression giving the key each entry is stored under.
     pub key: Option<String>,
     /// How long entries live.
     pub ttl: Option<String>,
@@ -371,30 +361,30 @@ pub struct StateStore {
 /// A named reference table a decision can read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
-    /// Table name.
+    /// Name a decision input reads the table by.
     pub name: String,
     /// Human description.
     pub description: Option<String>,
     /// File holding the rows (CSV/JSON), relative to the `.claw` file.
     pub source: Option<String>,
-    /// Key column.
+    /// Column whose value identifies a row for lookups.
     pub key: Option<String>,
-    /// Inline rows.
+    /// Rows written in the `.claw` file itself (instead of, or besides, `source`).
     pub rows: Vec<IndexMap<String, Value>>,
 }
 
-/// Data layer.
+/// The data layer: what the runtime keeps, and what decisions may read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Data {
-    /// Event log.
+    /// The event log and how long it is kept.
     pub events: EventStore,
-    /// State stores.
+    /// Named key-value stores that outlive a run.
     pub state: Vec<StateStore>,
-    /// Reference tables.
+    /// Read-only tables decisions look values up in.
     pub tables: Vec<Table>,
 }
 
-/// One alert.
+/// One alert: a condition over SLOs and metrics, and where it is sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// Condition over SLO and metric names.
@@ -405,12 +395,12 @@ pub struct Alert {
     pub description: Option<String>,
 }
 
-/// Observability layer.
+/// The observability layer: objectives, alerts and who answers them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observability {
     /// Objectives by name, in written order.
     pub slo: IndexMap<String, String>,
-    /// Alerts.
+    /// Alerts, in written order.
     pub alerts: Vec<Alert>,
     /// Owning team or person.
     pub owner: Option<String>,
