@@ -476,7 +476,6 @@ impl<'a> SystemBuilder<'a> {
             } else {
                 format!("{addr}@localhost")
             };
-            let route = route.replace(char::is_whitespace, "");
             self.sys.observability.alerts.push(Alert {
                 on: "error_rate > 0%".into(),
                 route: Some(format!("email://{route}")),
