@@ -215,3 +215,18 @@ fn params_named_like_tokens_keep_values_that_are_not_tokens() {
             .is_some_and(|s| s.starts_with("secret://"))
     );
 }
+
+proptest::proptest! {
+    /// Any text (unclosed quotes, stray backslashes, multi-byte characters) is scanned without a
+    /// panic, and a scan of the result finds nothing more to replace.
+    #[test]
+    fn any_code_body_is_scanned_without_panic(code in "(\\PC|['\"`\\\\#/*\\n]){0,80}") {
+        use claw_importers::secrets::code::{Lang, redact};
+        for lang in [Lang::JavaScript, Lang::Python] {
+            let (out, _) = redact(&code, lang, "code");
+            let (again, found) = redact(&out, lang, "code");
+            proptest::prop_assert_eq!(&again, &out);
+            proptest::prop_assert!(found.iter().all(|f| f.input.is_none()));
+        }
+    }
+}
