@@ -50,51 +50,43 @@ pub fn slug_or(title: &str, fallback: &str) -> String {
 /// Removes bidirectional control characters from every description of a system, and from the
 /// `legacy` texts (step titles) kept beside triggers, decisions and steps.
 pub fn clean_descriptions(sys: &mut System) {
-    let clean_legacy = |m: &mut indexmap::IndexMap<String, String>| {
-        for v in m.values_mut() {
-            if v.chars().any(is_bidi_control) {
-                *v = strip_bidi(v);
-            }
-        }
-    };
-    sys.triggers
-        .iter_mut()
-        .for_each(|t| clean_legacy(&mut t.legacy));
-    sys.decisions
-        .iter_mut()
-        .for_each(|d| clean_legacy(&mut d.legacy));
-    sys.execution
-        .iter_mut()
-        .for_each(|x| clean_legacy(&mut x.legacy));
-    let clean = |d: &mut Option<String>| {
-        if let Some(s) = d
-            && s.chars().any(is_bidi_control)
-        {
+    let mut texts: Vec<&mut String> = Vec::new();
+    texts.extend(sys.description.as_mut());
+    for t in &mut sys.triggers {
+        texts.extend(t.description.as_mut());
+        texts.extend(t.legacy.values_mut());
+    }
+    for d in &mut sys.decisions {
+        texts.extend(d.description.as_mut());
+        texts.extend(d.legacy.values_mut());
+    }
+    for x in &mut sys.execution {
+        texts.extend(x.description.as_mut());
+        texts.extend(x.legacy.values_mut());
+    }
+    texts.extend(
+        sys.data
+            .state
+            .iter_mut()
+            .filter_map(|s| s.description.as_mut()),
+    );
+    texts.extend(
+        sys.data
+            .tables
+            .iter_mut()
+            .filter_map(|t| t.description.as_mut()),
+    );
+    texts.extend(
+        sys.observability
+            .alerts
+            .iter_mut()
+            .filter_map(|a| a.description.as_mut()),
+    );
+    for s in texts {
+        if s.chars().any(is_bidi_control) {
             *s = strip_bidi(s);
         }
-    };
-    clean(&mut sys.description);
-    sys.triggers
-        .iter_mut()
-        .for_each(|t| clean(&mut t.description));
-    sys.decisions
-        .iter_mut()
-        .for_each(|d| clean(&mut d.description));
-    sys.execution
-        .iter_mut()
-        .for_each(|x| clean(&mut x.description));
-    sys.data
-        .state
-        .iter_mut()
-        .for_each(|s| clean(&mut s.description));
-    sys.data
-        .tables
-        .iter_mut()
-        .for_each(|t| clean(&mut t.description));
-    sys.observability
-        .alerts
-        .iter_mut()
-        .for_each(|a| clean(&mut a.description));
+    }
 }
 
 #[cfg(test)]
