@@ -28,7 +28,7 @@ pub fn reference(scope: &str, value: &str) -> String {
 enum NameClass {
     /// Nothing in the name suggests a credential.
     None,
-    /// `token`, `auth`, `bearer`: often a credential, but also `token_type`-like settings, so the
+    /// `token`, `authorization`, `bearer`: often a credential, but also `token_type`-like settings, so the
     /// value must look like a token too.
     Weak,
     /// `password`, `secret`, `api_key`, `private_key`: a credential whatever it looks like,
@@ -65,6 +65,8 @@ fn name_words(name: &str) -> Vec<String> {
 /// Words that make a credential-sounding name describe something else: a count, a limit, a
 /// kind, a location or a lifetime (`max_tokens`, `token_count`, `token_type`, `secret_name`).
 const QUALIFIERS: &[&str] = &[
+    "id",
+    "ids",
     "max",
     "min",
     "count",
@@ -130,7 +132,7 @@ fn name_class(name: &str) -> NameClass {
         return NameClass::Strong;
     }
     let weak = ["token", "authorization", "bearer"];
-    if weak.iter().any(|k| n.contains(k)) || words.iter().any(|w| w == "auth" || w == "key") {
+    if weak.iter().any(|k| n.contains(k)) {
         return NameClass::Weak;
     }
     NameClass::None
@@ -340,6 +342,9 @@ mod tests {
             ("message", "hello world"),
             ("model", "sk-learn"),
             ("authorization", "Bearer {{ token }}"),
+            ("key", "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms"),
+            ("auth", "oauth2"),
+            ("credential_id", "12345"),
         ];
         for (k, v) in kept {
             assert!(!is_credential(k, v), "`{k}: {v}` is not a credential");
