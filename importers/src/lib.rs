@@ -3,6 +3,7 @@
 pub mod codes;
 pub mod crontab;
 pub mod findings;
+pub mod names;
 pub mod output;
 pub mod review;
 pub mod secrets;

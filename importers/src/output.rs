@@ -16,6 +16,15 @@ pub struct Generated {
     pub files: Vec<(PathBuf, String)>,
 }
 
+impl Generated {
+    /// A generated system and its files, with bidirectional control characters removed from
+    /// every description (they make text display differently from what it holds).
+    pub fn new(mut system: System, files: Vec<(PathBuf, String)>) -> Self {
+        crate::names::clean_descriptions(&mut system);
+        Generated { system, files }
+    }
+}
+
 /// What an import produced: systems to write and findings to report. The Zapier and sheet
 /// importers return it as is; the crontab importer's `Imported` has the same two fields and
 /// adds the number of jobs read.

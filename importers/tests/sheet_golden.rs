@@ -14,6 +14,7 @@ const SAMPLES: &[&str] = &[
     "discounts.ods",
     "escalations.csv",
     "approvals.tsv",
+    "kit-rules.csv",
 ];
 
 fn root() -> PathBuf {

@@ -77,8 +77,8 @@ pub enum UnitError {
         /// Its scheme.
         scheme: String,
     },
-    /// An `email://` route without `@`.
-    #[error("`{0}`: an email route needs an address (email://ops@example.com)")]
+    /// An `email://` route whose target is not one mail address ([`is_email_address`]).
+    #[error("`{0}`: an email route needs one mail address, such as email://ops@example.com")]
     EmailWithoutAddress(String),
 }
 
@@ -298,10 +298,39 @@ pub fn check_uri(text: &str, schemes: &[&str]) -> Result<(), UnitError> {
             scheme: scheme.to_string(),
         });
     }
-    if scheme == "email" && !target.contains('@') {
+    if scheme == "email" && !is_email_address(target) {
         return Err(UnitError::EmailWithoutAddress(text.to_string()));
     }
     Ok(())
+}
+
+/// Whether `s` is one mail address: `local@domain`, with exactly one `@`; the local part of
+/// letters, digits and `.`, `_`, `%`, `+`, `-` (no leading, trailing or doubled dot); the domain
+/// of dot-separated labels of letters, digits and inner `-` (`localhost` included). Stricter
+/// than RFC 5322 on purpose: `a@x.orgb@y.org` or `rootHOME=/@localhost` are glued values, not
+/// addresses.
+pub fn is_email_address(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-'));
+    let domain_ok = !domain.is_empty()
+        && domain.len() <= 253
+        && domain.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
 }
 
 /// Whether a string is a valid item or system name: starts with a letter, then letters,
@@ -403,6 +432,13 @@ mod tests {
         assert!(check_uri("slack://ops-oncall", ROUTE_SCHEMES).is_ok());
         assert!(check_uri("sms://123", ROUTE_SCHEMES).is_err());
         assert!(check_uri("email://nobody", ROUTE_SCHEMES).is_err());
+        assert!(check_uri("email://ops@example.com", ROUTE_SCHEMES).is_ok());
+        assert!(check_uri("email://root@localhost", ROUTE_SCHEMES).is_ok());
+        assert!(check_uri("email://a@x.orgb@y.org", ROUTE_SCHEMES).is_err());
+        assert!(check_uri("email://rootHOME=/@localhost", ROUTE_SCHEMES).is_err());
+        assert!(check_uri("email://a@x.org,b@y.org", ROUTE_SCHEMES).is_err());
+        assert!(check_uri("email://@example.com", ROUTE_SCHEMES).is_err());
+        assert!(check_uri("email://ops@-bad.example", ROUTE_SCHEMES).is_err());
         assert!(check_uri("queue://", DEAD_LETTER_SCHEMES).is_err());
     }
 

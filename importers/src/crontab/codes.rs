@@ -62,6 +62,14 @@ claw_language::diagnostic_codes! {
     CRON_BACKSLASH = "claw::import::cron_backslash", Info,
         "`\\\\` in a command: Debian's cron turns it into `\\` before the shell sees it, cronie keeps both; imported as Debian runs it.",
         "check the command does what it should with a single backslash";
+    /// The first unescaped `%` of a command is inside `$(…)`, `$((…))`, backticks or quotes: cron cuts the command there, so the command it ran was broken.
+    CRON_PERCENT_SPLIT = "claw::import::cron_percent_split", Warning,
+        "The first unescaped `%` of a command is inside `$(…)`, `$((…))`, backticks or quotes: cron cuts the command there, so the command it ran was broken.",
+        "write `\\%` for a literal `%` in a crontab command";
+    /// A crontab among other inputs has no jobs (only comments, blank and environment lines); nothing is imported from it. Alone, it is the `empty` error.
+    CRON_NO_JOBS = "claw::import::cron_no_jobs", Warning,
+        "A crontab among other inputs has no jobs (only comments, blank and environment lines); nothing is imported from it. Alone, it is the `empty` error.",
+        "remove the file, or uncomment the jobs it should run";
     /// A line ends with a carriage return (CRLF file): cron keeps it, so the shell sees `\r` as part of the last word.
     CRON_CR = "claw::import::cron_cr", Warning,
         "A line ends with a carriage return (CRLF file): cron keeps it, so the shell sees `\\r` as part of the last word.",
@@ -94,6 +102,10 @@ claw_language::diagnostic_codes! {
     CRON_MAILTO_EMPTY = "claw::import::cron_mailto_empty", Warning,
         "`MAILTO=\"\"`: cron mailed the job's output to nobody, so failures went unnoticed; no alert route imported.",
         "add an alert route under observability.alerts";
+    /// A word of MAILTO's value is not a recipient (`MAILTO=root HOME=/`: cron takes the whole rest of the line); no route is imported for it.
+    CRON_MAILTO_BROKEN = "claw::import::cron_mailto_broken", Warning,
+        "A word of MAILTO's value is not a recipient (`MAILTO=root HOME=/`: cron takes the whole rest of the line); no route is imported for it.",
+        "set MAILTO to one or more addresses separated by commas, on a line of its own";
     /// MAILTO is not set: cron mailed the crontab's owner, who is not known here; no alert route imported.
     CRON_MAIL_OWNER = "claw::import::cron_mail_owner", Info,
         "MAILTO is not set: cron mailed the crontab's owner, who is not known here; no alert route imported.",

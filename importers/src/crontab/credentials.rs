@@ -107,7 +107,7 @@ fn words(cmd: &str) -> Vec<(Range<usize>, Option<String>)> {
 /// / `--token x`, credentials in URLs and known token shapes. Values built from expansions
 /// (`$PASS`) are references already and are left alone.
 pub fn find_secrets(cmd: &str) -> Vec<SecretSpot> {
-    use crate::secrets::{is_secret_name, looks_like_secret};
+    use crate::secrets::{is_credential, is_secret_name, looks_like_secret};
     let ws = words(cmd);
     let mut out: Vec<SecretSpot> = Vec::new();
     let mut prev_flag: Option<String> = None;
@@ -124,7 +124,7 @@ pub fn find_secrets(cmd: &str) -> Vec<SecretSpot> {
             if plain && !bare.is_empty() && !value_raw.is_empty() && !value_raw.contains(['$', '`'])
             {
                 let value = lit[lit.find('=').map_or(0, |i| i + 1)..].to_string();
-                if is_secret_name(bare) || looks_like_secret(&value) {
+                if is_credential(bare, &value) {
                     out.push(SecretSpot {
                         range: range.start + eq + 1..range.end,
                         value,

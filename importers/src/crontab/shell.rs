@@ -19,6 +19,9 @@ pub struct CronCommand {
     pub stdin: Option<String>,
     /// Whether a `\\` was turned into `\` (Debian only; cronie keeps both).
     pub collapsed_backslash: bool,
+    /// The first `%` cut a shell construct in two: its character offset in the raw command and
+    /// the construct (`$(…)`, `$((…))`, `` `…` ``, `'…'`, `"…"`), so cron ran a broken command.
+    pub split_inside: Option<(usize, &'static str)>,
 }
 
 /// Applies cron's `%` rules: the first unescaped `%` ends the command; the rest is stdin with
@@ -58,10 +61,72 @@ pub fn split_percent(raw: &str) -> CronCommand {
         s.push('\n');
     }
     CronCommand {
+        split_inside: stdin.as_ref().and_then(|_| split_context(raw)),
         command,
         stdin,
         collapsed_backslash: collapsed,
     }
+}
+
+/// Where the first unescaped `%` of a raw cron command falls inside a shell construct that it
+/// cuts in two: its character offset in `raw` and the construct (`$(…)`, `$((…))`, backticks,
+/// quotes). `None` when it is at the top level (the cut is what the author meant) or absent.
+fn split_context(raw: &str) -> Option<(usize, &'static str)> {
+    let mut stack: Vec<&'static str> = Vec::new();
+    let chars: Vec<char> = raw.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let top = stack.last().copied();
+        match c {
+            '\\' if top != Some("'…'") => {
+                if chars.get(i + 1) == Some(&'%') {
+                    i += 2;
+                    continue;
+                }
+                // A backslash escapes the next character for the shell too.
+                i += 2;
+                continue;
+            }
+            '%' => return top.map(|t| (i, t)),
+            '\'' if top == Some("'…'") => {
+                stack.pop();
+            }
+            '\'' if top != Some("\"…\"") => stack.push("'…'"),
+            '"' if top == Some("\"…\"") => {
+                stack.pop();
+            }
+            '"' if top != Some("'…'") => stack.push("\"…\""),
+            '`' if top == Some("`…`") => {
+                stack.pop();
+            }
+            '`' if top != Some("'…'") => stack.push("`…`"),
+            '$' if top != Some("'…'") && chars.get(i + 1) == Some(&'(') => {
+                if chars.get(i + 2) == Some(&'(') {
+                    stack.push("$((…))");
+                    i += 3;
+                } else {
+                    stack.push("$(…)");
+                    i += 2;
+                }
+                continue;
+            }
+            '(' if matches!(top, Some("$(…)") | Some("$((…))") | Some("(…)")) => {
+                stack.push("(…)")
+            }
+            ')' if matches!(top, Some("$(…)") | Some("(…)")) => {
+                stack.pop();
+            }
+            ')' if top == Some("$((…))") && chars.get(i + 1) == Some(&')') => {
+                stack.pop();
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// An operator joining the commands of a shell list at the top level.

@@ -41,7 +41,7 @@ pub fn redact(scope: &str, text: &str) -> (String, bool) {
         let trimmed = word.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '"' | '\''));
         if let Some((k, v)) = trimmed
             .split_once(['=', ':'])
-            .filter(|(k, v)| secrets::is_secret_name(k) && !v.is_empty() && !v.starts_with("//"))
+            .filter(|(k, v)| !v.starts_with("//") && secrets::is_credential(k, v))
         {
             out.push(word.replace(trimmed, &format!("{k}={}", secrets::reference(scope, v))));
             changed = true;
@@ -60,9 +60,8 @@ pub fn redact(scope: &str, text: &str) -> (String, bool) {
     while i + 1 < out.len() {
         let k = out[i].trim_end_matches(':');
         if out[i].ends_with(':')
-            && secrets::is_secret_name(k)
             && !out[i + 1].starts_with("secret://")
-            && !out[i + 1].is_empty()
+            && secrets::is_credential(k, &out[i + 1])
         {
             out[i + 1] = secrets::reference(scope, &out[i + 1]);
             changed = true;
@@ -81,12 +80,11 @@ fn redact_query(scope: &str, word: &str) -> Option<String> {
         .map(|p| match p.split_once('=') {
             Some((k, v))
                 if !v.is_empty()
-                    && (secrets::is_secret_name(k)
+                    && (secrets::is_credential(k, v)
                         || matches!(
                             k.to_ascii_lowercase().as_str(),
                             "key" | "sig" | "signature" | "access_token"
-                        )
-                        || secrets::looks_like_secret(v)) =>
+                        )) =>
             {
                 changed = true;
                 format!("{k}={}", secrets::reference(scope, v))

@@ -1,6 +1,7 @@
 //! Decision-table cells to CEL: `*`/blank = any, comparisons (`<= 30`), ranges (`10-20`,
-//! `[10..20]`), lists (`a, b`), negation (`not x`), plain values (equality), and `min`/`max`
-//! headers that turn a plain number into a bound.
+//! `[10..20]`), lists (`EU, UK` of one-word items, or `a | b` of any items), negation
+//! (`not x`), plain values (equality), and `min`/`max` headers that turn a plain number into a
+//! bound. A comma in prose (`Machine complete, with ventilator, monitor`) is text, not a list.
 
 use regex::Regex;
 use serde_json::Value;
@@ -127,7 +128,28 @@ pub fn looks_like_condition(text: &str) -> bool {
         || CMP.is_match(t)
         || RANGE.is_match(t)
         || t.to_ascii_lowercase().starts_with("not ")
-        || (t.contains(", ") && !THOUSANDS.is_match(t))
+        || list_items(t).is_some()
+}
+
+/// The alternatives of a list cell, in the two documented list syntaxes: items separated by `|`
+/// (`Machine complete | Monitor only`), or by commas when every item is one word or number
+/// (`EU, UK`, `10, 20`). Anything else with commas (a sentence, `1,000`) is one value.
+fn list_items(t: &str) -> Option<Vec<&str>> {
+    let items = |sep: char| -> Vec<&str> {
+        t.split(sep)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    if t.contains('|') {
+        let v = items('|');
+        return (v.len() >= 2).then_some(v);
+    }
+    if !t.contains(',') || THOUSANDS.is_match(t) {
+        return None;
+    }
+    let v = items(',');
+    (v.len() >= 2 && v.iter().all(|i| !i.contains(char::is_whitespace))).then_some(v)
 }
 
 /// The CEL test of `var` against one cell; `None` means any value.
@@ -177,13 +199,8 @@ pub fn condition(var: &str, bound: Bound, cell: &str) -> Option<String> {
             number_literal(hi)
         ));
     }
-    if t.contains(',') && !THOUSANDS.is_match(t) {
-        let items: Vec<String> = t
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(literal)
-            .collect();
+    if let Some(items) = list_items(t) {
+        let items: Vec<String> = items.into_iter().map(literal).collect();
         return Some(format!("{var} in [{}]", items.join(", ")));
     }
     let lit = literal(t);
@@ -233,6 +250,17 @@ mod tests {
         assert!(holds(&c, json!({"name": "O'Brien"})));
         let c = condition("total", Bound::Eq, "> 1,000").unwrap();
         assert!(holds(&c, json!({"total": 1001})));
+        let c = condition(
+            "kit",
+            Bound::Eq,
+            "Machine complete, with ventilator, monitor",
+        )
+        .unwrap();
+        assert_eq!(c, "kit == 'Machine complete, with ventilator, monitor'");
+        assert!(!holds(&c, json!({"kit": "monitor"})));
+        let c = condition("kit", Bound::Eq, "Machine complete | monitor").unwrap();
+        assert!(holds(&c, json!({"kit": "monitor"})) && !holds(&c, json!({"kit": "Machine"})));
+        assert!(!looks_like_condition("Call Jane, then Bob"));
         assert_eq!(condition("x", Bound::Eq, "*"), None);
         assert_eq!(condition("x", Bound::Eq, ""), None);
     }

@@ -76,13 +76,17 @@ pub enum SheetError {
         /// Names present.
         available: Vec<String>,
     },
-    /// No worksheet follows a convention we know.
-    #[error("{file}: {}\n{accepted}", describe(sheets))]
+    /// No worksheet gives a system: none follows a convention we know, or those that do have
+    /// nothing to import (a recognised header with no rows).
+    #[error("{file}: {}", describe(sheets, skipped, accepted))]
     NoConvention {
         /// The file the error is about, as named on the command line.
         file: String,
-        /// Per worksheet: name and the header candidates seen (`cell: text`).
+        /// Per worksheet that follows no convention: name and the header candidates seen
+        /// (`cell: text`).
         sheets: Vec<(String, Vec<String>)>,
+        /// Per worksheet that follows a convention but gave no system: name and why.
+        skipped: Vec<(String, String)>,
         /// What we accept, spelled out.
         accepted: String,
     },
@@ -100,6 +104,14 @@ pub enum BuildError {
         /// The 1-based row number of the headers.
         header_row: usize,
     },
+    /// A runbook register whose header row was recognised but has no rows below it.
+    #[error(
+        "the header row {header_row} was recognised as a runbook register, but there are no rows below it"
+    )]
+    EmptyRegister {
+        /// The 1-based row number of the headers.
+        header_row: usize,
+    },
     /// A decision table none of whose rows has an outcome.
     #[error("decision table with headers on row {header_row} has no rule with an outcome")]
     NoRules {
@@ -108,8 +120,23 @@ pub enum BuildError {
     },
 }
 
-fn describe(sheets: &[(String, Vec<String>)]) -> String {
-    let mut s = String::from("no worksheet looks like a runbook register or a decision table");
+fn describe(
+    sheets: &[(String, Vec<String>)],
+    skipped: &[(String, String)],
+    accepted: &str,
+) -> String {
+    let mut s = String::new();
+    if !skipped.is_empty() {
+        s.push_str("no worksheet gives a system");
+        for (name, why) in skipped {
+            s.push_str(&format!("\n  worksheet `{name}`: {why}"));
+        }
+        if sheets.is_empty() {
+            return s;
+        }
+        s.push_str("\nand ");
+    }
+    s.push_str("no worksheet looks like a runbook register or a decision table");
     for (name, headers) in sheets {
         if headers.is_empty() {
             s.push_str(&format!("\n  worksheet `{name}`: empty"));
@@ -120,6 +147,8 @@ fn describe(sheets: &[(String, Vec<String>)]) -> String {
             ));
         }
     }
+    s.push('\n');
+    s.push_str(accepted);
     s
 }
 

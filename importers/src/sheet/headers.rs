@@ -62,9 +62,11 @@ impl Role {
     }
 }
 
-/// Accepted header spellings per role (normalised). A header matches a synonym when it equals
-/// it, or starts with it followed by more words (`Schedule (UTC)` → `schedule utc`); the longest
-/// matching synonym wins.
+/// Accepted header spellings per role (normalised). A header matches a synonym when the whole
+/// header, or one of its parts, equals it after normalisation; parts are separated by brackets,
+/// slashes, bars, colons and commas (`Schedule (UTC)` → `schedule`, `utc`; `Owner / Escalation`
+/// → `owner`, `escalation`). A synonym is never matched as the start of a longer part:
+/// `On-hand Qty` is one part, `on hand qty`, and not the trigger synonym `on`.
 pub const SYNONYMS: &[(Role, &[&str])] = &[
     (
         Role::Name,
@@ -260,16 +262,23 @@ pub fn role_of(header: &str) -> Option<Role> {
     if n.is_empty() {
         return None;
     }
-    let mut best: Option<(usize, Role)> = None;
-    for (role, words) in SYNONYMS {
-        for w in *words {
-            let hit = n == *w || (n.starts_with(w) && n.as_bytes().get(w.len()) == Some(&b' '));
-            if hit && best.is_none_or(|(len, _)| w.len() > len) {
-                best = Some((w.len(), *role));
-            }
-        }
-    }
-    best.map(|(_, r)| r)
+    let parts: Vec<String> = std::iter::once(n)
+        .chain(
+            header
+                .split(['(', ')', '[', ']', '/', '|', ':', ','])
+                .map(normalise)
+                .filter(|p| !p.is_empty()),
+        )
+        .collect();
+    // The whole header first, then its parts in order: `Owner / Escalation` is an owner column.
+    parts.iter().find_map(|p| exact_role(p))
+}
+
+fn exact_role(n: &str) -> Option<Role> {
+    SYNONYMS
+        .iter()
+        .find(|(_, words)| words.contains(&n))
+        .map(|(role, _)| *role)
 }
 
 /// Every accepted spelling, for the "matches no convention" error.
@@ -300,5 +309,17 @@ mod tests {
         assert_eq!(role_of("total"), None);
         assert_eq!(role_of("Send to"), Some(Role::Target));
         assert_eq!(role_of(""), None);
+    }
+
+    #[test]
+    fn synonyms_never_match_the_start_of_longer_words() {
+        assert_eq!(role_of("On-hand Qty"), None);
+        assert_eq!(role_of("On hand"), None);
+        assert_eq!(role_of("Notify list owner"), None);
+        assert_eq!(role_of("Time of delivery"), None);
+        assert_eq!(role_of("Due (date)"), Some(Role::Sla));
+        assert_eq!(role_of("Trigger event"), Some(Role::Trigger));
+        assert_eq!(role_of("on"), Some(Role::Trigger));
+        assert_eq!(role_of("Action: what to do"), Some(Role::Action));
     }
 }

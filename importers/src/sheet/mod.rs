@@ -106,6 +106,7 @@ pub fn import_bytes(
     let mut generated = Vec::new();
     let mut findings = Vec::new();
     let mut unmatched = Vec::new();
+    let mut skipped = Vec::new();
     let mut names = BTreeSet::new();
     for g in &grids {
         let sheet_origin = Origin {
@@ -116,11 +117,11 @@ pub fn import_bytes(
         let base = if workbook {
             format!(
                 "{}-{}",
-                claw_language::units::slug(stem),
-                claw_language::units::slug(&g.sheet)
+                crate::names::slug_or(stem, "sheet"),
+                crate::names::slug_or(&g.sheet, "sheet")
             )
         } else {
-            claw_language::units::slug(stem)
+            crate::names::slug_or(stem, "sheet")
         };
         let mut name = base.clone();
         let mut n = 2;
@@ -160,21 +161,17 @@ pub fn import_bytes(
         match import_sheet(label, g, &name, shape, &redacted) {
             Ok((sys, mut sheet_findings)) => {
                 findings.append(&mut sheet_findings);
-                generated.push(Generated {
-                    system: sys,
-                    files: Vec::new(),
-                });
+                generated.push(Generated::new(sys, Vec::new()));
             }
             Err(why) => {
                 // Never an empty system: the worksheet is reported like one that matched nothing.
                 names.remove(&name);
-                let headers = detect::header_candidates(g);
                 findings.push(Finding::warning(
                     codes::SHEET_SKIPPED.id,
                     format!("worksheet `{}`: {why}; skipped", g.sheet),
                     sheet_origin,
                 ));
-                unmatched.push((g.sheet.clone(), headers));
+                skipped.push((g.sheet.clone(), why.to_string()));
             }
         }
     }
@@ -182,6 +179,7 @@ pub fn import_bytes(
         return Err(SheetError::NoConvention {
             file: label.to_string(),
             sheets: unmatched,
+            skipped,
             accepted: headers::accepted_text(),
         });
     }

@@ -93,7 +93,8 @@ pub fn import_texts(texts: &[source::Text]) -> Result<Imported, ZapierError> {
                 .filter(|s| !s.trim().is_empty())
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("zap {}", z.id));
-            let base = claw_language::units::slug(&title).replace('_', "-");
+            // A title with nothing left after transliteration (emoji only) is named by its id.
+            let base = crate::names::slug_or(&title, &format!("zap {}", z.id)).replace('_', "-");
             let mut name = base.clone();
             if used.contains(&name) {
                 name = format!(

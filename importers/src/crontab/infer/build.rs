@@ -173,10 +173,7 @@ pub(super) fn build(
         }
         let (sys, local) = b.finish(&group)?;
         system_findings.push(local);
-        generated.push(Generated {
-            system: sys,
-            files: Vec::new(),
-        });
+        generated.push(Generated::new(sys, Vec::new()));
     }
     // Input-level findings go to the system built from that file, if any.
     let mut findings: Vec<Finding> = Vec::new();
@@ -479,7 +476,6 @@ impl<'a> SystemBuilder<'a> {
             } else {
                 format!("{addr}@localhost")
             };
-            let route = route.replace(char::is_whitespace, "");
             self.sys.observability.alerts.push(Alert {
                 on: "error_rate > 0%".into(),
                 route: Some(format!("email://{route}")),

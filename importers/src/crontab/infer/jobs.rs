@@ -2,6 +2,7 @@
 //! credentials in the environment and commands replaced by `secret://` references, and
 //! `run-parts` lines resolved against the folders read.
 
+use super::mail::{broken_mailto, mail_of};
 use super::redact;
 use super::{
     Body, Ctx, DEBIAN_DEFAULT_PATH, ETC_CRONTAB_PATH, Folders, Job, Mail, Script, When, origin,
@@ -25,21 +26,29 @@ pub(super) fn collect(ctx: &mut Ctx<'_>) -> Result<(Vec<Job>, Folders), CrontabE
     let mut errors: Vec<LineError> = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
     let mut folders: BTreeMap<RunPartsPeriod, Vec<Script>> = BTreeMap::new();
+    // Crontab files that gave no job: reported once the whole input is read (see below).
+    let mut jobless: Vec<usize> = Vec::new();
     for (i, f) in files.iter().enumerate() {
+        let before = jobs.len();
         match &f.kind {
             Kind::Crontab {
                 syntax,
                 cron_d,
                 owner,
-            } => read_crontab(
-                ctx,
-                i,
-                *syntax,
-                cron_d.as_deref(),
-                owner.as_deref(),
-                &mut jobs,
-                &mut errors,
-            ),
+            } => {
+                read_crontab(
+                    ctx,
+                    i,
+                    *syntax,
+                    cron_d.as_deref(),
+                    owner.as_deref(),
+                    &mut jobs,
+                    &mut errors,
+                );
+                if jobs.len() == before {
+                    jobless.push(i);
+                }
+            }
             Kind::Anacrontab => {
                 let a = anacrontab::parse(&f.text, &f.label);
                 errors.extend(a.errors.iter().cloned());
@@ -81,6 +90,12 @@ pub(super) fn collect(ctx: &mut Ctx<'_>) -> Result<(Vec<Job>, Folders), CrontabE
                 labels.join(", ")
             )));
         }
+    }
+    // The same input is never an error alone and silent in a folder: while other files have
+    // jobs, each crontab without any is named in a finding.
+    for i in jobless {
+        let label = files[i].label.clone();
+        ctx.add(i, Finding::warning(codes::CRON_NO_JOBS.id, format!("{label}: no jobs (only comments, blank and environment lines); nothing is imported from it (imported alone, it is the `empty` error)"), origin(&label, None, None)).with_help("remove the file, or uncomment the jobs it should run"));
     }
 
     Ok((jobs, folders))
@@ -204,6 +219,9 @@ fn crontab_jobs(
                     "MAILTO" | "MAILFROM" if v.value.contains('$') => ctx.add(fi, Finding::info(codes::CRON_MAIL_EXPANSION.id, format!("{}={}: cronie expands `$VAR` here, Debian's cron does not; imported literally", v.name, v.value), o.clone())),
                     _ => {}
                 }
+                if v.name == "MAILTO" {
+                    broken_mailto(ctx, fi, &o, &v.value);
+                }
                 env.insert(v.name.clone(), (v.value.clone(), v.line));
             }
             Entry::Job(j) => {
@@ -290,19 +308,6 @@ fn anacron_jobs(ctx: &mut Ctx<'_>, fi: usize, entries: &[AnacronEntry], jobs: &m
     }
 }
 
-fn mail_of(env: &IndexMap<String, String>) -> Mail {
-    match env.get("MAILTO") {
-        None => Mail::Unset,
-        Some(v) if v.trim().is_empty() => Mail::Empty,
-        Some(v) => Mail::To(
-            v.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-        ),
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn make_job(
     ctx: &mut Ctx<'_>,
@@ -318,8 +323,15 @@ fn make_job(
     if cmd.collapsed_backslash {
         ctx.add(fi, Finding::info(codes::CRON_BACKSLASH.id, "`\\\\` in the command: Debian's cron turns it into `\\` before the shell sees it, cronie keeps both; imported as Debian runs it".to_string(), o.clone()));
     }
+    if let Some((at, inside)) = cmd.split_inside {
+        let col = o.column.map(|c| c + at);
+        let line = o.line.map_or(String::new(), |l| format!("line {l} "));
+        let col_text = col.map_or(String::new(), |c| format!("column {c}"));
+        let ran = cmd.command.trim_end();
+        ctx.add(fi, Finding::warning(codes::CRON_PERCENT_SPLIT.id, format!("the `%` at {line}{col_text} is inside {inside}: cron cuts the command there, so it ran `{ran}` (with {inside} left open) and fed the rest to its stdin; imported as cron runs it"), Origin { column: col, ..o.clone() }).with_help("write `\\%` for a literal `%` in a crontab command"));
+    }
     if cmd.command.ends_with('\r') {
-        ctx.add(fi, Finding::warning(codes::CRON_CR.id, "the line ends with a carriage return (CRLF file): cron keeps it, so the shell sees `…\\r` as part of the last word; imported unchanged".to_string(), o.clone()).with_help("convert the file to LF line endings"));
+        ctx.add(fi, Finding::warning(codes::CRON_CR.id, "the line ends with a carriage return (CRLF file): cron keeps it, so the shell sees `…\\r` as part of the last word; imported unchanged (the command ends with `\\r`)".to_string(), o.clone()).with_help("convert the file to LF line endings"));
     }
     let mail = mail_of(&env_in);
     let mut env = redact::environment(ctx, fi, &o, &env_in);
@@ -329,7 +341,12 @@ fn make_job(
     let command = redact::command_line(ctx, fi, &o, &cmd.command, &mut env);
     let cmd_has_stdin = cmd.stdin.is_some();
     let stdin = cmd.stdin.map(|s| redact::stdin(ctx, fi, &o, &s));
-    let (guards, body_text) = shell::peel_guards(&command);
+    let (guards, mut body_text) = shell::peel_guards(&command);
+    // Peeling trims blanks, but a trailing `\r` is part of the last word for cron's shell: the
+    // command keeps it, as the `cron_cr` finding and docs/importers/crontab.md say.
+    if command.ends_with('\r') && !body_text.ends_with('\r') {
+        body_text.push('\r');
+    }
     let mut disabled = false;
     for g in &guards {
         if g.is_systemd_fallback() {

@@ -11,6 +11,7 @@
 mod build;
 mod collisions;
 mod jobs;
+mod mail;
 mod redact;
 
 use super::shell::Guard;

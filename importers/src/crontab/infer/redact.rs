@@ -19,7 +19,7 @@ pub(super) fn environment(
 ) -> IndexMap<String, Value> {
     let mut env: IndexMap<String, Value> = IndexMap::new();
     for (k, v) in env_in {
-        if !v.is_empty() && (secrets::is_secret_name(k) || secrets::looks_like_secret(v)) {
+        if secrets::is_credential(k, v) {
             let r = secrets::reference("crontab", v);
             // One finding per assignment, not per job that inherits it.
             if ctx.reported.insert((fi, k.clone(), r.clone())) {
@@ -66,7 +66,7 @@ pub(super) fn stdin(ctx: &mut Ctx<'_>, fi: usize, o: &Origin, s: &str) -> String
         let word = piece.trim_end_matches(|c: char| c.is_whitespace());
         let named = word
             .split_once('=')
-            .is_some_and(|(k, v)| !v.is_empty() && secrets::is_secret_name(k));
+            .is_some_and(|(k, v)| secrets::is_credential(k, v));
         if !word.is_empty() && (named || secrets::looks_like_secret(word)) {
             let r = secrets::reference("crontab", word);
             ctx.add(fi, Finding::warning(codes::CRON_SECRET.id, format!("a credential is written in the command's stdin (after `%`); imported as {r}, which the runtime resolves (the value is not written)"), o.clone()));

@@ -86,7 +86,13 @@ pub fn build(cx: &mut Ctx<'_>, layout: &RegisterLayout) -> Result<System, BuildE
         owners: Vec::new(),
     };
     reg.header_findings();
-    for row in reg.rows() {
+    let rows = reg.rows();
+    if rows.is_empty() {
+        return Err(BuildError::EmptyRegister {
+            header_row: g.row_number(h),
+        });
+    }
+    for row in rows {
         reg.row(&row);
     }
     if reg.sys.execution.is_empty() {

@@ -145,7 +145,8 @@ impl Register<'_, '_> {
             .find(|s| !s.is_empty())
             .cloned()
             .unwrap_or_else(|| format!("row {}", self.g.row_number(r)));
-        let mut base = claw_language::units::slug(&base_text);
+        let row_label = format!("row {}", self.g.row_number(r));
+        let mut base = crate::names::slug_or(&base_text, &row_label);
         base.truncate(48);
         while base.ends_with('_') {
             base.pop();

@@ -34,6 +34,7 @@ impl Mapper<'_> {
         x.description = n.step_title().map(str::to_string);
         let mut legacy = self.legacy(i);
         let mut skip: BTreeSet<&str> = BTreeSet::new();
+        let mut secret_inputs = Vec::new();
         if let Some(a) = params
             .get("authentication_id")
             .map(plain)
@@ -46,7 +47,7 @@ impl Mapper<'_> {
             Kind::Delay => self.delay(i, &n, &mut x, &mut skip),
             Kind::Code => {
                 skip.insert("code");
-                self.code_step(i, &n, &params, &mut x, &mut legacy);
+                secret_inputs = self.code_step(i, &n, &params, &mut x, &mut legacy);
             }
             Kind::Unported => self.unported_step(i, &n, &mut x),
             _ => {}
@@ -57,6 +58,21 @@ impl Mapper<'_> {
             }
             let nv = self.rewrite(v, i, &adapter, k);
             x.with.insert(k.clone(), nv);
+        }
+        // Added after the params are rewritten: the references are not literals to redact again.
+        if !secret_inputs.is_empty() {
+            let input = x
+                .with
+                .entry("input".to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !input.is_object() {
+                *input = Value::Object(Map::new());
+            }
+            if let Value::Object(m) = input {
+                for (k, r) in secret_inputs {
+                    m.insert(k, Value::String(r));
+                }
+            }
         }
         if self.kinds[i] == Kind::Code
             && x.with
@@ -78,13 +94,14 @@ impl Mapper<'_> {
         params: &Map<String, Value>,
         x: &mut Execution,
         legacy: &mut IndexMap<String, String>,
-    ) {
+    ) -> Vec<(String, String)> {
         let name = self.names[i].clone();
         let python = apps::is_python(n);
         let ext = if python { "py" } else { "js" };
         let file = format!("policies/{}/{name}.{ext}", self.system);
         let code = params.get("code").and_then(Value::as_str).unwrap_or("");
-        let code = self.redact_code(i, code);
+        let (code, inputs) = self.redact_code(i, code, python);
+
         self.files.push((PathBuf::from(&file), code.clone()));
         x.with.insert("file".into(), Value::String(file.clone()));
         if !python {
@@ -107,6 +124,7 @@ impl Mapper<'_> {
         } else {
             x.action = "code.js".into();
         }
+        inputs
     }
 
     /// A built-in step with no runtime equivalent: kept as `unported.<app>.<op>` with the reason.
@@ -228,26 +246,54 @@ impl Mapper<'_> {
         }
     }
 
-    /// Code bodies are code, not templates: written as they are, except literal credentials.
-    pub(super) fn redact_code(&mut self, i: usize, code: &str) -> String {
-        let mut out = code.to_string();
-        let mut found = Vec::new();
-        for q in ['"', '\''] {
-            for (k, lit) in code.split(q).enumerate() {
-                if k % 2 == 1 && secrets::looks_like_secret(lit) {
-                    found.push(lit.to_string());
+    /// Code bodies are code, not templates: written as they are, except literal credentials,
+    /// which the saved code reads from a step input set from a `secret://` reference. Returns
+    /// the code and the inputs to add (`secret_<hash>` → reference).
+    pub(super) fn redact_code(
+        &mut self,
+        i: usize,
+        code: &str,
+        python: bool,
+    ) -> (String, Vec<(String, String)>) {
+        let lang = if python {
+            secrets::code::Lang::Python
+        } else {
+            secrets::code::Lang::JavaScript
+        };
+        let (out, found) = secrets::code::redact(code, lang, "code");
+        let mut inputs = Vec::new();
+        for s in found {
+            let line = s.line;
+            let r = &s.reference;
+            let msg = match &s.input {
+                Some(key) => {
+                    let read = if python {
+                        format!("input_data['{key}']")
+                    } else {
+                        format!("inputData.{key}")
+                    };
+                    format!(
+                        "line {line} of the code of step `{}` held a hard-coded credential; the saved code reads it from `{read}`, an input set from `{r}`",
+                        self.names[i]
+                    )
                 }
+                None => format!(
+                    "line {line} of the code of step `{}` held a credential in a comment; it was replaced by the text `{r}`",
+                    self.names[i]
+                ),
+            };
+            self.note(
+                Finding::warning(codes::HARDCODED_SECRET.id, msg, self.origin(Some(i)))
+                    .at_path(format!("/execution/{}", self.names[i]))
+                    .with_help(format!("store the value under `{r}` in the secrets file or environment, and rotate it: it was in the Zapier export")),
+            );
+            if let Some(key) = s.input
+                && !inputs.iter().any(|(k, _)| *k == key)
+            {
+                inputs.push((key, s.reference));
             }
         }
-        for lit in found {
-            let r = secrets::reference("code", &lit);
-            out = out.replace(&lit, &r);
-            self.note(
-                Finding::warning(codes::HARDCODED_SECRET.id, format!("the code of step `{}` held a hard-coded credential; it was replaced by the text `{r}` in the saved file", self.names[i]), self.origin(Some(i)))
-                    .with_help("pass the credential as an input from a `secret://` reference, and rotate it: it was in the Zapier export"),
-            );
-        }
-        out
+        (out, inputs)
     }
 
     pub(super) fn idempotency_candidates(&mut self) {

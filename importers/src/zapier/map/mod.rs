@@ -92,13 +92,7 @@ pub fn zap(
     for f in &mut findings {
         f.system = Some(system.to_string());
     }
-    Ok((
-        Generated {
-            system: sys,
-            files: m.files,
-        },
-        findings,
-    ))
+    Ok((Generated::new(sys, m.files), findings))
 }
 
 /// Where the system came from: the export file, the Zap id and what the export says about it.
@@ -345,7 +339,7 @@ impl Mapper<'_> {
                     apps::operation(n.action()).replace(['.', '-'], "_")
                 ),
             };
-            let base = slug(title.unwrap_or(&fallback));
+            let base = crate::names::slug_or(title.unwrap_or(&fallback), &fallback);
             let id = &self.tree.ids[i];
             let mut name = base.clone();
             if used.contains(&name) {

@@ -88,8 +88,7 @@ impl Mapper<'_> {
 
     pub(super) fn rewrite_str(&mut self, s: &str, at: usize, scope: &str, key: &str) -> String {
         if !s.contains("{{") {
-            let secret = secrets::looks_like_secret(s)
-                || (secrets::is_secret_name(key) && !s.trim().is_empty());
+            let secret = secrets::is_credential(key, s);
             if secret {
                 let r = secrets::reference(scope, s);
                 self.note(

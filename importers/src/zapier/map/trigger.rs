@@ -153,9 +153,7 @@ fn scrubbed_json(params: &Map<String, Value>) -> String {
     pub(super) fn scrub(k: &str, v: &Value) -> Value {
         match v {
             Value::String(s)
-                if secrets::looks_like_secret(s)
-                    || (secrets::is_secret_name(k) && !s.is_empty())
-                    || k.starts_with("_zap_static_hook") =>
+                if secrets::is_credential(k, s) || k.starts_with("_zap_static_hook") =>
             {
                 Value::String(secrets::reference("zapier", s))
             }
