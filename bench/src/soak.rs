@@ -92,7 +92,7 @@ pub struct Args {
     pub client_prefix: String,
 }
 
-fn duration(s: &str) -> Result<Duration, String> {
+fn duration(s: &str) -> Result<Duration, claw_language::units::UnitError> {
     claw_language::units::parse_duration(s)
 }
 

@@ -4,7 +4,6 @@
 
 use claw_importers::zapier;
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// The Zapier corpus, or `None` (recorded as not run) when it is absent.
 fn corpus(test: &str) -> Option<std::path::PathBuf> {
