@@ -4,7 +4,8 @@
 
 use sha2::{Digest, Sha256};
 
-/// A deterministic reference name for a secret value: `secret://<scope>/<first 12 hex of sha256>`.
+/// A deterministic reference for a secret value: `secret://<scope>/<first 12 hex of sha256>`
+/// (the syntax itself is `claw_language::secret`'s).
 pub fn reference(scope: &str, value: &str) -> String {
     let digest = Sha256::digest(value.as_bytes());
     let scope: String = scope
@@ -17,7 +18,7 @@ pub fn reference(scope: &str, value: &str) -> String {
             }
         })
         .collect();
-    format!("secret://{scope}/{}", &hex::encode(digest)[..12])
+    claw_language::secret::format(&format!("{scope}/{}", &hex::encode(digest)[..12]))
 }
 
 /// Parameter names that hold credentials whatever their value looks like.

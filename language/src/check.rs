@@ -1,5 +1,6 @@
 //! The whole front end in one call: parse, validate, lint.
 
+use crate::codes;
 use crate::diag::Diagnostic;
 use crate::model::System;
 use crate::parse::{self, SourceMap};
@@ -33,12 +34,12 @@ impl Checked {
 }
 
 /// Codes about how items relate to each other, meaningless on a partly read system.
-const RELATIONAL: &[&str] = &[
-    "claw::unknown_event",
-    "claw::unreachable",
-    "claw::cycle",
-    "claw::unknown_step",
-    "claw::step_order",
+const RELATIONAL: &[crate::diag::Code] = &[
+    codes::UNKNOWN_EVENT,
+    codes::UNREACHABLE,
+    codes::CYCLE,
+    codes::UNKNOWN_STEP,
+    codes::STEP_ORDER,
 ];
 
 /// Checks `.claw` text. `file` labels diagnostics; `base_dir` resolves policy files.
@@ -54,7 +55,7 @@ pub fn check_text(text: &str, file: Option<&str>, base_dir: Option<&Path>) -> Ch
         if !parsed.complete {
             // An item that could not be read is absent from `sys`, so what waits for it would
             // look unreachable or orphaned; those findings would only be echoes of the first error.
-            found.retain(|d| !RELATIONAL.contains(&d.code.as_str()));
+            found.retain(|d| !RELATIONAL.iter().any(|c| c.id == d.code));
         }
         diags.extend(found);
         // Lints on a broken system would mostly be noise about half-read items.

@@ -121,21 +121,25 @@ pub fn desugar_units(text: &str) -> String {
             let num: f64 = caps[1].parse().unwrap_or(0.0);
             let v = match &caps[2] {
                 "%" => num / 100.0,
-                "ms" => num / 1000.0,
-                "s" => num,
-                "m" => num * 60.0,
-                "h" => num * 3600.0,
-                _ => num,
+                unit => crate::units::unit_seconds(num, unit).unwrap_or(num),
             };
             format!("{v:?}")
         })
         .into_owned()
 }
 
-/// A unit literal (`1%`, `500ms`, `2m`); compiled once, read-only afterwards.
+/// A unit literal (`1%`, `500ms`, `2m`, `1d`), its units taken from
+/// [`crate::units::DURATION_UNITS`]; compiled once, read-only afterwards.
 static UNIT_LITERAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"\b(\d+(?:\.\d+)?)(%|ms|s|m|h)(?:\b|$|\s|\))")
-        .expect("constant pattern compiles")
+    let units: Vec<&str> = crate::units::DURATION_UNITS
+        .iter()
+        .map(|(u, _)| *u)
+        .collect();
+    regex::Regex::new(&format!(
+        r"\b(\d+(?:\.\d+)?)(%|{})(?:\b|$|\s|\))",
+        units.join("|")
+    ))
+    .expect("constant pattern compiles")
 });
 
 impl Compiled {
@@ -397,6 +401,10 @@ mod tests {
     fn units_in_alerts() {
         assert_eq!(desugar_units("error_rate > 1%"), "error_rate > 0.01");
         assert_eq!(desugar_units("p95 > 500ms"), "p95 > 0.5");
+        // Every duration unit `.claw` accepts is converted, not only s/m/h.
+        assert_eq!(desugar_units("age > 1d"), "age > 86400.0");
+        assert_eq!(desugar_units("age > 2w"), "age > 1209600.0");
+        assert_eq!(desugar_units("wait > 5min"), "wait > 300.0");
         assert!(compile(&desugar_units("error_rate > 1% || latency > 2s")).is_ok());
     }
 

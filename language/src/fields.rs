@@ -1,8 +1,9 @@
 //! The one declaration of every key the language accepts.
 //!
 //! The parser uses these tables to reject unknown keys (with a "did you mean"),
-//! `claw schema` turns them into JSON Schema, and `docs/language.md` mirrors them,
-//! so the three cannot drift apart.
+//! `claw schema` turns them into JSON Schema, the canonical writer writes item keys in table
+//! order, value sets (`Kind::OneOf`) come from the model's keyword enums, and
+//! `docs/language.md` mirrors the tables, so none of them can drift apart.
 
 /// The type of a field's value.
 #[derive(Debug, Clone, Copy)]
@@ -133,7 +134,7 @@ pub const AUTH: &[Field] = &[
     ),
 ];
 
-/// Trigger keys.
+/// Trigger keys, in canonical (written) order.
 pub const TRIGGER: &[Field] = &[
     f(
         "description",
@@ -143,15 +144,9 @@ pub const TRIGGER: &[Field] = &[
     ),
     f(
         "source",
-        Kind::OneOf(&["webhook", "schedule", "poll", "queue", "manual"]),
+        Kind::OneOf(crate::model::Source::WORDS),
         true,
         "Where events come from.",
-    ),
-    f(
-        "idempotency",
-        Kind::Expr,
-        false,
-        "Expression over the payload whose value identifies a delivery; repeats are ignored.",
     ),
     f(
         "schedule",
@@ -167,21 +162,9 @@ pub const TRIGGER: &[Field] = &[
     ),
     f(
         "catch_up",
-        Kind::OneOf(&["none", "latest", "all"]),
+        Kind::OneOf(crate::model::CatchUp::WORDS),
         false,
         "What to do with fire times missed while down (default none).",
-    ),
-    f(
-        "path",
-        Kind::Text,
-        false,
-        "Extra HTTP path for the webhook (default /hooks/<system>/<trigger>).",
-    ),
-    f(
-        "auth",
-        Kind::Object(AUTH),
-        false,
-        "Webhook signature check.",
     ),
     f(
         "every",
@@ -206,6 +189,24 @@ pub const TRIGGER: &[Field] = &[
         Kind::Text,
         false,
         "Queue subject (source: queue).",
+    ),
+    f(
+        "path",
+        Kind::Text,
+        false,
+        "Extra HTTP path for the webhook (default /hooks/<system>/<trigger>).",
+    ),
+    f(
+        "auth",
+        Kind::Object(AUTH),
+        false,
+        "Webhook signature check.",
+    ),
+    f(
+        "idempotency",
+        Kind::Expr,
+        false,
+        "Expression over the payload whose value identifies a delivery; repeats are ignored.",
     ),
     f(
         "emits",
@@ -308,7 +309,7 @@ pub const DECISION: &[Field] = &[
     LEGACY,
 ];
 
-/// Execution keys.
+/// Execution keys, in canonical (written) order.
 pub const EXECUTION: &[Field] = &[
     f(
         "description",
@@ -321,6 +322,12 @@ pub const EXECUTION: &[Field] = &[
         Kind::Names,
         true,
         "Event(s) that start this step; <step>.succeeded / <step>.failed chain steps.",
+    ),
+    f(
+        "delay",
+        Kind::Text,
+        false,
+        "Wait before running: a duration, or a {{ }} template giving a time.",
     ),
     f(
         "action",
@@ -358,12 +365,6 @@ pub const EXECUTION: &[Field] = &[
         Kind::Text,
         false,
         "Where work goes after the last retry, e.g. queue://ops.dlq.",
-    ),
-    f(
-        "delay",
-        Kind::Text,
-        false,
-        "Wait before running: a duration, or a {{ }} template giving a time.",
     ),
     f(
         "enabled",

@@ -1,6 +1,7 @@
 //! The `.claw` language: model, parser, validator, lints, canonical writer,
 //! expression language, crontab schedules and JSON Schema.
 pub mod check;
+pub mod codes;
 pub mod cron;
 pub mod diag;
 pub mod draw;
@@ -12,6 +13,7 @@ pub mod lint;
 pub mod model;
 pub mod parse;
 pub mod schema;
+pub mod secret;
 pub mod units;
 pub mod validate;
 pub mod write;

@@ -1,7 +1,8 @@
 //! Lints: warnings about what a system lacks. Importers reuse exactly these to flag
 //! what a legacy setup never had.
 
-use crate::diag::Diagnostic;
+use crate::codes;
+use crate::diag::{Code, Diagnostic};
 use crate::model::*;
 use crate::parse::SourceMap;
 
@@ -13,71 +14,17 @@ pub const BUILTIN_ADAPTERS: &[&str] = &[
 /// Adapters whose operations have no outside effect, so retries and dead letters are moot.
 const PURE_ADAPTERS: &[&str] = &["log", "delay", "code"];
 
-/// Every lint code with its one-line fix hint, for docs and tests.
-pub const LINTS: &[(&str, &str)] = &[
-    (
-        "claw::lint::no_idempotency",
-        "add `idempotency: <expression>` naming a field that identifies a delivery (e.g. `order.id`)",
-    ),
-    (
-        "claw::lint::no_retries",
-        "add `retries: 3` (and a `backoff:`) so transient failures do not lose work",
-    ),
-    (
-        "claw::lint::no_dead_letter",
-        "add `dead_letter: queue://<system>.dlq` so failed work is kept for replay",
-    ),
-    (
-        "claw::lint::no_timeout",
-        "add `timeout: 30s` so a hung call cannot block the run",
-    ),
-    (
-        "claw::lint::no_slo",
-        "add `observability.slo`, e.g. `error_rate: <1%`",
-    ),
-    (
-        "claw::lint::slo_without_alert",
-        "add an alert whose `on` uses this SLO, e.g. `- on: error_rate > 1%`",
-    ),
-    (
-        "claw::lint::alert_without_route",
-        "add `route: slack://…`, `email://…`, `webhook://…` or `pagerduty://…`",
-    ),
-    (
-        "claw::lint::unknown_adapter",
-        "plug the adapter in at run time, or use a built-in one (http, shell, slack, …)",
-    ),
-    (
-        "claw::lint::unresolved_input",
-        "declare it under data.tables / data.state, or make sure the payload carries it",
-    ),
-    (
-        "claw::lint::unported_step",
-        "replace the `unported.*` action with a real adapter before cutover",
-    ),
-    (
-        "claw::lint::no_owner",
-        "add `observability.owner: <team>` so alerts reach someone accountable",
-    ),
-    (
-        "claw::lint::disabled",
-        "enable it (`enabled: true`) or delete it once the migration is done",
-    ),
-];
-
-fn hint(code: &str) -> &'static str {
-    LINTS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, h)| *h)
-        .unwrap_or("")
+/// Every lint's code and one-line fix hint, for callers that list them (the hint is the code's
+/// registered `fix`; see [`crate::codes`]).
+pub fn lints() -> impl Iterator<Item = (&'static str, &'static str)> {
+    codes::lints().map(|c| (c.id, c.fix))
 }
 
-fn warn(code: &str, msg: String, path: &str, map: &SourceMap) -> Diagnostic {
+fn warn(code: Code, msg: String, path: &str, map: &SourceMap) -> Diagnostic {
     Diagnostic::warning(code, msg)
         .at(map.key(path))
         .at_path(path)
-        .with_help(hint(code))
+        .with_help(code.fix)
 }
 
 /// Whether an execution has effects outside the runtime.
@@ -92,7 +39,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
         let p = format!("/triggers/{}", t.name);
         if t.idempotency.is_none() {
             out.push(warn(
-                "claw::lint::no_idempotency",
+                codes::LINT_NO_IDEMPOTENCY,
                 format!(
                     "trigger `{}` has no idempotency key: a repeated delivery would run twice",
                     t.name
@@ -103,7 +50,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
         }
         if !t.is_enabled() {
             out.push(warn(
-                "claw::lint::disabled",
+                codes::LINT_DISABLED,
                 format!(
                     "trigger `{}` is disabled: it is declared but never starts",
                     t.name
@@ -125,7 +72,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
             let root = input.split(['.', '[']).next().unwrap_or(input);
             if !names.contains(root) {
                 out.push(warn(
-                    "claw::lint::unresolved_input",
+                    codes::LINT_UNRESOLVED_INPUT,
                     format!("decision `{}` reads input `{input}`, which no table, state store or step declares (it must come in the payload)", d.name),
                     &format!("/decisions/{}/inputs/{i}", d.name),
                     map,
@@ -137,7 +84,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
         let p = format!("/execution/{}", x.name);
         if x.action.starts_with("unported.") {
             out.push(warn(
-                "claw::lint::unported_step",
+                codes::LINT_UNPORTED_STEP,
                 format!(
                     "execution `{}` is an unported legacy step (`{}`)",
                     x.name, x.action
@@ -149,7 +96,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
         }
         if !BUILTIN_ADAPTERS.contains(&x.adapter()) {
             out.push(warn(
-                "claw::lint::unknown_adapter",
+                codes::LINT_UNKNOWN_ADAPTER,
                 format!(
                     "execution `{}` uses adapter `{}`, which is not built in",
                     x.name,
@@ -161,7 +108,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
         }
         if !x.is_enabled() {
             out.push(warn(
-                "claw::lint::disabled",
+                codes::LINT_DISABLED,
                 format!(
                     "execution `{}` is disabled: it is declared but skipped",
                     x.name
@@ -173,7 +120,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
         if is_side_effecting(x) {
             if x.retries.is_none() {
                 out.push(warn(
-                    "claw::lint::no_retries",
+                    codes::LINT_NO_RETRIES,
                     format!(
                         "execution `{}` has no retries: one transient failure loses the work",
                         x.name
@@ -184,7 +131,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
             }
             if x.dead_letter.is_none() {
                 out.push(warn(
-                    "claw::lint::no_dead_letter",
+                    codes::LINT_NO_DEAD_LETTER,
                     format!(
                         "execution `{}` has no dead letter: work that keeps failing is dropped",
                         x.name
@@ -195,7 +142,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
             }
             if x.timeout.is_none() {
                 out.push(warn(
-                    "claw::lint::no_timeout",
+                    codes::LINT_NO_TIMEOUT,
                     format!(
                         "execution `{}` has no timeout: a hung call blocks the run",
                         x.name
@@ -209,7 +156,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
     let obs = &sys.observability;
     if obs.slo.is_empty() {
         out.push(warn(
-            "claw::lint::no_slo",
+            codes::LINT_NO_SLO,
             "the system declares no SLO: nobody can tell whether it is healthy".into(),
             "/observability",
             map,
@@ -227,7 +174,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
     for name in obs.slo.keys() {
         if !conditions.iter().any(|vars| vars.iter().any(|v| v == name)) {
             out.push(warn(
-                "claw::lint::slo_without_alert",
+                codes::LINT_SLO_WITHOUT_ALERT,
                 format!("SLO `{name}` has no alert: a breach would go unnoticed"),
                 &format!("/observability/slo/{name}"),
                 map,
@@ -237,7 +184,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
     for (i, a) in obs.alerts.iter().enumerate() {
         if a.route.is_none() {
             out.push(warn(
-                "claw::lint::alert_without_route",
+                codes::LINT_ALERT_WITHOUT_ROUTE,
                 format!("alert `{}` has no route: it fires to nobody", a.on),
                 &format!("/observability/alerts/{i}/on"),
                 map,
@@ -246,7 +193,7 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
     }
     if obs.owner.is_none() {
         out.push(warn(
-            "claw::lint::no_owner",
+            codes::LINT_NO_OWNER,
             "the system has no owner".into(),
             "/observability",
             map,

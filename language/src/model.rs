@@ -44,75 +44,65 @@ pub struct Provenance {
     pub notes: IndexMap<String, String>,
 }
 
-/// Trigger sources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    /// HTTP POST to `/hooks/<system>/<trigger>`.
-    Webhook,
-    /// Crontab schedule.
-    Schedule,
-    /// Periodic call of a read operation.
-    Poll,
-    /// Messages on a named queue subject.
-    Queue,
-    /// Fired by hand (`claw fire`) or at start-up.
-    Manual,
-}
-
-impl Source {
-    /// All sources, in documentation order.
-    pub const ALL: [Source; 5] = [
-        Source::Webhook,
-        Source::Schedule,
-        Source::Poll,
-        Source::Queue,
-        Source::Manual,
-    ];
-
-    /// The keyword as written in `.claw`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Webhook => "webhook",
-            Source::Schedule => "schedule",
-            Source::Poll => "poll",
-            Source::Queue => "queue",
-            Source::Manual => "manual",
+/// Declares a keyword enum: each variant with the word `.claw` spells it with, listed once.
+/// Generates `ALL`, `WORDS` (which the field table uses as the value set, so the parser, the
+/// schema and the docs read the same list), `as_str` and `parse`.
+macro_rules! keyword_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
         }
-    }
 
-    /// Parses the keyword.
-    pub fn parse(s: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
+        impl $name {
+            /// Every value, in documentation order.
+            pub const ALL: &[$name] = &[$($name::$variant),*];
+            /// Every keyword as written in `.claw`, in documentation order.
+            pub const WORDS: &[&str] = &[$($word),*];
 
-/// What to do with schedule fire times missed while the runtime was down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CatchUp {
-    /// Skip them.
-    None,
-    /// Run once, for the most recent missed time.
-    Latest,
-    /// Run every missed time, oldest first.
-    All,
-}
+            /// The keyword as written in `.claw`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word,)*
+                }
+            }
 
-impl CatchUp {
-    /// The keyword as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CatchUp::None => "none",
-            CatchUp::Latest => "latest",
-            CatchUp::All => "all",
+            /// Reads the keyword; `None` for a word outside [`Self::WORDS`].
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|x| x.as_str() == s)
+            }
         }
+    };
+}
+
+keyword_enum! {
+    /// Where a trigger's events come from. Adding a source: a variant here, and what it needs
+    /// in `validate.rs` (its required and exclusive keys).
+    Source {
+        /// HTTP POST to `/hooks/<system>/<trigger>`.
+        Webhook = "webhook",
+        /// Crontab schedule.
+        Schedule = "schedule",
+        /// Periodic call of a read operation.
+        Poll = "poll",
+        /// Messages on a named queue subject.
+        Queue = "queue",
+        /// Fired by hand (`claw fire`) or at start-up.
+        Manual = "manual",
     }
-    /// Parses the keyword.
-    pub fn parse(s: &str) -> Option<CatchUp> {
-        [CatchUp::None, CatchUp::Latest, CatchUp::All]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+}
+
+keyword_enum! {
+    /// What to do with schedule fire times missed while the runtime was down.
+    CatchUp {
+        /// Skip them.
+        None = "none",
+        /// Run once, for the most recent missed time.
+        Latest = "latest",
+        /// Run every missed time, oldest first.
+        All = "all",
     }
 }
 

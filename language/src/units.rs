@@ -2,47 +2,151 @@
 
 use std::time::Duration;
 
+/// Why a duration, percentage, objective, backoff or URI does not read. The messages are the
+/// ones `claw check` shows after the code (`claw::bad_duration` and its neighbours).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitError {
+    /// A blank duration.
+    #[error("empty duration")]
+    EmptyDuration,
+    /// A number at the end with no unit (`5`, `1h30`).
+    #[error("`{0}` has a number without a unit (ms, s, m, h, d, w)")]
+    NoUnit(String),
+    /// Text where a number should start (`soon`).
+    #[error("`{0}` is not a duration; expected e.g. 30s, 5m, 1h30m, 365d")]
+    NotADuration(String),
+    /// Digits and dots that are not a number (`1.2.3s`).
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    /// A unit outside [`DURATION_UNITS`].
+    #[error("unknown duration unit `{unit}` in `{text}`; use ms, s, m, h, d or w")]
+    UnknownUnit {
+        /// The unit as written.
+        unit: String,
+        /// The whole duration.
+        text: String,
+    },
+    /// A duration beyond what a timer can hold.
+    #[error("duration `{0}` is too large")]
+    TooLarge(String),
+    /// Not `N%`.
+    #[error("`{0}` is not a percentage (expected e.g. 0.5%)")]
+    NotAPercentage(String),
+    /// A percentage below 0 or above 100.
+    #[error("`{0}` is outside 0%..100%")]
+    PercentOutOfRange(String),
+    /// Neither a latency, a ratio nor a number.
+    #[error(
+        "`{0}` is not an objective; expected a latency (500ms), a ratio (<0.5%) or a number (>= 99.9)"
+    )]
+    NotAnObjective(String),
+    /// No kind and value (`exponential` alone).
+    #[error(
+        "`{0}` is not a backoff; expected `exponential 1s..5m`, `exponential 2s` or `fixed 30s`"
+    )]
+    NotABackoff(String),
+    /// A kind other than `fixed` or `exponential`.
+    #[error(
+        "unknown backoff kind `{0}`; expected `exponential 1s..5m`, `exponential 2s` or `fixed 30s`"
+    )]
+    UnknownBackoffKind(String),
+    /// `exponential 5m..1s`.
+    #[error("backoff `{0}`: the maximum is below the base")]
+    BackoffMaxBelowBase(String),
+    /// No `://`.
+    #[error("`{text}` is not a URI; expected one of {list}")]
+    NotAUri {
+        /// The text.
+        text: String,
+        /// The allowed schemes, written `a://, b://`.
+        list: String,
+    },
+    /// A scheme outside the allowed ones.
+    #[error("unknown scheme `{scheme}://`; expected one of {list}")]
+    UnknownScheme {
+        /// The scheme as written.
+        scheme: String,
+        /// The allowed schemes, written `a://, b://`.
+        list: String,
+    },
+    /// Nothing (or blanks) after `scheme://`.
+    #[error("`{text}` has an empty or blank target after `{scheme}://`")]
+    BlankTarget {
+        /// The text.
+        text: String,
+        /// Its scheme.
+        scheme: String,
+    },
+    /// An `email://` route without `@`.
+    #[error("`{0}`: an email route needs an address (email://ops@example.com)")]
+    EmailWithoutAddress(String),
+}
+
+/// Every duration unit with its length in milliseconds: the one table that both `.claw`
+/// durations ([`parse_duration`]) and unit literals in alert conditions
+/// ([`crate::expr::desugar_units`]) read. A suffix that is a prefix of another (`m` of `ms`,
+/// `min`) comes after it, so a scan that tries them in order takes the longest.
+pub const DURATION_UNITS: &[(&str, u64)] = &[
+    ("ms", 1),
+    ("min", 60_000),
+    ("s", 1_000),
+    ("m", 60_000),
+    ("h", 3_600_000),
+    ("d", 86_400_000),
+    ("w", 604_800_000),
+];
+
+/// Milliseconds in one `unit`, if it is a duration unit.
+pub fn unit_millis(unit: &str) -> Option<u64> {
+    DURATION_UNITS
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .map(|(_, ms)| *ms)
+}
+
+/// `n` of `unit` in seconds, or `None` for an unknown unit. Whole-second units multiply and
+/// `ms` divides, so the float is the one a literal `n * 60` or `n / 1000` gives.
+pub fn unit_seconds(n: f64, unit: &str) -> Option<f64> {
+    let ms = unit_millis(unit)?;
+    Some(if ms >= 1000 {
+        n * (ms / 1000) as f64
+    } else {
+        n / (1000 / ms) as f64
+    })
+}
+
 /// Parses `500ms`, `30s`, `5m`, `1h30m`, `365d`, `2w`. Zero is allowed; a bare number is not.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("empty duration".into());
+        return Err(UnitError::EmptyDuration);
     }
     let mut total_ms: u128 = 0;
     let mut rest = t;
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("`{t}` has a number without a unit (ms, s, m, h, d, w)"))?;
+            .ok_or_else(|| UnitError::NoUnit(t.to_string()))?;
         if digits == 0 {
-            return Err(format!(
-                "`{t}` is not a duration; expected e.g. 30s, 5m, 1h30m, 365d"
-            ));
+            return Err(UnitError::NotADuration(t.to_string()));
         }
         let num: f64 = rest[..digits]
             .parse()
-            .map_err(|_| format!("`{}` is not a number", &rest[..digits]))?;
+            .map_err(|_| UnitError::NotANumber(rest[..digits].to_string()))?;
         let after = &rest[digits..];
         let unit_len = after
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(after.len());
         let unit = &after[..unit_len];
-        let ms_per = match unit {
-            "ms" => 1.0,
-            "s" => 1000.0,
-            "m" | "min" => 60_000.0,
-            "h" => 3_600_000.0,
-            "d" => 86_400_000.0,
-            "w" => 604_800_000.0,
-            _ => {
-                return Err(format!(
-                    "unknown duration unit `{unit}` in `{t}`; use ms, s, m, h, d or w"
-                ));
-            }
+        let Some(ms_per) = unit_millis(unit).map(|ms| ms as f64) else {
+            return Err(UnitError::UnknownUnit {
+                unit: unit.to_string(),
+                text: t.to_string(),
+            });
         };
         let ms = num * ms_per;
         if !ms.is_finite() || ms > 1e15 {
-            return Err(format!("duration `{t}` is too large"));
+            return Err(UnitError::TooLarge(t.to_string()));
         }
         total_ms += ms.round() as u128;
         rest = &after[unit_len..];
@@ -51,17 +155,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Parses `0.5%` into the fraction 0.005.
-pub fn parse_percent(text: &str) -> Result<f64, String> {
+pub fn parse_percent(text: &str) -> Result<f64, UnitError> {
     let t = text.trim();
     let num = t
         .strip_suffix('%')
-        .ok_or_else(|| format!("`{t}` is not a percentage (expected e.g. 0.5%)"))?;
+        .ok_or_else(|| UnitError::NotAPercentage(t.to_string()))?;
     let v: f64 = num
         .trim()
         .parse()
-        .map_err(|_| format!("`{t}` is not a percentage (expected e.g. 0.5%)"))?;
+        .map_err(|_| UnitError::NotAPercentage(t.to_string()))?;
     if !(0.0..=100.0).contains(&v) {
-        return Err(format!("`{t}` is outside 0%..100%"));
+        return Err(UnitError::PercentOutOfRange(t.to_string()));
     }
     Ok(v / 100.0)
 }
@@ -100,7 +204,7 @@ pub struct Objective {
 }
 
 /// Parses an SLO objective.
-pub fn parse_objective(text: &str) -> Result<Objective, String> {
+pub fn parse_objective(text: &str) -> Result<Objective, UnitError> {
     let t = text.trim();
     let (cmp, rest) = if let Some(r) = t.strip_prefix("<=") {
         (Cmp::Le, r)
@@ -119,9 +223,9 @@ pub fn parse_objective(text: &str) -> Result<Objective, String> {
     } else if let Ok(n) = rest.parse::<f64>() {
         Quantity::Number(n)
     } else {
-        Quantity::Duration(parse_duration(rest).map_err(|_| {
-            format!("`{t}` is not an objective; expected a latency (500ms), a ratio (<0.5%) or a number (>= 99.9)")
-        })?)
+        Quantity::Duration(
+            parse_duration(rest).map_err(|_| UnitError::NotAnObjective(t.to_string()))?,
+        )
     };
     Ok(Objective { cmp, target })
 }
@@ -141,12 +245,11 @@ pub enum Backoff {
 }
 
 /// Parses `exponential 1s..5m`, `exponential 2s`, `fixed 30s`.
-pub fn parse_backoff(text: &str) -> Result<Backoff, String> {
+pub fn parse_backoff(text: &str) -> Result<Backoff, UnitError> {
     let t = text.trim();
-    let expected = "expected `exponential 1s..5m`, `exponential 2s` or `fixed 30s`";
     let (kind, rest) = t
         .split_once(char::is_whitespace)
-        .ok_or_else(|| format!("`{t}` is not a backoff; {expected}"))?;
+        .ok_or_else(|| UnitError::NotABackoff(t.to_string()))?;
     let rest = rest.trim();
     match kind {
         "fixed" => Ok(Backoff::Fixed(parse_duration(rest)?)),
@@ -159,11 +262,11 @@ pub fn parse_backoff(text: &str) -> Result<Backoff, String> {
                 }
             };
             if b < a {
-                return Err(format!("backoff `{t}`: the maximum is below the base"));
+                return Err(UnitError::BackoffMaxBelowBase(t.to_string()));
             }
             Ok(Backoff::Exponential { base: a, max: b })
         }
-        _ => Err(format!("unknown backoff kind `{kind}`; {expected}")),
+        _ => Err(UnitError::UnknownBackoffKind(kind.to_string())),
     }
 }
 
@@ -173,29 +276,30 @@ pub const ROUTE_SCHEMES: &[&str] = &["slack", "email", "webhook", "pagerduty", "
 pub const DEAD_LETTER_SCHEMES: &[&str] = &["queue", "log"];
 
 /// Checks a `scheme://target` URI against allowed schemes.
-pub fn check_uri(text: &str, schemes: &[&str]) -> Result<(), String> {
+pub fn check_uri(text: &str, schemes: &[&str]) -> Result<(), UnitError> {
     let list = schemes
         .iter()
         .map(|s| format!("{s}://"))
         .collect::<Vec<_>>()
         .join(", ");
-    let (scheme, target) = text
-        .split_once("://")
-        .ok_or_else(|| format!("`{text}` is not a URI; expected one of {list}"))?;
+    let (scheme, target) = text.split_once("://").ok_or_else(|| UnitError::NotAUri {
+        text: text.to_string(),
+        list: list.clone(),
+    })?;
     if !schemes.contains(&scheme) {
-        return Err(format!(
-            "unknown scheme `{scheme}://`; expected one of {list}"
-        ));
+        return Err(UnitError::UnknownScheme {
+            scheme: scheme.to_string(),
+            list,
+        });
     }
     if target.trim().is_empty() || target.chars().any(char::is_whitespace) {
-        return Err(format!(
-            "`{text}` has an empty or blank target after `{scheme}://`"
-        ));
+        return Err(UnitError::BlankTarget {
+            text: text.to_string(),
+            scheme: scheme.to_string(),
+        });
     }
     if scheme == "email" && !target.contains('@') {
-        return Err(format!(
-            "`{text}`: an email route needs an address (email://ops@example.com)"
-        ));
+        return Err(UnitError::EmailWithoutAddress(text.to_string()));
     }
     Ok(())
 }
@@ -237,6 +341,23 @@ pub fn slug(title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_are_typed_and_keep_their_messages() {
+        assert_eq!(parse_duration("5"), Err(UnitError::NoUnit("5".into())));
+        assert!(matches!(
+            parse_duration("3 parsecs"),
+            Err(UnitError::UnknownUnit { .. })
+        ));
+        assert_eq!(
+            parse_backoff("exponential 5m..1s").map_err(|e| e.to_string()),
+            Err("backoff `exponential 5m..1s`: the maximum is below the base".into())
+        );
+        assert!(matches!(
+            check_uri("email://ops", ROUTE_SCHEMES),
+            Err(UnitError::EmailWithoutAddress(_))
+        ));
+    }
 
     #[test]
     fn durations() {

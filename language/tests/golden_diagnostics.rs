@@ -4,7 +4,7 @@
 //! Each `samples/broken/*.claw` starts with `# expect: claw::<code>`, and its file name
 //! starts with the code's last segment (`bad_cron-minute_61.claw` → `claw::bad_cron`).
 //! Rewrite the goldens after an intended change with
-//! `CLAW_UPDATE_GOLDEN=1 cargo test -p claw-language --test golden_diagnostics`.
+//! `CLAW_BLESS=1 cargo test -p claw-language --test golden_diagnostics`.
 
 mod support;
 

@@ -2,7 +2,7 @@
 //! `samples/systems/<name>.claw`. The samples are kept canonical themselves (so
 //! `claw fmt --check samples/systems` passes), and the seed `dispatch.claw` stays
 //! byte-identical to the announcement example.
-//! Accept an intended change with `CLAW_UPDATE_GOLDEN=1 cargo test -p claw-language --test golden_fmt`.
+//! Accept an intended change with `CLAW_BLESS=1 cargo test -p claw-language --test golden_fmt`.
 
 mod support;
 

@@ -22,7 +22,7 @@ pub struct Pruned {
 }
 
 /// The retention of a system, or why it cannot be used.
-pub fn retention_of(text: &str) -> Result<Duration, String> {
+pub fn retention_of(text: &str) -> Result<Duration, claw_language::units::UnitError> {
     claw_language::units::parse_duration(text)
 }
 

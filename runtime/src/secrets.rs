@@ -6,6 +6,7 @@
 //! `CLAW_SECRET_<NAME>` environment variables (upper-cased, other characters as `_`) or a
 //! secrets file of `NAME=value` lines. Adapter output is redacted back to references.
 
+use claw_language::secret;
 use regex::Regex;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -49,20 +50,10 @@ impl std::fmt::Debug for Secrets {
     }
 }
 
-/// A `secret://NAME` reference. Compiled once: every adapter call resolves through it.
-static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"secret://([A-Za-z0-9_][A-Za-z0-9_./-]*)").expect("constant pattern compiles")
-});
-
 /// A `secrets.NAME` read in a template.
 static TEMPLATE_READ: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)").expect("constant pattern compiles")
 });
-
-/// The regex of a reference inside a string.
-pub fn reference_regex() -> &'static Regex {
-    &REFERENCE
-}
 
 /// Names read as `secrets.NAME` in a text (templates of parameters), sorted and unique.
 pub fn referenced_names(text: &str) -> std::collections::BTreeSet<String> {
@@ -139,41 +130,37 @@ impl Secrets {
     /// the (value, reference) pairs used, for redaction.
     pub fn resolve(&self, v: &Value) -> Result<(Value, Vec<(String, String)>), MissingSecret> {
         let mut used = Vec::new();
-        let out = self.resolve_inner(v, reference_regex(), &mut used)?;
+        let out = self.resolve_inner(v, &mut used)?;
         Ok((out, used))
     }
 
     fn resolve_inner(
         &self,
         v: &Value,
-        re: &Regex,
         used: &mut Vec<(String, String)>,
     ) -> Result<Value, MissingSecret> {
         Ok(match v {
-            Value::String(s) if s.contains("secret://") => {
+            Value::String(s) if s.contains(secret::SCHEME) => {
                 let mut out = String::with_capacity(s.len());
                 let mut last = 0;
-                for c in re.captures_iter(s) {
-                    let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
-                        continue;
-                    };
-                    let value = self.get(name.as_str())?;
-                    out.push_str(&s[last..all.start()]);
+                for found in secret::find(s) {
+                    let value = self.get(found.name)?;
+                    out.push_str(&s[last..found.range.start]);
                     out.push_str(&value);
-                    used.push((value, all.as_str().to_string()));
-                    last = all.end();
+                    used.push((value, s[found.range.clone()].to_string()));
+                    last = found.range.end;
                 }
                 out.push_str(&s[last..]);
                 Value::String(out)
             }
             Value::Array(a) => Value::Array(
                 a.iter()
-                    .map(|x| self.resolve_inner(x, re, used))
+                    .map(|x| self.resolve_inner(x, used))
                     .collect::<Result<_, _>>()?,
             ),
             Value::Object(m) => Value::Object(
                 m.iter()
-                    .map(|(k, x)| Ok((k.clone(), self.resolve_inner(x, re, used)?)))
+                    .map(|(k, x)| Ok((k.clone(), self.resolve_inner(x, used)?)))
                     .collect::<Result<_, MissingSecret>>()?,
             ),
             other => other.clone(),

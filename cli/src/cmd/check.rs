@@ -1,6 +1,7 @@
 //! `claw check`.
 
 use crate::output::{Format, color_stderr, exit};
+use claw_language::codes;
 use claw_language::diag;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,13 +25,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let files = match claw_language::files::collect_claw_files(&a.paths) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error[claw::io]: {e}");
+            eprintln!("error[{}]: {e}", codes::IO.id);
             return Ok(exit::usage());
         }
     };
     if files.is_empty() {
         eprintln!(
-            "error[claw::io]: no .claw files found in {}",
+            "error[{}]: no .claw files found in {}",
+            codes::IO.id,
             a.paths
                 .iter()
                 .map(|p| p.display().to_string())
@@ -54,7 +56,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         let (text, checked) = match claw_language::check_file(f) {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("error[claw::io]: cannot read {}: {e}", f.display());
+                eprintln!("error[{}]: cannot read {}: {e}", codes::IO.id, f.display());
                 unreadable = true;
                 continue;
             }

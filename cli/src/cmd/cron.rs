@@ -3,6 +3,7 @@
 
 use crate::output::{Format, exit};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use claw_language::codes;
 use claw_language::cron::{self, CronError};
 use std::process::ExitCode;
 
@@ -116,7 +117,8 @@ fn next(a: NextArgs) -> anyhow::Result<ExitCode> {
         Ok(z) => z,
         Err(_) => {
             eprintln!(
-                "error[claw::bad_timezone]: unknown time zone `{}`: use an IANA name such as Europe/Paris",
+                "error[{}]: unknown time zone `{}`: use an IANA name such as Europe/Paris",
+                codes::BAD_TIMEZONE.id,
                 a.tz
             );
             return Ok(exit::usage());
@@ -131,7 +133,7 @@ fn next(a: NextArgs) -> anyhow::Result<ExitCode> {
         Some(t) => match parse_from(t, tz) {
             Ok(t) => t,
             Err(m) => {
-                eprintln!("error[claw::bad_value]: --from: {m}");
+                eprintln!("error[{}]: --from: {m}", codes::BAD_VALUE.id);
                 return Ok(exit::usage());
             }
         },

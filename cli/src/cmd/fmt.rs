@@ -1,6 +1,7 @@
 //! `claw fmt`.
 
 use crate::output::{color_stderr, exit};
+use claw_language::codes;
 use claw_language::diag;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,7 +50,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let files = match claw_language::files::collect_claw_files(&a.paths) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error[claw::io]: {e}");
+            eprintln!("error[{}]: {e}", codes::IO.id);
             return Ok(exit::usage());
         }
     };
@@ -59,7 +60,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         let text = match std::fs::read_to_string(f) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("error[claw::io]: cannot read {}: {e}", f.display());
+                eprintln!("error[{}]: cannot read {}: {e}", codes::IO.id, f.display());
                 code = exit::usage();
                 continue;
             }
@@ -94,7 +95,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         if has_comment(&text) && !a.strip_comments {
             eprintln!(
-                "error[claw::fmt_comments]: {} has comments, which canonical form cannot keep; left unchanged (pass --strip-comments to rewrite anyway)",
+                "error[{}]: {} has comments, which canonical form cannot keep; left unchanged (pass --strip-comments to rewrite anyway)",
+                codes::FMT_COMMENTS.id,
                 f.display()
             );
             code = exit::findings();

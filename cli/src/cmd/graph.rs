@@ -1,6 +1,7 @@
 //! `claw graph`.
 
 use crate::output::{color_stderr, exit};
+use claw_language::codes;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,7 +30,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let (text, checked) = match claw_language::check_file(&a.file) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error[claw::io]: cannot read {}: {e}", a.file.display());
+            eprintln!(
+                "error[{}]: cannot read {}: {e}",
+                codes::IO.id,
+                a.file.display()
+            );
             return Ok(exit::usage());
         }
     };

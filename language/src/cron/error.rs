@@ -45,16 +45,21 @@ pub enum CronErrorKind {
 impl CronErrorKind {
     /// The stable code string, e.g. `claw::cron::bad_field`.
     pub const fn code(self) -> &'static str {
+        self.registered().id
+    }
+
+    /// The registry entry of this kind (its level, meaning and fix).
+    pub const fn registered(self) -> crate::diag::Code {
         match self {
-            Self::Empty => "claw::cron::empty",
-            Self::MissingFields => "claw::cron::missing_fields",
-            Self::TooManyFields => "claw::cron::too_many_fields",
-            Self::BadKeyword => "claw::cron::bad_keyword",
-            Self::BadField => "claw::cron::bad_field",
-            Self::OutOfRange => "claw::cron::out_of_range",
-            Self::BadStep => "claw::cron::bad_step",
-            Self::UnsupportedSyntax => "claw::cron::unsupported_syntax",
-            Self::TrailingGarbage => "claw::cron::trailing_garbage",
+            Self::Empty => crate::codes::CRON_EMPTY,
+            Self::MissingFields => crate::codes::CRON_MISSING_FIELDS,
+            Self::TooManyFields => crate::codes::CRON_TOO_MANY_FIELDS,
+            Self::BadKeyword => crate::codes::CRON_BAD_KEYWORD,
+            Self::BadField => crate::codes::CRON_BAD_FIELD,
+            Self::OutOfRange => crate::codes::CRON_OUT_OF_RANGE,
+            Self::BadStep => crate::codes::CRON_BAD_STEP,
+            Self::UnsupportedSyntax => crate::codes::CRON_UNSUPPORTED_SYNTAX,
+            Self::TrailingGarbage => crate::codes::CRON_TRAILING_GARBAGE,
         }
     }
 }

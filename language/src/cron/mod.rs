@@ -24,6 +24,8 @@
 mod error;
 mod explain;
 mod field;
+mod field_parse;
+mod read;
 mod schedule;
 mod tz;
 

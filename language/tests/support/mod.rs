@@ -1,7 +1,7 @@
 //! Golden-file comparison shared by the golden tests.
 //!
 //! A golden file holds accepted output. On drift the test fails with a unified diff;
-//! `CLAW_UPDATE_GOLDEN=1 cargo test -p claw-language` rewrites the files instead, and the
+//! `CLAW_BLESS=1 cargo test -p claw-language` rewrites the files instead, and the
 //! change is then reviewed in `git diff` like any other.
 
 #![allow(dead_code)]
@@ -18,7 +18,7 @@ pub fn repo_root() -> PathBuf {
 
 /// Whether golden files should be rewritten rather than compared.
 pub fn updating() -> bool {
-    std::env::var_os("CLAW_UPDATE_GOLDEN").is_some_and(|v| v == "1")
+    std::env::var_os("CLAW_BLESS").is_some_and(|v| v == "1")
 }
 
 /// Compares `actual` with the golden file at `path` (or rewrites it when updating).
@@ -36,7 +36,7 @@ pub fn compare(path: &Path, actual: &str) -> Option<String> {
         Ok(t) => t,
         Err(e) => {
             return Some(format!(
-                "{}: missing golden file ({e}); run with CLAW_UPDATE_GOLDEN=1 to create it",
+                "{}: missing golden file ({e}); run with CLAW_BLESS=1 to create it",
                 path.display()
             ));
         }
@@ -46,7 +46,7 @@ pub fn compare(path: &Path, actual: &str) -> Option<String> {
     }
     let diff = similar::TextDiff::from_lines(&expected, actual);
     Some(format!(
-        "{} drifted (run with CLAW_UPDATE_GOLDEN=1 to accept):\n{}",
+        "{} drifted (run with CLAW_BLESS=1 to accept):\n{}",
         path.display(),
         diff.unified_diff()
             .context_radius(3)

@@ -182,7 +182,9 @@ impl Poller {
                     .every
                     .as_deref()
                     .ok_or_else(|| err("a poll trigger needs `every:`".into()))
-                    .and_then(|e| claw_language::units::parse_duration(e).map_err(err))?;
+                    .and_then(|e| {
+                        claw_language::units::parse_duration(e).map_err(|e| err(e.to_string()))
+                    })?;
                 if every.is_zero() {
                     return Err(err("`every:` must be longer than zero".into()));
                 }

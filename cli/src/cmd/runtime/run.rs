@@ -62,7 +62,7 @@ pub struct Args {
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
-    let d = claw_language::units::parse_duration(s)?;
+    let d = claw_language::units::parse_duration(s).map_err(|e| e.to_string())?;
     if d.is_zero() {
         return Err("must be longer than zero".into());
     }

@@ -1,13 +1,15 @@
 //! Semantic checks: everything that makes a well-shaped system still refuse to compile.
 
+use crate::codes;
 use crate::diag::Diagnostic;
 use crate::expr;
-use crate::graph::{GNode, SystemGraph};
 use crate::model::*;
 use crate::parse::SourceMap;
 use crate::units;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
+
+mod flow;
 
 /// Context for locating findings.
 pub struct Located<'a> {
@@ -18,7 +20,7 @@ pub struct Located<'a> {
 }
 
 impl Located<'_> {
-    fn err(&self, code: &str, msg: impl Into<String>, path: &str) -> Diagnostic {
+    fn err(&self, code: crate::diag::Code, msg: impl Into<String>, path: &str) -> Diagnostic {
         Diagnostic::error(code, msg)
             .at(self.map.value(path))
             .at_path(path)
@@ -41,7 +43,7 @@ pub fn validate(sys: &System, loc: &Located<'_>) -> Vec<Diagnostic> {
     data(sys, loc, &mut out);
     observability(sys, loc, &mut out);
     names_across_layers(sys, loc, &mut out);
-    flow(sys, loc, &mut out);
+    flow::flow(sys, loc, &mut out);
     out
 }
 
@@ -63,7 +65,7 @@ fn identity(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         if empty && loc.map.values.contains_key(&format!("/{layer}")) {
             out.push(
                 loc.err(
-                    "claw::empty_layer",
+                    codes::EMPTY_LAYER,
                     format!("the `{layer}` layer is empty: a system needs at least one item there"),
                     &format!("/{layer}"),
                 )
@@ -74,7 +76,7 @@ fn identity(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     if !sys.system.is_empty() && !units::is_name(&sys.system) {
         out.push(
             loc.err(
-                "claw::bad_name",
+                codes::BAD_NAME,
                 format!("`{}` is not a valid system name", sys.system),
                 "/system",
             )
@@ -83,7 +85,7 @@ fn identity(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     }
     if !sys.version.is_empty() && semver::Version::parse(&sys.version).is_err() {
         out.push(
-            loc.err("claw::bad_version", format!("`{}` is not a semantic version", sys.version), "/version")
+            loc.err(codes::BAD_VERSION, format!("`{}` is not a semantic version", sys.version), "/version")
                 .with_label("expected MAJOR.MINOR.PATCH")
                 .with_help("write e.g. `version: 1.0.0` (quote it if YAML reads it as a number: \"1.0\" is not semver)"),
         );
@@ -101,7 +103,7 @@ fn check_expr(
         Ok(c) => Some(c),
         Err(e) => {
             let mut d = loc
-                .err("claw::bad_expression", format!("{what} `{text}` is not a valid expression: {}", e.message), path)
+                .err(codes::BAD_EXPRESSION, format!("{what} `{text}` is not a valid expression: {}", e.message), path)
                 .with_help("expressions are CEL: `order.total > 100 && order.country == 'FR'`; see docs/expressions.md");
             if let Some(off) = e.offset {
                 narrow(&mut d, text, off..off + 1);
@@ -133,7 +135,7 @@ fn check_templates(
             }
             Err(e) => out.push(
                 loc.err(
-                    "claw::bad_template",
+                    codes::BAD_TEMPLATE,
                     format!("template `{s}`: {}", e.message),
                     path,
                 )
@@ -158,7 +160,7 @@ fn check_templates(
 fn check_duration(text: &str, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     if let Err(e) = units::parse_duration(text) {
         out.push(
-            loc.err("claw::bad_duration", e, path)
+            loc.err(codes::BAD_DURATION, e.to_string(), path)
                 .with_help("durations: 500ms, 30s, 5m, 1h30m, 365d"),
         );
     }
@@ -172,7 +174,7 @@ fn misplaced(
     loc: &Located<'_>,
 ) -> Diagnostic {
     loc.err(
-        "claw::trigger_config",
+        codes::TRIGGER_CONFIG,
         format!(
             "`{field}` only applies to `source: {belongs}` triggers, and this one is `{}`",
             source.as_str()
@@ -188,7 +190,7 @@ fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     let path = format!("/triggers/{}", t.name);
     let need = |field: &str, what: &str| {
         loc.err(
-            "claw::trigger_config",
+            codes::TRIGGER_CONFIG,
             format!(
                 "a `source: {}` trigger needs `{field}` ({what})",
                 t.source.as_str()
@@ -231,7 +233,7 @@ fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         && let Err(e) = crate::cron::parse(s)
     {
         let mut d = loc
-                .err("claw::bad_cron", format!("schedule `{s}`: {e}"), &format!("{path}/schedule"))
+                .err(codes::BAD_CRON, format!("schedule `{s}`: {e}"), &format!("{path}/schedule"))
                 .with_label(e.code())
                 .with_help("crontab(5): minute hour day-of-month month day-of-week, or @hourly/@daily/@weekly/@monthly/@yearly; see docs/cron.md");
         narrow(&mut d, s, e.span());
@@ -246,7 +248,7 @@ fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             loc.err(
-                "claw::bad_timezone",
+                codes::BAD_TIMEZONE,
                 format!("unknown time zone `{tz}`"),
                 &format!("{path}/timezone"),
             )
@@ -272,11 +274,10 @@ fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         check_templates(v, &format!("{path}/with/{k}"), loc, out);
     }
     if let Some(auth) = &t.auth
-        && (!auth.hmac_sha256.starts_with("secret://")
-            || auth.hmac_sha256.len() <= "secret://".len())
+        && crate::secret::parse(&auth.hmac_sha256).is_err()
     {
         out.push(
-                loc.err("claw::bad_uri", "the webhook HMAC key must be a `secret://NAME` reference, never the key itself", &format!("{path}/auth/hmac_sha256"))
+                loc.err(codes::BAD_URI, "the webhook HMAC key must be a `secret://NAME` reference, never the key itself", &format!("{path}/auth/hmac_sha256"))
                     .with_help("write `hmac_sha256: secret://shop_webhook_key` and provide it through the environment or secrets file"),
             );
     }
@@ -284,7 +285,7 @@ fn trigger(t: &Trigger, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         && (!p.starts_with('/') || p.chars().any(char::is_whitespace))
     {
         out.push(loc.err(
-            "claw::bad_value",
+            codes::BAD_VALUE,
             format!("webhook path `{p}` must start with `/` and hold no spaces"),
             &format!("{path}/path"),
         ));
@@ -318,7 +319,7 @@ fn check_action(a: &str, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic
     if !ok {
         out.push(
             loc.err(
-                "claw::bad_value",
+                codes::BAD_VALUE,
                 format!("action `{a}` is not `adapter.operation`"),
                 path,
             )
@@ -336,7 +337,7 @@ fn decision(d: &Decision, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         Logic::Rules { rules, default } => {
             if rules.is_empty() {
                 out.push(loc.err(
-                    "claw::decision_logic",
+                    codes::DECISION_LOGIC,
                     format!("decision `{}` has an empty `rules` table", d.name),
                     &format!("{path}/rules"),
                 ));
@@ -368,7 +369,7 @@ fn decision(d: &Decision, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
                 .unwrap_or("");
             if !matches!(ext, "cel" | "js" | "ts") {
                 out.push(loc.err(
-                    "claw::bad_value",
+                    codes::BAD_VALUE,
                     format!("policy `{p}` must be a .cel, .js or .ts file"),
                     &pp,
                 ));
@@ -377,12 +378,12 @@ fn decision(d: &Decision, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
                 match std::fs::read_to_string(&full) {
                     Ok(text) if ext == "cel" => {
                         if let Err(e) = expr::compile(text.trim()) {
-                            out.push(loc.err("claw::bad_expression", format!("policy `{p}` is not a valid CEL expression: {}", e.message), &pp));
+                            out.push(loc.err(codes::BAD_EXPRESSION, format!("policy `{p}` is not a valid CEL expression: {}", e.message), &pp));
                         }
                     }
                     Ok(_) => {}
                     Err(_) => out.push(
-                        loc.err("claw::missing_policy", format!("policy file `{p}` does not exist (looked for {})", full.display()), &pp)
+                        loc.err(codes::MISSING_POLICY, format!("policy file `{p}` does not exist (looked for {})", full.display()), &pp)
                             .with_help("policy paths are relative to the .claw file; create the file or fix the path"),
                     ),
                 }
@@ -403,7 +404,11 @@ fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     if let Some(b) = &x.backoff
         && let Err(e) = units::parse_backoff(b)
     {
-        out.push(loc.err("claw::bad_backoff", e, &format!("{path}/backoff")));
+        out.push(loc.err(
+            codes::BAD_BACKOFF,
+            e.to_string(),
+            &format!("{path}/backoff"),
+        ));
     }
     if let Some(t) = &x.timeout {
         check_duration(t, &format!("{path}/timeout"), loc, out);
@@ -421,7 +426,7 @@ fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         && let Err(e) = units::check_uri(dl, units::DEAD_LETTER_SCHEMES)
     {
         out.push(loc.err(
-            "claw::bad_uri",
+            codes::BAD_URI,
             format!("dead letter: {e}"),
             &format!("{path}/dead_letter"),
         ));
@@ -463,7 +468,7 @@ fn data(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
             && !base.join(src).exists()
         {
             out.push(loc.err(
-                "claw::missing_file",
+                codes::MISSING_FILE,
                 format!("table source `{src}` does not exist"),
                 &format!("/data/tables/{}/source", t.name),
             ));
@@ -475,7 +480,7 @@ fn observability(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     for (name, obj) in &sys.observability.slo {
         if let Err(e) = units::parse_objective(obj) {
             out.push(loc.err(
-                "claw::bad_objective",
+                codes::BAD_OBJECTIVE,
                 format!("SLO `{name}`: {e}"),
                 &format!("/observability/slo/{name}"),
             ));
@@ -487,7 +492,7 @@ fn observability(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         if let Err(e) = expr::compile(&text) {
             out.push(
                 loc.err(
-                    "claw::bad_expression",
+                    codes::BAD_EXPRESSION,
                     format!("alert condition `{}` is not valid: {}", a.on, e.message),
                     &format!("{p}/on"),
                 )
@@ -498,7 +503,7 @@ fn observability(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
             && let Err(e) = units::check_uri(r, units::ROUTE_SCHEMES)
         {
             out.push(loc.err(
-                "claw::bad_uri",
+                codes::BAD_URI,
                 format!("alert route: {e}"),
                 &format!("{p}/route"),
             ));
@@ -520,7 +525,7 @@ fn names_across_layers(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic
             if *first != layer {
                 out.push(
                     loc.err(
-                        "claw::duplicate_name",
+                        codes::DUPLICATE_NAME,
                         format!("`{name}` names both an item of `{first}` and one of `{layer}`"),
                         &format!("/{layer}/{name}"),
                     )
@@ -529,204 +534,6 @@ fn names_across_layers(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic
             }
         } else {
             seen.insert(name, layer);
-        }
-    }
-}
-
-fn flow(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
-    let mut emitted: BTreeSet<String> = BTreeSet::new();
-    for t in &sys.triggers {
-        emitted.insert(t.event().to_string());
-    }
-    for d in &sys.decisions {
-        emitted.extend(d.emitted_events());
-    }
-    for x in &sys.execution {
-        emitted.insert(x.succeeded_event());
-        emitted.insert(x.failed_event());
-    }
-    let mut bad_on: BTreeSet<String> = BTreeSet::new();
-    let mut check_on = |layer: &str, name: &str, on: &[String], out: &mut Vec<Diagnostic>| {
-        for (i, e) in on.iter().enumerate() {
-            if !emitted.contains(e) {
-                let mut known: Vec<&String> = emitted.iter().collect();
-                known.sort_by(|a, b| {
-                    strsim::jaro_winkler(e, b).total_cmp(&strsim::jaro_winkler(e, a))
-                });
-                let help = match known.first() {
-                    Some(k) if strsim::jaro_winkler(e, k) > 0.8 => format!("did you mean `{k}`?"),
-                    _ => format!(
-                        "events emitted in this system: {}",
-                        emitted.iter().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                };
-                let p = if on.len() > 1 {
-                    format!("/{layer}/{name}/on/{i}")
-                } else {
-                    format!("/{layer}/{name}/on")
-                };
-                out.push(
-                    loc.err(
-                        "claw::unknown_event",
-                        format!(
-                            "`{name}` waits for event `{e}`, which nothing in the system emits"
-                        ),
-                        &p,
-                    )
-                    .with_label("no trigger, decision or step emits this")
-                    .with_help(help),
-                );
-                bad_on.insert(name.to_string());
-            }
-        }
-    };
-    for d in &sys.decisions {
-        check_on("decisions", &d.name, &d.on, out);
-    }
-    for x in &sys.execution {
-        if x.on.is_empty() {
-            continue;
-        }
-        check_on("execution", &x.name, &x.on, out);
-    }
-    let g = SystemGraph::build(sys);
-    let cycles = g.cycles();
-    for c in &cycles {
-        let names: Vec<String> = c
-            .iter()
-            .filter_map(|n| match n {
-                GNode::Decision(s) | GNode::Execution(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
-        let first = c.iter().find_map(|n| match n {
-            GNode::Decision(s) => Some(format!("/decisions/{s}/on")),
-            GNode::Execution(s) => Some(format!("/execution/{s}/on")),
-            _ => None,
-        });
-        out.push(
-            loc.err("claw::cycle", format!("these steps wait for each other in a loop: {}", names.join(" → ")), first.as_deref().unwrap_or("/execution"))
-                .with_help("a run must end; break the loop (retries are declared with `retries:`, not by re-triggering a step)"),
-        );
-    }
-    let reach = g.reachable_from_triggers();
-    let mut in_cycle: BTreeSet<String> = BTreeSet::new();
-    for c in &cycles {
-        for n in c {
-            if let GNode::Decision(s) | GNode::Execution(s) = n {
-                in_cycle.insert(s.clone());
-            }
-        }
-    }
-    for d in &sys.decisions {
-        if let Some(i) = g.get(&GNode::Decision(d.name.clone()))
-            && !reach.contains(&i)
-            && !bad_on.contains(&d.name)
-            && !in_cycle.contains(&d.name)
-        {
-            out.push(
-                loc.err(
-                    "claw::unreachable",
-                    format!("no trigger can reach decision `{}`", d.name),
-                    &format!("/decisions/{}", d.name),
-                )
-                .with_help("make its `on` name an event a trigger leads to"),
-            );
-        }
-    }
-    for x in &sys.execution {
-        if let Some(i) = g.get(&GNode::Execution(x.name.clone()))
-            && !reach.contains(&i)
-            && !bad_on.contains(&x.name)
-            && !in_cycle.contains(&x.name)
-        {
-            out.push(
-                loc.err(
-                    "claw::unreachable",
-                    format!("no trigger can reach execution `{}`", x.name),
-                    &format!("/execution/{}", x.name),
-                )
-                .with_help("make its `on` name an event a trigger leads to"),
-            );
-        }
-    }
-    // Data flow: a template may only read steps that ran before it.
-    let step_names: BTreeSet<&str> = sys.execution.iter().map(|x| x.name.as_str()).collect();
-    let mut refs: Vec<(GNode, String, String)> = Vec::new();
-    for x in &sys.execution {
-        let base = format!("/execution/{}", x.name);
-        let mut scan = |v: &serde_json::Value, p: String| {
-            let mut sink = Vec::new();
-            for c in check_templates(v, &p, loc, &mut sink) {
-                for s in c.step_references() {
-                    refs.push((GNode::Execution(x.name.clone()), s, p.clone()));
-                }
-            }
-        };
-        for (k, v) in &x.with {
-            scan(v, format!("{base}/with/{k}"));
-        }
-        if let Some(d) = &x.delay {
-            scan(
-                &serde_json::Value::String(d.clone()),
-                format!("{base}/delay"),
-            );
-        }
-        if let Some(k) = &x.idempotency
-            && let Ok(c) = expr::compile(k)
-        {
-            for s in c.step_references() {
-                refs.push((
-                    GNode::Execution(x.name.clone()),
-                    s,
-                    format!("{base}/idempotency"),
-                ));
-            }
-        }
-    }
-    for d in &sys.decisions {
-        let texts: Vec<(String, String)> = match &d.logic {
-            Logic::When(w) => vec![(w.clone(), format!("/decisions/{}/when", d.name))],
-            Logic::Rules { rules, .. } => rules
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    (
-                        r.condition.clone(),
-                        format!("/decisions/{}/rules/{i}/if", d.name),
-                    )
-                })
-                .collect(),
-            Logic::Policy(_) => vec![],
-        };
-        for (t, p) in texts {
-            if let Ok(c) = expr::compile(&t) {
-                for s in c.step_references() {
-                    refs.push((GNode::Decision(d.name.clone()), s, p.clone()));
-                }
-            }
-        }
-    }
-    for (user, step, p) in refs {
-        let user_name = match &user {
-            GNode::Execution(s) | GNode::Decision(s) => s.clone(),
-            _ => String::new(),
-        };
-        if !step_names.contains(step.as_str()) {
-            out.push(
-                loc.err("claw::unknown_step", format!("`{user_name}` reads `steps.{step}`, but there is no execution named `{step}`"), &p)
-                    .with_help(format!("steps in this system: {}", step_names.iter().copied().collect::<Vec<_>>().join(", "))),
-            );
-            continue;
-        }
-        let (Some(from), Some(to)) = (g.get(&GNode::Execution(step.clone())), g.get(&user)) else {
-            continue;
-        };
-        if from == to || !g.reaches(from, to) {
-            out.push(
-                loc.err("claw::step_order", format!("`{user_name}` reads `steps.{step}`, but `{step}` cannot have run before `{user_name}`"), &p)
-                    .with_help(format!("make `{user_name}` run after `{step}` (e.g. `on: {step}.succeeded`), or read something that is available")),
-            );
         }
     }
 }

@@ -1,450 +1,18 @@
-//! Builds a [`System`] from a YAML tree, recording where each item was written.
-//!
-//! Shape errors (unknown keys, wrong types, missing layers) are collected rather than
-//! returned at the first one, so a user sees every problem of a file in one run.
+//! Reads the system and its five layers (triggers, decisions, execution, data, observability)
+//! into the model, with the value readers of `parse/mod.rs`.
 
-use crate::diag::{Diagnostic, Span};
-use crate::fields::{self, Field};
+use super::{P, join, key_or_node, strsim_best};
+use crate::codes;
+use crate::diag::Span;
+use crate::fields;
 use crate::model::*;
-use crate::yaml::{Node, NodeValue, ScalarKind};
+use crate::yaml::{Node, NodeValue};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Where each model path was written. Paths look like `/execution/book_carrier/retries`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SourceMap {
-    /// Span of each path's value.
-    pub values: BTreeMap<String, Span>,
-    /// Span of each path's key.
-    pub keys: BTreeMap<String, Span>,
-}
-
-impl SourceMap {
-    /// The span of a path's value, or of its closest written ancestor.
-    pub fn value(&self, path: &str) -> Option<Span> {
-        let mut p = path;
-        loop {
-            if let Some(s) = self.values.get(p) {
-                return Some(*s);
-            }
-            p = &p[..p.rfind('/')?];
-        }
-    }
-
-    /// The span of a path's key, falling back to its value span, then to ancestors.
-    pub fn key(&self, path: &str) -> Option<Span> {
-        self.keys.get(path).copied().or_else(|| self.value(path))
-    }
-}
-
-/// The outcome of parsing: the model when the shape allowed building one, and diagnostics.
-#[derive(Debug, Clone)]
-pub struct Parsed {
-    /// The system (with defaults in place of fields that were in error).
-    pub system: Option<System>,
-    /// Where things were written.
-    pub map: SourceMap,
-    /// Shape errors.
-    pub diagnostics: Vec<Diagnostic>,
-    /// `false` when a layer or a list item could not be read at all and is missing from
-    /// `system`: checks of how items relate (reachability, events) would then report noise.
-    pub complete: bool,
-}
-
-/// Parses `.claw` text.
-pub fn parse(text: &str) -> Parsed {
-    let root = match crate::yaml::load(text) {
-        Ok(n) => n,
-        Err(d) => {
-            return Parsed {
-                system: None,
-                map: SourceMap::default(),
-                diagnostics: vec![d],
-                complete: false,
-            };
-        }
-    };
-    let mut p = P::default();
-    let system = p.system(&root);
-    Parsed {
-        system,
-        map: p.map,
-        diagnostics: p.diags,
-        complete: !p.dropped,
-    }
-}
-
-#[derive(Default)]
-struct P {
-    diags: Vec<Diagnostic>,
-    map: SourceMap,
-    /// An item or layer was left out of the model because it could not be read.
-    dropped: bool,
-}
-
-fn join(path: &str, key: &str) -> String {
-    format!("{path}/{key}")
-}
-
 impl P {
-    fn err(
-        &mut self,
-        code: &str,
-        msg: impl Into<String>,
-        span: Span,
-        path: &str,
-    ) -> &mut Diagnostic {
-        self.diags
-            .push(Diagnostic::error(code, msg).at(Some(span)).at_path(path));
-        let n = self.diags.len() - 1;
-        &mut self.diags[n]
-    }
-
-    /// Checks a mapping against a field table: reports unknown keys and missing required keys,
-    /// records spans, and returns the known entries.
-    fn fields<'n>(
-        &mut self,
-        node: &'n Node,
-        table: &[Field],
-        path: &str,
-        what: &str,
-    ) -> Option<BTreeMap<&'static str, &'n Node>> {
-        let entries = match &node.value {
-            NodeValue::Map(m) => m.as_slice(),
-            NodeValue::Scalar(ScalarKind::Null, _) => &[],
-            _ => {
-                let kind = node.kind_name();
-                self.err(
-                    "claw::wrong_type",
-                    format!("{what} must be a mapping of keys, found {kind}"),
-                    node.span,
-                    path,
-                )
-                .help = Some(format!(
-                    "accepted keys: {}",
-                    table.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-                ));
-                return None;
-            }
-        };
-        let mut out = BTreeMap::new();
-        for (k, v) in entries {
-            let Some(key) = k.as_scalar_text() else {
-                self.err(
-                    "claw::wrong_type",
-                    format!("keys of {what} must be plain words"),
-                    k.span,
-                    path,
-                );
-                continue;
-            };
-            match table.iter().find(|f| f.name == key) {
-                Some(f) => {
-                    let p = join(path, f.name);
-                    self.map.keys.insert(p.clone(), k.span);
-                    self.map.values.insert(p, v.span);
-                    out.insert(f.name, v);
-                }
-                None => {
-                    let help = match fields::suggest(key, table) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!(
-                            "accepted keys here: {}",
-                            table.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-                        ),
-                    };
-                    let d = self.err(
-                        "claw::unknown_key",
-                        format!("unknown key `{key}` in {what}"),
-                        k.span,
-                        &join(path, key),
-                    );
-                    d.help = Some(help);
-                    d.label = Some("not a key of this section".into());
-                }
-            }
-        }
-        for f in table.iter().filter(|f| f.required) {
-            // Missing layers get their own diagnostic with an example, so skip them here.
-            let is_layer = path.is_empty() && fields::LAYERS.iter().any(|(l, _)| *l == f.name);
-            if !out.contains_key(f.name) && !is_layer {
-                let d = self.err(
-                    "claw::missing_field",
-                    format!(
-                        "{what} has no `{}` ({})",
-                        f.name,
-                        f.doc.trim_end_matches('.')
-                    ),
-                    key_or_node(node),
-                    path,
-                );
-                d.label = Some(format!("`{}` is required here", f.name));
-                d.help = Some(format!("add `{}:`", f.name));
-            }
-        }
-        Some(out)
-    }
-
-    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
-        match &node.value {
-            NodeValue::Scalar(ScalarKind::Null, _) => {
-                self.err(
-                    "claw::wrong_type",
-                    "expected a value, found nothing",
-                    node.span,
-                    path,
-                );
-                None
-            }
-            NodeValue::Scalar(_, t) => Some(t.clone()),
-            _ => {
-                let kind = node.kind_name();
-                self.err(
-                    "claw::wrong_type",
-                    format!("expected a single value, found {kind}"),
-                    node.span,
-                    path,
-                );
-                None
-            }
-        }
-    }
-
-    fn opt_string(&mut self, m: &BTreeMap<&str, &Node>, key: &str, path: &str) -> Option<String> {
-        m.get(key).and_then(|n| self.string(n, &join(path, key)))
-    }
-
-    fn names(&mut self, node: &Node, path: &str) -> Vec<String> {
-        match &node.value {
-            NodeValue::Seq(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| {
-                    let p = format!("{path}/{i}");
-                    self.map.values.insert(p.clone(), n.span);
-                    self.string(n, &p)
-                })
-                .collect(),
-            _ => self.string(node, path).into_iter().collect(),
-        }
-    }
-
-    fn count(&mut self, node: &Node, path: &str) -> Option<u32> {
-        match &node.value {
-            NodeValue::Scalar(ScalarKind::Int(i), _) if *i >= 0 && *i <= 1000 => Some(*i as u32),
-            _ => {
-                let shown = node
-                    .as_scalar_text()
-                    .unwrap_or(node.kind_name())
-                    .to_string();
-                self.err(
-                    "claw::wrong_type",
-                    format!("expected a whole number from 0 to 1000, found `{shown}`"),
-                    node.span,
-                    path,
-                );
-                None
-            }
-        }
-    }
-
-    fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
-        match &node.value {
-            NodeValue::Scalar(ScalarKind::Bool(b), _) => Some(*b),
-            _ => {
-                let shown = node
-                    .as_scalar_text()
-                    .unwrap_or(node.kind_name())
-                    .to_string();
-                self.err(
-                    "claw::wrong_type",
-                    format!("expected true or false, found `{shown}`"),
-                    node.span,
-                    path,
-                )
-                .help = Some(
-                    "YAML 1.2: only `true` and `false` are booleans (not yes/no/on/off)".into(),
-                );
-                None
-            }
-        }
-    }
-
-    fn params(&mut self, node: &Node, path: &str) -> IndexMap<String, Value> {
-        match &node.value {
-            NodeValue::Map(m) => {
-                let mut out = IndexMap::new();
-                for (k, v) in m {
-                    let key = k.as_scalar_text().unwrap_or_default().to_string();
-                    let p = join(path, &key);
-                    self.record_tree(v, &p);
-                    out.insert(key, v.to_json());
-                }
-                out
-            }
-            NodeValue::Scalar(ScalarKind::Null, _) => IndexMap::new(),
-            _ => {
-                let kind = node.kind_name();
-                self.err(
-                    "claw::wrong_type",
-                    format!("expected a mapping of parameters, found {kind}"),
-                    node.span,
-                    path,
-                );
-                IndexMap::new()
-            }
-        }
-    }
-
-    /// Records spans of every nested value so template errors deep in `with` are located.
-    fn record_tree(&mut self, node: &Node, path: &str) {
-        self.map.values.insert(path.to_string(), node.span);
-        match &node.value {
-            NodeValue::Map(m) => {
-                for (k, v) in m {
-                    let p = join(path, k.as_scalar_text().unwrap_or_default());
-                    self.map.keys.insert(p.clone(), k.span);
-                    self.record_tree(v, &p);
-                }
-            }
-            NodeValue::Seq(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    self.record_tree(v, &format!("{path}/{i}"));
-                }
-            }
-            NodeValue::Scalar(..) => {}
-        }
-    }
-
-    fn string_map(&mut self, node: &Node, path: &str) -> IndexMap<String, String> {
-        let mut out = IndexMap::new();
-        match &node.value {
-            NodeValue::Map(m) => {
-                for (k, v) in m {
-                    let key = k.as_scalar_text().unwrap_or_default().to_string();
-                    let p = join(path, &key);
-                    self.map.keys.insert(p.clone(), k.span);
-                    self.map.values.insert(p.clone(), v.span);
-                    if let Some(s) = self.string(v, &p) {
-                        out.insert(key, s);
-                    }
-                }
-            }
-            NodeValue::Scalar(ScalarKind::Null, _) => {}
-            _ => {
-                let kind = node.kind_name();
-                self.err(
-                    "claw::wrong_type",
-                    format!("expected a mapping of names to values, found {kind}"),
-                    node.span,
-                    path,
-                );
-            }
-        }
-        out
-    }
-
-    /// Walks a `- name: {fields}` list, checking shape and duplicate names.
-    fn named_list<T>(
-        &mut self,
-        node: &Node,
-        path: &str,
-        what: &str,
-        mut item: impl FnMut(&mut Self, String, &Node, &str) -> Option<T>,
-    ) -> Vec<T> {
-        let items = match &node.value {
-            NodeValue::Seq(items) => items.as_slice(),
-            NodeValue::Scalar(ScalarKind::Null, _) => &[],
-            _ => {
-                let kind = node.kind_name();
-                self.err(
-                    "claw::wrong_type",
-                    format!(
-                        "`{}` must be a list of `- name: {{...}}` items, found {kind}",
-                        path.trim_start_matches('/')
-                    ),
-                    node.span,
-                    path,
-                );
-                self.dropped = true;
-                return Vec::new();
-            }
-        };
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
-        let mut out = Vec::new();
-        for it in items {
-            let entries = match it.as_map() {
-                Some(e) if e.len() == 1 => e,
-                other => {
-                    // With several keys, point at the second: it is the one missing its `- `.
-                    let (msg, span) = match other {
-                        Some([_, (k2, _), ..]) => (
-                            format!(
-                                "each {what} is a single-key mapping `- name: {{fields}}`; `{}` sits in the same item as the one above",
-                                k2.as_scalar_text().unwrap_or("this key")
-                            ),
-                            k2.span,
-                        ),
-                        _ => (
-                            format!("each {what} is a single-key mapping `- name: {{fields}}`"),
-                            it.span,
-                        ),
-                    };
-                    let d = self.err("claw::bad_shape", msg, span, path);
-                    d.help = Some(format!(
-                        "write it as\n  - my_{what}:\n      key: value\n(a blank line or a missing indent often merges two items)"
-                    ));
-                    self.dropped = true;
-                    continue;
-                }
-            };
-            let (k, body) = &entries[0];
-            let Some(name) = k.as_scalar_text().map(str::to_string) else {
-                self.err(
-                    "claw::bad_name",
-                    format!("a {what} name must be a word"),
-                    k.span,
-                    path,
-                );
-                self.dropped = true;
-                continue;
-            };
-            let p = join(path, &name);
-            self.map.keys.insert(p.clone(), k.span);
-            self.map.values.insert(p.clone(), body.span);
-            if !crate::units::is_name(&name) {
-                self.err(
-                    "claw::bad_name",
-                    format!("`{name}` is not a valid {what} name"),
-                    k.span,
-                    &p,
-                )
-                .help =
-                    Some("names start with a letter and use letters, digits, `_` and `-`".into());
-            }
-            if let Some(first) = seen.get(&name) {
-                let line = first.line;
-                self.err(
-                    "claw::duplicate_name",
-                    format!("the {what} name `{name}` is already used on line {line}"),
-                    k.span,
-                    &p,
-                )
-                .help =
-                    Some("names identify items in events and logs; give each one its own".into());
-                continue;
-            }
-            seen.insert(name.clone(), k.span);
-            match item(self, name, body, &p) {
-                Some(t) => out.push(t),
-                None => self.dropped = true,
-            }
-        }
-        out
-    }
-
-    fn system(&mut self, root: &Node) -> Option<System> {
+    pub(super) fn system(&mut self, root: &Node) -> Option<System> {
         let m = self.fields(root, fields::TOP, "", "the system")?;
         let mut sys = System::new(self.opt_string(&m, "system", "").unwrap_or_default());
         if let Some(v) = self.opt_string(&m, "version", "") {
@@ -471,7 +39,7 @@ impl P {
                 len: 0,
             };
             let d = self.err(
-                "claw::missing_layer",
+                codes::MISSING_LAYER,
                 format!("the system has no `{layer}` layer; every system declares all five layers (triggers, decisions, execution, data, observability)"),
                 span,
                 &format!("/{layer}"),
@@ -536,15 +104,12 @@ impl P {
                 match Source::parse(&s) {
                     Some(src) => src,
                     None => {
-                        let help = match strsim_best(
-                            &s,
-                            &["webhook", "schedule", "poll", "queue", "manual"],
-                        ) {
+                        let help = match strsim_best(&s, Source::WORDS) {
                             Some(b) => format!("did you mean `{b}`?"),
-                            None => "one of: webhook, schedule, poll, queue, manual".into(),
+                            None => format!("one of: {}", Source::WORDS.join(", ")),
                         };
                         self.err(
-                            "claw::bad_value",
+                            codes::BAD_VALUE,
                             format!("unknown trigger source `{s}`"),
                             n.span,
                             &join(path, "source"),
@@ -568,12 +133,12 @@ impl P {
                     Some(c) => t.catch_up = Some(c),
                     None => {
                         self.err(
-                            "claw::bad_value",
+                            codes::BAD_VALUE,
                             format!("unknown catch_up policy `{s}`"),
                             n.span,
                             &p,
                         )
-                        .help = Some("one of: none, latest, all".into());
+                        .help = Some(format!("one of: {}", CatchUp::WORDS.join(", ")));
                     }
                 }
             }
@@ -650,7 +215,7 @@ impl P {
                     Some((n, None)) => {
                         let kind = n.kind_name();
                         self.err(
-                            "claw::wrong_type",
+                            codes::WRONG_TYPE,
                             format!("`rules` must be a list of `- if: …` rules, found {kind}"),
                             n.span,
                             &rp,
@@ -673,7 +238,7 @@ impl P {
             }
             [] => {
                 let d = self.err(
-                    "claw::decision_logic",
+                    codes::DECISION_LOGIC,
                     format!("{what} says neither `when`, `rules` nor `policy`"),
                     key_or_node(body),
                     path,
@@ -683,7 +248,7 @@ impl P {
             }
             many => {
                 let d = self.err(
-                    "claw::decision_logic",
+                    codes::DECISION_LOGIC,
                     format!(
                         "{what} has {} at once; a decision decides one way",
                         many.join(" and ")
@@ -698,7 +263,7 @@ impl P {
         if m.contains_key("default") && !matches!(logic, Logic::Rules { .. }) {
             let span = self.map.key(&join(path, "default")).unwrap_or(body.span);
             self.err(
-                "claw::decision_logic",
+                codes::DECISION_LOGIC,
                 "`default` only applies to a `rules` table",
                 span,
                 &join(path, "default"),
@@ -800,7 +365,7 @@ impl P {
                                     Some(p.params(it, &rp))
                                 } else {
                                     p.err(
-                                        "claw::wrong_type",
+                                        codes::WRONG_TYPE,
                                         "each table row is a mapping of column to value",
                                         it.span,
                                         &rp,
@@ -811,7 +376,7 @@ impl P {
                             .collect(),
                         _ => {
                             p.err(
-                                "claw::wrong_type",
+                                codes::WRONG_TYPE,
                                 "`rows` must be a list of mappings",
                                 rn.span,
                                 &format!("{path}/rows"),
@@ -862,7 +427,7 @@ impl P {
                 None => {
                     let kind = n.kind_name();
                     self.err(
-                        "claw::wrong_type",
+                        codes::WRONG_TYPE,
                         format!("`alerts` must be a list of `- on: …` alerts, found {kind}"),
                         n.span,
                         &ap,
@@ -876,20 +441,4 @@ impl P {
             owner: self.opt_string(&m, "owner", path),
         })
     }
-}
-
-fn key_or_node(node: &Node) -> Span {
-    Span {
-        len: 0,
-        ..node.span
-    }
-}
-
-fn strsim_best<'a>(s: &str, options: &[&'a str]) -> Option<&'a str> {
-    options
-        .iter()
-        .map(|o| (strsim::jaro_winkler(s, o), *o))
-        .filter(|(sc, _)| *sc >= 0.75)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, o)| o)
 }
