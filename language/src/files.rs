@@ -58,3 +58,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
     }
     result
 }
+
+/// Makes everything written so far on the file system holding `path` durable, folder entries
+/// included: one `syncfs` on Linux instead of a sync per file (each costs a journal commit,
+/// ~5 ms on the project's machines, which dominated the wall time of writing thousands of
+/// small files). Elsewhere, `path` itself (a file or folder) is synced.
+pub fn sync_file_system(path: &Path) -> Result<(), std::io::Error> {
+    let f = std::fs::File::open(path)?;
+    #[cfg(target_os = "linux")]
+    {
+        rustix::fs::syncfs(&f)?;
+    }
+    f.sync_all()
+}

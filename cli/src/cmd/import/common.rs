@@ -2,7 +2,7 @@
 
 use crate::output::{Format, exit};
 use claw_importers::findings::{Finding, Level, report_text};
-use claw_importers::output::{Generated, Outcome, write_all_with_progress};
+use claw_importers::output::{Generated, Outcome, OutputError, Written, write_all_with_progress};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,13 +36,24 @@ pub fn finish(
     let bar = crate::progress::bar(generated.len() as u64, "checking generated systems");
     let result = write_all_with_progress(&out.out, generated, out.accept, &mut || bar.inc(1));
     bar.finish_and_clear();
-    let written = match result {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error[claw::import::output]: {e}");
-            return Ok(exit::usage());
-        }
-    };
+    match result {
+        Ok(written) => report(out, &written, findings),
+        Err(e) => Ok(output_failed(&e)),
+    }
+}
+
+/// Says why the output could not be written (nothing was) and gives the exit code.
+pub fn output_failed(e: &OutputError) -> ExitCode {
+    eprintln!("error[claw::import::output]: {e}");
+    exit::usage()
+}
+
+/// Writes the report file and prints the summary of systems already written.
+pub fn report(
+    out: &OutputArgs,
+    written: &[Written],
+    findings: &[Finding],
+) -> anyhow::Result<ExitCode> {
     let json = serde_json::json!({
         "systems": written.iter().map(|w| serde_json::json!({
             "path": w.path.display().to_string(),
@@ -58,7 +69,7 @@ pub fn finish(
         Format::Text => {
             print!("{}", report_text(findings));
             println!();
-            for w in &written {
+            for w in written {
                 let what = match w.outcome {
                     Outcome::Unchanged => "unchanged",
                     Outcome::Pending => "pending review (run `claw review`)",

@@ -2,6 +2,8 @@
 
 use super::common::OutputArgs;
 use crate::output::exit;
+use claw_importers::output::{OutputError, Writer};
+use claw_importers::zapier::ZapierError;
 use std::process::ExitCode;
 
 /// Import a Zapier export: an account export (.zip holding Zapfile.json), a Zapfile.json or
@@ -20,17 +22,42 @@ pub struct Args {
     pub output: OutputArgs,
 }
 
-/// Runs the command.
+/// Why a streamed import stopped: the input, or the output.
+enum Stop {
+    Input(ZapierError),
+    Output(OutputError),
+}
+
+impl From<ZapierError> for Stop {
+    fn from(e: ZapierError) -> Stop {
+        Stop::Input(e)
+    }
+}
+
+/// Runs the command: each Zap is mapped, checked and staged as it is read, so memory stays
+/// bounded at any export size; the staged files are moved into place only when all succeeded.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let spin = crate::progress::spinner("reading and mapping the legacy setup");
-    let result = claw_importers::zapier::import(&a.input);
+    let spin = crate::progress::spinner("importing Zaps");
+    let mut writer = Writer::new(&a.output.out, a.output.accept);
+    let mut findings = Vec::new();
+    let result = claw_importers::zapier::import_each(&a.input, &mut |g, mut f| {
+        writer.add(&g).map_err(Stop::Output)?;
+        findings.append(&mut f);
+        spin.inc(1);
+        Ok::<(), Stop>(())
+    });
     spin.finish_and_clear();
-    let imported = match result {
-        Ok(i) => i,
-        Err(e) => {
+    let mut all = match result {
+        Ok(pre) => pre,
+        Err(Stop::Input(e)) => {
             eprintln!("error[{}]: {e}", e.code());
             return Ok(exit::usage());
         }
+        Err(Stop::Output(e)) => return Ok(super::common::output_failed(&e)),
     };
-    super::common::finish(&a.output, &imported.generated, &imported.findings)
+    all.append(&mut findings);
+    match writer.commit() {
+        Ok(written) => super::common::report(&a.output, &written, &all),
+        Err(e) => Ok(super::common::output_failed(&e)),
+    }
 }

@@ -71,7 +71,8 @@ pub async fn open(db: &str) -> Result<Arc<SqlStore>> {
 
 /// Loads every `.claw` file under `paths`, refusing invalid systems.
 pub fn load_systems(paths: &[PathBuf]) -> Result<Vec<LoadedSystem>> {
-    let files = claw_language::files::collect_claw_files(paths).context("cannot list .claw files")?;
+    let files =
+        claw_language::files::collect_claw_files(paths).context("cannot list .claw files")?;
     if files.is_empty() {
         bail!("no .claw files found in the given paths");
     }
