@@ -144,7 +144,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 checked.is_valid(),
                 "generated system `{name}` does not check"
             );
-            diags.push((name.clone(), claw_language::diag::to_json(&checked.diagnostics)));
+            diags.push((
+                name.clone(),
+                claw_language::diag::to_json(&checked.diagnostics),
+            ));
         }
         let t_check = t3.elapsed();
         check.push(t_check);
