@@ -27,12 +27,15 @@ fn export(dir: &Path, zaps: Vec<serde_json::Value>) -> std::path::PathBuf {
 /// Streams `input` into a writer on `out`, as `claw import zapier` does.
 fn stream(input: &Path, out: &Path) -> Result<Vec<claw_importers::output::Written>, String> {
     let mut w = Writer::new(out, true);
-    zapier::import_each(input, &mut |g, _| {
-        w.add(&g).map_err(|e| ZapierError::Empty {
-            file: e.to_string(),
+
+    zapier::open(input)
+        .map_err(|e| e.to_string())?
+        .each(&mut |g, _| {
+            w.add(&g).map_err(|e| ZapierError::Empty {
+                file: e.to_string(),
+            })
         })
-    })
-    .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?;
     w.commit().map_err(|e| e.to_string())
 }
 

@@ -50,6 +50,7 @@ pub fn check_text(text: &str, file: Option<&str>, base_dir: Option<&Path>) -> Ch
         let loc = crate::validate::Located {
             map: &parsed.map,
             base_dir,
+            exprs: Default::default(),
         };
         let mut found = crate::validate::validate(sys, &loc);
         if !parsed.complete {
@@ -80,6 +81,7 @@ pub fn check_system(sys: &System, base_dir: Option<&Path>) -> Vec<Diagnostic> {
     let loc = crate::validate::Located {
         map: &map,
         base_dir,
+        exprs: Default::default(),
     };
     let mut d = crate::validate::validate(sys, &loc);
     d.extend(crate::lint::lint(sys, &map));

@@ -101,6 +101,35 @@ pub fn compile(text: &str) -> Result<Compiled, ExprError> {
     }
 }
 
+/// Compiled expressions by source text, for the length of one check: a generated system
+/// repeats the same texts thousands of times (every crontab trigger's idempotency key is
+/// `trigger.scheduled_at`), and validation compiles some texts more than once (the flow check
+/// reads step references again). Owned by whoever runs the check, never shared globally.
+#[derive(Default)]
+pub struct ExprCache {
+    compiled: std::cell::RefCell<std::collections::HashMap<String, Result<Compiled, ExprError>>>,
+}
+
+impl ExprCache {
+    /// [`compile`], remembered by text.
+    pub fn compile(&self, text: &str) -> Result<Compiled, ExprError> {
+        if let Some(r) = self.compiled.borrow().get(text) {
+            return r.clone();
+        }
+        let r = compile(text);
+        self.compiled
+            .borrow_mut()
+            .insert(text.to_string(), r.clone());
+        r
+    }
+}
+
+impl std::fmt::Debug for ExprCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ExprCache({} texts)", self.compiled.borrow().len())
+    }
+}
+
 /// CEL positions are (line, column) with 1-based lines; convert to a byte offset.
 fn column_offset(text: &str, pos: (isize, isize)) -> usize {
     let (line, col) = (pos.0.max(1) as usize, pos.1.max(0) as usize);

@@ -7,7 +7,7 @@
 //! lenient types, [`tree`] rebuilds each
 //! Zap's step tree (petgraph), [`map`] turns the tree into a system (using [`filter`] for
 //! conditions, [`refs`] + [`resolve`] for references, [`schedule`] for cron expressions and
-//! [`apps`] for adapter names). Nothing is written here: [`import_each`] hands each system to
+//! [`apps`] for adapter names). Nothing is written here: [`Input::each`] hands each system to
 //! the caller as soon as it is mapped (the CLI streams them into [`crate::output::Writer`]), and
 //! [`import`] collects them for callers that want them all.
 //!
@@ -39,30 +39,31 @@ pub use crate::output::Imported;
 
 /// Imports a file, a folder, or `-` (standard input): one system per Zap, in input order.
 pub fn import(path: &Path) -> Result<Imported, ZapierError> {
+    let input = open(path)?;
     let mut out = Imported {
         generated: Vec::new(),
-        findings: Vec::new(),
+        findings: input.findings.clone(),
     };
-    let mut pre = import_each(path, &mut |g, mut f| {
+    input.each(&mut |g, mut f| {
         out.generated.push(g);
         out.findings.append(&mut f);
         Ok::<(), ZapierError>(())
     })?;
-    pre.append(&mut out.findings);
-    out.findings = pre;
     Ok(out)
 }
 
-/// Imports a file, a folder, or `-`, handing each system and its findings to `sink` as soon as
-/// it is mapped, in input order; an error from `sink` stops the import. Returns the findings
-/// about the input as a whole (skipped files), which belong before every system's.
-pub fn import_each<E: From<ZapierError>>(
-    path: &Path,
-    sink: &mut dyn FnMut(Generated, Vec<Finding>) -> Result<(), E>,
-) -> Result<Vec<Finding>, E> {
+/// An export found but not read yet: see [`open`].
+#[derive(Debug)]
+pub struct Input {
+    docs: Vec<source::Doc>,
+    /// Findings about the input as a whole (skipped files); they come before every system's.
+    pub findings: Vec<Finding>,
+}
+
+/// Finds the export documents in a file, a folder, or `-`, without reading them yet.
+pub fn open(path: &Path) -> Result<Input, ZapierError> {
     let (docs, skipped) = source::read(path)?;
-    run(&docs, sink)?;
-    Ok(skipped
+    let findings = skipped
         .into_iter()
         .map(|s| {
             Finding::info(
@@ -71,7 +72,19 @@ pub fn import_each<E: From<ZapierError>>(
                 Origin { file: Some(s), ..Origin::default() },
             )
         })
-        .collect())
+        .collect();
+    Ok(Input { docs, findings })
+}
+
+impl Input {
+    /// Hands each system and its findings to `sink` as soon as it is mapped, in input order;
+    /// an error from `sink` stops the import.
+    pub fn each<E: From<ZapierError>>(
+        &self,
+        sink: &mut dyn FnMut(Generated, Vec<Finding>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        run(&self.docs, sink)
+    }
 }
 
 /// Imports bytes (a ZIP or JSON) labelled `file`.

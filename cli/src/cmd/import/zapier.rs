@@ -1,6 +1,6 @@
 //! `claw import zapier`: Zapier exports → one `.claw` system per Zap.
 
-use super::common::OutputArgs;
+use super::common::{OutputArgs, Spool};
 use crate::output::exit;
 use claw_importers::output::{OutputError, Writer};
 use claw_importers::zapier::ZapierError;
@@ -22,10 +22,12 @@ pub struct Args {
     pub output: OutputArgs,
 }
 
-/// Why a streamed import stopped: the input, or the output.
+/// Why a streamed import stopped: the input, the output, or keeping the findings.
 enum Stop {
     Input(ZapierError),
     Output(OutputError),
+    /// The findings could not be kept (temporary file trouble).
+    Spool(anyhow::Error),
 }
 
 impl From<ZapierError> for Stop {
@@ -37,27 +39,35 @@ impl From<ZapierError> for Stop {
 /// Runs the command: each Zap is mapped, checked and staged as it is read, so memory stays
 /// bounded at any export size; the staged files are moved into place only when all succeeded.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let input = match claw_importers::zapier::open(&a.input) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code());
+            return Ok(exit::usage());
+        }
+    };
+    let mut spool = Spool::new(&a.output)?;
+    spool.add(&input.findings)?;
     let spin = crate::progress::spinner("importing Zaps");
     let mut writer = Writer::new(&a.output.out, a.output.accept);
-    let mut findings = Vec::new();
-    let result = claw_importers::zapier::import_each(&a.input, &mut |g, mut f| {
+    let result = input.each(&mut |g, f| {
         writer.add(&g).map_err(Stop::Output)?;
-        findings.append(&mut f);
+        spool.add(&f).map_err(Stop::Spool)?;
         spin.inc(1);
         Ok::<(), Stop>(())
     });
     spin.finish_and_clear();
-    let mut all = match result {
-        Ok(pre) => pre,
+    match result {
+        Ok(()) => {}
         Err(Stop::Input(e)) => {
             eprintln!("error[{}]: {e}", e.code());
             return Ok(exit::usage());
         }
         Err(Stop::Output(e)) => return Ok(super::common::output_failed(&e)),
-    };
-    all.append(&mut findings);
+        Err(Stop::Spool(e)) => return Err(e),
+    }
     match writer.commit() {
-        Ok(written) => super::common::report(&a.output, &written, &all),
+        Ok(written) => spool.report(&a.output, &written),
         Err(e) => Ok(super::common::output_failed(&e)),
     }
 }
