@@ -183,9 +183,11 @@ fn library(a: &Args, samples: &Path) -> anyhow::Result<()> {
         zapier::import_texts(std::slice::from_ref(&doc)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let t = Instant::now();
     let mut invalid = 0;
+    // As `output::Writer` does: compiled expressions are shared across the systems' checks.
+    let exprs = claw_language::expr::ExprCache::default();
     for g in &imported.generated {
         let out = claw_language::write::to_claw(&g.system);
-        if !claw_language::check_text(&out, None, None).is_valid() {
+        if !claw_language::check_text_with(&out, None, None, &exprs).is_valid() {
             invalid += 1;
         }
     }

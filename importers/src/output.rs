@@ -136,6 +136,8 @@ pub struct Writer {
     staged: usize,
     steps: Vec<Step>,
     written: Vec<Written>,
+    /// Compiled expressions shared by the checks of successive systems.
+    exprs: claw_language::expr::ExprCache,
 }
 
 impl Writer {
@@ -150,6 +152,7 @@ impl Writer {
             staged: 0,
             steps: Vec::new(),
             written: Vec::new(),
+            exprs: claw_language::expr::ExprCache::default(),
         }
     }
 
@@ -160,7 +163,8 @@ impl Writer {
             return Err(OutputError::DuplicateName(name));
         }
         let text = claw_language::write::to_claw(&g.system);
-        let checked = claw_language::check_text(&text, Some(&format!("{name}.claw")), None);
+        let checked =
+            claw_language::check_text_with(&text, Some(&format!("{name}.claw")), None, &self.exprs);
         if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
             return Err(OutputError::Invalid {
                 name,

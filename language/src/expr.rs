@@ -101,25 +101,32 @@ pub fn compile(text: &str) -> Result<Compiled, ExprError> {
     }
 }
 
-/// Compiled expressions by source text, for the length of one check: a generated system
-/// repeats the same texts thousands of times (every crontab trigger's idempotency key is
-/// `trigger.scheduled_at`), and validation compiles some texts more than once (the flow check
-/// reads step references again). Owned by whoever runs the check, never shared globally.
+/// Compiled expressions by source text, for one check or the checks of one import: a generated
+/// system repeats the same texts thousands of times (every crontab trigger's idempotency key is
+/// `trigger.scheduled_at`), imported Zaps share their conditions, and validation compiles some
+/// texts more than once (the flow check reads step references again). Owned by whoever runs
+/// the checks, never shared globally; holds at most [`ExprCache::LIMIT`] texts (then starts
+/// over), so a long import stays in bounded memory.
 #[derive(Default)]
 pub struct ExprCache {
     compiled: std::cell::RefCell<std::collections::HashMap<String, Result<Compiled, ExprError>>>,
 }
 
 impl ExprCache {
+    /// Most texts remembered at once.
+    pub const LIMIT: usize = 10_000;
+
     /// [`compile`], remembered by text.
     pub fn compile(&self, text: &str) -> Result<Compiled, ExprError> {
         if let Some(r) = self.compiled.borrow().get(text) {
             return r.clone();
         }
         let r = compile(text);
-        self.compiled
-            .borrow_mut()
-            .insert(text.to_string(), r.clone());
+        let mut m = self.compiled.borrow_mut();
+        if m.len() >= Self::LIMIT {
+            m.clear();
+        }
+        m.insert(text.to_string(), r.clone());
         r
     }
 }

@@ -17,8 +17,8 @@ pub struct Located<'a> {
     pub map: &'a SourceMap,
     /// Directory the `.claw` file is in, for policy files; `None` skips file checks.
     pub base_dir: Option<&'a Path>,
-    /// Expressions compiled so far in this check.
-    pub exprs: expr::ExprCache,
+    /// Expressions compiled so far (in this check, or across the checks of one import).
+    pub exprs: &'a expr::ExprCache,
 }
 
 impl Located<'_> {
