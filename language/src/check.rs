@@ -11,7 +11,7 @@ use std::path::Path;
 pub struct Checked {
     /// The system, when it parsed well enough to build one.
     pub system: Option<System>,
-    /// Source positions.
+    /// Where each model path was written, for locating later findings.
     pub map: SourceMap,
     /// Errors first, then warnings, each group in source order.
     pub diagnostics: Vec<Diagnostic>,

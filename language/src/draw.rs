@@ -73,7 +73,7 @@ pub fn dot(sys: &System) -> String {
     out
 }
 
-/// Mermaid flowchart.
+/// Mermaid flowchart text, for Markdown renderers that draw it.
 pub fn mermaid(sys: &System) -> String {
     let g = SystemGraph::build(sys);
     let mut out = String::from("flowchart LR\n");

@@ -41,7 +41,7 @@ pub enum Kind {
 pub struct Field {
     /// Key as written.
     pub name: &'static str,
-    /// Value type.
+    /// Value type, which the parser checks and the schema states.
     pub kind: Kind,
     /// Whether it must be present.
     pub required: bool,
@@ -256,7 +256,7 @@ pub const RULE_DEFAULT: &[Field] = &[
     ),
 ];
 
-/// Decision keys.
+/// Decision keys (a decision has exactly one of `when`, `rules`, `policy`).
 pub const DECISION: &[Field] = &[
     f(
         "description",
@@ -428,7 +428,7 @@ pub const DATA: &[Field] = &[
     ),
 ];
 
-/// Alert keys.
+/// Keys of one `observability.alerts` item.
 pub const ALERT: &[Field] = &[
     f(
         "on",

@@ -32,9 +32,18 @@ pub fn is_side_effecting(x: &Execution) -> bool {
     !PURE_ADAPTERS.contains(&x.adapter())
 }
 
-/// Runs every lint.
+/// Runs every lint, in reporting order: triggers, decision inputs, execution, observability.
 pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    triggers(sys, map, &mut out);
+    decision_inputs(sys, map, &mut out);
+    execution(sys, map, &mut out);
+    observability(sys, map, &mut out);
+    out
+}
+
+/// Triggers without an idempotency key, and disabled ones.
+fn triggers(sys: &System, map: &SourceMap, out: &mut Vec<Diagnostic>) {
     for t in &sys.triggers {
         let p = format!("/triggers/{}", t.name);
         if t.idempotency.is_none() {
@@ -60,6 +69,10 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
             ));
         }
     }
+}
+
+/// Decision inputs that no table, state store, step or trigger declares.
+fn decision_inputs(sys: &System, map: &SourceMap, out: &mut Vec<Diagnostic>) {
     let mut names: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     names.extend(sys.data.tables.iter().map(|t| t.name.as_str()));
     names.extend(sys.data.state.iter().map(|t| t.name.as_str()));
@@ -80,6 +93,11 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
             }
         }
     }
+}
+
+/// Unported, plug-in and disabled steps, and side-effecting steps without retries, dead
+/// letter or timeout.
+fn execution(sys: &System, map: &SourceMap, out: &mut Vec<Diagnostic>) {
     for x in &sys.execution {
         let p = format!("/execution/{}", x.name);
         if x.action.starts_with("unported.") {
@@ -153,6 +171,10 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
             }
         }
     }
+}
+
+/// A system without SLO or owner, SLOs no alert watches, alerts without a route.
+fn observability(sys: &System, map: &SourceMap, out: &mut Vec<Diagnostic>) {
     let obs = &sys.observability;
     if obs.slo.is_empty() {
         out.push(warn(
@@ -199,5 +221,4 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
             map,
         ));
     }
-    out
 }

@@ -19,15 +19,15 @@ pub struct System {
     pub description: Option<String>,
     /// Where an imported system came from.
     pub provenance: Option<Provenance>,
-    /// Trigger layer.
+    /// Trigger layer: what starts a run (webhook, schedule, poll, queue, manual).
     pub triggers: Vec<Trigger>,
     /// Decision layer (an explicit empty list states "no decisions").
     pub decisions: Vec<Decision>,
-    /// Execution layer.
+    /// Execution layer: the steps that act on the outside world, in written order.
     pub execution: Vec<Execution>,
-    /// Data layer.
+    /// Data layer: event retention, state stores and reference tables.
     pub data: Data,
-    /// Observability layer.
+    /// Observability layer: SLOs, alerts and the owner.
     pub observability: Observability,
 }
 
@@ -115,7 +115,7 @@ pub struct WebhookAuth {
     pub header: Option<String>,
 }
 
-/// One trigger.
+/// One trigger: where a run's first event comes from, and how repeats are recognised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
     /// Trigger name (the list item's key).
@@ -189,7 +189,7 @@ impl Trigger {
 /// One row of a decision table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
-    /// Boolean condition.
+    /// CEL condition over the decision's inputs; the first rule that holds wins.
     pub condition: String,
     /// Output values when the rule holds.
     pub then: IndexMap<String, Value>,
@@ -200,7 +200,7 @@ pub struct Rule {
 /// What a decision table does when no rule holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleDefault {
-    /// Output values.
+    /// Output values merged into the run when no rule holds.
     pub then: IndexMap<String, Value>,
     /// Event emitted; `None` with an empty `then` means "stop".
     pub emit: Option<String>,
@@ -222,10 +222,10 @@ pub enum Logic {
     Policy(String),
 }
 
-/// One decision.
+/// One decision: reads inputs and either continues the run (emitting events) or stops it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
-    /// Decision name.
+    /// Name, unique among triggers, decisions and steps (it is also the default event).
     pub name: String,
     /// Human description.
     pub description: Option<String>,
@@ -267,7 +267,7 @@ impl Decision {
 /// One execution step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Execution {
-    /// Step name.
+    /// Name, unique among triggers, decisions and steps; `<name>.succeeded` chains after it.
     pub name: String,
     /// Human description.
     pub description: Option<String>,
@@ -348,11 +348,11 @@ pub struct EventStore {
 /// A named state store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateStore {
-    /// Store name.
+    /// Name a decision or step reads the store by.
     pub name: String,
     /// Human description.
     pub description: Option<String>,
-    /// Key expression.
+    /// CEL expression giving the key each entry is stored under.
     pub key: Option<String>,
     /// How long entries live.
     pub ttl: Option<String>,
@@ -361,30 +361,30 @@ pub struct StateStore {
 /// A named reference table a decision can read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
-    /// Table name.
+    /// Name a decision input reads the table by.
     pub name: String,
     /// Human description.
     pub description: Option<String>,
     /// File holding the rows (CSV/JSON), relative to the `.claw` file.
     pub source: Option<String>,
-    /// Key column.
+    /// Column whose value identifies a row for lookups.
     pub key: Option<String>,
-    /// Inline rows.
+    /// Rows written in the `.claw` file itself (instead of, or besides, `source`).
     pub rows: Vec<IndexMap<String, Value>>,
 }
 
-/// Data layer.
+/// The data layer: what the runtime keeps, and what decisions may read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Data {
-    /// Event log.
+    /// The event log and how long it is kept.
     pub events: EventStore,
-    /// State stores.
+    /// Named key-value stores that outlive a run.
     pub state: Vec<StateStore>,
-    /// Reference tables.
+    /// Read-only tables decisions look values up in.
     pub tables: Vec<Table>,
 }
 
-/// One alert.
+/// One alert: a condition over SLOs and metrics, and where it is sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// Condition over SLO and metric names.
@@ -395,12 +395,12 @@ pub struct Alert {
     pub description: Option<String>,
 }
 
-/// Observability layer.
+/// The observability layer: objectives, alerts and who answers them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observability {
     /// Objectives by name, in written order.
     pub slo: IndexMap<String, String>,
-    /// Alerts.
+    /// Alerts, in written order.
     pub alerts: Vec<Alert>,
     /// Owning team or person.
     pub owner: Option<String>,

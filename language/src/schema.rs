@@ -56,7 +56,13 @@ fn kind_schema(k: Kind) -> Value {
         Kind::Count => json!({"type": "integer", "minimum": 0, "maximum": 1000}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Duration => {
-            json!({"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|s|m|min|h|d|w))+$"})
+            // The units come from the one table the parser and alert conditions read.
+            let units: Vec<&str> = crate::units::DURATION_UNITS
+                .iter()
+                .map(|(u, _)| *u)
+                .collect();
+            let pattern = format!(r"^(\d+(\.\d+)?({}))+$", units.join("|"));
+            json!({"type": "string", "pattern": pattern})
         }
         Kind::OneOf(words) => json!({"type": "string", "enum": words}),
         Kind::Names => {

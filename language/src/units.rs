@@ -173,13 +173,13 @@ pub fn parse_percent(text: &str) -> Result<f64, UnitError> {
 /// Comparison in an SLO objective.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cmp {
-    /// `<`
+    /// `<`: strictly below the target.
     Lt,
-    /// `<=`
+    /// `<=`: at most the target (the default).
     Le,
-    /// `>`
+    /// `>`: strictly above the target.
     Gt,
-    /// `>=`
+    /// `>=`: at least the target.
     Ge,
 }
 
@@ -199,7 +199,7 @@ pub enum Quantity {
 pub struct Objective {
     /// Comparison (default `<=`).
     pub cmp: Cmp,
-    /// Target.
+    /// The value compared against.
     pub target: Quantity,
 }
 

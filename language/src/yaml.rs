@@ -32,7 +32,7 @@ pub struct Node {
     pub value: NodeValue,
 }
 
-/// Node contents.
+/// What a node holds: a scalar with its kind, a sequence or a mapping in written order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeValue {
     /// A scalar: its kind and its text (the string itself, or the source text of a number/bool).

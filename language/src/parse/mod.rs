@@ -51,7 +51,7 @@ pub struct Parsed {
     pub system: Option<System>,
     /// Where things were written.
     pub map: SourceMap,
-    /// Shape errors.
+    /// Shape errors (unknown keys, wrong types, missing layers), all of them, in file order.
     pub diagnostics: Vec<Diagnostic>,
     /// `false` when a layer or a list item could not be read at all and is missing from
     /// `system`: checks of how items relate (reachability, events) would then report noise.
