@@ -24,18 +24,22 @@ fn export(dir: &Path, zaps: Vec<serde_json::Value>) -> std::path::PathBuf {
     p
 }
 
+/// Why a streamed import stopped, as text.
+struct Failed(String);
+
+impl From<ZapierError> for Failed {
+    fn from(e: ZapierError) -> Failed {
+        Failed(e.to_string())
+    }
+}
+
 /// Streams `input` into a writer on `out`, as `claw import zapier` does.
 fn stream(input: &Path, out: &Path) -> Result<Vec<claw_importers::output::Written>, String> {
     let mut w = Writer::new(out, true);
-
     zapier::open(input)
         .map_err(|e| e.to_string())?
-        .each(&mut |g, _| {
-            w.add(&g).map_err(|e| ZapierError::Empty {
-                file: e.to_string(),
-            })
-        })
-        .map_err(|e| e.to_string())?;
+        .each(&mut |g, _| w.add(&g).map_err(|e| Failed(e.to_string())))
+        .map_err(|e| e.0)?;
     w.commit().map_err(|e| e.to_string())
 }
 

@@ -27,10 +27,7 @@ pub fn each_zap<E: From<ZapierError>>(
         let out = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
         Ok(out)
     });
-    let parsed = match parsed {
-        Ok(p) => p,
-        Err(e) => return Err(e.into()),
-    };
+    let parsed = parsed?;
     if let Some(e) = stop {
         return Err(e);
     }

@@ -24,7 +24,8 @@ pub struct Args {
 
 /// Why a streamed import stopped: the input, the output, or keeping the findings.
 enum Stop {
-    Input(ZapierError),
+    /// Boxed: the error is large and the callback returns this on every Zap.
+    Input(Box<ZapierError>),
     Output(OutputError),
     /// The findings could not be kept (temporary file trouble).
     Spool(anyhow::Error),
@@ -32,7 +33,7 @@ enum Stop {
 
 impl From<ZapierError> for Stop {
     fn from(e: ZapierError) -> Stop {
-        Stop::Input(e)
+        Stop::Input(Box::new(e))
     }
 }
 
