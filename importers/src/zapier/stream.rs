@@ -50,14 +50,7 @@ pub fn each_zap<E: From<ZapierError>>(
             status: None,
         })?;
     }
-    Ok(head
-        .metadata
-        .as_ref()
-        .and_then(|m| m.get("version"))
-        .map(|v| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }))
+    Ok(super::model::version(head.metadata.as_ref()))
 }
 
 fn json_error(doc: &Doc, e: serde_json::Error) -> ZapierError {
