@@ -5,6 +5,10 @@
 //! with fresh ids and titles. Measured per run: parse (typed model) + step trees + mapping +
 //! rendering every system to `.claw` text (`to_claw`); nothing is written to disk, and the
 //! per-system `claw check` that `write_all` runs before writing is timed separately.
+//!
+//! End to end (`--e2e 10000,50000`): the same kind of export is written to a file and a child
+//! `claw import zapier FILE -o DIR --accept` imports it (read, map, check, write, sync); its
+//! wall time, CPU time and peak RSS (from `wait4`) are reported per size.
 
 use anyhow::Context;
 use claw_importers::zapier;
@@ -21,10 +25,30 @@ pub struct Args {
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Export sizes (Zaps) imported end to end by a child `claw` process; empty to skip.
+    #[arg(long, value_delimiter = ',', default_value = "10000,50000")]
+    pub e2e: Vec<usize>,
+    /// Skip the in-memory library measurements (only the end-to-end imports).
+    #[arg(long)]
+    pub only_e2e: bool,
+    /// The `claw` binary (default: next to this benchmark's binary).
+    #[arg(long)]
+    pub claw: Option<std::path::PathBuf>,
 }
 
 /// Builds the synthetic export text.
 pub fn synthetic(samples: &Path, zaps: usize) -> anyhow::Result<String> {
+    let mut out = Vec::new();
+    write_synthetic(samples, zaps, &mut out)?;
+    Ok(String::from_utf8(out)?)
+}
+
+/// Writes the synthetic export to `w`, one Zap at a time (a 50,000-Zap export is ~250 MB).
+pub fn write_synthetic(
+    samples: &Path,
+    zaps: usize,
+    w: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
     let mut templates: Vec<Value> = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(samples)
         .with_context(|| samples.display().to_string())?
@@ -44,7 +68,7 @@ pub fn synthetic(samples: &Path, zaps: usize) -> anyhow::Result<String> {
         "no sample Zaps in {}",
         samples.display()
     );
-    let mut out = Vec::with_capacity(zaps);
+    w.write_all(br#"{"metadata":{"version":2},"zaps":["#)?;
     for k in 0..zaps {
         let t = &templates[k % templates.len()];
         // Shift every id by a per-copy offset so ids stay unique and references stay consistent.
@@ -52,9 +76,13 @@ pub fn synthetic(samples: &Path, zaps: usize) -> anyhow::Result<String> {
         let text = t.to_string();
         let mut z: Value = serde_json::from_str(&renumber(&text, t, shift))?;
         z["title"] = json!(format!("{} #{k}", t["title"].as_str().unwrap_or("zap")));
-        out.push(z);
+        if k > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *w, &z)?;
     }
-    Ok(json!({"metadata": {"version": 2}, "zaps": out}).to_string())
+    w.write_all(b"]}")?;
+    Ok(())
 }
 
 fn renumber(text: &str, zap: &Value, shift: i64) -> String {
@@ -102,7 +130,18 @@ fn median(mut v: Vec<Duration>) -> Duration {
 /// Runs the benchmark and prints the figures.
 pub fn run(a: Args) -> anyhow::Result<()> {
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/zapier");
-    let text = synthetic(&samples, a.zaps)?;
+    if !a.only_e2e {
+        library(&a, &samples)?;
+    }
+    for &n in &a.e2e {
+        end_to_end(&a, &samples, n)?;
+    }
+    Ok(())
+}
+
+/// The in-memory measurements: parse + map + render, and the check, of one synthetic export.
+fn library(a: &Args, samples: &Path) -> anyhow::Result<()> {
+    let text = synthetic(samples, a.zaps)?;
     let mb = text.len() as f64 / 1e6;
     println!(
         "synthetic export: {} Zaps, {:.1} MB (from {})",
@@ -144,9 +183,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         zapier::import_texts(std::slice::from_ref(&doc)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let t = Instant::now();
     let mut invalid = 0;
+    // As `output::Writer` does: compiled expressions are shared across the systems' checks.
+    let exprs = claw_language::expr::ExprCache::default();
     for g in &imported.generated {
         let out = claw_language::write::to_claw(&g.system);
-        if !claw_language::check_text(&out, None, None).is_valid() {
+        if !claw_language::check_text_with(&out, None, None, &exprs).is_valid() {
             invalid += 1;
         }
     }
@@ -180,4 +221,78 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     println!("{systems} systems, {lines} lines of .claw");
     anyhow::ensure!(invalid == 0, "{invalid} generated systems do not compile");
     Ok(())
+}
+
+/// Imports a `zaps`-Zap export with a child `claw` process and prints its wall time, CPU time
+/// and peak RSS.
+fn end_to_end(a: &Args, samples: &Path, zaps: usize) -> anyhow::Result<()> {
+    let claw = match &a.claw {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("the benchmark binary has no folder")?
+            .join("claw"),
+    };
+    anyhow::ensure!(
+        claw.exists(),
+        "{} not found: `cargo build --release -p claw` first, or pass --claw",
+        claw.display()
+    );
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("Zapfile.json");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&input)?);
+        write_synthetic(samples, zaps, &mut w)?;
+        std::io::Write::flush(&mut w)?;
+    }
+    let mb = std::fs::metadata(&input)?.len() as f64 / 1e6;
+    let out = dir.path().join("systems");
+    let t = Instant::now();
+    let child = std::process::Command::new(&claw)
+        .args(["import", "zapier"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--accept")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| claw.display().to_string())?;
+    let (status, usage) = wait4(child.id())?;
+    let wall = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        status == 0,
+        "claw import zapier exited with status {status}"
+    );
+    let written = std::fs::read_dir(&out)?
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "claw"))
+        .count();
+    anyhow::ensure!(written == zaps, "{written} systems written for {zaps} Zaps");
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
+    println!(
+        "end to end: {zaps} Zaps ({mb:.1} MB) -> {written} files: wall {wall:.2} s, CPU {cpu:.2} s, \
+         {:.0} Zaps/s, peak RSS {:.1} MB",
+        zaps as f64 / wall,
+        usage.ru_maxrss as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// Waits for child `pid` and returns its exit status and resource usage (peak RSS included),
+/// which `std::process::Child::wait` does not give.
+fn wait4(pid: u32) -> anyhow::Result<(i32, libc::rusage)> {
+    let mut status = 0;
+    // SAFETY: `rusage` is plain old data, so all-zero is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers to locals; `pid` is our own unwaited child (std never reaps it
+    // unless `wait` is called, which it is not).
+    let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+    anyhow::ensure!(r >= 0, "wait4: {}", std::io::Error::last_os_error());
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok((code, usage))
 }

@@ -1,9 +1,15 @@
 //! Writing imported systems the golden-file way: a system that differs from the accepted
 //! `NAME.claw` (or has none yet) goes to `NAME.claw.new` for `claw review`, unless the
-//! caller accepts directly. Everything is rendered in memory first, so an error writes nothing.
+//! caller accepts directly. Systems can come one at a time ([`Writer`]): each is rendered and
+//! checked, then written to a hidden staging folder inside the output folder; only
+//! [`Writer::commit`] moves the files into place, so an error (or a crash) before it leaves the
+//! output folder as it was. Staged files are not synced one by one (a sync per file cost ~5 ms,
+//! most of an import's wall time): one sync of the file system makes them durable before they
+//! are moved, and one more after the moves.
 
 use crate::findings::Finding;
 use claw_language::System;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -108,57 +114,216 @@ pub fn write_all_with_progress(
     accept: bool,
     on_checked: &mut dyn FnMut(),
 ) -> Result<Vec<Written>, OutputError> {
-    let mut plan: Vec<(PathBuf, String, bool)> = Vec::new();
-    let mut names = std::collections::BTreeSet::new();
+    let mut w = Writer::new(out_dir, accept);
     for g in generated {
+        w.add(g)?;
+        on_checked();
+    }
+    w.commit()
+}
+
+/// One change to the output folder, made at commit.
+#[derive(Debug)]
+enum Step {
+    /// Move staged file number `staged` to `to`.
+    Move { staged: usize, to: PathBuf },
+    /// Remove a stale pending file.
+    Remove(PathBuf),
+}
+
+/// Writes systems one at a time, all or nothing: see the module comment. Dropping a writer
+/// without committing removes what it staged.
+#[derive(Debug)]
+pub struct Writer {
+    out_dir: PathBuf,
+    accept: bool,
+    names: BTreeSet<String>,
+    /// The staging folder, once something was staged.
+    stage: Option<PathBuf>,
+    /// The highest folder this writer created to hold the output (removed again on failure).
+    created: Option<PathBuf>,
+    staged: usize,
+    steps: Vec<Step>,
+    written: Vec<Written>,
+    /// Compiled expressions shared by the checks of successive systems.
+    exprs: claw_language::expr::ExprCache,
+}
+
+impl Writer {
+    /// A writer into `out_dir`; `accept` writes `.claw` directly instead of `.claw.new`.
+    pub fn new(out_dir: &Path, accept: bool) -> Writer {
+        Writer {
+            out_dir: out_dir.to_path_buf(),
+            accept,
+            names: BTreeSet::new(),
+            stage: None,
+            created: None,
+            staged: 0,
+            steps: Vec::new(),
+            written: Vec::new(),
+            exprs: claw_language::expr::ExprCache::default(),
+        }
+    }
+
+    /// Renders and checks one system, then stages it and its extra files.
+    pub fn add(&mut self, g: &Generated) -> Result<(), OutputError> {
         let name = g.system.system.clone();
-        if !names.insert(name.clone()) {
+        if !self.names.insert(name.clone()) {
             return Err(OutputError::DuplicateName(name));
         }
         let text = claw_language::write::to_claw(&g.system);
-        let checked = claw_language::check_text(&text, Some(&format!("{name}.claw")), None);
+        let checked =
+            claw_language::check_text_with(&text, Some(&format!("{name}.claw")), None, &self.exprs);
         if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
             return Err(OutputError::Invalid {
                 name,
                 message: d.to_string(),
             });
         }
-        on_checked();
-        plan.push((out_dir.join(format!("{name}.claw")), text, true));
+        let path = self.out_dir.join(format!("{name}.claw"));
+        let outcome = self.plan(&path, &text, true)?;
         for (rel, body) in &g.files {
-            plan.push((out_dir.join(rel), body.clone(), false));
+            self.plan(&self.out_dir.join(rel), body, false)?;
         }
+        self.written.push(Written { path, outcome });
+        Ok(())
     }
-    let mut written = Vec::new();
-    for (path, text, is_system) in plan {
-        let io = |source| OutputError::Io {
-            path: path.clone(),
-            source,
-        };
-        let current = std::fs::read_to_string(&path).ok();
-        let outcome = if current.as_deref() == Some(text.as_str()) {
+
+    fn plan(&mut self, path: &Path, text: &str, is_system: bool) -> Result<Outcome, OutputError> {
+        let current = std::fs::read_to_string(path).ok();
+        let pending = pending_path(path);
+        if current.as_deref() == Some(text) {
             // A stale pending file for an unchanged system would only confuse review.
-            let p = pending_path(&path);
-            if p.exists() {
-                std::fs::remove_file(&p).map_err(io)?;
+            if pending.exists() {
+                self.steps.push(Step::Remove(pending));
             }
-            Outcome::Unchanged
-        } else if accept || !is_system {
+            return Ok(Outcome::Unchanged);
+        }
+        let staged = self.stage_file(text)?;
+        if self.accept || !is_system {
             // Extra files (extracted code) are written directly: the system that points at them is what gets reviewed.
-            claw_language::files::write_atomic(&path, text.as_bytes()).map_err(io)?;
-            let p = pending_path(&path);
-            if is_system && p.exists() {
-                std::fs::remove_file(&p).map_err(io)?;
+            self.steps.push(Step::Move {
+                staged,
+                to: path.to_path_buf(),
+            });
+            if is_system && pending.exists() {
+                self.steps.push(Step::Remove(pending));
             }
-            Outcome::Written
+            Ok(Outcome::Written)
         } else {
-            claw_language::files::write_atomic(&pending_path(&path), text.as_bytes())
-                .map_err(io)?;
-            Outcome::Pending
-        };
-        if is_system {
-            written.push(Written { path, outcome });
+            self.steps.push(Step::Move {
+                staged,
+                to: pending,
+            });
+            Ok(Outcome::Pending)
         }
     }
-    Ok(written)
+
+    fn stage_file(&mut self, text: &str) -> Result<usize, OutputError> {
+        let stage = match &self.stage {
+            Some(s) => s.clone(),
+            None => {
+                let s = self.make_stage()?;
+                self.stage = Some(s.clone());
+                s
+            }
+        };
+        let n = self.staged;
+        let path = stage.join(n.to_string());
+        std::fs::write(&path, text).map_err(|source| OutputError::Io { path, source })?;
+        self.staged += 1;
+        Ok(n)
+    }
+
+    /// Creates the output folder if needed (remembering what it created) and a fresh staging
+    /// folder inside it, so the final moves are renames within one file system.
+    fn make_stage(&mut self) -> Result<PathBuf, OutputError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| OutputError::Io { path, source }
+        };
+        let mut top = None;
+        for a in self.out_dir.ancestors() {
+            if a.as_os_str().is_empty() || a.exists() {
+                break;
+            }
+            top = Some(a.to_path_buf());
+        }
+        std::fs::create_dir_all(&self.out_dir).map_err(io(&self.out_dir))?;
+        self.created = top;
+        for k in 0u32.. {
+            let s = self
+                .out_dir
+                .join(format!(".claw-import-{}-{k}", std::process::id()));
+            match std::fs::create_dir(&s) {
+                Ok(()) => return Ok(s),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && k < 1000 => {}
+                Err(e) => return Err(io(&s)(e)),
+            }
+        }
+        unreachable!("the loop above returns")
+    }
+
+    /// Moves every staged file into place and removes stale pending files; returns what
+    /// happened to each system, in the order they were added.
+    pub fn commit(mut self) -> Result<Vec<Written>, OutputError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| OutputError::Io { path, source }
+        };
+        let Some(stage) = self.stage.clone() else {
+            for s in std::mem::take(&mut self.steps) {
+                if let Step::Remove(p) = s {
+                    remove_if_present(&p).map_err(io(&p))?;
+                }
+            }
+            return Ok(std::mem::take(&mut self.written));
+        };
+        // The staged data must be on disk before any rename can make it visible.
+        claw_language::files::sync_file_system(&stage).map_err(io(&stage))?;
+        let mut made: BTreeSet<PathBuf> = BTreeSet::new();
+        for s in std::mem::take(&mut self.steps) {
+            match s {
+                Step::Move { staged, to } => {
+                    if let Some(parent) = to.parent()
+                        && made.insert(parent.to_path_buf())
+                    {
+                        std::fs::create_dir_all(parent).map_err(io(parent))?;
+                    }
+                    std::fs::rename(stage.join(staged.to_string()), &to).map_err(io(&to))?;
+                }
+                Step::Remove(p) => remove_if_present(&p).map_err(io(&p))?,
+            }
+        }
+        std::fs::remove_dir(&stage).map_err(io(&stage))?;
+        self.stage = None;
+        self.created = None;
+        // One sync makes the renames (and any folder created) durable.
+        claw_language::files::sync_file_system(&self.out_dir).map_err(io(&self.out_dir))?;
+        Ok(std::mem::take(&mut self.written))
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Not committed: nothing may be left behind. Errors are ignored (best effort on the
+        // way out of a failed import; the staging folder's name says what it is).
+        if let Some(s) = self.stage.take() {
+            let _ = std::fs::remove_dir_all(s);
+        }
+        if let Some(top) = self.created.take() {
+            for a in self.out_dir.ancestors() {
+                if std::fs::remove_dir(a).is_err() || a == top {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn remove_if_present(p: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(p) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
 }

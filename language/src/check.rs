@@ -44,12 +44,24 @@ const RELATIONAL: &[crate::diag::Code] = &[
 
 /// Checks `.claw` text. `file` labels diagnostics; `base_dir` resolves policy files.
 pub fn check_text(text: &str, file: Option<&str>, base_dir: Option<&Path>) -> Checked {
+    check_text_with(text, file, base_dir, &crate::expr::ExprCache::default())
+}
+
+/// [`check_text`] reusing compiled expressions from `exprs`, for a caller that checks many
+/// similar systems in a row (an importer: thousands of Zaps share their conditions).
+pub fn check_text_with(
+    text: &str,
+    file: Option<&str>,
+    base_dir: Option<&Path>,
+    exprs: &crate::expr::ExprCache,
+) -> Checked {
     let parsed = parse::parse(text);
     let mut diags = parsed.diagnostics;
     if let Some(sys) = &parsed.system {
         let loc = crate::validate::Located {
             map: &parsed.map,
             base_dir,
+            exprs,
         };
         let mut found = crate::validate::validate(sys, &loc);
         if !parsed.complete {
@@ -80,6 +92,7 @@ pub fn check_system(sys: &System, base_dir: Option<&Path>) -> Vec<Diagnostic> {
     let loc = crate::validate::Located {
         map: &map,
         base_dir,
+        exprs: &crate::expr::ExprCache::default(),
     };
     let mut d = crate::validate::validate(sys, &loc);
     d.extend(crate::lint::lint(sys, &map));

@@ -101,6 +101,42 @@ pub fn compile(text: &str) -> Result<Compiled, ExprError> {
     }
 }
 
+/// Compiled expressions by source text, for one check or the checks of one import: a generated
+/// system repeats the same texts thousands of times (every crontab trigger's idempotency key is
+/// `trigger.scheduled_at`), imported Zaps share their conditions, and validation compiles some
+/// texts more than once (the flow check reads step references again). Owned by whoever runs
+/// the checks, never shared globally; holds at most [`ExprCache::LIMIT`] texts (then starts
+/// over), so a long import stays in bounded memory.
+#[derive(Default)]
+pub struct ExprCache {
+    compiled: std::cell::RefCell<std::collections::HashMap<String, Result<Compiled, ExprError>>>,
+}
+
+impl ExprCache {
+    /// Most texts remembered at once.
+    pub const LIMIT: usize = 10_000;
+
+    /// [`compile`], remembered by text.
+    pub fn compile(&self, text: &str) -> Result<Compiled, ExprError> {
+        if let Some(r) = self.compiled.borrow().get(text) {
+            return r.clone();
+        }
+        let r = compile(text);
+        let mut m = self.compiled.borrow_mut();
+        if m.len() >= Self::LIMIT {
+            m.clear();
+        }
+        m.insert(text.to_string(), r.clone());
+        r
+    }
+}
+
+impl std::fmt::Debug for ExprCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ExprCache({} texts)", self.compiled.borrow().len())
+    }
+}
+
 /// CEL positions are (line, column) with 1-based lines; convert to a byte offset.
 fn column_offset(text: &str, pos: (isize, isize)) -> usize {
     let (line, col) = (pos.0.max(1) as usize, pos.1.max(0) as usize);

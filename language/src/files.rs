@@ -37,6 +37,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), std::io::Error> {
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
 /// so readers see the old content or the new one, never half of it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
+    write_atomic_with(path, &mut |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] for content produced piece by piece (a report too large to hold in memory):
+/// `fill` writes it into the temporary file.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> Result<(), std::io::Error>,
+) -> Result<(), std::io::Error> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -48,8 +57,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        fill(&mut f)?;
+        let f = f.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -57,4 +67,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Makes everything written so far on the file system holding `path` durable, folder entries
+/// included: one `syncfs` on Linux instead of a sync per file (each costs a journal commit,
+/// ~5 ms on the project's machines, which dominated the wall time of writing thousands of
+/// small files). Elsewhere, `path` itself (a file or folder) is synced.
+pub fn sync_file_system(path: &Path) -> Result<(), std::io::Error> {
+    let f = std::fs::File::open(path)?;
+    #[cfg(target_os = "linux")]
+    {
+        rustix::fs::syncfs(&f)?;
+    }
+    f.sync_all()
 }

@@ -153,9 +153,14 @@ impl ZapierError {
 
 /// The source line at `line` with a caret under `column` (both 1-based), for error messages.
 pub fn excerpt(text: &str, line: usize, column: usize) -> String {
-    let Some(src) = text.lines().nth(line.saturating_sub(1)) else {
-        return String::new();
-    };
+    match text.lines().nth(line.saturating_sub(1)) {
+        Some(src) => excerpt_line(src, line, column),
+        None => String::new(),
+    }
+}
+
+/// [`excerpt`] when only line `line` itself (`src`) is at hand, as when the export is streamed.
+pub fn excerpt_line(src: &str, line: usize, column: usize) -> String {
     // Long minified lines are cut around the column so the message stays readable.
     let chars: Vec<char> = src.chars().collect();
     let col = column.saturating_sub(1).min(chars.len());

@@ -3,11 +3,17 @@
 //! findings for what the Zap never said (idempotency, error handling, alert routes) and for
 //! every assumption made where the export format is undocumented.
 //!
-//! Pipeline: [`source`] finds the JSON, [`model`] parses it leniently, [`tree`] rebuilds each
+//! Pipeline: [`source`] finds the JSON, [`stream`] reads its Zaps one at a time into [`model`]'s
+//! lenient types, [`tree`] rebuilds each
 //! Zap's step tree (petgraph), [`map`] turns the tree into a system (using [`filter`] for
 //! conditions, [`refs`] + [`resolve`] for references, [`schedule`] for cron expressions and
-//! [`apps`] for adapter names). Nothing is written here: the caller hands the result to
-//! [`crate::output::write_all`].
+//! [`apps`] for adapter names). Nothing is written here: [`Input::each`] hands each system to
+//! the caller as soon as it is mapped (the CLI streams them into [`crate::output::Writer`]), and
+//! [`import`] collects them for callers that want them all.
+//!
+//! An export is read twice, one Zap at a time: first to check it whole (JSON, shape, duplicate
+//! Zap ids, step trees), so one bad Zap fails the import before anything is mapped, then to map.
+//! Memory holds one Zap plus what naming across Zaps needs (the names already used).
 
 pub mod apps;
 pub mod codes;
@@ -19,21 +25,45 @@ pub mod refs;
 pub mod resolve;
 pub mod schedule;
 pub mod source;
+pub mod stream;
 pub mod tree;
 
 pub use error::ZapierError;
 
 use crate::findings::{Finding, Origin};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::output::Generated;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 pub use crate::output::Imported;
 
 /// Imports a file, a folder, or `-` (standard input): one system per Zap, in input order.
 pub fn import(path: &Path) -> Result<Imported, ZapierError> {
-    let (texts, skipped) = source::read(path)?;
-    let mut out = import_texts(&texts)?;
-    let mut pre: Vec<Finding> = skipped
+    let input = open(path)?;
+    let mut out = Imported {
+        generated: Vec::new(),
+        findings: input.findings.clone(),
+    };
+    input.each(&mut |g, mut f| {
+        out.generated.push(g);
+        out.findings.append(&mut f);
+        Ok::<(), ZapierError>(())
+    })?;
+    Ok(out)
+}
+
+/// An export found but not read yet: see [`open`].
+#[derive(Debug)]
+pub struct Input {
+    docs: Vec<source::Doc>,
+    /// Findings about the input as a whole (skipped files); they come before every system's.
+    pub findings: Vec<Finding>,
+}
+
+/// Finds the export documents in a file, a folder, or `-`, without reading them yet.
+pub fn open(path: &Path) -> Result<Input, ZapierError> {
+    let (docs, skipped) = source::read(path)?;
+    let findings = skipped
         .into_iter()
         .map(|s| {
             Finding::info(
@@ -43,97 +73,147 @@ pub fn import(path: &Path) -> Result<Imported, ZapierError> {
             )
         })
         .collect();
-    pre.append(&mut out.findings);
-    out.findings = pre;
-    Ok(out)
+    Ok(Input { docs, findings })
+}
+
+impl Input {
+    /// Hands each system and its findings to `sink` as soon as it is mapped, in input order;
+    /// an error from `sink` stops the import.
+    pub fn each<E: From<ZapierError>>(
+        &self,
+        sink: &mut dyn FnMut(Generated, Vec<Finding>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        run(&self.docs, sink)
+    }
 }
 
 /// Imports bytes (a ZIP or JSON) labelled `file`.
 pub fn import_bytes(file: &str, bytes: &[u8]) -> Result<Imported, ZapierError> {
-    let texts = source::from_bytes(file, file, bytes)?;
-    import_texts(&texts)
+    collect(&source::from_bytes(file, file, bytes)?)
 }
 
 /// Imports already-read documents. All of them are parsed and checked before any is mapped,
 /// so one bad file fails the whole import.
 pub fn import_texts(texts: &[source::Text]) -> Result<Imported, ZapierError> {
-    let mut exports = Vec::with_capacity(texts.len());
-    for t in texts {
-        exports.push(model::parse(&t.file, &t.provenance, &t.text)?);
-    }
-    let mut trees = Vec::new();
-    for e in &exports {
-        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-        for z in &e.zaps {
-            let title = z.title.as_deref().unwrap_or("");
-            if let Some(first) = seen.insert(z.id.0.as_str(), title) {
-                return Err(ZapierError::DuplicateZap {
-                    file: e.file.clone(),
+    let docs: Vec<source::Doc> = texts.iter().map(source::Doc::from_text).collect();
+    collect(&docs)
+}
+
+fn collect(docs: &[source::Doc]) -> Result<Imported, ZapierError> {
+    let mut out = Imported {
+        generated: Vec::new(),
+        findings: Vec::new(),
+    };
+    run(docs, &mut |g, mut f| {
+        out.generated.push(g);
+        out.findings.append(&mut f);
+        Ok::<(), ZapierError>(())
+    })?;
+    Ok(out)
+}
+
+/// Checks every document (first pass), then maps them Zap by Zap into `sink` (second pass).
+/// Errors are reported as a whole-file parse would: any file's JSON or shape error first, then,
+/// file by file, a duplicate Zap id before a broken step tree.
+fn run<E: From<ZapierError>>(
+    docs: &[source::Doc],
+    sink: &mut dyn FnMut(Generated, Vec<Finding>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut versions = Vec::with_capacity(docs.len());
+    let mut problems = Vec::new();
+    for d in docs {
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let (mut duplicate, mut broken) = (None, None);
+        let version = stream::each_zap::<ZapierError>(d, &mut |z| {
+            let title = z.title.clone().unwrap_or_default();
+            if duplicate.is_none()
+                && let Some(first) = seen.insert(z.id.0.clone(), title.clone())
+            {
+                duplicate = Some(ZapierError::DuplicateZap {
+                    file: d.file.clone(),
                     zap: z.id.0.clone(),
-                    first: first.into(),
-                    second: title.into(),
+                    first,
+                    second: title,
                 });
             }
-        }
-        for z in &e.zaps {
-            trees.push(tree::build(&e.file, z)?);
-        }
+            if broken.is_none()
+                && let Err(e) = tree::build(&d.file, &z)
+            {
+                broken = Some(e);
+            }
+            Ok(())
+        })?;
+        versions.push(version);
+        problems.extend(duplicate.or(broken));
+    }
+    if let Some(e) = problems.into_iter().next() {
+        return Err(e.into());
     }
     let mut used: BTreeSet<String> = BTreeSet::new();
-    let mut generated = Vec::new();
-    let mut findings = Vec::new();
-    let mut k = 0;
-    for e in &exports {
-        for z in &e.zaps {
-            let t = &trees[k];
-            k += 1;
-            let title = z
-                .title
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("zap {}", z.id));
-            // A title with nothing left after transliteration (emoji only) is named by its id.
-            let base = crate::names::slug_or(&title, &format!("zap {}", z.id)).replace('_', "-");
-            let mut name = base.clone();
-            if used.contains(&name) {
-                name = format!(
-                    "{base}-{}",
-                    claw_language::units::slug(&z.id.0).trim_start_matches("s_")
-                );
-                let mut n = 2;
-                while used.contains(&name) {
-                    name = format!(
-                        "{base}-{}-{n}",
-                        claw_language::units::slug(&z.id.0).trim_start_matches("s_")
-                    );
-                    n += 1;
-                }
-            }
-            used.insert(name.clone());
-            let (g, mut f) = map::zap(e, z, t, &name)?;
-            if name != base {
-                let mut r = Finding::info(
-                    codes::RENAMED_SYSTEM.id,
-                    format!(
-                        "another Zap's title also gives the name `{base}`; this one is named `{name}` (Zap id appended)"
-                    ),
-                    Origin {
-                        file: Some(e.file.clone()),
-                        zap: Some(z.id.0.clone()),
-                        zap_title: z.title.clone(),
-                        ..Origin::default()
-                    },
-                );
-                r.system = Some(name.clone());
-                f.insert(0, r);
-            }
-            generated.push(g);
-            findings.extend(f);
+    for (d, version) in docs.iter().zip(versions) {
+        // What mapping reads of the export; its Zaps are streamed, never held.
+        let export = model::Export {
+            file: d.file.clone(),
+            provenance: d.provenance.clone(),
+            version,
+            zaps: Vec::new(),
+        };
+        stream::each_zap::<E>(d, &mut |z| {
+            let t = tree::build(&d.file, &z)?;
+            let (g, f) = map_one(&export, &z, &t, &mut used)?;
+            sink(g, f)
+        })?;
+    }
+    Ok(())
+}
+
+/// Names one Zap's system (the slug of its title, unique across the import) and maps it.
+fn map_one(
+    e: &model::Export,
+    z: &model::Zap,
+    t: &tree::Tree,
+    used: &mut BTreeSet<String>,
+) -> Result<(Generated, Vec<Finding>), ZapierError> {
+    let title = z
+        .title
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("zap {}", z.id));
+    // A title with nothing left after transliteration (emoji only) is named by its id.
+    let base = crate::names::slug_or(&title, &format!("zap {}", z.id)).replace('_', "-");
+    let mut name = base.clone();
+    if used.contains(&name) {
+        name = format!(
+            "{base}-{}",
+            claw_language::units::slug(&z.id.0).trim_start_matches("s_")
+        );
+        let mut n = 2;
+        while used.contains(&name) {
+            name = format!(
+                "{base}-{}-{n}",
+                claw_language::units::slug(&z.id.0).trim_start_matches("s_")
+            );
+            n += 1;
         }
     }
-    Ok(Imported {
-        generated,
-        findings,
-    })
+    used.insert(name.clone());
+    let (g, mut f) = map::zap(e, z, t, &name)?;
+    if name != base {
+        let mut r = Finding::info(
+            codes::RENAMED_SYSTEM.id,
+            format!(
+                "another Zap's title also gives the name `{base}`; this one is named `{name}` (Zap id appended)"
+            ),
+            Origin {
+                file: Some(e.file.clone()),
+                zap: Some(z.id.0.clone()),
+                zap_title: z.title.clone(),
+                ..Origin::default()
+            },
+        );
+        r.system = Some(name.clone());
+        f.insert(0, r);
+    }
+    Ok((g, f))
 }

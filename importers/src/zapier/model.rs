@@ -202,6 +202,14 @@ pub struct Export {
     pub zaps: Vec<Zap>,
 }
 
+/// `metadata.version` as text (`2` and `"2"` alike), when present.
+pub fn version(metadata: Option<&Value>) -> Option<String> {
+    metadata.and_then(|m| m.get("version")).map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
 /// Parses one export's text.
 pub fn parse(file: &str, provenance: &str, text: &str) -> Result<Export, ZapierError> {
     let env: Envelope = serde_json::from_str(text).map_err(|e| {
@@ -230,14 +238,7 @@ pub fn parse(file: &str, provenance: &str, text: &str) -> Result<Export, ZapierE
             },
         }
     })?;
-    let version = env
-        .metadata
-        .as_ref()
-        .and_then(|m| m.get("version"))
-        .map(|v| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        });
+    let version = version(env.metadata.as_ref());
     let zaps = match (env.zaps, env.nodes) {
         (Some(z), _) => z,
         (None, Some(nodes)) => vec![Zap {

@@ -1,11 +1,13 @@
-//! Finding the export text in what the user pointed at: a `.zip` account export, a JSON file,
-//! a folder of them, or standard input.
+//! Finding the export documents in what the user pointed at: a `.zip` account export, a JSON
+//! file, a folder of them, or standard input. A document is opened as a reader each time it is
+//! read (the import reads it twice), so no export is ever held in memory whole.
 
 use super::error::ZapierError;
-use std::io::Read;
-use std::path::Path;
+use std::io::{BufRead, BufReader, Read, Seek};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// One JSON document to parse.
+/// One JSON document already in memory (what `import_texts` takes).
 #[derive(Debug, Clone)]
 pub struct Text {
     /// Label for messages.
@@ -16,14 +18,186 @@ pub struct Text {
     pub text: String,
 }
 
+/// Where a document's bytes live.
+#[derive(Debug, Clone)]
+enum Place {
+    /// A file on disk, opened again for every read.
+    File(PathBuf),
+    /// Bytes already in memory (standard input, `import_bytes`, `import_texts`).
+    Bytes(Arc<[u8]>),
+}
+
+/// One JSON document to parse: a file, an entry of a ZIP archive, or bytes in memory.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    /// Label for messages.
+    pub file: String,
+    /// Label for provenance (relative to the input).
+    pub provenance: String,
+    place: Place,
+    /// The `Zapfile.json` entry inside the ZIP archive at `place`.
+    entry: Option<String>,
+}
+
 /// Largest export file read (the biggest real account exports are a few MB; this bounds a zip bomb).
 const MAX_BYTES: u64 = 1 << 30;
 
 /// Files in a folder that belong to an account export but are not Zap definitions.
 const NOT_ZAPS: &[&str] = &["zap_data.json"];
 
-/// Reads `path` (file, folder or `-`) into documents, sorted by label.
-pub fn read(path: &Path) -> Result<(Vec<Text>, Vec<String>), ZapierError> {
+impl Doc {
+    /// A document whose text is already in memory.
+    pub fn from_text(t: &Text) -> Doc {
+        Doc {
+            file: t.file.clone(),
+            provenance: t.provenance.clone(),
+            place: Place::Bytes(Arc::from(t.text.as_bytes())),
+            entry: None,
+        }
+    }
+
+    /// Calls `f` with a reader over the document's text (byte-order mark skipped), after
+    /// checking that the text is UTF-8.
+    pub fn with_text<T>(
+        &self,
+        f: impl FnOnce(&mut dyn BufRead) -> Result<T, ZapierError>,
+    ) -> Result<T, ZapierError> {
+        self.with_raw(|r| check_utf8(&self.file, r))??;
+        self.with_raw(|r| {
+            let mut r = BufReader::with_capacity(1 << 16, r);
+            // A UTF-8 byte-order mark is legal in files saved by some editors; JSON parsers reject it.
+            let bom = r.fill_buf().is_ok_and(|b| b.starts_with(b"\xef\xbb\xbf"));
+            if bom {
+                r.consume(3);
+            }
+            f(&mut r)
+        })?
+    }
+
+    /// Line `line` of the document (1-based), for error excerpts; empty when unreadable.
+    pub fn line(&self, line: usize) -> String {
+        let got = self.with_raw(|r| {
+            let mut r = BufReader::new(r);
+            let mut buf = Vec::new();
+            for _ in 0..line {
+                buf.clear();
+                if r.read_until(b'\n', &mut buf).ok()? == 0 {
+                    return None;
+                }
+            }
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            let text = if line == 1 {
+                text.strip_prefix('\u{feff}')
+                    .map(str::to_string)
+                    .unwrap_or(text)
+            } else {
+                text
+            };
+            Some(text.trim_end_matches(['\n', '\r']).to_string())
+        });
+        got.ok().flatten().unwrap_or_default()
+    }
+
+    /// Calls `f` with a reader over the raw bytes (at most [`MAX_BYTES`]).
+    fn with_raw<T>(&self, f: impl FnOnce(&mut dyn Read) -> T) -> Result<T, ZapierError> {
+        let io = |source| ZapierError::Io {
+            file: self.file.clone(),
+            source,
+        };
+        match (&self.place, &self.entry) {
+            (Place::File(p), None) => {
+                let file = std::fs::File::open(p).map_err(io)?;
+                Ok(f(&mut file.take(MAX_BYTES)))
+            }
+            (Place::Bytes(b), None) => Ok(f(&mut &b[..])),
+            (Place::File(p), Some(name)) => {
+                let file = std::fs::File::open(p).map_err(io)?;
+                with_entry(&self.file, file, name, f)
+            }
+            (Place::Bytes(b), Some(name)) => {
+                with_entry(&self.file, std::io::Cursor::new(&b[..]), name, f)
+            }
+        }
+    }
+}
+
+fn with_entry<R: Read + Seek, T>(
+    file: &str,
+    archive: R,
+    name: &str,
+    f: impl FnOnce(&mut dyn Read) -> T,
+) -> Result<T, ZapierError> {
+    let bad = |e: zip::result::ZipError| ZapierError::BadZip {
+        file: file.into(),
+        message: e.to_string(),
+    };
+    let mut z = zip::ZipArchive::new(archive).map_err(bad)?;
+    let entry = z.by_name(name).map_err(bad)?;
+    Ok(f(&mut entry.take(MAX_BYTES)))
+}
+
+/// Checks that a document is UTF-8 without holding it: the error names the line and column
+/// (in bytes) of the first bad byte.
+fn check_utf8(file: &str, r: &mut dyn Read) -> Result<(), ZapierError> {
+    let mut buf = vec![0u8; 1 << 16];
+    // Bytes at the start of `buf` carried over from the previous read (a split sequence).
+    let mut carry = 0;
+    let (mut line, mut column) = (1usize, 1usize);
+    let mut advance = |bytes: &[u8]| {
+        for b in bytes {
+            if *b == b'\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        (line, column)
+    };
+    loop {
+        let n = read_some(r, &mut buf[carry..]).map_err(|source| ZapierError::Io {
+            file: file.into(),
+            source,
+        })?;
+        let len = carry + n;
+        let bad = |(line, column)| ZapierError::BadJson {
+            file: file.into(),
+            line,
+            column,
+            message: "the file is not UTF-8 text".into(),
+            excerpt: String::new(),
+        };
+        match std::str::from_utf8(&buf[..len]) {
+            Ok(_) if n == 0 => return Ok(()),
+            Ok(_) => {
+                advance(&buf[..len]);
+                carry = 0;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                let at = advance(&buf[..good]);
+                if e.error_len().is_some() || n == 0 {
+                    return Err(bad(at));
+                }
+                buf.copy_within(good..len, 0);
+                carry = len - good;
+            }
+        }
+    }
+}
+
+fn read_some(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Finds the documents in `path` (file, folder or `-`), sorted by label, plus the files of an
+/// account export that were skipped because they hold no Zaps.
+pub fn read(path: &Path) -> Result<(Vec<Doc>, Vec<String>), ZapierError> {
     let mut skipped = Vec::new();
     if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
@@ -42,12 +216,11 @@ pub fn read(path: &Path) -> Result<(Vec<Text>, Vec<String>), ZapierError> {
         source,
     })?;
     if !meta.is_dir() {
-        let bytes = read_file(path)?;
         let prov = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| label.clone());
-        return Ok((from_bytes(&label, &prov, &bytes)?, skipped));
+        return Ok((from_file(&label, &prov, path)?, skipped));
     }
     let mut files = Vec::new();
     walk(path, &mut files).map_err(|source| ZapierError::Io {
@@ -70,8 +243,7 @@ pub fn read(path: &Path) -> Result<(Vec<Text>, Vec<String>), ZapierError> {
             skipped.push(rel);
             continue;
         }
-        let bytes = read_file(&f)?;
-        out.extend(from_bytes(&f.display().to_string(), &rel, &bytes)?);
+        out.extend(from_file(&f.display().to_string(), &rel, &f)?);
     }
     if out.is_empty() {
         return Err(ZapierError::Empty { file: label });
@@ -79,22 +251,7 @@ pub fn read(path: &Path) -> Result<(Vec<Text>, Vec<String>), ZapierError> {
     Ok((out, skipped))
 }
 
-fn read_file(p: &Path) -> Result<Vec<u8>, ZapierError> {
-    let f = std::fs::File::open(p).map_err(|source| ZapierError::Io {
-        file: p.display().to_string(),
-        source,
-    })?;
-    let mut bytes = Vec::new();
-    f.take(MAX_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(|source| ZapierError::Io {
-            file: p.display().to_string(),
-            source,
-        })?;
-    Ok(bytes)
-}
-
-fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for e in std::fs::read_dir(dir)? {
         let e = e?;
         let p = e.path();
@@ -111,41 +268,71 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Turns one input's bytes into documents: a ZIP yields its `Zapfile.json` entries.
-pub fn from_bytes(file: &str, provenance: &str, bytes: &[u8]) -> Result<Vec<Text>, ZapierError> {
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return from_zip(file, provenance, bytes);
-    }
-    let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
-        let before = &bytes[..e.utf8_error().valid_up_to()];
-        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-        ZapierError::BadJson {
-            file: file.into(),
-            line,
-            column,
-            message: "the file is not UTF-8 text".into(),
-            excerpt: String::new(),
+fn is_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06")
+}
+
+/// One file on disk: a ZIP yields its `Zapfile.json` entries, anything else is one document.
+fn from_file(file: &str, provenance: &str, path: &Path) -> Result<Vec<Doc>, ZapierError> {
+    let io = |source| ZapierError::Io {
+        file: file.into(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; 4];
+    let mut got = 0;
+    while got < head.len() {
+        match read_some(&mut f, &mut head[got..]).map_err(io)? {
+            0 => break,
+            n => got += n,
         }
-    })?;
-    // A UTF-8 byte-order mark is legal in files saved by some editors; JSON parsers reject it.
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text);
-    Ok(vec![Text {
+    }
+    if is_zip(&head[..got]) {
+        f.rewind().map_err(io)?;
+        let names = zip_entries(file, f)?;
+        return Ok(zip_docs(file, provenance, Place::File(path.into()), names));
+    }
+    Ok(vec![Doc {
         file: file.into(),
         provenance: provenance.into(),
-        text,
+        place: Place::File(path.into()),
+        entry: None,
     }])
 }
 
-fn from_zip(file: &str, provenance: &str, bytes: &[u8]) -> Result<Vec<Text>, ZapierError> {
-    let bad = |e: zip::result::ZipError| ZapierError::BadZip {
+/// Turns one input's bytes into documents: a ZIP yields its `Zapfile.json` entries.
+pub fn from_bytes(file: &str, provenance: &str, bytes: &[u8]) -> Result<Vec<Doc>, ZapierError> {
+    let bytes: Arc<[u8]> = Arc::from(bytes);
+    if is_zip(&bytes) {
+        let names = zip_entries(file, std::io::Cursor::new(&bytes[..]))?;
+        return Ok(zip_docs(file, provenance, Place::Bytes(bytes), names));
+    }
+    Ok(vec![Doc {
+        file: file.into(),
+        provenance: provenance.into(),
+        place: Place::Bytes(bytes),
+        entry: None,
+    }])
+}
+
+fn zip_docs(file: &str, provenance: &str, place: Place, names: Vec<String>) -> Vec<Doc> {
+    names
+        .into_iter()
+        .map(|name| Doc {
+            file: format!("{file}!{name}"),
+            provenance: format!("{provenance}!{name}"),
+            place: place.clone(),
+            entry: Some(name),
+        })
+        .collect()
+}
+
+/// The `Zapfile.json` entries of an archive, sorted; an error when there is none.
+fn zip_entries<R: Read + Seek>(file: &str, archive: R) -> Result<Vec<String>, ZapierError> {
+    let z = zip::ZipArchive::new(archive).map_err(|e| ZapierError::BadZip {
         file: file.into(),
         message: e.to_string(),
-    };
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(bad)?;
+    })?;
     let mut names: Vec<String> = z.file_names().map(str::to_string).collect();
     names.sort();
     let wanted: Vec<String> = names
@@ -170,22 +357,5 @@ fn from_zip(file: &str, provenance: &str, bytes: &[u8]) -> Result<Vec<Text>, Zap
             },
         });
     }
-    let mut out = Vec::new();
-    for name in wanted {
-        let entry = z.by_name(&name).map_err(bad)?;
-        let mut buf = Vec::new();
-        entry
-            .take(MAX_BYTES)
-            .read_to_end(&mut buf)
-            .map_err(|source| ZapierError::Io {
-                file: format!("{file}!{name}"),
-                source,
-            })?;
-        out.extend(from_bytes(
-            &format!("{file}!{name}"),
-            &format!("{provenance}!{name}"),
-            &buf,
-        )?);
-    }
-    Ok(out)
+    Ok(wanted)
 }

@@ -4,7 +4,6 @@
 use super::{Located, check_templates};
 use crate::codes;
 use crate::diag::Diagnostic;
-use crate::expr;
 use crate::graph::{GNode, SystemGraph};
 use crate::model::*;
 use std::collections::BTreeSet;
@@ -173,7 +172,7 @@ fn step_reads(sys: &System, g: &SystemGraph, loc: &Located<'_>, out: &mut Vec<Di
             );
         }
         if let Some(k) = &x.idempotency
-            && let Ok(c) = expr::compile(k)
+            && let Ok(c) = loc.exprs.compile(k)
         {
             for s in c.step_references() {
                 refs.push((
@@ -200,7 +199,7 @@ fn step_reads(sys: &System, g: &SystemGraph, loc: &Located<'_>, out: &mut Vec<Di
             Logic::Policy(_) => vec![],
         };
         for (t, p) in texts {
-            if let Ok(c) = expr::compile(&t) {
+            if let Ok(c) = loc.exprs.compile(&t) {
                 for s in c.step_references() {
                     refs.push((GNode::Decision(d.name.clone()), s, p.clone()));
                 }

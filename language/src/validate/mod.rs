@@ -17,6 +17,8 @@ pub struct Located<'a> {
     pub map: &'a SourceMap,
     /// Directory the `.claw` file is in, for policy files; `None` skips file checks.
     pub base_dir: Option<&'a Path>,
+    /// Expressions compiled so far (in this check, or across the checks of one import).
+    pub exprs: &'a expr::ExprCache,
 }
 
 impl Located<'_> {
@@ -99,7 +101,7 @@ fn check_expr(
     loc: &Located<'_>,
     out: &mut Vec<Diagnostic>,
 ) -> Option<expr::Compiled> {
-    match expr::compile(text) {
+    match loc.exprs.compile(text) {
         Ok(c) => Some(c),
         Err(e) => {
             let mut d = loc
@@ -489,7 +491,7 @@ fn observability(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     for (i, a) in sys.observability.alerts.iter().enumerate() {
         let p = format!("/observability/alerts/{i}");
         let text = expr::desugar_units(&a.on);
-        if let Err(e) = expr::compile(&text) {
+        if let Err(e) = loc.exprs.compile(&text) {
             out.push(
                 loc.err(
                     codes::BAD_EXPRESSION,

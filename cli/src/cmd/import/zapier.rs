@@ -1,7 +1,9 @@
 //! `claw import zapier`: Zapier exports → one `.claw` system per Zap.
 
-use super::common::OutputArgs;
+use super::common::{OutputArgs, Spool};
 use crate::output::exit;
+use claw_importers::output::{OutputError, Writer};
+use claw_importers::zapier::ZapierError;
 use std::process::ExitCode;
 
 /// Import a Zapier export: an account export (.zip holding Zapfile.json), a Zapfile.json or
@@ -20,17 +22,53 @@ pub struct Args {
     pub output: OutputArgs,
 }
 
-/// Runs the command.
+/// Why a streamed import stopped: the input, the output, or keeping the findings.
+enum Stop {
+    /// Boxed: the error is large and the callback returns this on every Zap.
+    Input(Box<ZapierError>),
+    Output(OutputError),
+    /// The findings could not be kept (temporary file trouble).
+    Spool(anyhow::Error),
+}
+
+impl From<ZapierError> for Stop {
+    fn from(e: ZapierError) -> Stop {
+        Stop::Input(Box::new(e))
+    }
+}
+
+/// Runs the command: each Zap is mapped, checked and staged as it is read, so memory stays
+/// bounded at any export size; the staged files are moved into place only when all succeeded.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let spin = crate::progress::spinner("reading and mapping the legacy setup");
-    let result = claw_importers::zapier::import(&a.input);
-    spin.finish_and_clear();
-    let imported = match result {
+    let input = match claw_importers::zapier::open(&a.input) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code());
             return Ok(exit::usage());
         }
     };
-    super::common::finish(&a.output, &imported.generated, &imported.findings)
+    let mut spool = Spool::new(&a.output)?;
+    spool.add(&input.findings)?;
+    let spin = crate::progress::spinner("importing Zaps");
+    let mut writer = Writer::new(&a.output.out, a.output.accept);
+    let result = input.each(&mut |g, f| {
+        writer.add(&g).map_err(Stop::Output)?;
+        spool.add(&f).map_err(Stop::Spool)?;
+        spin.inc(1);
+        Ok::<(), Stop>(())
+    });
+    spin.finish_and_clear();
+    match result {
+        Ok(()) => {}
+        Err(Stop::Input(e)) => {
+            eprintln!("error[{}]: {e}", e.code());
+            return Ok(exit::usage());
+        }
+        Err(Stop::Output(e)) => return Ok(super::common::output_failed(&e)),
+        Err(Stop::Spool(e)) => return Err(e),
+    }
+    match writer.commit() {
+        Ok(written) => spool.report(&a.output, &written),
+        Err(e) => Ok(super::common::output_failed(&e)),
+    }
 }
