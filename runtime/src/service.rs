@@ -2,6 +2,10 @@
 //! sources (schedules, polls, queues), alerts, retention and the HTTP server, started
 //! together and stopped together with a drain.
 
+mod lock;
+
+pub use lock::{Holder, LockError, WriterLock};
+
 use crate::alerts::Alerts;
 use crate::engine::EngineError;
 use crate::plan::LoadedSystem;
@@ -31,6 +35,9 @@ pub enum ServiceError {
         /// What the store said.
         source: StoreError,
     },
+    /// Another `claw run` holds the database, or its lock could not be taken.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// The secrets file could not be read.
     #[error(transparent)]
     Secrets(#[from] SecretsFileError),
@@ -90,6 +97,7 @@ pub struct Stopped {
 /// A running service: started by [`Service::start`], stopped by [`Service::shutdown`].
 pub struct Service {
     runtime: Runtime,
+    lock: WriterLock,
     addr: SocketAddr,
     resumed: usize,
     background: Vec<JoinHandle<()>>,
@@ -122,6 +130,8 @@ impl Service {
                     url: crate::store::redact(&opts.db_url),
                     source,
                 })?;
+        // Before resuming anything: a second runtime must not drive the same runs.
+        let lock = WriterLock::acquire(&opts.db_url).await?;
         let secrets = match &opts.secrets_file {
             Some(p) => Secrets::with_file(p)?,
             None => Secrets::from_env(),
@@ -171,6 +181,7 @@ impl Service {
         ));
         Ok(Service {
             runtime: rt,
+            lock,
             addr,
             resumed,
             background,
@@ -228,6 +239,7 @@ impl Service {
                 tracing::error!(left, error = %e, "stopped; the last writes were not committed")
             }
         }
+        self.lock.release().await;
         served?;
         Ok(Stopped {
             clean: drained?,

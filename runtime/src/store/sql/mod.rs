@@ -70,6 +70,11 @@ const SQLITE_MIGRATIONS: &Migrations = &[
         "drop timers",
         include_str!("../../../migrations/sqlite/0002_drop_timers.sql"),
     ),
+    (
+        4,
+        "runtime holder",
+        include_str!("../../../migrations/sqlite/0004_runtime_holder.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &Migrations = &[
@@ -82,6 +87,11 @@ const POSTGRES_MIGRATIONS: &Migrations = &[
         2,
         "drop timers",
         include_str!("../../../migrations/postgres/0002_drop_timers.sql"),
+    ),
+    (
+        4,
+        "runtime holder",
+        include_str!("../../../migrations/postgres/0004_runtime_holder.sql"),
     ),
 ];
 
