@@ -59,11 +59,7 @@ impl std::fmt::Display for Holder {
         let started = chrono::DateTime::from_timestamp_millis(self.started_at)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_else(|| format!("{} ms", self.started_at));
-        write!(
-            f,
-            "host {}, pid {}, started {started}",
-            self.host, self.pid
-        )
+        write!(f, "host {}, pid {}, started {started}", self.host, self.pid)
     }
 }
 
@@ -289,12 +285,7 @@ async fn pg_holder(conn: &mut PgConnection) -> Option<Holder> {
 /// Keeps the lock connection for the service's life. A connection that dies loses the
 /// lock, so it is checked every [`PG_PING_EVERY`] and, when lost, taken again; if another
 /// process got it meanwhile, that is logged as an error at every check.
-async fn keep_pg(
-    conn: PgConnection,
-    url: String,
-    me: Holder,
-    mut stop: oneshot::Receiver<()>,
-) {
+async fn keep_pg(conn: PgConnection, url: String, me: Holder, mut stop: oneshot::Receiver<()>) {
     let mut conn = Some(conn);
     let mut tick = tokio::time::interval(PG_PING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
