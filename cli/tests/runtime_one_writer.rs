@@ -33,14 +33,7 @@ execution:
 /// after `limit`, and the test fails).
 fn refused_run(file: &Path, db: &str, limit: Duration) -> Out {
     let mut child = claw()
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--db",
-            db,
-            "--listen",
-            "127.0.0.1:0",
-        ])
+        .args(run_args(file, db))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
