@@ -4,7 +4,7 @@
 
 mod lock;
 
-pub use lock::{Holder, LockError, WriterLock};
+pub use lock::{Holder, LockError, PG_PING_EVERY, WriterLock};
 
 use crate::alerts::Alerts;
 use crate::engine::EngineError;
@@ -205,10 +205,15 @@ impl Service {
         &self.runtime
     }
 
-    /// Waits until the HTTP server stops by itself, which it does only on failure; a
-    /// caller selects it against its shutdown signal, then calls [`Service::shutdown`].
+    /// Waits until the HTTP server stops by itself, which it does only on failure, or the
+    /// database is lost to another runtime ([`WriterLock::lost`]); a caller selects it
+    /// against its shutdown signal, then calls [`Service::shutdown`].
     pub async fn wait(&mut self) -> Result<(), ServiceError> {
-        match (&mut self.server).await {
+        let served = tokio::select! {
+            served = &mut self.server => served,
+            lost = self.lock.lost() => return Err(ServiceError::Lock(lost)),
+        };
+        match served {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ServiceError::Server(e)),
             Err(e) => Err(ServiceError::Server(std::io::Error::other(e))),

@@ -58,3 +58,36 @@ async fn a_private_in_memory_database_takes_no_lock() {
     let b = WriterLock::acquire("sqlite::memory:").await;
     assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_lock_taken_over_after_its_connection_died_is_reported_lost() {
+    use sqlx::Connection;
+    let Some(db) = claw_testkit::db::postgres().await else {
+        return;
+    };
+    let _store = SqlStore::connect(&db.url).await.unwrap();
+    let mut first = WriterLock::acquire(&db.url).await.unwrap();
+    // Kill the session holding the lock, as a server restart or a network cut would.
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let killed: bool = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(backend_pid::int) FROM runtime_holder WHERE id = 1",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(killed, "the lock's session was terminated");
+    // Another runtime takes the database before the first one notices.
+    let mut second = None;
+    for _ in 0..100 {
+        if let Ok(lock) = WriterLock::acquire(&db.url).await {
+            second = Some(lock);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(second.is_some(), "the lock was free once its session died");
+    let lost = tokio::time::timeout(claw_runtime::service::PG_PING_EVERY * 3, first.lost())
+        .await
+        .expect("the first lock reports that it is lost");
+    assert_held_by_me(lost, "postgres");
+}

@@ -30,7 +30,7 @@ const PG_LOCK_KEY: i64 = 0x636c_6177_2072_756e;
 const HOLDER_WAIT: Duration = Duration::from_secs(2);
 
 /// Time between checks that the PostgreSQL lock connection is alive.
-const PG_PING_EVERY: Duration = Duration::from_secs(15);
+pub const PG_PING_EVERY: Duration = Duration::from_secs(5);
 
 /// Who holds a database: what a refused `claw run` prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +119,8 @@ enum Held {
     Postgres {
         stop: oneshot::Sender<()>,
         keeper: JoinHandle<()>,
+        /// Sent once if another process took the database after the lock connection died.
+        lost: Option<oneshot::Receiver<LockError>>,
     },
 }
 
@@ -136,10 +138,29 @@ impl WriterLock {
             let me = Holder::me();
             let conn = take_pg(url, &me).await?;
             let (stop, stopped) = oneshot::channel();
-            let keeper = tokio::spawn(keep_pg(conn, url.to_string(), me, stopped));
-            Held::Postgres { stop, keeper }
+            let (lost_tx, lost) = oneshot::channel();
+            let keeper = tokio::spawn(keep_pg(conn, url.to_string(), me, stopped, lost_tx));
+            Held::Postgres {
+                stop,
+                keeper,
+                lost: Some(lost),
+            }
         };
         Ok(WriterLock { held })
+    }
+
+    /// Resolves if the lock is lost for good: its PostgreSQL connection died and another
+    /// `claw run` took the database before this one could take it back. Never resolves
+    /// otherwise (a file lock cannot be lost while the process lives). Cancel-safe.
+    pub async fn lost(&mut self) -> LockError {
+        if let Held::Postgres { lost, .. } = &mut self.held
+            && let Some(rx) = lost.as_mut()
+            && let Ok(e) = rx.await
+        {
+            *lost = None;
+            return e;
+        }
+        std::future::pending().await
     }
 
     /// Releases the lock now (and, on PostgreSQL, removes the holder row), so the next
@@ -147,7 +168,7 @@ impl WriterLock {
     pub async fn release(self) {
         match self.held {
             Held::Nothing | Held::File { .. } => {}
-            Held::Postgres { stop, keeper } => {
+            Held::Postgres { stop, keeper, .. } => {
                 let _ = stop.send(());
                 let _ = tokio::time::timeout(Duration::from_secs(5), keeper).await;
             }
@@ -283,9 +304,16 @@ async fn pg_holder(conn: &mut PgConnection) -> Option<Holder> {
 }
 
 /// Keeps the lock connection for the service's life. A connection that dies loses the
-/// lock, so it is checked every [`PG_PING_EVERY`] and, when lost, taken again; if another
-/// process got it meanwhile, that is logged as an error at every check.
-async fn keep_pg(conn: PgConnection, url: String, me: Holder, mut stop: oneshot::Receiver<()>) {
+/// lock, so it is checked every [`PG_PING_EVERY`] and, when lost, taken again (retried at
+/// each check while the database is unreachable). If another process took the database
+/// meanwhile, that is sent on `lost` and the keeper ends: the service must stop.
+async fn keep_pg(
+    conn: PgConnection,
+    url: String,
+    me: Holder,
+    mut stop: oneshot::Receiver<()>,
+    lost: oneshot::Sender<LockError>,
+) {
     let mut conn = Some(conn);
     let mut tick = tokio::time::interval(PG_PING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -307,9 +335,14 @@ async fn keep_pg(conn: PgConnection, url: String, me: Holder, mut stop: oneshot:
                 tracing::warn!("the database lock is held again");
                 conn = Some(c);
             }
+            Err(e @ LockError::Held { .. }) => {
+                tracing::error!(error = %e, "this `claw run` lost its database to another runtime");
+                let _ = lost.send(e);
+                return;
+            }
             Err(e) => tracing::error!(
                 error = %e,
-                "this `claw run` no longer holds its database; another runtime may be writing to it"
+                "this `claw run` does not hold its database until it can take the lock again"
             ),
         }
     }
