@@ -39,6 +39,10 @@ claw_language::diagnostic_codes! {
     BAD_JSON = "claw::runtime::bad_json", Error,
         "a `--payload` or a backfill line is not JSON, e.g. `events.jsonl:3:7: expected value`",
         "fix the JSON at the line and column shown";
+    /// Another `claw run` holds the database.
+    DB_IN_USE = "claw::runtime::db_in_use", Error,
+        "another `claw run` holds this database (named by host, pid and start time), so this one refuses to start",
+        "stop the other runtime first, or give this one a database of its own";
     /// A TypeScript policy that cannot be used.
     TYPESCRIPT = "claw::runtime::typescript", Error,
         "a `.ts` policy does not parse, or claw was built without the `typescript` feature",

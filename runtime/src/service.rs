@@ -2,6 +2,10 @@
 //! sources (schedules, polls, queues), alerts, retention, the watchdog, WAL truncation and
 //! the HTTP server, started together and stopped together with a drain.
 
+mod lock;
+
+pub use lock::{Holder, LockError, PG_PING_EVERY, WriterLock};
+
 use crate::alerts::Alerts;
 use crate::engine::EngineError;
 use crate::plan::LoadedSystem;
@@ -31,6 +35,9 @@ pub enum ServiceError {
         /// What the store said.
         source: StoreError,
     },
+    /// Another `claw run` holds the database, or its lock could not be taken.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// The secrets file could not be read.
     #[error(transparent)]
     Secrets(#[from] SecretsFileError),
@@ -110,6 +117,7 @@ async fn checkpoints(rt: Runtime) {
 /// A running service: started by [`Service::start`], stopped by [`Service::shutdown`].
 pub struct Service {
     runtime: Runtime,
+    lock: WriterLock,
     addr: SocketAddr,
     resumed: usize,
     background: Vec<JoinHandle<()>>,
@@ -142,6 +150,8 @@ impl Service {
                     url: crate::store::redact(&opts.db_url),
                     source,
                 })?;
+        // Before resuming anything: a second runtime must not drive the same runs.
+        let lock = WriterLock::acquire(&opts.db_url).await?;
         let secrets = match &opts.secrets_file {
             Some(p) => Secrets::with_file(p)?,
             None => Secrets::from_env(),
@@ -193,6 +203,7 @@ impl Service {
         ));
         Ok(Service {
             runtime: rt,
+            lock,
             addr,
             resumed,
             background,
@@ -216,10 +227,15 @@ impl Service {
         &self.runtime
     }
 
-    /// Waits until the HTTP server stops by itself, which it does only on failure; a
-    /// caller selects it against its shutdown signal, then calls [`Service::shutdown`].
+    /// Waits until the HTTP server stops by itself, which it does only on failure, or the
+    /// database is lost to another runtime ([`WriterLock::lost`]); a caller selects it
+    /// against its shutdown signal, then calls [`Service::shutdown`].
     pub async fn wait(&mut self) -> Result<(), ServiceError> {
-        match (&mut self.server).await {
+        let served = tokio::select! {
+            served = &mut self.server => served,
+            lost = self.lock.lost() => return Err(ServiceError::Lock(lost)),
+        };
+        match served {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ServiceError::Server(e)),
             Err(e) => Err(ServiceError::Server(std::io::Error::other(e))),
@@ -250,6 +266,7 @@ impl Service {
                 tracing::error!(left, error = %e, "stopped; the last writes were not committed")
             }
         }
+        self.lock.release().await;
         served?;
         Ok(Stopped {
             clean: drained?,

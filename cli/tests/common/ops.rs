@@ -128,16 +128,21 @@ pub struct Stopped {
     pub took: Duration,
 }
 
+/// `claw run FILE --db DB` on a free loopback port.
+pub fn run_args<'a>(file: &'a Path, db: &'a str) -> Vec<&'a str> {
+    vec![
+        "run",
+        file.to_str().unwrap(),
+        "--db",
+        db,
+        "--listen",
+        "127.0.0.1:0",
+    ]
+}
+
 impl Server {
     pub fn start(file: &Path, db: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut args = vec![
-            "run",
-            file.to_str().unwrap(),
-            "--db",
-            db,
-            "--listen",
-            "127.0.0.1:0",
-        ];
+        let mut args = run_args(file, db);
         args.extend(extra);
         Server::spawn(&args, env, &file.with_extension("stderr"))
     }

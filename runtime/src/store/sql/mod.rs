@@ -76,6 +76,11 @@ const SQLITE_MIGRATIONS: &Migrations = &[
         "run stats",
         include_str!("../../../migrations/sqlite/0003_run_stats.sql"),
     ),
+    (
+        4,
+        "runtime holder",
+        include_str!("../../../migrations/sqlite/0004_runtime_holder.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &Migrations = &[
@@ -93,6 +98,11 @@ const POSTGRES_MIGRATIONS: &Migrations = &[
         3,
         "run stats",
         include_str!("../../../migrations/postgres/0003_run_stats.sql"),
+    ),
+    (
+        4,
+        "runtime holder",
+        include_str!("../../../migrations/postgres/0004_runtime_holder.sql"),
     ),
 ];
 
