@@ -5,6 +5,7 @@ pub mod crontab;
 pub mod findings;
 pub mod names;
 pub mod output;
+pub mod report;
 pub mod review;
 pub mod secrets;
 pub mod sheet;

@@ -31,7 +31,12 @@ pub async fn postgres() -> Option<TestDb> {
         if crate::shared::required("CLAW_REQUIRE_POSTGRES") {
             panic!("{note}; CLAW_REQUIRE_POSTGRES=1 makes a missing database a failure");
         }
-        crate::shared::record_skip(note);
+        // Tests run on threads named after them, so the note says which test lost its variant.
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("a test")
+            .to_string();
+        crate::shared::record_skip(&format!("{test}: {note}"));
         return None;
     };
     use sqlx::Connection;

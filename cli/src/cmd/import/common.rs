@@ -1,8 +1,9 @@
 //! What every importer shares: output folder, report, accept, format, exit code.
 
 use crate::output::{Format, exit};
-use claw_importers::findings::{Finding, Level, report_text};
+use claw_importers::findings::Finding;
 use claw_importers::output::{Generated, Outcome, OutputError, Written, write_all_with_progress};
+use claw_importers::report::FindingsSpool;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -54,175 +55,61 @@ pub fn report(
     written: &[Written],
     findings: &[Finding],
 ) -> anyhow::Result<ExitCode> {
-    let mut spool = Spool::new(out)?;
+    let mut spool = spool_for(out)?;
     spool.add(findings)?;
-    spool.report(out, written)
+    print_report(spool, out, written)
 }
 
-/// An import's findings, kept on disk while it streams (a large Zapier export has ~20 per Zap,
-/// ~10 KB: gigabytes if held), in the forms the report needs: one compact JSON line per finding,
-/// and the text report when that is the format asked for.
-pub struct Spool {
-    json: Option<std::io::BufWriter<std::fs::File>>,
-    json_file: Option<std::fs::File>,
-    text: Option<std::io::BufWriter<std::fs::File>>,
-    text_file: Option<std::fs::File>,
-    /// The system of the last finding in the text report (its group header is written).
-    last: Option<Option<String>>,
-    count: usize,
-    warnings: usize,
+/// Writes the report file (if asked), prints the findings and the written systems, and gives
+/// the exit code.
+pub fn print_report(
+    mut spool: FindingsSpool,
+    out: &OutputArgs,
+    written: &[Written],
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    if let Some(r) = &out.report {
+        claw_language::files::write_atomic_with(r, &mut |w| spool.write_json(written, w))?;
+    }
+    let stdout = std::io::stdout();
+    let mut o = std::io::BufWriter::new(stdout.lock());
+    match out.format {
+        Format::Json => {
+            spool.write_json(written, &mut o)?;
+            writeln!(o)?;
+        }
+        Format::Text => {
+            spool.write_text(&mut o)?;
+            writeln!(o)?;
+            for w in written {
+                let what = match w.outcome {
+                    Outcome::Unchanged => "unchanged",
+                    Outcome::Pending => "pending review (run `claw review`)",
+                    Outcome::Written => "written",
+                };
+                writeln!(o, "{}: {what}", w.path.display())?;
+            }
+            writeln!(
+                o,
+                "{} system(s), {} finding(s) ({} warning(s))",
+                written.len(),
+                spool.count(),
+                spool.warnings()
+            )?;
+        }
+    }
+    o.flush()?;
+    Ok(if out.deny_findings && spool.warnings() > 0 {
+        exit::findings()
+    } else {
+        exit::ok()
+    })
 }
 
-impl Spool {
-    /// An empty spool for the report `out` asks for.
-    pub fn new(out: &OutputArgs) -> anyhow::Result<Spool> {
-        let pair = || -> anyhow::Result<_> {
-            let f = tempfile::tempfile()?;
-            Ok((std::io::BufWriter::new(f.try_clone()?), f))
-        };
-        let (json, json_file) = if out.report.is_some() || matches!(out.format, Format::Json) {
-            let (w, f) = pair()?;
-            (Some(w), Some(f))
-        } else {
-            (None, None)
-        };
-        let (text, text_file) = if matches!(out.format, Format::Text) {
-            let (w, f) = pair()?;
-            (Some(w), Some(f))
-        } else {
-            (None, None)
-        };
-        Ok(Spool {
-            json,
-            json_file,
-            text,
-            text_file,
-            last: None,
-            count: 0,
-            warnings: 0,
-        })
-    }
-
-    /// Adds findings, in report order.
-    pub fn add(&mut self, findings: &[Finding]) -> anyhow::Result<()> {
-        use std::io::Write;
-        self.count += findings.len();
-        self.warnings += findings
-            .iter()
-            .filter(|f| f.level == Level::Warning)
-            .count();
-        if let Some(w) = &mut self.json {
-            for f in findings {
-                serde_json::to_writer(&mut *w, f)?;
-                w.write_all(b"\n")?;
-            }
-        }
-        if let (Some(w), Some(first)) = (&mut self.text, findings.first()) {
-            let mut t = report_text(findings);
-            // `report_text` opens with its first group's header; a group continued from the
-            // previous batch already has one.
-            if self.last.as_ref() == Some(&first.system) {
-                let header = format!("\n{}\n", first.system.as_deref().unwrap_or("(input)"));
-                if let Some(rest) = t.strip_prefix(&header) {
-                    t = rest.to_string();
-                }
-            }
-            w.write_all(t.as_bytes())?;
-            self.last = findings.last().map(|f| f.system.clone());
-        }
-        Ok(())
-    }
-
-    /// Writes the JSON report `{"systems": [...], "findings": [...]}` exactly as
-    /// `serde_json::to_string_pretty` would lay it out, reading the findings back from disk.
-    fn write_json(
-        &mut self,
-        systems: &serde_json::Value,
-        w: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
-        use std::io::{BufRead, Seek, Write};
-        let head = serde_json::to_string_pretty(&serde_json::json!({ "systems": systems }))?;
-        w.write_all(head.trim_end_matches('}').trim_end().as_bytes())?;
-        w.write_all(b",\n  \"findings\": ")?;
-        let (Some(spool), Some(file)) = (&mut self.json, &mut self.json_file) else {
-            return w.write_all(b"[]\n}");
-        };
-        spool.flush()?;
-        file.rewind()?;
-        if self.count == 0 {
-            return w.write_all(b"[]\n}");
-        }
-        w.write_all(b"[\n")?;
-        for (i, line) in std::io::BufReader::new(&*file).lines().enumerate() {
-            let v: serde_json::Value = serde_json::from_str(&line?)?;
-            if i > 0 {
-                w.write_all(b",\n")?;
-            }
-            let pretty = serde_json::to_string_pretty(&v)?;
-            for (k, l) in pretty.lines().enumerate() {
-                if k > 0 {
-                    w.write_all(b"\n")?;
-                }
-                w.write_all(b"    ")?;
-                w.write_all(l.as_bytes())?;
-            }
-        }
-        w.write_all(b"\n  ]\n}")
-    }
-
-    /// Writes the report file, prints the summary, and gives the exit code.
-    pub fn report(mut self, out: &OutputArgs, written: &[Written]) -> anyhow::Result<ExitCode> {
-        use std::io::{Seek, Write};
-        let systems = serde_json::Value::Array(
-            written
-                .iter()
-                .map(|w| {
-                    serde_json::json!({
-                        "path": w.path.display().to_string(),
-                        "outcome": w.outcome,
-                    })
-                })
-                .collect(),
-        );
-        if let Some(r) = &out.report {
-            claw_language::files::write_atomic_with(r, &mut |w| self.write_json(&systems, w))?;
-        }
-        let stdout = std::io::stdout();
-        let mut o = std::io::BufWriter::new(stdout.lock());
-        match out.format {
-            Format::Json => {
-                self.write_json(&systems, &mut o)?;
-                writeln!(o)?;
-            }
-            Format::Text => {
-                if let (Some(spool), Some(file)) = (&mut self.text, &mut self.text_file) {
-                    spool.flush()?;
-                    file.rewind()?;
-                    std::io::copy(file, &mut o)?;
-                }
-                writeln!(o)?;
-                for w in written {
-                    let what = match w.outcome {
-                        Outcome::Unchanged => "unchanged",
-                        Outcome::Pending => "pending review (run `claw review`)",
-                        Outcome::Written => "written",
-                    };
-                    writeln!(o, "{}: {what}", w.path.display())?;
-                }
-                writeln!(
-                    o,
-                    "{} system(s), {} finding(s) ({} warning(s))",
-                    written.len(),
-                    self.count,
-                    self.warnings
-                )?;
-            }
-        }
-        o.flush()?;
-        Ok(if out.deny_findings && self.warnings > 0 {
-            exit::findings()
-        } else {
-            exit::ok()
-        })
-    }
+/// An empty findings spool for the report `out` asks for.
+pub fn spool_for(out: &OutputArgs) -> std::io::Result<FindingsSpool> {
+    FindingsSpool::new(
+        out.report.is_some() || matches!(out.format, Format::Json),
+        matches!(out.format, Format::Text),
+    )
 }

@@ -1,6 +1,6 @@
 //! `claw import zapier`: Zapier exports → one `.claw` system per Zap.
 
-use super::common::{OutputArgs, Spool};
+use super::common::{OutputArgs, print_report, spool_for};
 use crate::output::exit;
 use claw_importers::output::{OutputError, Writer};
 use claw_importers::zapier::ZapierError;
@@ -47,13 +47,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             return Ok(exit::usage());
         }
     };
-    let mut spool = Spool::new(&a.output)?;
+    let mut spool = spool_for(&a.output)?;
     spool.add(&input.findings)?;
     let spin = crate::progress::spinner("importing Zaps");
     let mut writer = Writer::new(&a.output.out, a.output.accept);
     let result = input.each(&mut |g, f| {
         writer.add(&g).map_err(Stop::Output)?;
-        spool.add(&f).map_err(Stop::Spool)?;
+        spool.add(&f).map_err(|e| Stop::Spool(e.into()))?;
         spin.inc(1);
         Ok::<(), Stop>(())
     });
@@ -68,7 +68,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         Err(Stop::Spool(e)) => return Err(e),
     }
     match writer.commit() {
-        Ok(written) => spool.report(&a.output, &written),
+        Ok(written) => print_report(spool, &a.output, &written),
         Err(e) => Ok(super::common::output_failed(&e)),
     }
 }
