@@ -18,30 +18,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SYSTEM: &str = r#"system: soak
-version: 1.0.0
-triggers:
-  - event:
-      source: webhook
-      idempotency: id
-decisions: []
-execution:
-  - note:
-      on: event
-      action: log.debug
-      with:
-        message: "event {{ id }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-    event_latency_p99: 20ms
-  owner: bench
-"#;
-
 /// Options.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -154,7 +130,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     } else {
         (a.db.clone(), None)
     };
-    std::fs::write(dir.join("soak.claw"), SYSTEM)?;
+    std::fs::write(
+        dir.join("soak.claw"),
+        crate::log_system::text("soak", "    event_latency_p99: 20ms\n"),
+    )?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
