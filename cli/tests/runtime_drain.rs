@@ -22,7 +22,7 @@ execution:
       with:
         command: '{command}'
       timeout: 10s
-{TAIL}"#
+{SLO_TAIL}"#
     )
 }
 
@@ -165,7 +165,6 @@ fn a_grace_shorter_than_the_step_leaves_the_run_for_the_next_start() {
 /// and the next `claw run` fires it once, not before its due time.
 #[test]
 fn a_delay_survives_a_sigkill_and_fires_once_after_the_restart() {
-    const SIGKILL: i32 = 9;
     let dir = tempfile::tempdir().unwrap();
     let marks = dir.path().join("fired.txt");
     let system = format!(
@@ -184,7 +183,7 @@ execution:
       with:
         command: 'echo "fired {{{{ req.id }}}}" >> "{marks}"'
       timeout: 5s
-{TAIL}"#,
+{SLO_TAIL}"#,
         marks = marks.display()
     );
     let file = write(dir.path(), "later.claw", &system);

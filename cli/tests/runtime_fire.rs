@@ -26,7 +26,7 @@ fn assert_filed(db: &str, run_id: &str, title: &str) {
 #[test]
 fn fire_through_a_running_runtime_and_directly_on_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "desk.claw", &format!("{DESK}{TAIL}"));
+    let file = write(dir.path(), "desk.claw", &format!("{DESK}{SLO_TAIL}"));
     let db = sqlite(dir.path());
     let p = |name: &str, id: &str, title: &str| {
         let f = write(

@@ -67,7 +67,7 @@ execution:
         headers:
           Authorization: "Bearer {{{{ secrets.api_token }}}}"
       timeout: 5s
-{TAIL}"#,
+{SLO_TAIL}"#,
         base = recv.base
     );
     let file = write(dir.path(), "vault.claw", &system);
@@ -244,7 +244,7 @@ execution:
       action: log.info
       with:
         message: "hello {{{{ req.id }}}}"
-{TAIL}"#
+{SLO_TAIL}"#
     );
     let file = write(dir.path(), "jsonlog.claw", &system);
     let db = sqlite(dir.path());

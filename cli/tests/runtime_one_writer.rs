@@ -8,8 +8,6 @@ mod ops;
 use claw_runtime::codes;
 use ops::*;
 
-const SIGKILL: i32 = 9;
-
 fn system() -> String {
     format!(
         r#"system: single
@@ -25,7 +23,7 @@ execution:
       action: log.info
       with:
         message: "job {{{{ job.id }}}}"
-{TAIL}"#
+{SLO_TAIL}"#
     )
 }
 

@@ -95,6 +95,25 @@ fn rfc3164_lines_need_a_year() {
     );
 }
 
+/// `claw shadow wrap` around `command` as the job `hourly_sync` of `ops-jobs`, recording
+/// into the shadow store at `store`.
+fn wrap(store: &str, command: &[&str]) -> Command {
+    let mut c = Command::cargo_bin("claw").unwrap();
+    c.args([
+        "shadow",
+        "wrap",
+        "--system",
+        "ops-jobs",
+        "--job",
+        "hourly_sync",
+        "--store",
+        store,
+        "--",
+    ])
+    .args(command);
+    c
+}
+
 // Long on purpose: one scenario end to end, whose steps depend on the ones before; split,
 // each part would need the same set-up again and the sequence would be harder to follow.
 #[test]
@@ -102,86 +121,29 @@ fn wrap_passes_everything_through_and_records_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("shadow.db");
     let st = store.to_str().unwrap();
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "wrap",
-            "--system",
-            "ops-jobs",
-            "--job",
-            "hourly_sync",
-            "--store",
-            st,
-            "--",
-        ])
-        .args([
+    let out = wrap(
+        st,
+        &[
             "sh",
             "-c",
             "printf 'out\\000bytes'; printf 'err line\\n' >&2; read x; echo \"got $x\"; exit 7",
-        ])
-        .write_stdin("hello\n")
-        .output()
-        .unwrap();
+        ],
+    )
+    .write_stdin("hello\n")
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(7));
     assert_eq!(out.stdout, b"out\0bytesgot hello\n");
     assert_eq!(out.stderr, b"err line\n");
     // Killed by a signal: the wrapper dies of the same signal.
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "wrap",
-            "--system",
-            "ops-jobs",
-            "--job",
-            "hourly_sync",
-            "--store",
-            st,
-            "--",
-            "sh",
-            "-c",
-            "kill -TERM $$",
-        ])
-        .output()
-        .unwrap();
+    let out = wrap(st, &["sh", "-c", "kill -TERM $$"]).output().unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(out.status.signal(), Some(15));
     // A command that does not exist: 127 like a shell, nothing recorded.
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "wrap",
-            "--system",
-            "ops-jobs",
-            "--job",
-            "hourly_sync",
-            "--store",
-            st,
-            "--",
-            "/nonexistent/job",
-        ])
-        .output()
-        .unwrap();
+    let out = wrap(st, &["/nonexistent/job"]).output().unwrap();
     assert_eq!(out.status.code(), Some(127));
     // The store cannot be written: the command's outcome is unchanged.
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "wrap",
-            "--system",
-            "ops-jobs",
-            "--job",
-            "hourly_sync",
-            "--store",
-            "/nonexistent/dir/s.db",
-            "--",
-            "sh",
-            "-c",
-            "echo fine",
-        ])
+    let out = wrap("/nonexistent/dir/s.db", &["sh", "-c", "echo fine"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));

@@ -65,15 +65,18 @@ fn workbook_imports_one_system_per_matching_worksheet_equal_to_golden() {
     }
 }
 
+/// Every sample sheet, one of each format.
+const SAMPLES: [&str; 4] = [
+    "samples/sheets/discounts.ods",
+    "samples/sheets/escalations.csv",
+    "samples/sheets/approvals.tsv",
+    "samples/sheets/ops-runbook.xlsx",
+];
+
 #[test]
 fn review_round_trip_then_unchanged() {
     let out = tempfile::tempdir().unwrap();
-    for s in [
-        "samples/sheets/discounts.ods",
-        "samples/sheets/escalations.csv",
-        "samples/sheets/approvals.tsv",
-        "samples/sheets/ops-runbook.xlsx",
-    ] {
+    for s in SAMPLES {
         claw()
             .args(["import", "sheet", s, "-o"])
             .arg(out.path())
@@ -87,12 +90,7 @@ fn review_round_trip_then_unchanged() {
         review::accept(p).unwrap();
     }
     assert!(review::pending(out.path()).unwrap().is_empty());
-    for s in [
-        "samples/sheets/discounts.ods",
-        "samples/sheets/escalations.csv",
-        "samples/sheets/approvals.tsv",
-        "samples/sheets/ops-runbook.xlsx",
-    ] {
+    for s in SAMPLES {
         claw()
             .args(["import", "sheet", s, "-o"])
             .arg(out.path())
@@ -132,49 +130,34 @@ fn output_is_deterministic() {
     }
 }
 
+/// `claw import sheet` of the runbook workbook's worksheet `sheet` into `out`, with `extra`
+/// options before `-o`.
+fn runbook_sheet(sheet: &str, extra: &[&str], out: &Path) -> assert_cmd::assert::Assert {
+    claw()
+        .args([
+            "import",
+            "sheet",
+            "samples/sheets/ops-runbook.xlsx",
+            "--sheet",
+            sheet,
+        ])
+        .args(extra)
+        .arg("-o")
+        .arg(out)
+        .assert()
+}
+
 #[test]
 fn sheet_option_selects_one_worksheet() {
     let out = tempfile::tempdir().unwrap();
-    claw()
-        .args([
-            "import",
-            "sheet",
-            "samples/sheets/ops-runbook.xlsx",
-            "--sheet",
-            "Carrier rules",
-            "--accept",
-            "-o",
-        ])
-        .arg(out.path())
-        .assert()
-        .code(0);
+    runbook_sheet("Carrier rules", &["--accept"], out.path()).code(0);
     assert_eq!(files(out.path()), ["ops_runbook-carrier_rules.claw"]);
-    claw()
-        .args([
-            "import",
-            "sheet",
-            "samples/sheets/ops-runbook.xlsx",
-            "--sheet",
-            "Nope",
-            "-o",
-        ])
-        .arg(out.path().join("x"))
-        .assert()
+    runbook_sheet("Nope", &[], &out.path().join("x"))
         .code(2)
         .stderr(predicate::str::contains("claw::import::no_such_sheet").and(
             predicate::str::contains("Nightly jobs, Carrier rules, Contacts"),
         ));
-    claw()
-        .args([
-            "import",
-            "sheet",
-            "samples/sheets/ops-runbook.xlsx",
-            "--sheet",
-            "Contacts",
-            "-o",
-        ])
-        .arg(out.path().join("y"))
-        .assert()
+    runbook_sheet("Contacts", &[], &out.path().join("y"))
         .code(2)
         .stderr(
             predicate::str::contains("claw::import::sheet_no_convention")

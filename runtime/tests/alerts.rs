@@ -6,14 +6,15 @@ mod common;
 use chrono::Utc;
 use claw_runtime::alerts::{Alerts, alert_id};
 use claw_runtime::{Runtime, StartOptions};
+use claw_testkit::systems::DATA;
 use common::*;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn system(webhook_route: &str) -> String {
-    format!(
-        r#"system: billing
+/// The billing system up to its first step, which posts each invoice to `target`: the part the
+/// alerting and the paging systems share.
+const BILLING: &str = r#"system: billing
 version: 1.0.0
 triggers:
   - invoice:
@@ -25,21 +26,21 @@ execution:
       on: invoice
       action: http.post
       with:
-        url: "{{{{ target }}}}"
+        url: "{{ target }}"
         body:
-          id: "{{{{ invoice.id }}}}"
+          id: "{{ invoice.id }}"
       timeout: 5s
-  - later:
+"#;
+
+fn system(webhook_route: &str) -> String {
+    format!(
+        r#"{BILLING}  - later:
       on: push.succeeded
       action: log.info
       delay: "{{{{ hold }}}}"
       with:
         message: done
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
+{DATA}observability:
   slo:
     invoice_latency_p95: 2s
     error_rate: <1%
@@ -382,27 +383,10 @@ async fn smtp_sink() -> SmtpSink {
     SmtpSink { port, mails }
 }
 
-const PAGED: &str = r#"system: billing
-version: 1.0.0
-triggers:
-  - invoice:
-      source: webhook
-      idempotency: invoice.id
-decisions: []
-execution:
-  - push:
-      on: invoice
-      action: http.post
-      with:
-        url: "{{ target }}"
-        body:
-          id: "{{ invoice.id }}"
-      timeout: 5s
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
+/// The billing system paging PagerDuty and mailing finance on failures.
+fn paged() -> String {
+    format!(
+        r#"{BILLING}{DATA}observability:
   slo:
     error_rate: <1%
   alerts:
@@ -412,7 +396,9 @@ observability:
     - on: error_rate > 20%
       route: email://finance-ops@example.com
   owner: finance
-"#;
+"#
+    )
+}
 
 #[tokio::test]
 async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
@@ -430,7 +416,7 @@ async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
             "pagerduty_routing_key_billing_api=R0UTING-KEY-7f3a\nsmtp_url=smtp://127.0.0.1:{}\nsmtp_from=alerts@example.com\n",
             smtp.port
         );
-        let rt = test_runtime(&db.url, dir.path(), &[("billing", PAGED)], &secrets).await;
+        let rt = test_runtime(&db.url, dir.path(), &[("billing", &paged())], &secrets).await;
         let alerts = Alerts::new(
             rt.clone(),
             Duration::from_secs(3600),
@@ -518,7 +504,7 @@ async fn an_unreachable_smtp_server_fails_without_leaking_its_url() {
     let dir = tempfile::tempdir().unwrap();
     // Port 9 (discard) is closed here; the password must not appear anywhere.
     let secrets = "smtp_url=smtp://mailer:pa55w0rd-x@127.0.0.1:9\n";
-    let rt = test_runtime(&db.url, dir.path(), &[("billing", PAGED)], secrets).await;
+    let rt = test_runtime(&db.url, dir.path(), &[("billing", &paged())], secrets).await;
     let alerts = Alerts::new(
         rt.clone(),
         Duration::from_secs(3600),

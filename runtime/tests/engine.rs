@@ -10,7 +10,8 @@ use common::*;
 use serde_json::json;
 use std::time::Duration;
 
-const HOOKS: &str = r#"system: hooks
+const HOOKS: &str = claw_testkit::with_slo_tail!(
+    r#"system: hooks
 version: 1.0.0
 triggers:
   - order_created:
@@ -40,15 +41,8 @@ execution:
       action: log.info
       with:
         message: "order {{ order.id }} notified"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
 fn system(text: &str) -> (tempfile::TempDir, LoadedSystem) {
     let dir = tempfile::tempdir().unwrap();
@@ -339,7 +333,8 @@ async fn client_errors_are_not_retried() {
     }
 }
 
-const DELAYED: &str = r#"system: delayed
+const DELAYED: &str = claw_testkit::with_slo_tail!(
+    r#"system: delayed
 version: 1.0.0
 triggers:
   - go:
@@ -358,15 +353,8 @@ execution:
       retries: 2
       timeout: 5s
       dead_letter: queue://delayed.dlq
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
 #[tokio::test]
 async fn durable_delay_survives_a_restart() {

@@ -7,6 +7,7 @@ mod common;
 use claw_runtime::engine::Clock;
 use claw_runtime::scheduler::Scheduler;
 use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore};
+use claw_testkit::systems::SLO_TAIL;
 use common::*;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,15 +43,7 @@ execution:
       action: log.info
       with:
         message: "fired for {{{{ trigger.scheduled_at }}}}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#
+{SLO_TAIL}"#
     )
 }
 
@@ -102,7 +95,8 @@ async fn schedule_catch_up_policies() {
     }
 }
 
-const DST_SYSTEM: &str = r#"system: dst
+const DST_SYSTEM: &str = claw_testkit::with_slo_tail!(
+    r#"system: dst
 version: 1.0.0
 triggers:
   - fixed:
@@ -127,15 +121,8 @@ execution:
       action: log.info
       with:
         message: wildcard
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
 /// The running scheduler across both DST changes of 2026 in Paris, ticking every 10
 /// minutes with a controlled clock: Debian's rules (docs/cron.md). A fixed-time job whose

@@ -21,7 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-const SYSTEM: &str = r#"system: orders
+const SYSTEM: &str = claw_testkit::with_slo_tail!(
+    r#"system: orders
 version: 1.0.0
 triggers:
   - order:
@@ -34,15 +35,8 @@ execution:
       action: log.debug
       with:
         message: "order {{ id }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
 async fn runtime_over(store: Arc<dyn EventStore>, text: &str) -> (tempfile::TempDir, Runtime) {
     let dir = tempfile::tempdir().unwrap();

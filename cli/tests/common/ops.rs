@@ -14,6 +14,7 @@ pub use std::sync::{Arc, Mutex};
 pub use std::time::{Duration, Instant};
 
 pub const SIGINT: i32 = 2;
+pub const SIGKILL: i32 = 9;
 pub const SIGTERM: i32 = 15;
 
 unsafe extern "C" {
@@ -358,15 +359,8 @@ pub fn metrics(url: &str) -> BTreeMap<String, f64> {
     parse_metrics(&text)
 }
 
-pub const TAIL: &str = "data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-";
+/// The closing sections of every system these tests write (event log, `error_rate: <1%`, owner).
+pub use claw_testkit::systems::SLO_TAIL;
 
 pub fn payments(recv: &Receiver) -> String {
     format!(
@@ -389,7 +383,7 @@ execution:
       backoff: fixed 50ms
       timeout: 2s
       dead_letter: queue://payments.dlq
-{TAIL}"#,
+{SLO_TAIL}"#,
         recv.base
     )
 }
