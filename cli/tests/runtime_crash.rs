@@ -6,47 +6,25 @@
 #[path = "common/ops.rs"]
 mod ops;
 
-use claw_testkit::db as pg;
-
 use axum::Router;
 use axum::routing::post;
 use claw_runtime::store::RunFilter;
 use claw_runtime::{EventStore, SqlStore};
+use claw_testkit::db::TestDb;
 use ops::*;
-use pg::TestDb;
 
-const SYSTEM: &str = claw_testkit::with_slo_tail!(
-    r#"system: crashy
-version: 1.0.0
-triggers:
-  - order_created:
-      source: webhook
-      idempotency: order.id
-decisions: []
-execution:
-  - notify:
-      on: order_created
-      action: http.post
-      with:
-        url: "{{ target }}"
-        body:
-          order: "{{ order.id }}"
-      retries: 5
+/// Retried for longer than the crash takes, so that no accepted run is dead-lettered.
+const POLICY: &str = "      retries: 5
       backoff: exponential 50ms..500ms
       timeout: 10s
       dead_letter: queue://crashy.dlq
-"#
-);
+";
 
 /// Bodies per Idempotency-Key ("<none>" without the header).
 type Calls = Arc<Mutex<BTreeMap<String, Vec<String>>>>;
 
 async fn slow_receive(State(seen): State<Calls>, headers: HeaderMap, body: String) -> &'static str {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("<none>")
-        .to_string();
+    let key = idempotency_key(&headers);
     seen.lock().unwrap().entry(key).or_default().push(body);
     // Slow: many calls are in flight when the runtime is killed.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -60,32 +38,27 @@ fn start(db: &str, dir: &Path) -> Server {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_burst_loses_nothing_and_repeats_carry_the_same_key() {
-    claw_runtime::install_crypto();
-    for db in pg::databases().await {
-        let t = Instant::now();
-        crash_case(&db).await;
-        eprintln!("crash test on {}: {:.1?}", db.label, t.elapsed());
-    }
+    on_every_database("crash", crash_case).await;
 }
 
 // Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
 // read the state the previous ones left (database, receiver, server); split, each part
 // would have to start its own server and rebuild that state.
-async fn crash_case(tdb: &TestDb) {
+async fn crash_case(tdb: TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("crashy.claw"), SYSTEM).unwrap();
+    write(
+        dir.path(),
+        "crashy.claw",
+        &notifier("crashy", POLICY, SLO_TAIL),
+    );
 
     let seen: Calls = Arc::default();
     let app = Router::new()
         .route("/", post(slow_receive))
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let target = serve_locally(app).await;
 
     let server = tokio::task::block_in_place(|| start(db, dir.path()));
     let url = server.url.clone();

@@ -68,23 +68,17 @@ fn sign(body: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_fire_metrics_and_inspection() {
-    claw_runtime::install_crypto();
-    for db in pg::databases().await {
-        let t = Instant::now();
-        webhooks_case(&db).await;
-        eprintln!("webhooks test on {}: {:.1?}", db.label, t.elapsed());
-    }
+    on_every_database("webhooks", webhooks_case).await;
 }
 
 // Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
 // read the state the previous ones left (database, receiver, server); split, each part
 // would have to start its own server and rebuild that state.
-async fn webhooks_case(tdb: &TestDb) {
+async fn webhooks_case(tdb: TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("shop.claw");
-    std::fs::write(&file, SYSTEM).unwrap();
+    let file = write(dir.path(), "shop.claw", SYSTEM);
     let server = tokio::task::block_in_place(|| start(db, &file));
     let url = server.url.clone();
     let c = reqwest::Client::new();
@@ -280,38 +274,11 @@ fn invalid_systems_are_refused_with_diagnostics() {
     }
 }
 
-/// A system whose one step calls a local receiver, so the test can count executions.
-const DEDUP: &str = claw_testkit::with_tail!(
-    r#"system: dedup
-version: 1.0.0
-triggers:
-  - order_created:
-      source: webhook
-      idempotency: order.id
-decisions: []
-execution:
-  - notify:
-      on: order_created
-      action: http.post
-      with:
-        url: "{{ target }}"
-        body:
-          order: "{{ order.id }}"
-      retries: 3
-      backoff: exponential 50ms..200ms
-      timeout: 5s
-"#
-);
-
 /// Calls per Idempotency-Key ("<none>" without the header).
 type Calls = Arc<Mutex<BTreeMap<String, u32>>>;
 
 async fn count_call(State(calls): State<Calls>, headers: HeaderMap) -> &'static str {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("<none>")
-        .to_string();
+    let key = idempotency_key(&headers);
     *calls.lock().unwrap().entry(key).or_default() += 1;
     "{\"ok\":true}"
 }
@@ -321,37 +288,25 @@ const DELIVERIES: usize = 32;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_identical_deliveries_start_one_run() {
-    claw_runtime::install_crypto();
-    for db in pg::databases().await {
-        let t = Instant::now();
-        concurrent_duplicates_case(&db).await;
-        eprintln!(
-            "concurrent duplicates test on {}: {:.1?}",
-            db.label,
-            t.elapsed()
-        );
-    }
+    on_every_database("concurrent duplicates", concurrent_duplicates_case).await;
 }
 
 // Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
 // read the state the previous ones left (database, receiver, server); split, each part
 // would have to start its own server and rebuild that state.
-async fn concurrent_duplicates_case(tdb: &TestDb) {
+async fn concurrent_duplicates_case(tdb: TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("dedup.claw");
-    std::fs::write(&file, DEDUP).unwrap();
+    // One step that calls a local receiver, so the test can count executions.
+    let policy = "      retries: 3\n      backoff: exponential 50ms..200ms\n      timeout: 5s\n";
+    let file = write(dir.path(), "dedup.claw", &notifier("dedup", policy, TAIL));
 
     let calls: Calls = Arc::default();
     let app = axum::Router::new()
         .route("/", axum::routing::post(count_call))
         .with_state(calls.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let target = serve_locally(app).await;
 
     let server = tokio::task::block_in_place(|| start(db, &file));
     let url = server.url.clone();

@@ -9,22 +9,13 @@ use claw_runtime::codes;
 use ops::*;
 
 fn system() -> String {
-    format!(
-        r#"system: single
-version: 1.0.0
-triggers:
-  - job:
-      source: webhook
-      idempotency: job.id
-decisions: []
-execution:
-  - note:
+    let steps = r#"  - note:
       on: job
       action: log.info
       with:
-        message: "job {{{{ job.id }}}}"
-{SLO_TAIL}"#
-    )
+        message: "job {{ job.id }}"
+"#;
+    webhook_system("single", "job", "job.id", steps, SLO_TAIL)
 }
 
 /// Runs `claw run` and waits for it to exit by itself (a runtime that starts is killed

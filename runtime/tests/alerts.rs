@@ -266,19 +266,12 @@ async fn retention_prunes_finished_runs_past_the_window() {
             .await
             .unwrap();
         assert!(
-            eventually(Duration::from_secs(10), || {
-                let rt = rt.clone();
-                let id = waiting.run_id.clone();
-                async move {
-                    rt.store().flush().await.unwrap();
-                    rt.store()
-                        .events(&id)
-                        .await
-                        .unwrap()
-                        .iter()
-                        .any(|e| e.kind == "step.delay_scheduled")
-                }
-            })
+            event_logged(
+                &rt,
+                &waiting.run_id,
+                "step.delay_scheduled",
+                Duration::from_secs(10)
+            )
             .await
         );
         let finished = rt

@@ -4,7 +4,7 @@
 mod common;
 
 use claw_runtime::engine::Mode;
-use claw_runtime::store::RunFilter;
+use claw_runtime::store::{Accepted, RunFilter};
 use claw_runtime::{LoadedSystem, Runtime, StartOptions};
 use common::*;
 use serde_json::json;
@@ -63,35 +63,31 @@ async fn runtime(url: &str, text: &str) -> (tempfile::TempDir, Runtime) {
     (dir, rt)
 }
 
+/// Sends order `id` of `total` to the `hooks` system, whose step posts big orders to `target`.
+async fn order(rt: &Runtime, id: &str, total: u32, target: &str) -> Accepted {
+    rt.accept(
+        "hooks",
+        "order_created",
+        json!({"order": {"id": id, "total": total}, "target": target}),
+        StartOptions::default(),
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn runs_decide_call_and_never_store_secrets() {
     for db in databases().await {
         let recv = receiver(ReceiverOpts::default()).await;
         let (_d, rt) = runtime(&db.url, HOOKS).await;
-        let a = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "A1", "total": 250}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let a = order(&rt, "A1", 250, &recv.url).await;
         assert_eq!(
             wait_finished(&rt, &a.run_id).await,
             "succeeded",
             "{}",
             db.label
         );
-        let small = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "A2", "total": 5}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let small = order(&rt, "A2", 5, &recv.url).await;
         assert_eq!(wait_finished(&rt, &small.run_id).await, "succeeded");
         {
             let seen = recv.seen.lock().unwrap();
@@ -174,16 +170,9 @@ async fn concurrent_duplicates_get_the_first_run() {
         for _ in 0..32 {
             let rt = rt.clone();
             let url = recv.url.clone();
-            tasks.push(tokio::spawn(async move {
-                rt.accept(
-                    "hooks",
-                    "order_created",
-                    json!({"order": {"id": "DUP", "total": 500}, "target": url}),
-                    StartOptions::default(),
-                )
-                .await
-                .unwrap()
-            }));
+            tasks.push(tokio::spawn(
+                async move { order(&rt, "DUP", 500, &url).await },
+            ));
         }
         let mut results = Vec::new();
         for t in tasks {
@@ -220,15 +209,7 @@ async fn retries_then_success_carry_one_key() {
         })
         .await;
         let (_d, rt) = runtime(&db.url, HOOKS).await;
-        let a = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "R1", "total": 900}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let a = order(&rt, "R1", 900, &recv.url).await;
         assert_eq!(wait_finished(&rt, &a.run_id).await, "succeeded");
         {
             let seen = recv.seen.lock().unwrap();
@@ -261,15 +242,7 @@ async fn exhausted_retries_dead_letter_and_retry_from_dlq() {
         })
         .await;
         let (_d, rt) = runtime(&db.url, HOOKS).await;
-        let a = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "D1", "total": 900}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let a = order(&rt, "D1", 900, &recv.url).await;
         assert_eq!(
             wait_finished(&rt, &a.run_id).await,
             "failed",
@@ -314,15 +287,7 @@ async fn client_errors_are_not_retried() {
         })
         .await;
         let (_d, rt) = runtime(&db.url, HOOKS).await;
-        let a = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "C1", "total": 900}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let a = order(&rt, "C1", 900, &recv.url).await;
         assert_eq!(wait_finished(&rt, &a.run_id).await, "failed");
         assert_eq!(
             recv.seen.lock().unwrap().per_key.values().sum::<u32>(),
@@ -370,20 +335,13 @@ async fn durable_delay_survives_a_restart() {
             )
             .await
             .unwrap();
-        let store = rt.store().clone();
         assert!(
-            eventually(Duration::from_secs(5), || {
-                let store = store.clone();
-                let id = a.run_id.clone();
-                async move {
-                    store
-                        .events(&id)
-                        .await
-                        .unwrap()
-                        .iter()
-                        .any(|e| e.kind == "step.delay_scheduled")
-                }
-            })
+            event_logged(
+                &rt,
+                &a.run_id,
+                "step.delay_scheduled",
+                Duration::from_secs(5)
+            )
             .await
         );
         // Stop the first runtime mid-delay: the waiting run is abandoned in memory.

@@ -265,22 +265,14 @@ async fn a_driven_run_past_its_allowance_is_reported_once_not_driven_twice() {
         )
         .await
         .unwrap();
-    let store = rt.store().clone();
     // The delay is scheduled (durably) before the run waits on it.
     assert!(
-        eventually(Duration::from_secs(10), || {
-            let store = store.clone();
-            let id = acc.run_id.clone();
-            async move {
-                store.flush().await.unwrap();
-                store
-                    .events(&id)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .any(|e| e.kind == "step.delay_scheduled")
-            }
-        })
+        event_logged(
+            &rt,
+            &acc.run_id,
+            "step.delay_scheduled",
+            Duration::from_secs(10)
+        )
         .await
     );
     let dog = Watchdog::new(rt.clone());

@@ -230,3 +230,24 @@ where
     }
     f().await
 }
+
+/// Polls (up to `timeout`) until the run `run_id` has an event of `kind`, flushing the writer
+/// before each look so that an event still in the group-commit queue counts.
+pub async fn event_logged(
+    rt: &claw_runtime::Runtime,
+    run_id: &str,
+    kind: &str,
+    timeout: Duration,
+) -> bool {
+    let store = rt.store();
+    eventually(timeout, || async move {
+        store.flush().await.unwrap();
+        store
+            .events(run_id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == kind)
+    })
+    .await
+}
