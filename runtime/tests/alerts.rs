@@ -83,12 +83,7 @@ async fn feed(rt: &Runtime, from: usize, n: usize, target: &str) {
 async fn an_alert_fires_once_per_breach_and_resolves() {
     for db in databases().await {
         let ok = receiver(ReceiverOpts::default()).await;
-        let bad = receiver(ReceiverOpts {
-            fail_first: u32::MAX,
-            fail_status: 400,
-            ..Default::default()
-        })
-        .await;
+        let bad = refusing_receiver().await;
         let hook = receiver(ReceiverOpts::default()).await;
         let slack = receiver(ReceiverOpts::default()).await;
         let route = hook.url.trim_start_matches("http://").to_string();
@@ -205,12 +200,7 @@ fn uuid_like() -> u128 {
 #[tokio::test]
 async fn a_failed_notification_is_sent_again_with_the_same_key() {
     let db = sqlite();
-    let bad = receiver(ReceiverOpts {
-        fail_first: u32::MAX,
-        fail_status: 400,
-        ..Default::default()
-    })
-    .await;
+    let bad = refusing_receiver().await;
     // The alert receiver is down for its first call.
     let hook = receiver(ReceiverOpts {
         fail_first: 1,
@@ -265,15 +255,7 @@ async fn retention_prunes_finished_runs_past_the_window() {
             )
             .await
             .unwrap();
-        assert!(
-            event_logged(
-                &rt,
-                &waiting.run_id,
-                "step.delay_scheduled",
-                Duration::from_secs(10)
-            )
-            .await
-        );
+        assert!(event_logged(&rt, &waiting.run_id, "step.delay_scheduled", 10).await);
         let finished = rt
             .store()
             .runs(&claw_runtime::store::RunFilter {
@@ -396,12 +378,7 @@ fn paged() -> String {
 #[tokio::test]
 async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
     for db in databases().await {
-        let bad = receiver(ReceiverOpts {
-            fail_first: u32::MAX,
-            fail_status: 400,
-            ..Default::default()
-        })
-        .await;
+        let bad = refusing_receiver().await;
         let pagerduty = receiver(ReceiverOpts::default()).await;
         let smtp = smtp_sink().await;
         let dir = tempfile::tempdir().unwrap();
@@ -488,12 +465,7 @@ async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
 #[tokio::test]
 async fn an_unreachable_smtp_server_fails_without_leaking_its_url() {
     let db = sqlite();
-    let bad = receiver(ReceiverOpts {
-        fail_first: u32::MAX,
-        fail_status: 400,
-        ..Default::default()
-    })
-    .await;
+    let bad = refusing_receiver().await;
     let dir = tempfile::tempdir().unwrap();
     // Port 9 (discard) is closed here; the password must not appear anywhere.
     let secrets = "smtp_url=smtp://mailer:pa55w0rd-x@127.0.0.1:9\n";

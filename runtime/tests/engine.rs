@@ -335,15 +335,7 @@ async fn durable_delay_survives_a_restart() {
             )
             .await
             .unwrap();
-        assert!(
-            event_logged(
-                &rt,
-                &a.run_id,
-                "step.delay_scheduled",
-                Duration::from_secs(5)
-            )
-            .await
-        );
+        assert!(event_logged(&rt, &a.run_id, "step.delay_scheduled", 5).await);
         // Stop the first runtime mid-delay: the waiting run is abandoned in memory.
         assert!(rt.drain(Duration::from_secs(2)).await.unwrap());
         drop(rt);

@@ -26,6 +26,22 @@ impl Clock for ManualClock {
     }
 }
 
+/// A runtime over `store` with `sys` whose time is `clock`, and its scheduler.
+async fn scheduled(
+    store: Arc<SqlStore>,
+    sys: LoadedSystem,
+    clock: Arc<ManualClock>,
+) -> (Runtime, Scheduler) {
+    let rt = Runtime::builder(store)
+        .system(sys)
+        .clock(clock)
+        .build()
+        .await
+        .unwrap();
+    let s = Scheduler::new(rt.clone()).unwrap();
+    (rt, s)
+}
+
 fn sched_system(catch_up: &str) -> String {
     format!(
         r#"system: nightly
@@ -58,13 +74,7 @@ async fn schedule_catch_up_policies() {
             let clock = Arc::new(ManualClock(Mutex::new(
                 chrono::Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap(),
             )));
-            let rt = Runtime::builder(store.clone())
-                .system(sys)
-                .clock(clock.clone())
-                .build()
-                .await
-                .unwrap();
-            let s = Scheduler::new(rt.clone()).unwrap();
+            let (rt, s) = scheduled(store.clone(), sys, clock.clone()).await;
             assert!(s.tick(clock.now()).await.unwrap().is_empty());
             // Down for three nights (02:30 Paris = 01:30 UTC in March before DST).
             *clock.0.lock().unwrap() = chrono::Utc.with_ymd_and_hms(2026, 3, 4, 9, 0, 0).unwrap();
@@ -138,13 +148,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
         let store = Arc::new(SqlStore::connect(&db.url).await.unwrap());
         let (_d, sys) = system(DST_SYSTEM);
         let clock = Arc::new(ManualClock(Mutex::new(utc(3, 28, 22, 0))));
-        let rt = Runtime::builder(store.clone())
-            .system(sys)
-            .clock(clock.clone())
-            .build()
-            .await
-            .unwrap();
-        let s = Scheduler::new(rt.clone()).unwrap();
+        let (rt, s) = scheduled(store.clone(), sys, clock.clone()).await;
         let mut fired: Vec<(String, i64)> = Vec::new();
         // Spring: 29 March, 02:00 CET (01:00 UTC) jumps to 03:00 CEST.
         // Autumn: 25 October, 03:00 CEST (01:00 UTC) falls back to 02:00 CET.

@@ -266,15 +266,7 @@ async fn a_driven_run_past_its_allowance_is_reported_once_not_driven_twice() {
         .await
         .unwrap();
     // The delay is scheduled (durably) before the run waits on it.
-    assert!(
-        event_logged(
-            &rt,
-            &acc.run_id,
-            "step.delay_scheduled",
-            Duration::from_secs(10)
-        )
-        .await
-    );
+    assert!(event_logged(&rt, &acc.run_id, "step.delay_scheduled", 10).await);
     let dog = Watchdog::new(rt.clone());
     // Waiting on its 1 h delay is progress as planned.
     let in_time = Utc::now() + chrono::Duration::minutes(30);
@@ -369,12 +361,7 @@ async fn run_statistics_count_what_the_runs_say() {
         let store = SqlStore::connect(&db.url).await.unwrap();
         let (_dir, rt) = runtime_over(Arc::new(store), &failing).await;
         let ok = receiver(ReceiverOpts::default()).await;
-        let bad = receiver(ReceiverOpts {
-            fail_first: u32::MAX,
-            fail_status: 400,
-            ..Default::default()
-        })
-        .await;
+        let bad = refusing_receiver().await;
         for i in 0..12 {
             let target = if i % 3 == 0 { &bad.url } else { &ok.url };
             rt.run_to_end(

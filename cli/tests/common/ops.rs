@@ -112,6 +112,14 @@ pub fn finished(db: &str, run_id: &str) -> Value {
     )
 }
 
+/// The events of a run whose one step succeeded on its first attempt.
+pub const SUCCEEDED_AT_ONCE: [&str; 4] = [
+    "trigger.received",
+    "step.attempt_started",
+    "step.succeeded",
+    "run.finished",
+];
+
 /// Waits until a run whose first attempt was cut off (its runtime stopped or died) has finished,
 /// checks that it succeeded on a second attempt, and returns its events.
 pub fn finished_on_a_second_attempt(db: &str, run_id: &str) -> Value {
