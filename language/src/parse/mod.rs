@@ -107,6 +107,22 @@ impl P {
         &mut self.diags[n]
     }
 
+    /// Reports that `node` is not what `path` takes: "`expected`, found <its kind>".
+    fn wrong_type(
+        &mut self,
+        node: &Node,
+        expected: impl std::fmt::Display,
+        path: &str,
+    ) -> &mut Diagnostic {
+        let kind = node.kind_name();
+        self.err(
+            codes::WRONG_TYPE,
+            format!("{expected}, found {kind}"),
+            node.span,
+            path,
+        )
+    }
+
     /// Checks a mapping against a field table: reports unknown keys and missing required keys,
     /// records spans, and returns the known entries.
     fn fields<'n>(
@@ -120,14 +136,8 @@ impl P {
             NodeValue::Map(m) => m.as_slice(),
             NodeValue::Scalar(ScalarKind::Null, _) => &[],
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("{what} must be a mapping of keys, found {kind}"),
-                    node.span,
-                    path,
-                )
-                .help = Some(format!(
+                self.wrong_type(node, format!("{what} must be a mapping of keys"), path)
+                    .help = Some(format!(
                     "accepted keys: {}",
                     table.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
                 ));
@@ -205,13 +215,7 @@ impl P {
             }
             NodeValue::Scalar(_, t) => Some(t.clone()),
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected a single value, found {kind}"),
-                    node.span,
-                    path,
-                );
+                self.wrong_type(node, "expected a single value", path);
                 None
             }
         }
@@ -291,13 +295,7 @@ impl P {
             }
             NodeValue::Scalar(ScalarKind::Null, _) => IndexMap::new(),
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected a mapping of parameters, found {kind}"),
-                    node.span,
-                    path,
-                );
+                self.wrong_type(node, "expected a mapping of parameters", path);
                 IndexMap::new()
             }
         }
@@ -339,13 +337,7 @@ impl P {
             }
             NodeValue::Scalar(ScalarKind::Null, _) => {}
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected a mapping of names to values, found {kind}"),
-                    node.span,
-                    path,
-                );
+                self.wrong_type(node, "expected a mapping of names to values", path);
             }
         }
         out
@@ -363,14 +355,12 @@ impl P {
             NodeValue::Seq(items) => items.as_slice(),
             NodeValue::Scalar(ScalarKind::Null, _) => &[],
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
+                self.wrong_type(
+                    node,
                     format!(
-                        "`{}` must be a list of `- name: {{...}}` items, found {kind}",
+                        "`{}` must be a list of `- name: {{...}}` items",
                         path.trim_start_matches('/')
                     ),
-                    node.span,
                     path,
                 );
                 self.dropped = true;
