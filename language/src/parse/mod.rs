@@ -123,6 +123,21 @@ impl P {
         )
     }
 
+    /// Reports that the value of `node` is not what `path` takes: "`expected`, found `<value>`"
+    /// (a scalar's text, else the kind of node).
+    fn wrong_value(&mut self, node: &Node, expected: &str, path: &str) -> &mut Diagnostic {
+        let shown = node
+            .as_scalar_text()
+            .unwrap_or(node.kind_name())
+            .to_string();
+        self.err(
+            codes::WRONG_TYPE,
+            format!("{expected}, found `{shown}`"),
+            node.span,
+            path,
+        )
+    }
+
     /// Checks a mapping against a field table: reports unknown keys and missing required keys,
     /// records spans, and returns the known entries.
     fn fields<'n>(
@@ -244,16 +259,7 @@ impl P {
         match &node.value {
             NodeValue::Scalar(ScalarKind::Int(i), _) if *i >= 0 && *i <= 1000 => Some(*i as u32),
             _ => {
-                let shown = node
-                    .as_scalar_text()
-                    .unwrap_or(node.kind_name())
-                    .to_string();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected a whole number from 0 to 1000, found `{shown}`"),
-                    node.span,
-                    path,
-                );
+                self.wrong_value(node, "expected a whole number from 0 to 1000", path);
                 None
             }
         }
@@ -263,17 +269,7 @@ impl P {
         match &node.value {
             NodeValue::Scalar(ScalarKind::Bool(b), _) => Some(*b),
             _ => {
-                let shown = node
-                    .as_scalar_text()
-                    .unwrap_or(node.kind_name())
-                    .to_string();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected true or false, found `{shown}`"),
-                    node.span,
-                    path,
-                )
-                .help = Some(
+                self.wrong_value(node, "expected true or false", path).help = Some(
                     "YAML 1.2: only `true` and `false` are booleans (not yes/no/on/off)".into(),
                 );
                 None
