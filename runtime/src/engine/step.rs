@@ -21,6 +21,16 @@ struct FailedAttempt {
     deferred: Vec<Write>,
 }
 
+impl FailedAttempt {
+    fn new(attempt: u32, err: AdapterError, deferred: Vec<Write>) -> FailedAttempt {
+        FailedAttempt {
+            attempt,
+            err,
+            deferred,
+        }
+    }
+}
+
 impl Runtime {
     pub(super) fn step_key(
         &self,
@@ -149,12 +159,7 @@ impl Runtime {
                         .await;
                 }
                 Err(err) => {
-                    let deferred = std::mem::take(&mut deferred);
-                    let failed = FailedAttempt {
-                        attempt,
-                        err,
-                        deferred,
-                    };
+                    let failed = FailedAttempt::new(attempt, err, std::mem::take(&mut deferred));
                     match self
                         .after_failed_attempt(sys, run, st, step, failed)
                         .await?
