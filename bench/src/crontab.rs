@@ -161,30 +161,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         "crontab import, {} lines ({} jobs, {} findings), median of {runs}:",
         a.lines, jobs, findings
     );
-    println!(
-        "  baseline: read + split lines      {}",
-        rate(a.lines, median(base))
-    );
-    println!(
-        "  line grammar only                 {}",
-        rate(a.lines, median(parse))
-    );
-    println!(
-        "  parse + infer (import)            {}",
-        rate(a.lines, median(infer))
-    );
-    println!(
-        "  render .claw (to_claw)            {}",
-        rate(a.lines, median(render))
-    );
-    println!(
-        "  claw check of the rendered text   {}",
-        rate(a.lines, median(check))
-    );
-    println!(
-        "  total: import + render + check    {}",
-        rate(a.lines, median(total))
-    );
+    for (what, times) in [
+        ("baseline: read + split lines", base),
+        ("line grammar only", parse),
+        ("parse + infer (import)", infer),
+        ("render .claw (to_claw)", render),
+        ("claw check of the rendered text", check),
+        ("total: import + render + check", total),
+    ] {
+        println!("  {what:<34}{}", rate(a.lines, median(times)));
+    }
     Ok(())
 }
 

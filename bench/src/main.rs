@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod crontab;
+mod log_system;
 mod runtime;
 mod shadow;
 mod sheet;

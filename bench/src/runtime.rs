@@ -22,29 +22,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const SYSTEM: &str = r#"system: bench
-version: 1.0.0
-triggers:
-  - event:
-      source: webhook
-      idempotency: id
-decisions: []
-execution:
-  - note:
-      on: event
-      action: log.debug
-      with:
-        message: "event {{ id }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: bench
-"#;
-
 /// Options.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -163,7 +140,7 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
     );
 
     let path = dir.join(format!("bench-{label}.claw"));
-    std::fs::write(&path, SYSTEM)?;
+    std::fs::write(&path, crate::log_system::text("bench", ""))?;
     let sys = LoadedSystem::load(&path)?;
     let runtime = Runtime::builder(store.clone()).system(sys).build().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -18,29 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SYSTEM: &str = r#"system: soak
-version: 1.0.0
-triggers:
-  - event:
-      source: webhook
-      idempotency: id
-decisions: []
-execution:
-  - note:
-      on: event
-      action: log.debug
-      with:
-        message: "event {{ id }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-    event_latency_p99: 20ms
-  owner: bench
-"#;
+/// The soak's system: the runtime benchmark's, named `soak`, with one more objective (a p99
+/// event latency of 20 ms).
+fn system() -> String {
+    crate::log_system::text("soak", "    event_latency_p99: 20ms\n")
+}
 
 /// Options.
 #[derive(clap::Args, Debug)]
@@ -154,7 +136,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     } else {
         (a.db.clone(), None)
     };
-    std::fs::write(dir.join("soak.claw"), SYSTEM)?;
+    std::fs::write(dir.join("soak.claw"), system())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -66,7 +66,8 @@ impl EventStore for UnflushableStore {
     }
 }
 
-const LOGGED: &str = r#"system: logged
+const LOGGED: &str = claw_testkit::with_tail!(
+    r#"system: logged
 version: 1.0.0
 triggers:
   - event:
@@ -78,18 +79,14 @@ execution:
       action: log.info
       with:
         message: "seen"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-  slo:
+"#,
+    r#"  slo:
     error_rate: <1%
   alerts:
     - on: error_rate > 1%
       route: log://alerts
-"#;
+"#
+);
 
 #[tokio::test]
 async fn a_drain_whose_last_writes_fail_is_not_reported_clean() {

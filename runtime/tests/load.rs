@@ -21,7 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-const SYSTEM: &str = r#"system: orders
+const SYSTEM: &str = claw_testkit::with_slo_tail!(
+    r#"system: orders
 version: 1.0.0
 triggers:
   - order:
@@ -34,15 +35,8 @@ execution:
       action: log.debug
       with:
         message: "order {{ id }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
 async fn runtime_over(store: Arc<dyn EventStore>, text: &str) -> (tempfile::TempDir, Runtime) {
     let dir = tempfile::tempdir().unwrap();
@@ -271,24 +265,8 @@ async fn a_driven_run_past_its_allowance_is_reported_once_not_driven_twice() {
         )
         .await
         .unwrap();
-    let store = rt.store().clone();
     // The delay is scheduled (durably) before the run waits on it.
-    assert!(
-        eventually(Duration::from_secs(10), || {
-            let store = store.clone();
-            let id = acc.run_id.clone();
-            async move {
-                store.flush().await.unwrap();
-                store
-                    .events(&id)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .any(|e| e.kind == "step.delay_scheduled")
-            }
-        })
-        .await
-    );
+    assert!(event_logged(&rt, &acc.run_id, "step.delay_scheduled", 10).await);
     let dog = Watchdog::new(rt.clone());
     // Waiting on its 1 h delay is progress as planned.
     let in_time = Utc::now() + chrono::Duration::minutes(30);
@@ -383,12 +361,7 @@ async fn run_statistics_count_what_the_runs_say() {
         let store = SqlStore::connect(&db.url).await.unwrap();
         let (_dir, rt) = runtime_over(Arc::new(store), &failing).await;
         let ok = receiver(ReceiverOpts::default()).await;
-        let bad = receiver(ReceiverOpts {
-            fail_first: u32::MAX,
-            fail_status: 400,
-            ..Default::default()
-        })
-        .await;
+        let bad = refusing_receiver().await;
         for i in 0..12 {
             let target = if i % 3 == 0 { &bad.url } else { &ok.url };
             rt.run_to_end(

@@ -22,12 +22,9 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let files = match claw_language::files::collect_claw_files(&a.paths) {
+    let files = match super::claw_files(&a.paths) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error[{}]: {e}", codes::IO.id);
-            return Ok(exit::usage());
-        }
+        Err(code) => return Ok(code),
     };
     if files.is_empty() {
         eprintln!(

@@ -213,13 +213,7 @@ impl P {
                         }
                     }
                     Some((n, None)) => {
-                        let kind = n.kind_name();
-                        self.err(
-                            codes::WRONG_TYPE,
-                            format!("`rules` must be a list of `- if: …` rules, found {kind}"),
-                            n.span,
-                            &rp,
-                        );
+                        self.wrong_type(n, "`rules` must be a list of `- if: …` rules", &rp);
                     }
                     None => {}
                 }
@@ -425,13 +419,7 @@ impl P {
                 }
                 None if n.is_null() => {}
                 None => {
-                    let kind = n.kind_name();
-                    self.err(
-                        codes::WRONG_TYPE,
-                        format!("`alerts` must be a list of `- on: …` alerts, found {kind}"),
-                        n.span,
-                        &ap,
-                    );
+                    self.wrong_type(n, "`alerts` must be a list of `- on: …` alerts", &ap);
                 }
             }
         }

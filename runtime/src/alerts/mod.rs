@@ -246,17 +246,7 @@ impl Alerts {
                     "figures": figures.values,
                     "window_seconds": self.window.as_secs(),
                 });
-                self.rt
-                    .store()
-                    .commit(vec![Write::Event(NewEvent {
-                        run_id: plan.id.clone(),
-                        system: plan.system.clone(),
-                        at,
-                        kind: format!("alert.{state}"),
-                        step: None,
-                        attempt: None,
-                        data,
-                    })])
+                self.log_event(plan, at, format!("alert.{state}"), data)
                     .await?;
                 if state == "raised" {
                     tracing::error!(system = %plan.system, alert = %plan.on, route = ?plan.route, "alert raised");
@@ -317,18 +307,7 @@ impl Alerts {
             if let Err(e) = &delivery {
                 tracing::warn!(system = %plan.system, alert = %plan.on, error = %e, "alert notification failed; trying again at the next evaluation");
             }
-            self.rt
-                .store()
-                .commit(vec![Write::Event(NewEvent {
-                    run_id: plan.id.clone(),
-                    system: plan.system.clone(),
-                    at,
-                    kind: kind.into(),
-                    step: None,
-                    attempt: None,
-                    data,
-                })])
-                .await?;
+            self.log_event(plan, at, kind.into(), data).await?;
             changes.push(AlertChange {
                 id: plan.id.clone(),
                 system: plan.system.clone(),
@@ -338,6 +317,29 @@ impl Alerts {
             });
         }
         Ok(changes)
+    }
+
+    /// Appends an event of `kind` to the alert's own log (its id stands as the run id).
+    async fn log_event(
+        &self,
+        plan: &AlertPlan,
+        at: i64,
+        kind: String,
+        data: serde_json::Value,
+    ) -> Result<(), EngineError> {
+        self.rt
+            .store()
+            .commit(vec![Write::Event(NewEvent {
+                run_id: plan.id.clone(),
+                system: plan.system.clone(),
+                at,
+                kind,
+                step: None,
+                attempt: None,
+                data,
+            })])
+            .await?;
+        Ok(())
     }
 
     /// Evaluates every interval until the runtime drains.

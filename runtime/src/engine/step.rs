@@ -13,6 +13,24 @@ use chrono::DateTime;
 use serde_json::{Value, json};
 use std::time::Duration;
 
+/// An attempt that failed: its number, the adapter's error, and the writes held back for it
+/// (a pure step's start, committed together with what follows).
+struct FailedAttempt {
+    attempt: u32,
+    err: AdapterError,
+    deferred: Vec<Write>,
+}
+
+impl FailedAttempt {
+    fn new(attempt: u32, err: AdapterError, deferred: Vec<Write>) -> FailedAttempt {
+        FailedAttempt {
+            attempt,
+            err,
+            deferred,
+        }
+    }
+}
+
 impl Runtime {
     pub(super) fn step_key(
         &self,
@@ -141,9 +159,9 @@ impl Runtime {
                         .await;
                 }
                 Err(err) => {
-                    let deferred = std::mem::take(&mut deferred);
+                    let failed = FailedAttempt::new(attempt, err, std::mem::take(&mut deferred));
                     match self
-                        .after_failed_attempt(sys, run, st, step, attempt, err, deferred)
+                        .after_failed_attempt(sys, run, st, step, failed)
                         .await?
                     {
                         Some(done) => return Ok(done),
@@ -388,17 +406,19 @@ impl Runtime {
     /// Records a failed attempt. A retryable failure with attempts left schedules the
     /// retry (its event is the durable timer) and waits for it: `None`, try again, or
     /// `Some(Draining)`. Otherwise the step fails for good: `Some` of how that ended.
-    #[allow(clippy::too_many_arguments)]
     async fn after_failed_attempt(
         &self,
         sys: &LoadedSystem,
         run: &RunRecord,
         st: &mut RunState,
         step: &StepPlan,
-        attempt: u32,
-        err: AdapterError,
-        deferred: Vec<Write>,
+        failed: FailedAttempt,
     ) -> Result<Option<Waited>, EngineError> {
+        let FailedAttempt {
+            attempt,
+            err,
+            deferred,
+        } = failed;
         let name = &step.exec.name;
         self.inner.metrics.step(&run.system, name, "attempt_failed");
         tracing::warn!(run_id = %run.id, step = %name, attempt, error = %err.message, "attempt failed");

@@ -24,6 +24,42 @@ pub struct DbArgs {
     pub format: Format,
 }
 
+/// `--dry-run` beside `--db` and `--format`: what the commands that start runs in bulk
+/// (`backfill`, `replay`) take.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BulkArgs {
+    /// Record what adapters would do; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Prints what a bulk command did, `json()` with `--format json`, otherwise each of `runs` on
+/// a line and then `summary`; the exit code is 1 when `failed`.
+pub fn report_runs(
+    format: Format,
+    json: impl FnOnce() -> serde_json::Value,
+    runs: &[serde_json::Value],
+    summary: &str,
+    failed: bool,
+) -> Result<std::process::ExitCode> {
+    match format {
+        Format::Json => print_json(&json())?,
+        Format::Text => {
+            for r in runs {
+                println!("{r}");
+            }
+            println!("{summary}");
+        }
+    }
+    Ok(if failed {
+        crate::output::exit::findings()
+    } else {
+        crate::output::exit::ok()
+    })
+}
+
 /// A multi-threaded tokio runtime for one command.
 pub fn tokio() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()

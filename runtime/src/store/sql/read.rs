@@ -15,21 +15,36 @@ fn json(text: &str, what: &'static str) -> Result<serde_json::Value, StoreError>
     serde_json::from_str(text).map_err(|source| StoreError::Json { what, source })
 }
 
-macro_rules! run_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        RunRecord {
-            id: r.try_get("id")?,
-            system: r.try_get("system")?,
-            trigger: r.try_get("trigger_name")?,
-            idempotency_key: r.try_get("idempotency_key")?,
-            status: r.try_get("status")?,
-            payload: json(&r.try_get::<String, _>("payload")?, "runs.payload")?,
-            received_at: r.try_get("received_at")?,
-            scheduled_at: r.try_get("scheduled_at")?,
-            finished_at: r.try_get("finished_at")?,
+/// A `$ty` from the row `$r`: each listed field read from the column of the same name, then
+/// the `name: value` fields as given (other column names, JSON texts).
+macro_rules! from_row {
+    ($r:ident, $ty:ident { $($field:ident),* $(,)? } $(, $name:ident: $value:expr)* $(,)?) => {
+        $ty { $($field: $r.try_get(stringify!($field))?,)* $($name: $value,)* }
+    };
+}
+
+/// `$rows` mapped in order with `$each`, an expression over the row `$r` that may use `?`.
+macro_rules! map_rows {
+    ($rows:expr, |$r:ident| $each:expr) => {{
+        let rows = $rows;
+        let mut out = Vec::with_capacity(rows.len());
+        for $r in rows {
+            out.push($each);
         }
+        out
     }};
+}
+
+/// A [`RunRecord`] from a row of [`RUN_COLS`].
+macro_rules! run_from_row {
+    ($r:ident) => {
+        from_row!(
+            $r,
+            RunRecord { id, system, idempotency_key, status, received_at, scheduled_at, finished_at },
+            trigger: $r.try_get("trigger_name")?,
+            payload: json(&$r.try_get::<String, _>("payload")?, "runs.payload")?,
+        )
+    };
 }
 
 /// The run statistics of a window: a range of the `run_stats` primary key (slot first),
@@ -100,9 +115,7 @@ impl EventStore for SqlStore {
                 .bind(limit)
                 .fetch_all(p)
                 .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows { out.push(run_from_row!(r)); }
-            Ok(out)
+            Ok(map_rows!(rows, |r| run_from_row!(r)))
         })
     }
 
@@ -112,9 +125,7 @@ impl EventStore for SqlStore {
         );
         with_pool!(self, p => {
             let rows = sqlx::query(AssertSqlSafe(sql)).bind(status::RUNNING).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows { out.push(run_from_row!(r)); }
-            Ok(out)
+            Ok(map_rows!(rows, |r| run_from_row!(r)))
         })
     }
 
@@ -126,9 +137,7 @@ impl EventStore for SqlStore {
                 .bind(limit)
                 .fetch_all(p)
                 .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows { out.push(run_from_row!(r)); }
-            Ok(out)
+            Ok(map_rows!(rows, |r| run_from_row!(r)))
         })
     }
 
@@ -145,17 +154,11 @@ impl EventStore for SqlStore {
                 .bind(system)
                 .fetch_all(p)
                 .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(StatsRow {
-                    system: r.try_get("system")?,
-                    trigger: r.try_get("trigger_name")?,
-                    kind: r.try_get("kind")?,
-                    bucket: r.try_get("bucket")?,
-                    n: r.try_get("n")?,
-                });
-            }
-            Ok(out)
+            Ok(map_rows!(rows, |r| from_row!(
+                r,
+                StatsRow { system, kind, bucket, n },
+                trigger: r.try_get("trigger_name")?,
+            )))
         })
     }
 
@@ -183,20 +186,11 @@ impl EventStore for SqlStore {
             .bind(run_id)
             .fetch_all(p)
             .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(EventRecord {
-                    seq: r.try_get("seq")?,
-                    run_id: r.try_get("run_id")?,
-                    system: r.try_get("system")?,
-                    at: r.try_get("at")?,
-                    kind: r.try_get("kind")?,
-                    step: r.try_get("step")?,
-                    attempt: r.try_get("attempt")?,
-                    data: json(&r.try_get::<String, _>("data")?, "events.data")?,
-                });
-            }
-            Ok(out)
+            Ok(map_rows!(rows, |r| from_row!(
+                r,
+                EventRecord { seq, run_id, system, at, kind, step, attempt },
+                data: json(&r.try_get::<String, _>("data")?, "events.data")?,
+            )))
         })
     }
 
@@ -209,20 +203,10 @@ impl EventStore for SqlStore {
             .bind(state)
             .fetch_all(p)
             .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(DeadLetterRecord {
-                    id: r.try_get("id")?,
-                    system: r.try_get("system")?,
-                    run_id: r.try_get("run_id")?,
-                    step: r.try_get("step")?,
-                    target: r.try_get("target")?,
-                    error: r.try_get("error")?,
-                    at: r.try_get("at")?,
-                    state: r.try_get("state")?,
-                });
-            }
-            Ok(out)
+            Ok(map_rows!(rows, |r| from_row!(
+                r,
+                DeadLetterRecord { id, system, run_id, step, target, error, at, state },
+            )))
         })
     }
 
@@ -263,17 +247,11 @@ impl EventStore for SqlStore {
             .bind(limit)
             .fetch_all(p)
             .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(QueueMessage {
-                    seq: r.try_get("seq")?,
-                    queue: r.try_get("queue")?,
-                    run_id: r.try_get("run_id")?,
-                    step: r.try_get("step")?,
-                    body: json(&r.try_get::<String, _>("body")?, "queue_messages.body")?,
-                });
-            }
-            Ok(out)
+            Ok(map_rows!(rows, |r| from_row!(
+                r,
+                QueueMessage { seq, queue, run_id, step },
+                body: json(&r.try_get::<String, _>("body")?, "queue_messages.body")?,
+            )))
         })
     }
 
