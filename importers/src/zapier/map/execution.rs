@@ -43,19 +43,18 @@ impl Mapper<'_> {
             legacy.insert("param_auth".into(), secrets::reference(&adapter, &a));
         }
         skip.insert("authentication_id");
-        match self.kinds[i] {
+        let kind = self.kinds[i];
+        match kind {
             Kind::Delay => self.delay(i, &n, &mut x, &mut skip),
             Kind::Code => {
                 skip.insert("code");
                 secret_inputs = self.code_step(i, &n, &params, &mut x, &mut legacy);
             }
             Kind::Unported => self.unported_step(i, &n, &mut x),
-            Kind::Formatter => {
-                if self.formatter(i, &n, &mut x) {
-                    skip.extend(params.keys().map(String::as_str));
-                    if let Some(t) = super::formatter::transform_key(&n) {
-                        legacy.insert("transform".into(), t);
-                    }
+            Kind::Formatter if self.formatter(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+                if let Some(t) = super::formatter::transform_key(&n) {
+                    legacy.insert("transform".into(), t);
                 }
             }
             _ => {}

@@ -164,53 +164,8 @@ impl Mapper<'_> {
         input: &Value,
         options: &Map<String, Value>,
     ) -> Result<Mapped, Refusal> {
-        let (function, read): (&str, &[&str]) = match key {
-            "string.capitalize" => ("text.capitalize", &[]),
-            "string.titlecase" => ("text.titlecase", &[]),
-            "string.upper_case" => ("text.upper", &[]),
-            "string.lower_case" => ("text.lower", &[]),
-            "string.trim_space" => ("text.trim", &[]),
-            "string.word_count" => ("text.wordCount", &[]),
-            "string.strip_html" => ("text.stripHtml", &[]),
-            "string.encode_ascii" => ("text.toAscii", &[]),
-            "string.pluralize" => ("text.pluralize", &[]),
-            "string.email_extract" => ("text.extractEmail", &[]),
-            "string.url_extract" => ("text.extractUrl", &[]),
-            "string.number_extract" => ("text.extractNumber", &[]),
-            "string.phone_extract" => ("text.extractPhone", &["regex"]),
-            "string.re_extract" => ("text.extractPattern", &["pattern"]),
-            "string.find" => ("text.find", &["find", "offset"]),
-            "string.replace" => ("text.replace", &["old", "new"]),
-            "string.truncate" => (
-                "text.truncate",
-                &["max_length", "offset", "append_ellipsis"],
-            ),
-            "string.length" => ("text.length", &["ignore_whitespace"]),
-            "string.default_value" | "string.default_value_v2" => {
-                ("text.default", &["default_value"])
-            }
-            "string.url_encode" => ("text.urlEncode", &["use_plus"]),
-            "string.url_decode" => ("text.urlDecode", &["use_plus"]),
-            "string.split" => ("text.split", &["separator", "index"]),
-            "number.formatting" => ("number.format", &["input_decimal_mark", "output_format"]),
-            "number.currency" => (
-                "number.currency",
-                &["currency", "currency_locale", "currency_format"],
-            ),
-            "number.math" => ("number.math", &["operation"]),
-            "date.formatting" => (
-                "date.format",
-                &["to_format", "to_timezone", "from_format", "from_timezone"],
-            ),
-            "date.manipulate" => ("date.add", &["expression", "to_format", "from_format"]),
-            "util.lookup" => ("util.lookup", &["table", "fallback"]),
-            "util.choose" => ("util.pick", &["operation", "default"]),
-            "util.lineitem_to_string" => ("util.lineItemsToText", &["separator"]),
-            "util.lineitem_to_string_v2" => ("util.lineItemsToFields", &["separator"]),
-            "util.string_to_lineitem" => ("util.textToLineItems", &[]),
-            "util.append" => ("util.appendLineItem", &["append_text"]),
-            other => return Err(Refusal::Transform(unsupported_reason(other))),
-        };
+        let (function, read) =
+            spec(key).ok_or_else(|| Refusal::Transform(unsupported_reason(key)))?;
         for (k, v) in options {
             let blank = v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
             if !read.contains(&k.as_str()) && !blank {
@@ -479,6 +434,55 @@ fn optional_read(target: &super::refs::Target, fields: &[String]) -> String {
     }
     out.push_str(".orValue('')");
     out
+}
+
+/// The formatter function a transform maps to, and the options it reads, in argument order.
+fn spec(key: &str) -> Option<(&'static str, &'static [&'static str])> {
+    Some(match key {
+        "string.capitalize" => ("text.capitalize", &[]),
+        "string.titlecase" => ("text.titlecase", &[]),
+        "string.upper_case" => ("text.upper", &[]),
+        "string.lower_case" => ("text.lower", &[]),
+        "string.trim_space" => ("text.trim", &[]),
+        "string.word_count" => ("text.wordCount", &[]),
+        "string.strip_html" => ("text.stripHtml", &[]),
+        "string.encode_ascii" => ("text.toAscii", &[]),
+        "string.pluralize" => ("text.pluralize", &[]),
+        "string.email_extract" => ("text.extractEmail", &[]),
+        "string.url_extract" => ("text.extractUrl", &[]),
+        "string.number_extract" => ("text.extractNumber", &[]),
+        "string.phone_extract" => ("text.extractPhone", &["regex"]),
+        "string.re_extract" => ("text.extractPattern", &["pattern"]),
+        "string.find" => ("text.find", &["find", "offset"]),
+        "string.replace" => ("text.replace", &["old", "new"]),
+        "string.truncate" => (
+            "text.truncate",
+            &["max_length", "offset", "append_ellipsis"],
+        ),
+        "string.length" => ("text.length", &["ignore_whitespace"]),
+        "string.default_value" | "string.default_value_v2" => ("text.default", &["default_value"]),
+        "string.url_encode" => ("text.urlEncode", &["use_plus"]),
+        "string.url_decode" => ("text.urlDecode", &["use_plus"]),
+        "string.split" => ("text.split", &["separator", "index"]),
+        "number.formatting" => ("number.format", &["input_decimal_mark", "output_format"]),
+        "number.currency" => (
+            "number.currency",
+            &["currency", "currency_locale", "currency_format"],
+        ),
+        "number.math" => ("number.math", &["operation"]),
+        "date.formatting" => (
+            "date.format",
+            &["to_format", "to_timezone", "from_format", "from_timezone"],
+        ),
+        "date.manipulate" => ("date.add", &["expression", "to_format", "from_format"]),
+        "util.lookup" => ("util.lookup", &["table", "fallback"]),
+        "util.choose" => ("util.pick", &["operation", "default"]),
+        "util.lineitem_to_string" => ("util.lineItemsToText", &["separator"]),
+        "util.lineitem_to_string_v2" => ("util.lineItemsToFields", &["separator"]),
+        "util.string_to_lineitem" => ("util.textToLineItems", &[]),
+        "util.append" => ("util.appendLineItem", &["append_text"]),
+        _ => return None,
+    })
 }
 
 /// Why a transform the importer knows of is not mapped (yet), or that it is unknown.
