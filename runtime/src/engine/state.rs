@@ -27,7 +27,7 @@ pub(super) struct RunState {
     pub(super) finished: bool,
     /// Run whose step keys this run reuses (a dead-letter retry redoes the same effect).
     pub(super) key_base: Option<String>,
-    /// Events of pure work (decisions, `log.*`/`code.js` outcomes) not committed yet:
+    /// Events of pure work (decisions, `log.*`/`code.js`/`format.*` outcomes) not committed yet:
     /// they ride along with the run's next commit. Redoing pure work after a crash has no
     /// outside effect, so it needs no commit of its own; anything with an effect commits
     /// them first (see [`Runtime::commit_run`]).
@@ -136,6 +136,7 @@ pub(super) fn scope(sys: &LoadedSystem, run: &RunRecord, st: Option<&RunState>) 
         "trigger".into(),
         json!({
             "name": run.trigger,
+            "run_id": run.id,
             "received_at": rfc3339(run.received_at),
             "scheduled_at": run.scheduled_at.map(rfc3339).unwrap_or(Value::Null),
         }),

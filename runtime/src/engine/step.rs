@@ -119,9 +119,9 @@ impl Runtime {
                         .await;
                 }
             };
-            // Pure steps (log, code) have no outside effect: repeating one after a crash
+            // Pure steps (log, code, format) have no outside effect: repeating one after a crash
             // is harmless, so their start is not worth a commit of its own.
-            let pure = matches!(step.exec.adapter(), "log" | "code");
+            let pure = matches!(step.exec.adapter(), "log" | "code" | "format");
             let started_data =
                 json!({"action": step.exec.action, "idempotency_key": key, "params": params});
             let ops = vec![self.event(
@@ -256,7 +256,7 @@ impl Runtime {
                 json!({"output": o}),
             ));
             ops.extend(extra);
-            if matches!(step.exec.adapter(), "log" | "code") {
+            if matches!(step.exec.adapter(), "log" | "code" | "format") {
                 // A pure step's outcome is committed with the run's next commit.
                 st.pending.extend(ops);
             } else {
