@@ -1,4 +1,5 @@
-//! Unit tests of plan compilation: compiled templates render like `render_value`, and retry backoff grows, caps and jitters as declared.
+//! Unit tests of plan compilation: compiled templates render like `render_value`, and retry
+//! backoff grows, is capped and jitters within its bounds.
 
 use super::*;
 

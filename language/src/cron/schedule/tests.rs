@@ -1,4 +1,5 @@
-//! Unit tests of the schedule engine: the day-of-month/day-of-week rule, next-fire search, never-firing schedules and keywords.
+//! Unit tests of the schedule engine: the day-of-month/day-of-week rule, next-fire search,
+//! never-firing schedules and keywords.
 
 use super::*;
 
