@@ -1,13 +1,17 @@
 //! A checked system compiled for running: expressions compiled, policies read, units parsed.
 
-use claw_language::expr::{self, Compiled, ExprError};
-use claw_language::model::{Execution, Logic, RuleDefault, Source, System, Trigger};
+use claw_language::expr::{self, Compiled};
+use claw_language::model::{Decision, Execution, Logic, RuleDefault, Source, System, Trigger};
 use claw_language::units::{self, Backoff};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod template;
+
+pub use template::{Template, TemplatePiece};
 
 /// Why a system cannot be run.
 #[derive(Debug, thiserror::Error)]
@@ -87,120 +91,6 @@ pub struct StepPlan {
     pub params: Template,
 }
 
-/// A JSON value whose strings are templates, compiled once; rendering gives the same
-/// result as [`claw_language::expr::render_value`] on the source value.
-#[derive(Debug, Clone)]
-pub enum Template {
-    /// Holds no `{{` anywhere: rendered as is.
-    Literal(Value),
-    /// A string with holes (or a template error, reported when rendered, as before).
-    Text(Result<Vec<TemplatePiece>, ExprError>),
-    /// An array of templates.
-    Array(Vec<Template>),
-    /// An object of templates, in source order.
-    Object(Vec<(String, Template)>),
-}
-
-/// A piece of a compiled template string.
-#[derive(Debug, Clone)]
-pub enum TemplatePiece {
-    /// Literal text.
-    Text(String),
-    /// A hole's compiled expression (or why it does not compile).
-    Hole(Result<Compiled, ExprError>),
-}
-
-impl Template {
-    /// Compiles every string inside `v` as a template.
-    pub fn compile(v: &Value) -> Template {
-        if !has_hole(v) {
-            return Template::Literal(v.clone());
-        }
-        match v {
-            Value::String(s) => Template::Text(expr::template_pieces(s).map(|pieces| {
-                pieces
-                    .into_iter()
-                    .map(|p| match p {
-                        expr::Piece::Text(t) => TemplatePiece::Text(t),
-                        expr::Piece::Hole(e, _) => TemplatePiece::Hole(expr::compile(&e)),
-                    })
-                    .collect()
-            })),
-            Value::Array(a) => Template::Array(a.iter().map(Template::compile).collect()),
-            Value::Object(m) => Template::Object(
-                m.iter()
-                    .map(|(k, x)| (k.clone(), Template::compile(x)))
-                    .collect(),
-            ),
-            other => Template::Literal(other.clone()),
-        }
-    }
-
-    /// Adds (or replaces) `key` in an object template as a literal that is never rendered.
-    /// Other shapes are returned unchanged.
-    fn with_literal(self, key: &str, value: Value) -> Template {
-        match self {
-            Template::Literal(Value::Object(mut m)) => {
-                m.insert(key.to_string(), value);
-                Template::Literal(Value::Object(m))
-            }
-            Template::Object(mut fields) => {
-                fields.retain(|(k, _)| k != key);
-                fields.push((key.to_string(), Template::Literal(value)));
-                Template::Object(fields)
-            }
-            other => other,
-        }
-    }
-
-    /// Renders against `scope`. A string that is exactly one hole keeps the value's type.
-    pub fn render(&self, scope: &Value) -> Result<Value, ExprError> {
-        Ok(match self {
-            Template::Literal(v) => v.clone(),
-            Template::Text(pieces) => {
-                let pieces = pieces.as_ref().map_err(Clone::clone)?;
-                if let [TemplatePiece::Hole(c)] = pieces.as_slice() {
-                    return c.as_ref().map_err(Clone::clone)?.eval(scope);
-                }
-                let mut out = String::new();
-                for p in pieces {
-                    match p {
-                        TemplatePiece::Text(t) => out.push_str(t),
-                        TemplatePiece::Hole(c) => {
-                            match c.as_ref().map_err(Clone::clone)?.eval(scope)? {
-                                Value::String(s) => out.push_str(&s),
-                                Value::Null => {}
-                                other => out.push_str(&other.to_string()),
-                            }
-                        }
-                    }
-                }
-                Value::String(out)
-            }
-            Template::Array(a) => Value::Array(
-                a.iter()
-                    .map(|t| t.render(scope))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Template::Object(m) => Value::Object(
-                m.iter()
-                    .map(|(k, t)| Ok((k.clone(), t.render(scope)?)))
-                    .collect::<Result<_, ExprError>>()?,
-            ),
-        })
-    }
-}
-
-/// Whether any string inside `v` contains `{{` (a hole or an escaped `\{{`).
-fn has_hole(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.contains("{{"),
-        Value::Array(a) => a.iter().any(has_hole),
-        Value::Object(m) => m.values().any(has_hole),
-        _ => false,
-    }
-}
-
 /// A step's delay.
 #[derive(Debug, Clone)]
 pub enum DelayPlan {
@@ -269,8 +159,109 @@ fn unsupported(path: &Path, message: String) -> LoadError {
     }
 }
 
-fn compile(path: &Path, what: &str, text: &str) -> Result<Compiled, LoadError> {
+fn compile_expr(path: &Path, what: &str, text: &str) -> Result<Compiled, LoadError> {
     expr::compile(text).map_err(|e| unsupported(path, format!("{what}: {e}")))
+}
+
+/// A decision compiled: its conditions, or its policy file read (and a `.ts` one stripped
+/// to JavaScript). `path` labels errors; `base` resolves the policy file.
+fn decision_plan(path: &Path, base: &Path, d: &Decision) -> Result<DecisionPlan, LoadError> {
+    let what = format!("decision `{}`", d.name);
+    let logic = match &d.logic {
+        Logic::When(c) => DecisionLogic::When(compile_expr(path, &what, c)?),
+        Logic::Rules { rules, default } => DecisionLogic::Rules(
+            rules
+                .iter()
+                .map(|r| {
+                    Ok((
+                        compile_expr(path, &what, &r.condition)?,
+                        r.then.clone(),
+                        r.emit.clone(),
+                    ))
+                })
+                .collect::<Result<_, LoadError>>()?,
+            default.clone(),
+        ),
+        Logic::Policy(file) => policy_logic(path, &what, &base.join(file))?,
+    };
+    Ok(DecisionPlan {
+        name: d.name.clone(),
+        on: d.on.clone(),
+        emits: if d.emits.is_empty() {
+            vec![d.name.clone()]
+        } else {
+            d.emits.clone()
+        },
+        logic,
+    })
+}
+
+/// The logic of a policy file `p` by its extension: `.cel` compiled, `.js` as is, `.ts`
+/// stripped to JavaScript; any other extension is unsupported.
+fn policy_logic(path: &Path, what: &str, p: &Path) -> Result<DecisionLogic, LoadError> {
+    let text = std::fs::read_to_string(p).map_err(|source| LoadError::Read {
+        path: p.display().to_string(),
+        source,
+    })?;
+    match p.extension().and_then(|e| e.to_str()) {
+        Some("cel") => Ok(DecisionLogic::Cel(compile_expr(path, what, text.trim())?)),
+        Some("js") => Ok(DecisionLogic::Js(text)),
+        Some("ts") => Ok(DecisionLogic::Js(
+            crate::sandbox::typescript_to_js(p, &text)
+                .map_err(|m| unsupported(path, format!("{what}: {m}")))?,
+        )),
+        _ => Err(unsupported(
+            path,
+            format!("{what}: policy {} must be .cel, .js or .ts", p.display()),
+        )),
+    }
+}
+
+/// An execution step compiled: back-off, timeout and delay parsed (defaults filled in),
+/// idempotency and parameters compiled, a `code.js` step's `file:` read.
+fn step_plan(path: &Path, base: &Path, x: &Execution) -> Result<StepPlan, LoadError> {
+    let what = format!("execution `{}`", x.name);
+    let backoff = match &x.backoff {
+        Some(b) => {
+            units::parse_backoff(b).map_err(|e| unsupported(path, format!("{what}: {e}")))?
+        }
+        None => Backoff::Exponential {
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(300),
+        },
+    };
+    let timeout = match &x.timeout {
+        Some(t) => {
+            units::parse_duration(t).map_err(|e| unsupported(path, format!("{what}: {e}")))?
+        }
+        None => DEFAULT_TIMEOUT,
+    };
+    let delay = match &x.delay {
+        None => None,
+        Some(d) if d.contains("{{") => Some(DelayPlan::Until(d.clone())),
+        Some(d) => Some(DelayPlan::For(
+            units::parse_duration(d).map_err(|e| unsupported(path, format!("{what}: {e}")))?,
+        )),
+    };
+    let idempotency = match &x.idempotency {
+        Some(e) => Some(compile_expr(path, &format!("{what} idempotency"), e)?),
+        None => None,
+    };
+    let with = serde_json::to_value(&x.with).unwrap_or(Value::Null);
+    let mut params = Template::compile(&with);
+    if let Some(script) = code_file(base, x, &with)? {
+        // The script is code, not a template: `{{` inside it stays as written.
+        params = params.with_literal("code", Value::String(script));
+    }
+    Ok(StepPlan {
+        exec: x.clone(),
+        idempotency,
+        attempts: x.retries.unwrap_or(0).saturating_add(1),
+        backoff,
+        timeout,
+        delay,
+        params,
+    })
 }
 
 impl LoadedSystem {
@@ -318,7 +309,7 @@ impl LoadedSystem {
         let mut triggers = Vec::new();
         for t in &system.triggers {
             let idempotency = match &t.idempotency {
-                Some(e) => Some(compile(
+                Some(e) => Some(compile_expr(
                     path,
                     &format!("trigger `{}` idempotency", t.name),
                     e,
@@ -330,103 +321,17 @@ impl LoadedSystem {
                 idempotency,
             });
         }
-        let mut decisions = Vec::new();
-        for d in &system.decisions {
-            let what = format!("decision `{}`", d.name);
-            let logic = match &d.logic {
-                Logic::When(c) => DecisionLogic::When(compile(path, &what, c)?),
-                Logic::Rules { rules, default } => DecisionLogic::Rules(
-                    rules
-                        .iter()
-                        .map(|r| {
-                            Ok((
-                                compile(path, &what, &r.condition)?,
-                                r.then.clone(),
-                                r.emit.clone(),
-                            ))
-                        })
-                        .collect::<Result<_, LoadError>>()?,
-                    default.clone(),
-                ),
-                Logic::Policy(file) => {
-                    let p = base.join(file);
-                    let text = std::fs::read_to_string(&p).map_err(|source| LoadError::Read {
-                        path: p.display().to_string(),
-                        source,
-                    })?;
-                    match p.extension().and_then(|e| e.to_str()) {
-                        Some("cel") => DecisionLogic::Cel(compile(path, &what, text.trim())?),
-                        Some("js") => DecisionLogic::Js(text),
-                        Some("ts") => DecisionLogic::Js(
-                            crate::sandbox::typescript_to_js(&p, &text)
-                                .map_err(|m| unsupported(path, format!("{what}: {m}")))?,
-                        ),
-                        _ => {
-                            return Err(unsupported(
-                                path,
-                                format!("{what}: policy {} must be .cel, .js or .ts", p.display()),
-                            ));
-                        }
-                    }
-                }
-            };
-            decisions.push(DecisionPlan {
-                name: d.name.clone(),
-                on: d.on.clone(),
-                emits: if d.emits.is_empty() {
-                    vec![d.name.clone()]
-                } else {
-                    d.emits.clone()
-                },
-                logic,
-            });
-        }
+        let decisions = system
+            .decisions
+            .iter()
+            .map(|d| decision_plan(path, base, d))
+            .collect::<Result<_, _>>()?;
         let mut steps = Vec::new();
         let mut secret_names = BTreeSet::new();
         for x in &system.execution {
-            let what = format!("execution `{}`", x.name);
             let text = serde_json::to_string(&x.with).unwrap_or_default();
             secret_names.extend(crate::secrets::referenced_names(&text));
-            let backoff = match &x.backoff {
-                Some(b) => units::parse_backoff(b)
-                    .map_err(|e| unsupported(path, format!("{what}: {e}")))?,
-                None => Backoff::Exponential {
-                    base: Duration::from_secs(1),
-                    max: Duration::from_secs(300),
-                },
-            };
-            let timeout = match &x.timeout {
-                Some(t) => units::parse_duration(t)
-                    .map_err(|e| unsupported(path, format!("{what}: {e}")))?,
-                None => DEFAULT_TIMEOUT,
-            };
-            let delay = match &x.delay {
-                None => None,
-                Some(d) if d.contains("{{") => Some(DelayPlan::Until(d.clone())),
-                Some(d) => Some(DelayPlan::For(
-                    units::parse_duration(d)
-                        .map_err(|e| unsupported(path, format!("{what}: {e}")))?,
-                )),
-            };
-            let idempotency = match &x.idempotency {
-                Some(e) => Some(compile(path, &format!("{what} idempotency"), e)?),
-                None => None,
-            };
-            let with = serde_json::to_value(&x.with).unwrap_or(Value::Null);
-            let mut params = Template::compile(&with);
-            if let Some(script) = code_file(base, x, &with)? {
-                // The script is code, not a template: `{{` inside it stays as written.
-                params = params.with_literal("code", Value::String(script));
-            }
-            steps.push(StepPlan {
-                exec: x.clone(),
-                idempotency,
-                attempts: x.retries.unwrap_or(0).saturating_add(1),
-                backoff,
-                timeout,
-                delay,
-                params,
-            });
+            steps.push(step_plan(path, base, x)?);
         }
         let mut tables = serde_json::Map::new();
         for t in &system.data.tables {
