@@ -82,74 +82,85 @@ impl Runtime {
             return Ok(Waited::Draining);
         }
         loop {
-            let sc = scope(sys, run, Some(st));
-            let params = match step.params.render(&sc) {
-                Ok(p) => p,
-                Err(e) => {
-                    let err = AdapterError::permanent(format!(
-                        "rendering the parameters of `{name}`: {}",
-                        e.message
-                    ));
-                    return self.fail_step(sys, run, st, step, attempt, err).await;
-                }
-            };
-            let key = match self.step_key(sys, run, st, step) {
-                Ok(k) => k,
-                Err(e) => {
-                    return self
-                        .fail_step(sys, run, st, step, attempt, AdapterError::permanent(e))
-                        .await;
-                }
-            };
-            // Pure steps (log, code) have no outside effect: repeating one after a crash
-            // is harmless, so their start is not worth a commit of its own.
-            let pure = matches!(step.exec.adapter(), "log" | "code");
-            let started_data =
-                json!({"action": step.exec.action, "idempotency_key": key, "params": params});
-            let ops = vec![self.event(
-                run,
-                "step.attempt_started",
-                Some(&name),
-                Some(attempt),
-                started_data,
-            )];
-            let mut deferred = Vec::new();
-            if pure {
-                deferred = ops;
-            } else {
-                self.commit_run(st, ops).await?;
+            match self.attempt(sys, run, st, step, attempt).await? {
+                Some(done) => return Ok(done),
+                None => attempt += 1,
             }
-            let result = self.call_timed(run, step, params, key).await;
-            match result {
-                Ok(output) => {
-                    let mut extra = Vec::new();
-                    let before = std::mem::take(&mut deferred);
-                    if step.exec.action == "queue.publish"
-                        && let Some(q) = output.get("queue").and_then(Value::as_str)
-                    {
-                        extra.push(Write::Publish {
-                            queue: q.to_string(),
-                            system: run.system.clone(),
-                            run_id: run.id.clone(),
-                            step: name.clone(),
-                            at: ms(self.inner.clock.now()),
-                            body: output.get("message").cloned().unwrap_or(Value::Null),
-                        });
-                    }
-                    return self
-                        .finish_step(run, st, step, attempt, Ok(output), before, extra)
-                        .await;
+        }
+    }
+
+    /// One attempt of a step: renders its parameters and key, records the start (deferred
+    /// for a pure step), calls the adapter, then finishes the step or handles the failure.
+    /// `None`: the attempt failed and the next one is due now.
+    async fn attempt(
+        &self,
+        sys: &LoadedSystem,
+        run: &RunRecord,
+        st: &mut RunState,
+        step: &StepPlan,
+        attempt: u32,
+    ) -> Result<Option<Waited>, EngineError> {
+        let name = step.exec.name.as_str();
+        let sc = scope(sys, run, Some(st));
+        let params = match step.params.render(&sc) {
+            Ok(p) => p,
+            Err(e) => {
+                let err = AdapterError::permanent(format!(
+                    "rendering the parameters of `{name}`: {}",
+                    e.message
+                ));
+                return self.fail_step(sys, run, st, step, attempt, err).await.map(Some);
+            }
+        };
+        let key = match self.step_key(sys, run, st, step) {
+            Ok(k) => k,
+            Err(e) => {
+                return self
+                    .fail_step(sys, run, st, step, attempt, AdapterError::permanent(e))
+                    .await
+                    .map(Some);
+            }
+        };
+        // Pure steps (log, code) have no outside effect: repeating one after a crash
+        // is harmless, so their start is not worth a commit of its own.
+        let pure = matches!(step.exec.adapter(), "log" | "code");
+        let started_data =
+            json!({"action": step.exec.action, "idempotency_key": key, "params": params});
+        let ops = vec![self.event(
+            run,
+            "step.attempt_started",
+            Some(name),
+            Some(attempt),
+            started_data,
+        )];
+        let mut deferred = Vec::new();
+        if pure {
+            deferred = ops;
+        } else {
+            self.commit_run(st, ops).await?;
+        }
+        match self.call_timed(run, step, params, key).await {
+            Ok(output) => {
+                let mut extra = Vec::new();
+                if step.exec.action == "queue.publish"
+                    && let Some(q) = output.get("queue").and_then(Value::as_str)
+                {
+                    extra.push(Write::Publish {
+                        queue: q.to_string(),
+                        system: run.system.clone(),
+                        run_id: run.id.clone(),
+                        step: name.to_string(),
+                        at: ms(self.inner.clock.now()),
+                        body: output.get("message").cloned().unwrap_or(Value::Null),
+                    });
                 }
-                Err(err) => {
-                    let deferred = std::mem::take(&mut deferred);
-                    match self
-                        .after_failed_attempt(sys, run, st, step, attempt, err, deferred)
-                        .await?
-                    {
-                        Some(done) => return Ok(done),
-                        None => attempt += 1,
-                    }
-                }
+                self.finish_step(run, st, step, attempt, Ok(output), deferred, extra)
+                    .await
+                    .map(Some)
+            }
+            Err(err) => {
+                self.after_failed_attempt(sys, run, st, step, attempt, err, deferred)
+                    .await
             }
         }
     }
