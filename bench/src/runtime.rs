@@ -45,7 +45,7 @@ observability:
   owner: bench
 "#;
 
-/// Options.
+/// Command-line options of `claw-bench runtime` (each flag's help is on its field).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Seconds of saturation load.

@@ -42,7 +42,7 @@ observability:
   owner: bench
 "#;
 
-/// Options.
+/// Command-line options of `claw-bench soak` (each flag's help is on its field).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Total soak time, split evenly over the connection levels (10m on SQLite and 5m on

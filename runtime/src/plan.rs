@@ -19,15 +19,15 @@ pub enum LoadError {
     /// The file cannot be read.
     #[error("cannot read {path}: {source}")]
     Read {
-        /// File.
+        /// The file that could not be read: the system, a policy or a code file.
         path: String,
-        /// Why.
+        /// Why it could not be read.
         source: std::io::Error,
     },
     /// The system has errors; `rendered` holds the diagnostics.
     #[error("{path} is not a valid system:\n{rendered}")]
     Invalid {
-        /// File.
+        /// The system file that does not check.
         path: String,
         /// Rendered diagnostics.
         rendered: String,
@@ -35,7 +35,7 @@ pub enum LoadError {
     /// A part of the system this runtime cannot run.
     #[error("{path}: {message}")]
     Unsupported {
-        /// File.
+        /// The system file holding the part.
         path: String,
         /// What and why.
         message: String,
@@ -61,13 +61,13 @@ pub enum DecisionLogic {
 /// One decision ready to run.
 #[derive(Debug, Clone)]
 pub struct DecisionPlan {
-    /// Name.
+    /// The decision's name, as in the system (also its default event).
     pub name: String,
     /// Events consumed (empty: every trigger event).
     pub on: Vec<String>,
     /// Events emitted when continuing.
     pub emits: Vec<String>,
-    /// Logic.
+    /// How the decision decides: a condition, rules, or a policy.
     pub logic: DecisionLogic,
 }
 
@@ -118,7 +118,7 @@ pub struct LoadedSystem {
     pub path: PathBuf,
     /// Source text (saved in the store for replay).
     pub source: String,
-    /// Triggers.
+    /// The triggers, in file order, with their idempotency expressions compiled.
     pub triggers: Vec<TriggerPlan>,
     /// Decisions in order.
     pub decisions: Vec<DecisionPlan>,
@@ -265,8 +265,8 @@ fn step_plan(path: &Path, base: &Path, x: &Execution) -> Result<StepPlan, LoadEr
 }
 
 impl LoadedSystem {
-    /// Reads, checks and compiles a `.claw` file. Invalid systems are refused with their
-    /// diagnostics.
+    /// Reads, checks and compiles a `.claw` file; an invalid system is refused with its
+    /// rendered diagnostics.
     pub fn load(path: &Path) -> Result<LoadedSystem, LoadError> {
         let (text, checked) =
             claw_language::check::check_file(path).map_err(|source| LoadError::Read {

@@ -23,15 +23,15 @@ pub const MAX_CATCH_UP: usize = 10_000;
 /// One schedule trigger ready to fire.
 #[derive(Debug, Clone)]
 pub struct ScheduledTrigger {
-    /// System.
+    /// The system the trigger belongs to.
     pub system: String,
-    /// Trigger.
+    /// The trigger's name in that system.
     pub trigger: String,
     /// Parsed schedule.
     pub schedule: Schedule,
-    /// Time zone.
+    /// The zone the schedule's wall-clock times are read in (`timezone:`, else UTC).
     pub tz: chrono_tz::Tz,
-    /// Catch-up policy.
+    /// What to do with fire times missed while the runtime was down (`catch_up:`).
     pub catch_up: CatchUp,
 }
 
@@ -75,11 +75,11 @@ pub struct Scheduler {
 #[derive(Debug, thiserror::Error)]
 #[error("system `{system}`, trigger `{trigger}`: {message}")]
 pub struct ScheduleError {
-    /// System.
+    /// The system the trigger belongs to.
     pub system: String,
-    /// Trigger.
+    /// The trigger's name in that system.
     pub trigger: String,
-    /// Why.
+    /// What is wrong with its schedule or time zone.
     pub message: String,
 }
 

@@ -245,8 +245,8 @@ fn http(row: &Cells<'_>) -> Option<Mapped> {
     })
 }
 
-/// `shell.run` when the action names a script, or says run/execute with a path or a word of
-/// shell.
+/// `shell.run` when the action names a script, or says run/execute with a path or with
+/// one of the words script, shell, bash.
 fn shell(row: &Cells<'_>) -> Option<Mapped> {
     let a = &row.lower;
     let script = SCRIPT

@@ -42,7 +42,7 @@ pub const MAX_DELIVERY_ATTEMPTS: usize = 5;
 /// One alert of one system, compiled.
 #[derive(Debug, Clone)]
 pub struct AlertPlan {
-    /// System.
+    /// The system whose figures the condition reads.
     pub system: String,
     /// Pseudo run id the alert's events are logged under.
     pub id: String,
@@ -50,20 +50,21 @@ pub struct AlertPlan {
     pub on: String,
     /// Compiled condition (unit literals desugared: `1%` → 0.01, `800ms` → 0.8).
     pub condition: Compiled,
-    /// Route URI.
+    /// Where notifications go (`webhook://…`, `slack://…`, `pagerduty://…`, `email://…`,
+    /// `log://…`); `None`: the log only.
     pub route: Option<String>,
-    /// Description.
+    /// The alert's `description:`, quoted in notifications; `None` when it has none.
     pub description: Option<String>,
 }
 
 /// A state change found by an evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertChange {
-    /// Alert id.
+    /// Alert id (`alert:<system>:<12 hex digits>`, see [`alert_id`]).
     pub id: String,
-    /// System.
+    /// The system the alert belongs to.
     pub system: String,
-    /// Condition.
+    /// The alert's condition as written (`on:`).
     pub on: String,
     /// `raised` or `resolved`.
     pub state: String,

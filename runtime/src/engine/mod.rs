@@ -51,15 +51,15 @@ pub enum EngineError {
     /// No such trigger.
     #[error("system `{system}` has no trigger `{trigger}`")]
     UnknownTrigger {
-        /// System.
+        /// The system that was asked for the trigger.
         system: String,
-        /// Trigger.
+        /// The trigger name it does not have.
         trigger: String,
     },
     /// The idempotency expression failed on this payload.
     #[error("trigger `{trigger}`: the idempotency expression failed on this payload: {message}")]
     BadKey {
-        /// Trigger.
+        /// The trigger whose idempotency expression failed.
         trigger: String,
         /// What the expression said.
         message: String,
@@ -286,7 +286,7 @@ impl Runtime {
         &self.inner.store
     }
 
-    /// Metrics.
+    /// The Prometheus metrics the runtime counts into (served at `/metrics`).
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }

@@ -60,15 +60,15 @@ pub fn run_latency_ms(received_at: i64, scheduled_at: Option<i64>, finished_at: 
 /// (`succeeded`, `failed`) in latency bucket `bucket`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatsRow {
-    /// System.
+    /// The system the runs belong to.
     pub system: String,
-    /// Trigger.
+    /// The trigger that started the runs.
     pub trigger: String,
     /// `accepted`, `succeeded` or `failed`.
     pub kind: String,
     /// Latency bucket ([`latency_bucket`]) or [`NO_BUCKET`].
     pub bucket: i64,
-    /// Runs.
+    /// How many runs the row counts.
     pub n: i64,
 }
 

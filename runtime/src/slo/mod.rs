@@ -171,8 +171,8 @@ pub fn figures_from(
     }
 }
 
-/// Reads a system's run statistics over `[from, to)` (whole minutes) and computes its
-/// figures.
+/// Computes a system's SLO figures from its run statistics over `[from, to)` (milliseconds
+/// since the Unix epoch; whole minutes are read).
 pub async fn compute(
     store: &dyn EventStore,
     system: &str,

@@ -37,8 +37,8 @@ pub fn tokio() -> Result<tokio::runtime::Runtime> {
 pub enum LogFormat {
     /// `LEVEL target: message key=value …`, for people.
     Text,
-    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`), for log
-    /// shippers.
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`), for
+    /// log shippers.
     Json,
 }
 
