@@ -10,6 +10,7 @@
 
 use crate::engine::{EngineError, Runtime, StartOptions};
 use crate::store::Write;
+use crate::time::UnixMillis;
 use chrono::{DateTime, Utc};
 use claw_language::cron::Schedule;
 use claw_language::model::{CatchUp, Source};
@@ -134,7 +135,7 @@ impl Scheduler {
             let last = store
                 .schedule_mark(&t.system, &t.trigger)
                 .await?
-                .and_then(DateTime::<Utc>::from_timestamp_millis);
+                .and_then(UnixMillis::to_datetime);
             let fires = due_fires(t, last, now);
             for f in &fires {
                 let acc = self
@@ -170,7 +171,7 @@ impl Scheduler {
                     .commit(vec![Write::ScheduleMark {
                         system: t.system.clone(),
                         trigger: t.trigger.clone(),
-                        last_fire: m.timestamp_millis(),
+                        last_fire: UnixMillis::from(m),
                     }])
                     .await?;
             }

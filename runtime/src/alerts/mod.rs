@@ -23,6 +23,7 @@ pub use routes::{
 use crate::engine::{EngineError, Mode, Runtime};
 use crate::slo::{self, Figures};
 use crate::store::{NewEvent, Write};
+use crate::time::{Millis, UnixMillis};
 use chrono::{DateTime, Utc};
 use claw_language::expr::{self, Compiled};
 use serde::Serialize;
@@ -193,8 +194,8 @@ impl Alerts {
             .map(|t| t.trigger.name.clone())
             .collect();
         let slos: Vec<String> = sys.system.observability.slo.keys().cloned().collect();
-        let to = now.timestamp_millis() + 1;
-        let from = to - self.window.as_millis() as i64;
+        let to = UnixMillis::from(now) + Millis(1);
+        let from = to - Millis(self.window.as_millis() as i64);
         self.rt.store().flush().await?;
         Ok(slo::compute(self.rt.store().as_ref(), system, &triggers, &slos, from, to).await?)
     }
@@ -379,7 +380,7 @@ impl Alerts {
             .commit(vec![Write::Event(NewEvent {
                 run_id: plan.id.clone(),
                 system: plan.system.clone(),
-                at: now.timestamp_millis(),
+                at: UnixMillis::from(now),
                 kind,
                 step: None,
                 attempt: None,

@@ -9,6 +9,7 @@ use crate::metrics::NameLabels;
 use crate::plan::{DelayPlan, LoadedSystem, StepPlan, backoff_delay};
 use crate::secrets;
 use crate::store::{RunRecord, Write};
+use crate::time::{Millis, UnixMillis};
 use chrono::DateTime;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -354,7 +355,7 @@ impl Runtime {
                 None => {
                     let now = self.inner.clock.now();
                     let due = match &delay {
-                        DelayPlan::For(d) => ms(now) + d.as_millis() as i64,
+                        DelayPlan::For(d) => ms(now) + Millis(d.as_millis() as i64),
                         DelayPlan::Until(t) => {
                             let sc = scope(sys, run, Some(st));
                             claw_language::expr::render_template(t, &sc)
@@ -363,7 +364,7 @@ impl Runtime {
                                     v.as_str()
                                         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
                                 })
-                                .map(|t| t.timestamp_millis())
+                                .map(|t| UnixMillis(t.timestamp_millis()))
                                 .unwrap_or(ms(now))
                         }
                     };
@@ -423,7 +424,7 @@ impl Runtime {
         ));
         if err.retryable && attempt < step.attempts {
             let due = ms(self.inner.clock.now())
-                + backoff_delay(&step.backoff, attempt).as_millis() as i64;
+                + Millis(backoff_delay(&step.backoff, attempt).as_millis() as i64);
             ops.push(self.event(
                 run,
                 "step.retry_scheduled",

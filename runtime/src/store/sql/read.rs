@@ -7,6 +7,7 @@ use crate::store::{
     Accepted, DeadLetterRecord, EventRecord, EventStore, QueueMessage, RunFilter, RunRecord,
     StoreError, Write, status,
 };
+use crate::time::UnixMillis;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::BTreeMap;
 use tokio::sync::oneshot;
@@ -25,9 +26,9 @@ macro_rules! run_from_row {
             idempotency_key: r.try_get("idempotency_key")?,
             status: r.try_get("status")?,
             payload: json(&r.try_get::<String, _>("payload")?, "runs.payload")?,
-            received_at: r.try_get("received_at")?,
-            scheduled_at: r.try_get("scheduled_at")?,
-            finished_at: r.try_get("finished_at")?,
+            received_at: UnixMillis(r.try_get("received_at")?),
+            scheduled_at: r.try_get::<Option<i64>, _>("scheduled_at")?.map(UnixMillis),
+            finished_at: r.try_get::<Option<i64>, _>("finished_at")?.map(UnixMillis),
         }
     }};
 }
@@ -95,8 +96,8 @@ impl EventStore for SqlStore {
             let rows = sqlx::query(AssertSqlSafe(sql))
                 .bind(f.system.as_deref())
                 .bind(f.status.as_deref())
-                .bind(f.from)
-                .bind(f.to)
+                .bind(f.from.map(|t| t.0))
+                .bind(f.to.map(|t| t.0))
                 .bind(limit)
                 .fetch_all(p)
                 .await?;
@@ -118,11 +119,15 @@ impl EventStore for SqlStore {
         })
     }
 
-    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
+    async fn running_before(
+        &self,
+        before: UnixMillis,
+        limit: i64,
+    ) -> Result<Vec<RunRecord>, StoreError> {
         with_pool!(self, p => {
             let rows = sqlx::query(AssertSqlSafe(running_before_sql()))
                 .bind(status::RUNNING)
-                .bind(before)
+                .bind(before.0)
                 .bind(limit)
                 .fetch_all(p)
                 .await?;
@@ -135,13 +140,13 @@ impl EventStore for SqlStore {
     async fn run_stats(
         &self,
         system: Option<&str>,
-        from: i64,
-        to: i64,
+        from: UnixMillis,
+        to: UnixMillis,
     ) -> Result<Vec<StatsRow>, StoreError> {
         with_pool!(self, p => {
             let rows = sqlx::query(RUN_STATS_SQL)
-                .bind(slot_of(from))
-                .bind(to)
+                .bind(slot_of(from).0)
+                .bind(to.0)
                 .bind(system)
                 .fetch_all(p)
                 .await?;
@@ -189,7 +194,7 @@ impl EventStore for SqlStore {
                     seq: r.try_get("seq")?,
                     run_id: r.try_get("run_id")?,
                     system: r.try_get("system")?,
-                    at: r.try_get("at")?,
+                    at: UnixMillis(r.try_get("at")?),
                     kind: r.try_get("kind")?,
                     step: r.try_get("step")?,
                     attempt: r.try_get("attempt")?,
@@ -218,7 +223,7 @@ impl EventStore for SqlStore {
                     step: r.try_get("step")?,
                     target: r.try_get("target")?,
                     error: r.try_get("error")?,
-                    at: r.try_get("at")?,
+                    at: UnixMillis(r.try_get("at")?),
                     state: r.try_get("state")?,
                 });
             }
@@ -277,14 +282,18 @@ impl EventStore for SqlStore {
         })
     }
 
-    async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError> {
+    async fn schedule_mark(
+        &self,
+        system: &str,
+        trigger: &str,
+    ) -> Result<Option<UnixMillis>, StoreError> {
         with_pool!(self, p => {
             let row = sqlx::query("SELECT last_fire FROM schedule_marks WHERE system = $1 AND trigger_name = $2")
                 .bind(system)
                 .bind(trigger)
                 .fetch_optional(p)
                 .await?;
-            Ok(match row { Some(r) => Some(r.try_get("last_fire")?), None => None })
+            Ok(match row { Some(r) => Some(UnixMillis(r.try_get("last_fire")?)), None => None })
         })
     }
 
@@ -293,7 +302,7 @@ impl EventStore for SqlStore {
         system: &str,
         path: &str,
         source: &str,
-        at: i64,
+        at: UnixMillis,
     ) -> Result<(), StoreError> {
         use sha2::Digest;
         let digest = hex::encode(sha2::Sha256::digest(source.as_bytes()));
@@ -304,7 +313,7 @@ impl EventStore for SqlStore {
             )
             .bind(system)
             .bind(digest)
-            .bind(at)
+            .bind(at.0)
             .bind(path)
             .bind(source)
             .execute(p)
@@ -325,7 +334,7 @@ impl EventStore for SqlStore {
         })
     }
 
-    async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError> {
+    async fn prune(&self, system: &str, before: UnixMillis) -> Result<u64, StoreError> {
         self.flush().await?;
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -334,18 +343,18 @@ impl EventStore for SqlStore {
                  (SELECT id FROM runs WHERE system = $3 AND status <> 'running')",
             )
             .bind(system)
-            .bind(before)
+            .bind(before.0)
             .bind(system)
             .execute(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM runs WHERE system = $1 AND status <> 'running' AND received_at < $2")
                 .bind(system)
-                .bind(before)
+                .bind(before.0)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM run_stats WHERE system = $1 AND slot < $2")
                 .bind(system)
-                .bind(slot_of(before))
+                .bind(slot_of(before).0)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;

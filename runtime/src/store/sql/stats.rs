@@ -22,7 +22,7 @@ pub(super) fn tallies<'a>(
     for (_, run, _) in accepts {
         if inserted.contains(&run.id) {
             let key = (
-                slot_of(run.received_at),
+                slot_of(run.received_at).0,
                 run.system.as_str(),
                 run.trigger.as_str(),
                 ACCEPTED,
@@ -33,11 +33,11 @@ pub(super) fn tallies<'a>(
     }
     for t in finished {
         let key = (
-            slot_of(t.received_at),
+            slot_of(t.received_at).0,
             t.system.as_str(),
             t.trigger.as_str(),
             t.status.as_str(),
-            latency_bucket(t.latency_ms),
+            latency_bucket(t.latency_ms.0),
         );
         *rows.entry(key).or_default() += 1;
     }

@@ -272,7 +272,9 @@ fn plan<'a>(batches: &[&'a [Write]]) -> Plan<'a> {
                     run_id,
                     status,
                     finished_at,
-                } => p.statuses.push((run_id, status, *finished_at)),
+                } => p
+                    .statuses
+                    .push((run_id, status, finished_at.map(|t| t.0))),
                 Write::Tally(t) => p.tallies.push(t),
                 Write::Checkpoint => {}
                 other => p.others.push(other),
@@ -424,8 +426,8 @@ where
                     .bind(&run.idempotency_key)
                     .bind(status::RUNNING)
                     .bind(run.payload.to_string())
-                    .bind(run.received_at)
-                    .bind(run.scheduled_at);
+                    .bind(run.received_at.0)
+                    .bind(run.scheduled_at.map(|t| t.0));
             }
             for row in q.fetch_all(&mut *conn).await? {
                 inserted.insert(row.try_get::<String, _>("id")?);
@@ -482,7 +484,7 @@ where
                 q = q
                     .bind(&ev.run_id)
                     .bind(&ev.system)
-                    .bind(ev.at)
+                    .bind(ev.at.0)
                     .bind(&ev.kind)
                     .bind(&ev.step)
                     .bind(ev.attempt)
@@ -534,7 +536,7 @@ where
             .bind(system)
             .bind(run_id)
             .bind(step)
-            .bind(at)
+            .bind(at.0)
             .bind(body.to_string()),
             Write::DeadLetter {
                 system,
@@ -553,7 +555,7 @@ where
             .bind(step)
             .bind(target)
             .bind(error)
-            .bind(at),
+            .bind(at.0),
             Write::ScheduleMark {
                 system,
                 trigger,
@@ -564,7 +566,7 @@ where
             )
             .bind(system)
             .bind(trigger)
-            .bind(last_fire),
+            .bind(last_fire.0),
         };
         q.execute(&mut *conn).await?;
         Ok(())
