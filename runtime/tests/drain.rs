@@ -5,7 +5,7 @@ mod common;
 use claw_runtime::store::{
     Accepted, DeadLetterRecord, EventRecord, QueueMessage, RunFilter, RunRecord, StoreError, Write,
 };
-use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore};
+use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore, UnixMillis};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,7 +43,11 @@ impl EventStore for UnflushableStore {
     async fn queue_messages(&self, queue: &str) -> Result<Vec<QueueMessage>, StoreError> {
         self.0.queue_messages(queue).await
     }
-    async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError> {
+    async fn schedule_mark(
+        &self,
+        system: &str,
+        trigger: &str,
+    ) -> Result<Option<UnixMillis>, StoreError> {
         self.0.schedule_mark(system, trigger).await
     }
     async fn save_source(
@@ -51,14 +55,14 @@ impl EventStore for UnflushableStore {
         system: &str,
         path: &str,
         source: &str,
-        at: i64,
+        at: UnixMillis,
     ) -> Result<(), StoreError> {
         self.0.save_source(system, path, source, at).await
     }
     async fn latest_source(&self, system: &str) -> Result<Option<(String, String)>, StoreError> {
         self.0.latest_source(system).await
     }
-    async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError> {
+    async fn prune(&self, system: &str, before: UnixMillis) -> Result<u64, StoreError> {
         self.0.prune(system, before).await
     }
     async fn flush(&self) -> Result<(), StoreError> {

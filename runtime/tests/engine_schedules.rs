@@ -173,7 +173,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
                     .commit(vec![claw_runtime::store::Write::ScheduleMark {
                         system: "dst".into(),
                         trigger: trigger.into(),
-                        last_fire: start.timestamp_millis(),
+                        last_fire: start.into(),
                     }])
                     .await
                     .unwrap();
@@ -192,7 +192,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
                 fired
                     .iter()
                     .filter(|(tr, _)| tr == t)
-                    .map(|(_, ms)| chrono::DateTime::from_timestamp_millis(*ms).unwrap())
+                    .map(|(_, ms)| ms.to_datetime().unwrap())
                     .collect()
             };
             if start < utc(6, 1, 0, 0) {
