@@ -242,10 +242,7 @@ impl Watch<'_> {
             p99_ms: w.p99_ms,
             max_ms: w.max_ms,
         };
-        let (running, stale) = self
-            .rt
-            .block_on(self.counter.running())
-            .unwrap_or((-1, -1));
+        let (running, stale) = self.rt.block_on(self.counter.running()).unwrap_or((-1, -1));
         println!(
             "t={:>5.0}s conns={conns:>2} rate={rate:>6.0}/s ok={:>7} err={:>3} p50={:>6.2}ms p99={:>6.2}ms max={:>7.2}ms rss={:>6.1}MB wal={} running={running} (older than 5 s: {stale})",
             s.t,
@@ -328,9 +325,7 @@ fn half_saturated_rate(a: &Args, hook: &str, i: usize, conns: usize) -> anyhow::
 /// seconds; an error when it fails.
 fn time_status(claw: &Path, url: &str) -> anyhow::Result<f64> {
     let t0 = Instant::now();
-    let status = Command::new(claw)
-        .args(["status", "--db", url])
-        .output()?;
+    let status = Command::new(claw).args(["status", "--db", url]).output()?;
     let status_s = t0.elapsed().as_secs_f64();
     anyhow::ensure!(
         status.status.success(),

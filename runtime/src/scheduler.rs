@@ -135,7 +135,7 @@ impl Scheduler {
             let last = store
                 .schedule_mark(&t.system, &t.trigger)
                 .await?
-                .and_then(UnixMillis::to_datetime);
+                .and_then(|ms| UnixMillis(ms).to_datetime());
             let fires = due_fires(t, last, now);
             for f in &fires {
                 let acc = self
@@ -171,7 +171,7 @@ impl Scheduler {
                     .commit(vec![Write::ScheduleMark {
                         system: t.system.clone(),
                         trigger: t.trigger.clone(),
-                        last_fire: UnixMillis::from(m),
+                        last_fire: UnixMillis::from(m).0,
                     }])
                     .await?;
             }

@@ -43,11 +43,7 @@ impl EventStore for UnflushableStore {
     async fn queue_messages(&self, queue: &str) -> Result<Vec<QueueMessage>, StoreError> {
         self.0.queue_messages(queue).await
     }
-    async fn schedule_mark(
-        &self,
-        system: &str,
-        trigger: &str,
-    ) -> Result<Option<UnixMillis>, StoreError> {
+    async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError> {
         self.0.schedule_mark(system, trigger).await
     }
     async fn save_source(

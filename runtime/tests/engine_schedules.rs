@@ -173,7 +173,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
                     .commit(vec![claw_runtime::store::Write::ScheduleMark {
                         system: "dst".into(),
                         trigger: trigger.into(),
-                        last_fire: start.into(),
+                        last_fire: start.timestamp_millis(),
                     }])
                     .await
                     .unwrap();
@@ -184,7 +184,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
                 for id in s.tick(now).await.unwrap() {
                     wait_finished(&rt, &id).await;
                     let r = store.run(&id).await.unwrap().unwrap();
-                    fired.push((r.trigger, r.scheduled_at.unwrap()));
+                    fired.push((r.trigger, r.scheduled_at.unwrap().0));
                 }
                 now += chrono::Duration::minutes(10);
             }
@@ -192,7 +192,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
                 fired
                     .iter()
                     .filter(|(tr, _)| tr == t)
-                    .map(|(_, ms)| ms.to_datetime().unwrap())
+                    .map(|(_, ms)| chrono::DateTime::from_timestamp_millis(*ms).unwrap())
                     .collect()
             };
             if start < utc(6, 1, 0, 0) {

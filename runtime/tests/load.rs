@@ -96,7 +96,7 @@ impl EventStore for SlowAnswers {
     async fn queue_messages(&self, q: &str) -> Result<Vec<QueueMessage>, StoreError> {
         self.0.queue_messages(q).await
     }
-    async fn schedule_mark(&self, s: &str, t: &str) -> Result<Option<UnixMillis>, StoreError> {
+    async fn schedule_mark(&self, s: &str, t: &str) -> Result<Option<i64>, StoreError> {
         self.0.schedule_mark(s, t).await
     }
     async fn save_source(
@@ -422,9 +422,14 @@ async fn run_statistics_count_what_the_runs_say() {
         rt.store().flush().await.unwrap();
         let runs = rt.store().runs(&RunFilter::default()).await.unwrap();
         let expected = WindowStats::from_runs(&runs);
-        let got = claw_runtime::slo::window_stats(rt.store().as_ref(), None, 0, i64::MAX)
-            .await
-            .unwrap();
+        let got = claw_runtime::slo::window_stats(
+            rt.store().as_ref(),
+            None,
+            UnixMillis(0),
+            UnixMillis(i64::MAX),
+        )
+        .await
+        .unwrap();
         assert_eq!(got.get("orders"), Some(&expected), "{}", db.label);
         let t = expected.total();
         assert_eq!((t.runs, t.succeeded, t.failed, t.running()), (13, 8, 4, 1));

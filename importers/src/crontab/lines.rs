@@ -381,12 +381,7 @@ impl JobReader<'_> {
                         off += t.len() + 1;
                     }
                 }
-                Err(self.err(
-                    byte,
-                    e.code(),
-                    e.message(),
-                    e.explanation().to_string(),
-                ))
+                Err(self.err(byte, e.code(), e.message(), e.explanation().to_string()))
             }
         }
     }

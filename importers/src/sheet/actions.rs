@@ -167,7 +167,8 @@ impl<'a> Cells<'a> {
 
 /// `slack.post` when the row says Slack or names a `#channel` (and no email).
 fn slack(row: &Cells<'_>) -> Option<Mapped> {
-    if !(row.mentions(&["slack"]) || (row.channel.is_some() && !row.mentions(&["email", "mail", "e"])))
+    if !(row.mentions(&["slack"])
+        || (row.channel.is_some() && !row.mentions(&["email", "mail", "e"])))
     {
         return None;
     }

@@ -253,12 +253,9 @@ impl P {
                 for (i, it) in items.iter().enumerate() {
                     let ip = format!("{rp}/{i}");
                     self.map.values.insert(ip.clone(), it.span);
-                    if let Some(r) = self.fields(
-                        it,
-                        fields::RULE,
-                        &ip,
-                        &format!("rule {} of {what}", i + 1),
-                    ) {
+                    if let Some(r) =
+                        self.fields(it, fields::RULE, &ip, &format!("rule {} of {what}", i + 1))
+                    {
                         let (then, emit) = self.rule_outcome(&r, &ip);
                         rules.push(Rule {
                             condition: self.opt_string(&r, "if", &ip).unwrap_or_default(),

@@ -65,8 +65,11 @@ impl RunState {
                 self.decisions.insert(step, rec);
             }
             "step.delay_scheduled" => {
-                self.steps.entry(step).or_default().delay_due =
-                    ev.data.get("due_at").and_then(Value::as_i64).map(UnixMillis);
+                self.steps.entry(step).or_default().delay_due = ev
+                    .data
+                    .get("due_at")
+                    .and_then(Value::as_i64)
+                    .map(UnixMillis);
             }
             "step.delay_fired" => self.steps.entry(step).or_default().delay_done = true,
             "step.attempt_failed" => {
@@ -74,8 +77,11 @@ impl RunState {
                 s.failed_attempts = s.failed_attempts.max(ev.attempt.unwrap_or(1) as u32);
             }
             "step.retry_scheduled" => {
-                self.steps.entry(step).or_default().retry_due =
-                    ev.data.get("due_at").and_then(Value::as_i64).map(UnixMillis);
+                self.steps.entry(step).or_default().retry_due = ev
+                    .data
+                    .get("due_at")
+                    .and_then(Value::as_i64)
+                    .map(UnixMillis);
             }
             "step.succeeded" => {
                 self.steps.entry(step.clone()).or_default().done =

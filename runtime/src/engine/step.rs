@@ -110,7 +110,10 @@ impl Runtime {
                     "rendering the parameters of `{name}`: {}",
                     e.message
                 ));
-                return self.fail_step(sys, run, st, step, attempt, err).await.map(Some);
+                return self
+                    .fail_step(sys, run, st, step, attempt, err)
+                    .await
+                    .map(Some);
             }
         };
         let key = match self.step_key(sys, run, st, step) {

@@ -161,14 +161,16 @@ pub enum Write {
         /// When it happened.
         at: UnixMillis,
     },
-    /// Remember the last handled fire time of a schedule trigger.
+    /// Remember how far a schedule or queue trigger has got.
     ScheduleMark {
         /// System name.
         system: String,
         /// Trigger name.
         trigger: String,
-        /// The fire time handled.
-        last_fire: UnixMillis,
+        /// A schedule trigger's last handled fire time (milliseconds since the Unix epoch,
+        /// as [`UnixMillis`] holds it), or a queue trigger's cursor (the `seq` of the last
+        /// message taken): a plain `i64` because it is one or the other.
+        last_fire: i64,
     },
 }
 
@@ -317,11 +319,7 @@ pub trait EventStore: Send + Sync {
         Ok(all)
     }
     /// Last handled fire time of a schedule trigger.
-    async fn schedule_mark(
-        &self,
-        system: &str,
-        trigger: &str,
-    ) -> Result<Option<UnixMillis>, StoreError>;
+    async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError>;
     /// Saves the source of a loaded system.
     async fn save_source(
         &self,

@@ -26,8 +26,7 @@ fn guards_are_peeled_only_when_meaning_is_kept() {
     assert!(peel_guards("test -x /a || b && c").0.is_empty());
     // `A && B; C` runs C regardless.
     assert!(peel_guards("[ -f /a ] && b; c").0.is_empty());
-    let (g, b) =
-        peel_guards("if [ -x /usr/sbin/logcheck ]; then nice -n10 /usr/sbin/logcheck; fi");
+    let (g, b) = peel_guards("if [ -x /usr/sbin/logcheck ]; then nice -n10 /usr/sbin/logcheck; fi");
     assert_eq!(g[0].form, "if");
     assert_eq!(b, "nice -n10 /usr/sbin/logcheck");
     let (g, b) = peel_guards(

@@ -282,18 +282,14 @@ impl EventStore for SqlStore {
         })
     }
 
-    async fn schedule_mark(
-        &self,
-        system: &str,
-        trigger: &str,
-    ) -> Result<Option<UnixMillis>, StoreError> {
+    async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError> {
         with_pool!(self, p => {
             let row = sqlx::query("SELECT last_fire FROM schedule_marks WHERE system = $1 AND trigger_name = $2")
                 .bind(system)
                 .bind(trigger)
                 .fetch_optional(p)
                 .await?;
-            Ok(match row { Some(r) => Some(UnixMillis(r.try_get("last_fire")?)), None => None })
+            Ok(match row { Some(r) => Some(r.try_get("last_fire")?), None => None })
         })
     }
 

@@ -272,9 +272,7 @@ fn plan<'a>(batches: &[&'a [Write]]) -> Plan<'a> {
                     run_id,
                     status,
                     finished_at,
-                } => p
-                    .statuses
-                    .push((run_id, status, finished_at.map(|t| t.0))),
+                } => p.statuses.push((run_id, status, finished_at.map(|t| t.0))),
                 Write::Tally(t) => p.tallies.push(t),
                 Write::Checkpoint => {}
                 other => p.others.push(other),
@@ -566,7 +564,7 @@ where
             )
             .bind(system)
             .bind(trigger)
-            .bind(last_fire.0),
+            .bind(last_fire),
         };
         q.execute(&mut *conn).await?;
         Ok(())
