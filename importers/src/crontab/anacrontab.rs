@@ -86,7 +86,7 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
         match entry(&line, file) {
             Ok(Some(e)) => out.entries.push(e),
             Ok(None) => {}
-            Err(e) => out.errors.push(e),
+            Err(e) => out.errors.push(*e),
         }
     }
     out
@@ -128,20 +128,22 @@ fn logical_lines(text: &str) -> Vec<LogicalLine> {
 
 /// The entry one logical line holds (`None` for a blank line or a comment), or why anacron
 /// refuses it.
-fn entry(line: &LogicalLine, file: &str) -> Result<Option<AnacronEntry>, LineError> {
+fn entry(line: &LogicalLine, file: &str) -> Result<Option<AnacronEntry>, Box<LineError>> {
     let (n, first) = (line.n, &line.first);
     let t = line.text.trim();
     if t.is_empty() || t.starts_with('#') {
         return Ok(None);
     }
-    let err = |code: &str, message: &str, explanation: String, column: usize| LineError {
-        file: file.to_string(),
-        line: n,
-        column,
-        code: code.to_string(),
-        message: message.to_string(),
-        explanation,
-        source_line: first.clone(),
+    let err = |code: &str, message: &str, explanation: String, column: usize| {
+        Box::new(LineError {
+            file: file.to_string(),
+            line: n,
+            column,
+            code: code.to_string(),
+            message: message.to_string(),
+            explanation,
+            source_line: first.clone(),
+        })
     };
     // anacron's env regex: NAME = VALUE (no quotes removed beyond trimming).
     if let Some((name, value)) = t.split_once('=')
