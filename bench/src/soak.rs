@@ -12,10 +12,11 @@
 //! stops the server and judges the targets of issue 11.
 
 use crate::soak_client::{ClientPlan, client_main};
+use crate::soak_server::{Counter, Server, file_mb, rss_mb};
 use anyhow::{Context, bail};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SYSTEM: &str = r#"system: soak
@@ -457,131 +458,6 @@ fn load(
     let st = child.wait()?;
     anyhow::ensure!(st.success(), "load generator failed: {st}");
     end.context("the load generator gave no summary")
-}
-
-/// The `claw run` child process.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(claw: &Path, dir: &Path, url: &str, log: &str) -> anyhow::Result<Server> {
-        let stderr = std::fs::File::create(dir.join("server.log"))?;
-        let mut child = Command::new(claw)
-            .arg("run")
-            .arg(dir.join("soak.claw"))
-            .args(["--db", url, "--listen", "127.0.0.1:0"])
-            .env("RUST_LOG", log)
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .with_context(|| format!("cannot start {}", claw.display()))?;
-        let out = child.stdout.take().context("no stdout from claw run")?;
-        let mut line = String::new();
-        BufReader::new(out).read_line(&mut line)?;
-        let Some(base) = line.trim().strip_prefix("listening on ") else {
-            let _ = child.kill();
-            bail!(
-                "claw run did not start (see {}/server.log): {line:?}",
-                dir.display()
-            );
-        };
-        Ok(Server {
-            base: base.to_string(),
-            child,
-        })
-    }
-
-    /// SIGTERM, then waits for the drain.
-    fn stop(&mut self) -> anyhow::Result<()> {
-        // SAFETY: kill only sends a signal to our own child's pid.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        let st = self.child.wait()?;
-        println!("server stopped: {st}");
-        Ok(())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// Counts runs in status `running` through a connection of its own (short reads only).
-enum Counter {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
-
-impl Counter {
-    async fn open(url: &str) -> anyhow::Result<Counter> {
-        Ok(if url.starts_with("sqlite:") {
-            Counter::Sqlite(
-                sqlx::sqlite::SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .connect(url)
-                    .await?,
-            )
-        } else {
-            Counter::Postgres(
-                sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect(url)
-                    .await?,
-            )
-        })
-    }
-
-    /// Runs `running`, and of those, received more than 5 s ago.
-    async fn running(&self) -> anyhow::Result<(i64, i64)> {
-        let old = now_ms() - 5000;
-        let sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN received_at < $1 THEN 1 ELSE 0 END), 0) FROM runs WHERE status = 'running'";
-        Ok(match self {
-            Counter::Sqlite(p) => {
-                sqlx::query_as::<_, (i64, i64)>(sql)
-                    .bind(old)
-                    .fetch_one(p)
-                    .await?
-            }
-            Counter::Postgres(p) => {
-                sqlx::query_as::<_, (i64, i64)>(sql)
-                    .bind(old)
-                    .fetch_one(p)
-                    .await?
-            }
-        })
-    }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// Resident set size of a process, MB (Linux `/proc/PID/status`, `VmRSS`); 0 elsewhere.
-fn rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
-fn file_mb(p: &Path) -> f64 {
-    std::fs::metadata(p)
-        .map(|m| m.len() as f64 / 1e6)
-        .unwrap_or(0.0)
 }
 
 fn redact(url: &str) -> String {

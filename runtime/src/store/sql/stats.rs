@@ -3,7 +3,7 @@
 //! multi-row upsert per group, in the same transaction as the runs themselves. The SLO
 //! figures and `claw status` read these rows instead of the runs.
 
-use super::writer::{Group, GroupDb, Params, chunk_sizes, placeholders};
+use super::group::{Group, GroupDb, Params, chunk_sizes, placeholders};
 use crate::slo::histogram::{ACCEPTED, NO_BUCKET, latency_bucket, slot_of};
 use crate::store::{NewEvent, NewRun, RunTally};
 use sqlx::{AssertSqlSafe, Executor, IntoArguments};

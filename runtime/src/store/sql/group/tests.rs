@@ -1,4 +1,4 @@
-//! Unit tests of the group-commit writer's statement chunking and placeholder text.
+//! Unit tests of the group commit's statement chunking and placeholder text.
 
 use super::{MAX_ROWS_PER_STATEMENT, Params, chunk_sizes, placeholders};
 
