@@ -9,7 +9,7 @@
 use claw_importers::crontab::{self, Imported, Options, RawInput, lines};
 use std::time::{Duration, Instant};
 
-/// Options.
+/// Command-line options of `claw-bench crontab` (each flag's help is on its field).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Lines in the generated crontab.

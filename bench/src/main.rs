@@ -10,6 +10,7 @@ mod shadow;
 mod sheet;
 mod soak;
 mod soak_client;
+mod soak_server;
 mod zapier;
 
 #[derive(Parser)]

@@ -27,9 +27,9 @@ pub struct MissingSecret {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read secrets file {path}: {source}")]
 pub struct SecretsFileError {
-    /// The file.
+    /// The secrets file as given (`--secrets`).
     pub path: String,
-    /// Why.
+    /// Why it could not be read (missing, permissions, not UTF-8).
     pub source: std::io::Error,
 }
 

@@ -5,7 +5,7 @@ mod common;
 use claw_runtime::store::{
     Accepted, DeadLetterRecord, EventRecord, QueueMessage, RunFilter, RunRecord, StoreError, Write,
 };
-use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore};
+use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore, UnixMillis};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,14 +51,14 @@ impl EventStore for UnflushableStore {
         system: &str,
         path: &str,
         source: &str,
-        at: i64,
+        at: UnixMillis,
     ) -> Result<(), StoreError> {
         self.0.save_source(system, path, source, at).await
     }
     async fn latest_source(&self, system: &str) -> Result<Option<(String, String)>, StoreError> {
         self.0.latest_source(system).await
     }
-    async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError> {
+    async fn prune(&self, system: &str, before: UnixMillis) -> Result<u64, StoreError> {
         self.0.prune(system, before).await
     }
     async fn flush(&self) -> Result<(), StoreError> {

@@ -175,7 +175,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
                 for id in s.tick(now).await.unwrap() {
                     wait_finished(&rt, &id).await;
                     let r = store.run(&id).await.unwrap().unwrap();
-                    fired.push((r.trigger, r.scheduled_at.unwrap()));
+                    fired.push((r.trigger, r.scheduled_at.unwrap().0));
                 }
                 now += chrono::Duration::minutes(10);
             }

@@ -63,9 +63,14 @@ async fn runs_stored_before_the_statistics_are_counted_at_upgrade() {
         let store = SqlStore::connect(&db.url).await.unwrap();
         let runs = store.runs(&RunFilter::default()).await.unwrap();
         assert_eq!(runs.len(), OLD_RUNS.len());
-        let got = claw_runtime::slo::window_stats(&store, None, 0, i64::MAX)
-            .await
-            .unwrap();
+        let got = claw_runtime::slo::window_stats(
+            &store,
+            None,
+            claw_runtime::UnixMillis(0),
+            claw_runtime::UnixMillis(i64::MAX),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             got.get("legacy"),
             Some(&WindowStats::from_runs(&runs)),

@@ -344,7 +344,7 @@ async fn one_system_feeds_another_through_a_queue() {
                 system: "shop".into(),
                 run_id: "manual".into(),
                 step: "publish".into(),
-                at: 0,
+                at: claw_runtime::UnixMillis(0),
                 body: json!({"rma": {"number": "R-1", "amount": 80.0}}),
             }])
             .await

@@ -1,4 +1,5 @@
-//! `claw check`.
+//! `claw check`: every .claw file under the given paths parsed, validated and linted;
+//! diagnostics printed as text or JSON; the exit code says whether any file is invalid.
 
 use crate::output::{Format, color_stderr, exit};
 use claw_language::codes;

@@ -1,4 +1,4 @@
-//! `claw fmt`.
+//! `claw fmt`: .claw files rewritten in canonical form, or `--check`ed against it.
 
 use crate::output::{color_stderr, exit};
 use claw_language::codes;

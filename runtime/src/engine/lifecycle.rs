@@ -3,6 +3,7 @@
 //! in-flight attempts reach a durable point).
 
 use super::{EngineError, Inner, Mode, Runtime, ms};
+use crate::time::UnixMillis;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -162,12 +163,12 @@ impl Runtime {
         self.inner.inflight.load(Ordering::SeqCst)
     }
 
-    pub(super) async fn wait_until(&self, due_ms: i64) -> Waited {
+    pub(super) async fn wait_until(&self, due: UnixMillis) -> Waited {
         if self.inner.mode == Mode::RecordOnly {
             return Waited::Elapsed;
         }
         let now = ms(self.inner.clock.now());
-        let d = Duration::from_millis((due_ms - now).max(0) as u64);
+        let d = Duration::from_millis((due - now).0.max(0) as u64);
         let mut rx = self.inner.draining.subscribe();
         if *rx.borrow() {
             return Waited::Draining;

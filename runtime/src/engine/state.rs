@@ -3,6 +3,7 @@
 
 use crate::plan::LoadedSystem;
 use crate::store::{EventRecord, RunRecord, Write};
+use crate::time::UnixMillis;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -11,10 +12,10 @@ use super::{DecisionRecord, rfc3339};
 /// What a step has done so far, from its events.
 #[derive(Debug, Clone, Default)]
 pub(super) struct StepState {
-    pub(super) delay_due: Option<i64>,
+    pub(super) delay_due: Option<UnixMillis>,
     pub(super) delay_done: bool,
     pub(super) failed_attempts: u32,
-    pub(super) retry_due: Option<i64>,
+    pub(super) retry_due: Option<UnixMillis>,
     pub(super) done: Option<Result<Value, String>>,
 }
 
@@ -64,8 +65,11 @@ impl RunState {
                 self.decisions.insert(step, rec);
             }
             "step.delay_scheduled" => {
-                self.steps.entry(step).or_default().delay_due =
-                    ev.data.get("due_at").and_then(Value::as_i64);
+                self.steps.entry(step).or_default().delay_due = ev
+                    .data
+                    .get("due_at")
+                    .and_then(Value::as_i64)
+                    .map(UnixMillis);
             }
             "step.delay_fired" => self.steps.entry(step).or_default().delay_done = true,
             "step.attempt_failed" => {
@@ -73,8 +77,11 @@ impl RunState {
                 s.failed_attempts = s.failed_attempts.max(ev.attempt.unwrap_or(1) as u32);
             }
             "step.retry_scheduled" => {
-                self.steps.entry(step).or_default().retry_due =
-                    ev.data.get("due_at").and_then(Value::as_i64);
+                self.steps.entry(step).or_default().retry_due = ev
+                    .data
+                    .get("due_at")
+                    .and_then(Value::as_i64)
+                    .map(UnixMillis);
             }
             "step.succeeded" => {
                 self.steps.entry(step.clone()).or_default().done =

@@ -3,7 +3,7 @@
 use crate::output::Format;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
-use claw_runtime::{LoadedSystem, SqlStore};
+use claw_runtime::{LoadedSystem, SqlStore, UnixMillis};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -73,8 +73,8 @@ pub fn tokio() -> Result<tokio::runtime::Runtime> {
 pub enum LogFormat {
     /// `LEVEL target: message key=value …`, for people.
     Text,
-    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`), for log
-    /// shippers.
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`), for
+    /// log shippers.
     Json,
 }
 
@@ -142,9 +142,9 @@ pub fn time(arg: &str) -> Result<DateTime<Utc>> {
     bail!("`{arg}` is not a time: expected RFC 3339 (2026-11-02T10:00:00Z) or a date (2026-11-02)")
 }
 
-/// Milliseconds as RFC 3339 for text output.
-pub fn show_ms(ms: Option<i64>) -> String {
-    ms.and_then(DateTime::<Utc>::from_timestamp_millis)
+/// An instant as RFC 3339 for text output; `-` for none.
+pub fn show_ms(t: Option<UnixMillis>) -> String {
+    t.and_then(UnixMillis::to_datetime)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_else(|| "-".into())
 }

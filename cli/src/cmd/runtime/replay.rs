@@ -45,8 +45,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let store = common::open(&a.bulk.db.db).await?;
         let sys = ops::system_from(&*store, &a.system, a.with.as_deref()).await?;
         let opts = ReplayOptions {
-            from: from.timestamp_millis(),
-            to: to.timestamp_millis(),
+            from: from.into(),
+            to: to.into(),
             redecide: a.redecide,
             dry_run: a.bulk.dry_run,
         };

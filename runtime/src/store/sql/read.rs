@@ -7,6 +7,7 @@ use crate::store::{
     Accepted, DeadLetterRecord, EventRecord, EventStore, QueueMessage, RunFilter, RunRecord,
     StoreError, Write, status,
 };
+use crate::time::UnixMillis;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::BTreeMap;
 use tokio::sync::oneshot;
@@ -110,8 +111,8 @@ impl EventStore for SqlStore {
             let rows = sqlx::query(AssertSqlSafe(sql))
                 .bind(f.system.as_deref())
                 .bind(f.status.as_deref())
-                .bind(f.from)
-                .bind(f.to)
+                .bind(f.from.map(|t| t.0))
+                .bind(f.to.map(|t| t.0))
                 .bind(limit)
                 .fetch_all(p)
                 .await?;
@@ -129,11 +130,15 @@ impl EventStore for SqlStore {
         })
     }
 
-    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
+    async fn running_before(
+        &self,
+        before: UnixMillis,
+        limit: i64,
+    ) -> Result<Vec<RunRecord>, StoreError> {
         with_pool!(self, p => {
             let rows = sqlx::query(AssertSqlSafe(running_before_sql()))
                 .bind(status::RUNNING)
-                .bind(before)
+                .bind(before.0)
                 .bind(limit)
                 .fetch_all(p)
                 .await?;
@@ -144,13 +149,13 @@ impl EventStore for SqlStore {
     async fn run_stats(
         &self,
         system: Option<&str>,
-        from: i64,
-        to: i64,
+        from: UnixMillis,
+        to: UnixMillis,
     ) -> Result<Vec<StatsRow>, StoreError> {
         with_pool!(self, p => {
             let rows = sqlx::query(RUN_STATS_SQL)
-                .bind(slot_of(from))
-                .bind(to)
+                .bind(slot_of(from).0)
+                .bind(to.0)
                 .bind(system)
                 .fetch_all(p)
                 .await?;
@@ -271,7 +276,7 @@ impl EventStore for SqlStore {
         system: &str,
         path: &str,
         source: &str,
-        at: i64,
+        at: UnixMillis,
     ) -> Result<(), StoreError> {
         use sha2::Digest;
         let digest = hex::encode(sha2::Sha256::digest(source.as_bytes()));
@@ -282,7 +287,7 @@ impl EventStore for SqlStore {
             )
             .bind(system)
             .bind(digest)
-            .bind(at)
+            .bind(at.0)
             .bind(path)
             .bind(source)
             .execute(p)
@@ -303,7 +308,7 @@ impl EventStore for SqlStore {
         })
     }
 
-    async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError> {
+    async fn prune(&self, system: &str, before: UnixMillis) -> Result<u64, StoreError> {
         self.flush().await?;
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -312,18 +317,18 @@ impl EventStore for SqlStore {
                  (SELECT id FROM runs WHERE system = $3 AND status <> 'running')",
             )
             .bind(system)
-            .bind(before)
+            .bind(before.0)
             .bind(system)
             .execute(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM runs WHERE system = $1 AND status <> 'running' AND received_at < $2")
                 .bind(system)
-                .bind(before)
+                .bind(before.0)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM run_stats WHERE system = $1 AND slot < $2")
                 .bind(system)
-                .bind(slot_of(before))
+                .bind(slot_of(before).0)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
