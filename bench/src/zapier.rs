@@ -203,7 +203,7 @@ fn library(a: &Args, samples: &Path) -> anyhow::Result<()> {
     let exprs = claw_language::expr::ExprCache::default();
     for g in &imported.generated {
         let out = claw_language::write::to_claw(&g.system);
-        if !claw_language::check_text_with(&out, None, None, &exprs).is_valid() {
+        if claw_importers::output::check_rendered(&g.system, &out, &exprs).is_err() {
             invalid += 1;
         }
     }
