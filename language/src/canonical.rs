@@ -20,15 +20,17 @@ use std::collections::HashSet;
 /// [`round_trips`]: the tests cover this depth; the YAML loader refuses 64 levels in all.
 pub const MAX_VALUE_DEPTH: usize = 8;
 
-/// Longest mapping key inside [`round_trips`], in bytes: YAML refuses implicit keys longer
-/// than 1024 characters, and the writer never writes explicit (`? `) keys.
-pub const MAX_KEY_LEN: usize = 1000;
+/// Longest mapping key inside [`round_trips`], in bytes. YAML refuses implicit keys longer than
+/// 1024 characters and the writer never writes explicit (`? `) keys; a quoted key can take six
+/// characters per byte (`\u0001`), so 128 bytes stay under the limit whatever they hold.
+pub const MAX_KEY_LEN: usize = 128;
 
 /// Whether `to_claw(sys)` is proven to read back as `sys` with no diagnostic: item names are
-/// names (the parser refuses others) and unique in their list (the parser drops repeats),
-/// `retries` is at most 1000 (the parser's range), parameter values nest at most
-/// [`MAX_VALUE_DEPTH`] levels, keys are at most [`MAX_KEY_LEN`] bytes and numbers are what
-/// YAML reads back as numbers (`i64` or finite `f64`; not a `u64` above `i64::MAX`).
+/// names (the parser refuses others) and unique in their list (the parser drops repeats), every
+/// step has an `on` (required, and left out when empty), `retries` is at most 1000 (the
+/// parser's range), a rules table is not empty, parameter
+/// values nest at most [`MAX_VALUE_DEPTH`] levels, keys are at most [`MAX_KEY_LEN`] bytes and
+/// numbers are what YAML reads back as numbers (`i64` or `f64`; not a `u64` above `i64::MAX`).
 pub fn round_trips(sys: &System) -> bool {
     names_ok(sys.triggers.iter().map(|t| t.name.as_str()))
         && names_ok(sys.decisions.iter().map(|d| d.name.as_str()))
@@ -41,7 +43,11 @@ pub fn round_trips(sys: &System) -> bool {
             .all(|t| params_ok(&t.with) && smap_ok(&t.legacy))
         && sys.decisions.iter().all(decision_ok)
         && sys.execution.iter().all(|x| {
-            x.retries.is_none_or(|r| r <= 1000) && params_ok(&x.with) && smap_ok(&x.legacy)
+            // `on` is required; the writer leaves an empty list out.
+            !x.on.is_empty()
+                && x.retries.is_none_or(|r| r <= 1000)
+                && params_ok(&x.with)
+                && smap_ok(&x.legacy)
         })
         && sys.data.tables.iter().all(|t| t.rows.iter().all(params_ok))
         && sys.provenance.as_ref().is_none_or(|p| smap_ok(&p.notes))
@@ -83,8 +89,10 @@ fn names_ok<'a>(names: impl Iterator<Item = &'a str>) -> bool {
 fn decision_ok(d: &Decision) -> bool {
     smap_ok(&d.legacy)
         && match &d.logic {
+            // An empty table is written `rules:` with nothing, which reads back as null.
             Logic::Rules { rules, default } => {
-                rules.iter().all(|r| params_ok(&r.then))
+                !rules.is_empty()
+                    && rules.iter().all(|r| params_ok(&r.then))
                     && default.as_ref().is_none_or(|df| params_ok(&df.then))
             }
             Logic::When(_) | Logic::Policy(_) => true,
