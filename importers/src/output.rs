@@ -1,7 +1,7 @@
 //! Writing imported systems the golden-file way: a system that differs from the accepted
 //! `NAME.claw` (or has none yet) goes to `NAME.claw.new` for `claw review`, unless the
 //! caller accepts directly. Systems can come one at a time ([`Writer`]): each is rendered and
-//! checked, then written to a hidden staging folder inside the output folder; only
+//! checked ([`check_rendered`]), then written to a hidden staging folder inside the output folder; only
 //! [`Writer::commit`] moves the files into place, so an error (or a crash) before it leaves the
 //! output folder as it was. Staged files are not synced one by one (a sync per file cost ~5 ms,
 //! most of an import's wall time): one sync of the file system makes them durable before they
@@ -122,6 +122,30 @@ pub fn write_all_with_progress(
     w.commit()
 }
 
+/// Makes sure `claw check` accepts `text`, which must be `to_claw(system)`. When the system is
+/// one the canonical writer is proven to round-trip, validating it in memory decides without
+/// reading the text back (`claw_language::canonical`); otherwise, and whenever that finds an
+/// error, the text itself is checked as `claw check` would, so a refusal names the same first
+/// error as before. `exprs` carries compiled expressions from one system's check to the next.
+pub fn check_rendered(
+    system: &System,
+    text: &str,
+    exprs: &claw_language::expr::ExprCache,
+) -> Result<(), OutputError> {
+    if claw_language::canonical::is_valid(system, exprs) == Some(true) {
+        return Ok(());
+    }
+    let name = &system.system;
+    let checked = claw_language::check_text_with(text, Some(&format!("{name}.claw")), None, exprs);
+    match checked.diagnostics.iter().find(|d| d.is_error()) {
+        Some(d) => Err(OutputError::Invalid {
+            name: name.clone(),
+            message: d.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// One change to the output folder, made at commit.
 #[derive(Debug)]
 enum Step {
@@ -172,14 +196,7 @@ impl Writer {
             return Err(OutputError::DuplicateName(name));
         }
         let text = claw_language::write::to_claw(&g.system);
-        let checked =
-            claw_language::check_text_with(&text, Some(&format!("{name}.claw")), None, &self.exprs);
-        if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
-            return Err(OutputError::Invalid {
-                name,
-                message: d.to_string(),
-            });
-        }
+        check_rendered(&g.system, &text, &self.exprs)?;
         let path = self.out_dir.join(format!("{name}.claw"));
         let outcome = self.plan(&path, &text, true)?;
         for (rel, body) in &g.files {

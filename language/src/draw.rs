@@ -44,7 +44,7 @@ pub fn dot(sys: &System) -> String {
         "digraph \"{}\" {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
         escape(&sys.system)
     );
-    for n in g.index.keys() {
+    for n in g.sorted_nodes() {
         let shape = match n {
             GNode::Trigger(_) => "invhouse",
             GNode::Event(_) => "ellipse",
@@ -83,7 +83,7 @@ fn sorted_edges(g: &SystemGraph) -> Vec<(String, String)> {
 pub fn mermaid(sys: &System) -> String {
     let g = SystemGraph::build(sys);
     let mut out = String::from("flowchart LR\n");
-    for n in g.index.keys() {
+    for n in g.sorted_nodes() {
         let l = label(n).replace('"', "#quot;");
         let shape = match n {
             GNode::Trigger(_) => format!("[/\"{l}\"/]"),

@@ -2,10 +2,10 @@
 
 use crate::model::System;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::BTreeMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// A node of the system graph.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum GNode {
     /// A trigger.
     Trigger(String),
@@ -28,8 +28,9 @@ pub enum GNode {
 pub struct SystemGraph {
     /// The graph itself.
     pub graph: DiGraph<GNode, ()>,
-    /// Index of each node.
-    pub index: BTreeMap<GNode, NodeIndex>,
+    /// Index of each node (hashed: a generated system has hundreds of thousands of nodes whose
+    /// names share long prefixes; [`SystemGraph::sorted_nodes`] gives them in order).
+    index: HashMap<GNode, NodeIndex>,
 }
 
 impl SystemGraph {
@@ -37,7 +38,7 @@ impl SystemGraph {
     pub fn build(sys: &System) -> Self {
         let mut g = SystemGraph {
             graph: DiGraph::new(),
-            index: BTreeMap::new(),
+            index: HashMap::new(),
         };
         let trigger_events: Vec<String> =
             sys.triggers.iter().map(|t| t.event().to_string()).collect();
@@ -107,6 +108,13 @@ impl SystemGraph {
         self.index.get(n).copied()
     }
 
+    /// Every node, in `GNode` order (what drawings list them in).
+    pub fn sorted_nodes(&self) -> Vec<&GNode> {
+        let mut v: Vec<&GNode> = self.index.keys().collect();
+        v.sort_unstable();
+        v
+    }
+
     /// Whether `to` can be reached from `from`.
     pub fn reaches(&self, from: NodeIndex, to: NodeIndex) -> bool {
         petgraph::algo::has_path_connecting(&self.graph, from, to, None)
@@ -114,12 +122,13 @@ impl SystemGraph {
 
     /// Nodes reachable from any trigger, in one traversal: the visited set is shared across
     /// the starting points, so the cost is linear in the graph whatever the number of triggers.
-    pub fn reachable_from_triggers(&self) -> std::collections::BTreeSet<NodeIndex> {
+    pub fn reachable_from_triggers(&self) -> BTreeSet<NodeIndex> {
         let mut dfs = petgraph::visit::Dfs::empty(&self.graph);
-        let mut seen = std::collections::BTreeSet::new();
-        for (n, i) in &self.index {
-            if matches!(n, GNode::Trigger(_)) {
-                dfs.move_to(*i);
+        let mut seen = BTreeSet::new();
+        // The union does not depend on the order the starting points are taken in.
+        for i in self.graph.node_indices() {
+            if matches!(self.graph[i], GNode::Trigger(_)) {
+                dfs.move_to(i);
                 while let Some(x) = dfs.next(&self.graph) {
                     seen.insert(x);
                 }

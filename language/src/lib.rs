@@ -1,5 +1,6 @@
 //! The `.claw` language: model, parser, validator, lints, canonical writer,
 //! expression language, crontab schedules and JSON Schema.
+pub mod canonical;
 pub mod check;
 pub mod codes;
 pub mod cron;

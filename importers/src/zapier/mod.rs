@@ -4,7 +4,8 @@
 //! every assumption made where the export format is undocumented.
 //!
 //! Pipeline: [`source`] finds the JSON, [`stream`] reads its Zaps one at a time into [`model`]'s
-//! lenient types, [`tree`] rebuilds each
+//! lenient types (a well-formed export through `split`, which parses each Zap from memory),
+//! [`tree`] rebuilds each
 //! Zap's step tree (petgraph), [`map`] turns the tree into a system (using [`filter`] for
 //! conditions, [`refs`] + [`resolve`] for references, [`schedule`] for cron expressions and
 //! [`apps`] for adapter names). Nothing is written here: [`Input::each`] hands each system to
@@ -25,6 +26,7 @@ pub mod refs;
 pub mod resolve;
 pub mod schedule;
 pub mod source;
+mod split;
 pub mod stream;
 pub mod tree;
 

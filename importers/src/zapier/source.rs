@@ -144,13 +144,13 @@ fn check_utf8(file: &str, r: &mut dyn Read) -> Result<(), ZapierError> {
     let mut carry = 0;
     let (mut line, mut column) = (1usize, 1usize);
     let mut advance = |bytes: &[u8]| {
-        for b in bytes {
-            if *b == b'\n' {
-                line += 1;
-                column = 1;
-            } else {
-                column += 1;
+        // The same count as byte by byte, done a block at a time.
+        match bytes.iter().rposition(|b| *b == b'\n') {
+            Some(last) => {
+                line += bytes.iter().filter(|b| **b == b'\n').count();
+                column = bytes.len() - last;
             }
+            None => column += bytes.len(),
         }
         (line, column)
     };

@@ -17,12 +17,22 @@ pub fn each_zap<E: From<ZapierError>>(
     doc: &Doc,
     each: &mut Each<'_, E>,
 ) -> Result<Option<String>, E> {
+    // A well-formed export goes the fast way; anything else (an error to report, an unusual
+    // shape) is read by the streaming parser below, which skips the Zaps already handed on.
+    let skip = match doc.with_text(|r| Ok(super::split::each_zap(r, &mut *each)))? {
+        super::split::Outcome::Done(metadata) => {
+            return Ok(super::model::version(metadata.as_ref()));
+        }
+        super::split::Outcome::Stopped(e) => return Err(e),
+        super::split::Outcome::GaveUp(n) => n,
+    };
     let mut stop: Option<E> = None;
     let parsed = doc.with_text(|r| {
         let mut de = serde_json::Deserializer::from_reader(r);
         let seed = EnvelopeSeed {
             each: &mut *each,
             stop: &mut stop,
+            skip,
         };
         let out = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
         Ok(out)
@@ -100,6 +110,8 @@ struct Head {
 struct EnvelopeSeed<'a, 'b, E> {
     each: &'a mut Each<'b, E>,
     stop: &'a mut Option<E>,
+    /// Zaps the fast path already handed on: parsed again here, not handed on twice.
+    skip: usize,
 }
 
 const FIELDS: &[&str] = &["metadata", "zaps", "id", "title", "nodes"];
@@ -139,6 +151,7 @@ impl<'de, E> Visitor<'de> for EnvelopeSeed<'_, '_, E> {
                     head.saw_zaps = m.next_value_seed(ZapsSeed {
                         each: &mut *self.each,
                         stop: &mut *self.stop,
+                        skip: self.skip,
                     })?
                 }
                 2 => head.id = m.next_value()?,
@@ -154,6 +167,7 @@ impl<'de, E> Visitor<'de> for EnvelopeSeed<'_, '_, E> {
 struct ZapsSeed<'a, 'b, E> {
     each: &'a mut Each<'b, E>,
     stop: &'a mut Option<E>,
+    skip: usize,
 }
 
 impl<'de, E> DeserializeSeed<'de> for ZapsSeed<'_, '_, E> {
@@ -178,7 +192,12 @@ impl<'de, E> Visitor<'de> for ZapsSeed<'_, '_, E> {
         d.deserialize_seq(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<bool, A::Error> {
+        let mut skip = self.skip;
         while let Some(z) = s.next_element::<Zap>()? {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
             if let Err(e) = (self.each)(z) {
                 *self.stop = Some(e);
                 // Only unwinds the parse: the caller returns the stored error instead.
@@ -186,5 +205,72 @@ impl<'de, E> Visitor<'de> for ZapsSeed<'_, '_, E> {
             }
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zapier::source::{Doc, Text};
+
+    fn doc(text: &str) -> Doc {
+        Doc::from_text(&Text {
+            file: "t.json".into(),
+            provenance: "t.json".into(),
+            text: text.into(),
+        })
+    }
+
+    /// The Zaps handed on, and the error, if any.
+    fn read(text: &str) -> (Vec<String>, Option<String>) {
+        let mut ids = Vec::new();
+        let r = each_zap::<ZapierError>(&doc(text), &mut |z| {
+            ids.push(z.id.0);
+            Ok(())
+        });
+        (ids, r.err().map(|e| e.to_string()))
+    }
+
+    const TWO: &str = r#"{"zaps": [{"id": 1, "nodes": {}}, {"id": 2, "nodes": {}}]"#;
+
+    #[test]
+    fn each_zap_is_handed_on_once_whichever_path_reads_it() {
+        // Well formed: the fast path alone.
+        assert_eq!(
+            read(&format!("{TWO}}}")),
+            (vec!["1".into(), "2".into()], None)
+        );
+        // Broken after both Zaps: the fast path hands them on, then gives up; the streaming
+        // parser reports the error without handing them on again.
+        let (ids, err) = read(&format!("{TWO}}} x"));
+        assert_eq!(ids, ["1", "2"]);
+        assert!(err.is_some_and(|e| e.contains("trailing characters")));
+        let (ids, err) = read(&format!("{TWO}, \"zaps\": []}}"));
+        assert_eq!(ids, ["1", "2"]);
+        assert!(err.is_some_and(|e| e.contains("duplicate field `zaps`")));
+        // Broken inside the second Zap: the first is handed on once.
+        let (ids, err) = read(r#"{"zaps": [{"id": 1, "nodes": {}}, {"id": 2, "nodes": [}]}"#);
+        assert_eq!(ids, ["1"]);
+        assert!(err.is_some());
+        // Shapes only the streaming parser reads: a bare Zap, `zaps: null`.
+        assert_eq!(read(r#"{"id": 7, "nodes": {}}"#), (vec!["7".into()], None));
+        assert_eq!(
+            read(r#"{"zaps": null, "id": 8, "nodes": {}}"#),
+            (vec!["8".into()], None)
+        );
+    }
+
+    #[test]
+    fn an_error_from_the_callback_stops_the_read() {
+        let mut seen = 0;
+        let r = each_zap::<ZapierError>(&doc(&format!("{TWO}}}")), &mut |_| {
+            seen += 1;
+            Err(ZapierError::Io {
+                file: "x".into(),
+                source: std::io::Error::other("stop"),
+            })
+        });
+        assert_eq!(seen, 1);
+        assert!(r.is_err());
     }
 }

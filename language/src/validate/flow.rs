@@ -1,24 +1,64 @@
 //! How items relate: every `on:` names an emitted event, nothing waits in a loop, every
 //! decision and step is reachable from a trigger, and templates read only steps that ran before.
 
-use super::{Located, check_templates};
+use super::Located;
 use crate::codes;
 use crate::diag::Diagnostic;
 use crate::graph::{GNode, SystemGraph};
 use crate::model::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
-/// Runs the relational checks in their reporting order: events, loops and reach, step reads.
-pub(super) fn flow(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+/// The decision or step an expression belongs to.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum User<'s> {
+    /// A decision, by name.
+    Decision(&'s str),
+    /// An execution step, by name.
+    Execution(&'s str),
+}
+
+impl User<'_> {
+    fn name(&self) -> &str {
+        match self {
+            User::Decision(s) | User::Execution(s) => s,
+        }
+    }
+
+    fn node(&self) -> GNode {
+        match self {
+            User::Decision(s) => GNode::Decision(s.to_string()),
+            User::Execution(s) => GNode::Execution(s.to_string()),
+        }
+    }
+}
+
+/// One `steps.<name>` read by a compiled expression or template hole, where it was written.
+#[derive(Debug)]
+pub(super) struct Read<'s> {
+    /// Who reads.
+    pub user: User<'s>,
+    /// The step read.
+    pub step: String,
+    /// Model path of the expression or template.
+    pub path: String,
+}
+
+/// Runs the relational checks in their reporting order: events, loops and reach, step reads
+/// (`reads`: what validation's first pass compiled, steps' templates first, then decisions').
+pub(super) fn flow(
+    sys: &System,
+    loc: &Located<'_>,
+    reads: Vec<Read<'_>>,
+    out: &mut Vec<Diagnostic>,
+) {
     let bad_on = unknown_events(sys, loc, out);
     let g = SystemGraph::build(sys);
     loops_and_reach(sys, &g, &bad_on, loc, out);
-    step_reads(sys, &g, loc, out);
+    step_reads(sys, &g, reads, loc, out);
 }
 
-/// Reports `on:` events nothing emits; returns the names of the items that wait for one, whose
-/// unreachability would only echo this error.
-fn unknown_events(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) -> BTreeSet<String> {
+/// Every event the system can emit, in order (for messages).
+fn all_events(sys: &System) -> BTreeSet<String> {
     let mut emitted: BTreeSet<String> = BTreeSet::new();
     for t in &sys.triggers {
         emitted.insert(t.event().to_string());
@@ -30,10 +70,34 @@ fn unknown_events(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) ->
         emitted.insert(x.succeeded_event());
         emitted.insert(x.failed_event());
     }
+    emitted
+}
+
+/// Reports `on:` events nothing emits; returns the names of the items that wait for one, whose
+/// unreachability would only echo this error.
+fn unknown_events(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) -> BTreeSet<String> {
+    // Membership without building every `<step>.succeeded` / `<step>.failed` string: a large
+    // system has hundreds of thousands. The ordered set is built only for a message.
+    let mut named: HashSet<String> = HashSet::new();
+    for t in &sys.triggers {
+        named.insert(t.event().to_string());
+    }
+    for d in &sys.decisions {
+        named.extend(d.emitted_events());
+    }
+    let steps: HashSet<&str> = sys.execution.iter().map(|x| x.name.as_str()).collect();
+    let is_emitted = |e: &str| {
+        named.contains(e)
+            || e.strip_suffix(".succeeded")
+                .or_else(|| e.strip_suffix(".failed"))
+                .is_some_and(|x| steps.contains(x))
+    };
+    let mut emitted_sorted: Option<BTreeSet<String>> = None;
     let mut bad_on: BTreeSet<String> = BTreeSet::new();
     let mut check_on = |layer: &str, name: &str, on: &[String], out: &mut Vec<Diagnostic>| {
         for (i, e) in on.iter().enumerate() {
-            if !emitted.contains(e) {
+            if !is_emitted(e) {
+                let emitted = emitted_sorted.get_or_insert_with(|| all_events(sys));
                 let mut known: Vec<&String> = emitted.iter().collect();
                 known.sort_by(|a, b| {
                     strsim::jaro_winkler(e, b).total_cmp(&strsim::jaro_winkler(e, a))
@@ -149,81 +213,32 @@ fn loops_and_reach(
 
 /// Data flow: a template or expression may only read `steps.<name>` of a step that exists and
 /// ran before it.
-fn step_reads(sys: &System, g: &SystemGraph, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
-    let step_names: BTreeSet<&str> = sys.execution.iter().map(|x| x.name.as_str()).collect();
-    let mut refs: Vec<(GNode, String, String)> = Vec::new();
-    for x in &sys.execution {
-        let base = format!("/execution/{}", x.name);
-        let mut scan = |v: &serde_json::Value, p: String| {
-            let mut sink = Vec::new();
-            for c in check_templates(v, &p, loc, &mut sink) {
-                for s in c.step_references() {
-                    refs.push((GNode::Execution(x.name.clone()), s, p.clone()));
-                }
-            }
-        };
-        for (k, v) in &x.with {
-            scan(v, format!("{base}/with/{k}"));
-        }
-        if let Some(d) = &x.delay {
-            scan(
-                &serde_json::Value::String(d.clone()),
-                format!("{base}/delay"),
-            );
-        }
-        if let Some(k) = &x.idempotency
-            && let Ok(c) = loc.exprs.compile(k)
-        {
-            for s in c.step_references() {
-                refs.push((
-                    GNode::Execution(x.name.clone()),
-                    s,
-                    format!("{base}/idempotency"),
-                ));
-            }
-        }
-    }
-    for d in &sys.decisions {
-        let texts: Vec<(String, String)> = match &d.logic {
-            Logic::When(w) => vec![(w.clone(), format!("/decisions/{}/when", d.name))],
-            Logic::Rules { rules, .. } => rules
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    (
-                        r.condition.clone(),
-                        format!("/decisions/{}/rules/{i}/if", d.name),
-                    )
-                })
-                .collect(),
-            Logic::Policy(_) => vec![],
-        };
-        for (t, p) in texts {
-            if let Ok(c) = loc.exprs.compile(&t) {
-                for s in c.step_references() {
-                    refs.push((GNode::Decision(d.name.clone()), s, p.clone()));
-                }
-            }
-        }
-    }
-    for (user, step, p) in refs {
-        let user_name = match &user {
-            GNode::Execution(s) | GNode::Decision(s) => s.clone(),
-            _ => String::new(),
-        };
+fn step_reads(
+    sys: &System,
+    g: &SystemGraph,
+    reads: Vec<Read<'_>>,
+    loc: &Located<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let step_names: HashSet<&str> = sys.execution.iter().map(|x| x.name.as_str()).collect();
+    for Read { user, step, path } in reads {
+        let user_name = user.name();
         if !step_names.contains(step.as_str()) {
+            let mut known: Vec<&str> = step_names.iter().copied().collect();
+            known.sort_unstable();
             out.push(
-                loc.err(codes::UNKNOWN_STEP, format!("`{user_name}` reads `steps.{step}`, but there is no execution named `{step}`"), &p)
-                    .with_help(format!("steps in this system: {}", step_names.iter().copied().collect::<Vec<_>>().join(", "))),
+                loc.err(codes::UNKNOWN_STEP, format!("`{user_name}` reads `steps.{step}`, but there is no execution named `{step}`"), &path)
+                    .with_help(format!("steps in this system: {}", known.join(", "))),
             );
             continue;
         }
-        let (Some(from), Some(to)) = (g.get(&GNode::Execution(step.clone())), g.get(&user)) else {
+        let (Some(from), Some(to)) = (g.get(&GNode::Execution(step.clone())), g.get(&user.node()))
+        else {
             continue;
         };
         if from == to || !g.reaches(from, to) {
             out.push(
-                loc.err(codes::STEP_ORDER, format!("`{user_name}` reads `steps.{step}`, but `{step}` cannot have run before `{user_name}`"), &p)
+                loc.err(codes::STEP_ORDER, format!("`{user_name}` reads `steps.{step}`, but `{step}` cannot have run before `{user_name}`"), &path)
                     .with_help(format!("make `{user_name}` run after `{step}` (e.g. `on: {step}.succeeded`), or read something that is available")),
             );
         }

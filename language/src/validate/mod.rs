@@ -22,6 +22,9 @@ pub struct Located<'a> {
     pub base_dir: Option<&'a Path>,
     /// Expressions compiled so far (in this check, or across the checks of one import).
     pub exprs: &'a expr::ExprCache,
+    /// Every layer key counts as written, whatever `map` holds: the system stands for its
+    /// canonical text, which writes all five (an empty layer is then an error, as in a file).
+    pub all_layers_written: bool,
 }
 
 impl Located<'_> {
@@ -39,17 +42,51 @@ pub fn validate(sys: &System, loc: &Located<'_>) -> Vec<Diagnostic> {
     for t in &sys.triggers {
         trigger(t, loc, &mut out);
     }
+    // The expressions compiled here are also what the data-flow check reads `steps.<name>`
+    // from: collected now rather than compiled a second time.
+    let mut decision_reads = Vec::new();
     for d in &sys.decisions {
-        decision(d, loc, &mut out);
+        decision(d, loc, &mut out, &mut decision_reads);
     }
+    let mut reads = Vec::new();
     for x in &sys.execution {
-        execution(x, loc, &mut out);
+        execution(x, loc, &mut out, &mut reads);
     }
+    reads.append(&mut decision_reads);
     data(sys, loc, &mut out);
     observability(sys, loc, &mut out);
     names_across_layers(sys, loc, &mut out);
-    flow::flow(sys, loc, &mut out);
+    flow::flow(sys, loc, reads, &mut out);
     out
+}
+
+/// Whether any string inside `v` holds `{{`: without one, a value has no template hole and no
+/// template error (an unclosed `{{` is the only one), so there is nothing to check.
+fn has_template(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains("{{"),
+        serde_json::Value::Array(a) => a.iter().any(has_template),
+        serde_json::Value::Object(m) => m.values().any(has_template),
+        _ => false,
+    }
+}
+
+/// Records the `steps.<name>` that compiled expressions read, at `path` (in reading order).
+fn record_reads<'s>(
+    user: flow::User<'s>,
+    compiled: &[expr::Compiled],
+    path: impl Fn() -> String,
+    reads: &mut Vec<flow::Read<'s>>,
+) {
+    for c in compiled {
+        for step in c.step_references() {
+            reads.push(flow::Read {
+                user,
+                step,
+                path: path(),
+            });
+        }
+    }
 }
 
 fn identity(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
@@ -67,7 +104,7 @@ fn identity(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
             "execution:\n  - notify:\n      on: order_created\n      action: log.info",
         ),
     ] {
-        if empty && loc.map.values.contains_key(&format!("/{layer}")) {
+        if empty && (loc.all_layers_written || loc.map.values.contains_key(&format!("/{layer}"))) {
             out.push(
                 loc.err(
                     codes::EMPTY_LAYER,
@@ -127,6 +164,9 @@ fn check_templates(
     out: &mut Vec<Diagnostic>,
 ) -> Vec<expr::Compiled> {
     let mut holes = Vec::new();
+    if !has_template(v) {
+        return holes;
+    }
     match v {
         serde_json::Value::String(s) => match expr::template_pieces(s) {
             Ok(pieces) => {
@@ -193,11 +233,20 @@ fn check_action(a: &str, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic
     }
 }
 
-fn decision(d: &Decision, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+fn decision<'s>(
+    d: &'s Decision,
+    loc: &Located<'_>,
+    out: &mut Vec<Diagnostic>,
+    reads: &mut Vec<flow::Read<'s>>,
+) {
     let path = format!("/decisions/{}", d.name);
+    let user = flow::User::Decision(&d.name);
     match &d.logic {
         Logic::When(w) => {
-            check_expr(w, &format!("{path}/when"), "condition", loc, out);
+            let p = format!("{path}/when");
+            if let Some(c) = check_expr(w, &p, "condition", loc, out) {
+                record_reads(user, &[c], || p.clone(), reads);
+            }
         }
         Logic::Rules { rules, default } => {
             if rules.is_empty() {
@@ -209,13 +258,10 @@ fn decision(d: &Decision, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
             }
             for (i, r) in rules.iter().enumerate() {
                 let rp = format!("{path}/rules/{i}");
-                check_expr(
-                    &r.condition,
-                    &format!("{rp}/if"),
-                    "rule condition",
-                    loc,
-                    out,
-                );
+                let ip = format!("{rp}/if");
+                if let Some(c) = check_expr(&r.condition, &ip, "rule condition", loc, out) {
+                    record_reads(user, &[c], || ip.clone(), reads);
+                }
                 for (k, v) in &r.then {
                     check_templates(v, &format!("{rp}/then/{k}"), loc, out);
                 }
@@ -257,15 +303,28 @@ fn decision(d: &Decision, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
+fn execution<'s>(
+    x: &'s Execution,
+    loc: &Located<'_>,
+    out: &mut Vec<Diagnostic>,
+    reads: &mut Vec<flow::Read<'s>>,
+) {
     let path = format!("/execution/{}", x.name);
+    let user = flow::User::Execution(&x.name);
     // An empty action is a missing `action:` key, which the parser already reported.
     if !x.action.is_empty() {
         check_action(&x.action, &format!("{path}/action"), loc, out);
     }
     for (k, v) in &x.with {
-        check_templates(v, &format!("{path}/with/{k}"), loc, out);
+        if has_template(v) {
+            let p = format!("{path}/with/{k}");
+            let holes = check_templates(v, &p, loc, out);
+            record_reads(user, &holes, || p.clone(), reads);
+        }
     }
+    // The data-flow check reads the delay's holes before the idempotency key's.
+    let mut delay_reads = Vec::new();
+    let mut key_reads = Vec::new();
     if let Some(b) = &x.backoff
         && let Err(e) = units::parse_backoff(b)
     {
@@ -279,13 +338,10 @@ fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         check_duration(t, &format!("{path}/timeout"), loc, out);
     }
     if let Some(k) = &x.idempotency {
-        check_expr(
-            k,
-            &format!("{path}/idempotency"),
-            "idempotency key",
-            loc,
-            out,
-        );
+        let p = format!("{path}/idempotency");
+        if let Some(c) = check_expr(k, &p, "idempotency key", loc, out) {
+            record_reads(user, &[c], || p.clone(), &mut key_reads);
+        }
     }
     if let Some(dl) = &x.dead_letter
         && let Err(e) = units::check_uri(dl, units::DEAD_LETTER_SCHEMES)
@@ -297,17 +353,16 @@ fn execution(x: &Execution, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
         ));
     }
     if let Some(d) = &x.delay {
+        let p = format!("{path}/delay");
         if d.contains("{{") {
-            check_templates(
-                &serde_json::Value::String(d.clone()),
-                &format!("{path}/delay"),
-                loc,
-                out,
-            );
+            let holes = check_templates(&serde_json::Value::String(d.clone()), &p, loc, out);
+            record_reads(user, &holes, || p.clone(), &mut delay_reads);
         } else {
-            check_duration(d, &format!("{path}/delay"), loc, out);
+            check_duration(d, &p, loc, out);
         }
     }
+    reads.append(&mut delay_reads);
+    reads.append(&mut key_reads);
 }
 
 fn data(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {

@@ -11,7 +11,7 @@ use serde_json::Value;
 mod scalar;
 
 pub use scalar::scalar;
-use scalar::{flow_leaf, flow_scalar, key, leaf};
+use scalar::{flow_leaf, flow_scalar, key, leaf, push_key, push_scalar};
 
 /// Writes a system in canonical form.
 pub fn to_claw(sys: &System) -> String {
@@ -150,10 +150,13 @@ struct W {
 }
 
 impl W {
-    fn line(&mut self, indent: usize, s: &str) {
+    fn indent(&mut self, indent: usize) {
         for _ in 0..indent {
             self.out.push(' ');
         }
+    }
+    fn line(&mut self, indent: usize, s: &str) {
+        self.indent(indent);
         self.out.push_str(s);
         self.out.push('\n');
     }
@@ -163,9 +166,14 @@ impl W {
     fn raw(&mut self, indent: usize, k: &str, v: &str) {
         self.line(indent, &format!("{k}: {v}"));
     }
+    /// `k: v` on one line (or `v` as a block), written straight into the output: this is
+    /// most of what a large system's text is made of.
     fn kv(&mut self, indent: usize, k: &str, v: &str) {
-        let s = scalar(v, indent + 2);
-        self.line(indent, &format!("{}: {s}", key(k)));
+        self.indent(indent);
+        push_key(&mut self.out, k);
+        self.out.push_str(": ");
+        push_scalar(&mut self.out, v, indent + 2);
+        self.out.push('\n');
     }
     fn opt(&mut self, indent: usize, k: &str, v: &Option<String>) {
         if let Some(v) = v {
@@ -239,6 +247,13 @@ impl W {
                 for x in a {
                     self.value_item(indent + 2, x);
                 }
+            }
+            Value::String(s) => {
+                self.indent(indent);
+                self.out.push_str(&k);
+                self.out.push_str(": ");
+                push_scalar(&mut self.out, s, indent + 2);
+                self.out.push('\n');
             }
             other => {
                 let s = leaf(other, indent + 2);

@@ -23,10 +23,17 @@ pub(super) fn flow_leaf(v: &Value) -> String {
 
 /// A key: plain when safe, else double-quoted.
 pub(super) fn key(k: &str) -> String {
+    let mut out = String::new();
+    push_key(&mut out, k);
+    out
+}
+
+/// [`key`], appended to `out` (no allocation when the key is plain).
+pub(super) fn push_key(out: &mut String, k: &str) {
     if is_plain_safe(k) {
-        k.to_string()
+        out.push_str(k);
     } else {
-        quoted(k)
+        out.push_str(&quoted(k));
     }
 }
 
@@ -61,13 +68,20 @@ fn reads_back_in_flow(s: &str) -> bool {
 
 /// A string value: plain, literal block (multi-line), or double-quoted.
 pub fn scalar(s: &str, indent: usize) -> String {
+    let mut out = String::new();
+    push_scalar(&mut out, s, indent);
+    out
+}
+
+/// [`scalar`], appended to `out` (no allocation when the value is plain).
+pub(super) fn push_scalar(out: &mut String, s: &str, indent: usize) {
     if is_plain_safe(s) {
-        return s.to_string();
+        out.push_str(s);
+    } else if let Some(block) = literal_block(s, indent) {
+        out.push_str(&block);
+    } else {
+        out.push_str(&quoted(s));
     }
-    if let Some(block) = literal_block(s, indent) {
-        return block;
-    }
-    quoted(s)
 }
 
 fn quoted(s: &str) -> String {
@@ -142,7 +156,7 @@ fn is_plain_safe(s: &str) -> bool {
 
 /// Characters that never end, fold or change a plain scalar in block context once the checks in
 /// [`is_plain_safe`] have passed (no `": "`, `" #"`, trailing `:` or blanks at either end).
-const PLAIN_INNER: &[u8] = b"_./-@+=:,~%$()<>;!?&*'\"\\ ";
+const PLAIN_INNER: &[u8] = b"_./-@+=:,~%$()<>;!?&*'\"\\ []{}|#^`";
 
 /// A cheap sufficient condition for [`reads_back_plain`], which parses a YAML document per call
 /// and dominated writing large systems. A scalar that starts with a letter, `/` or `_` (never
@@ -178,6 +192,15 @@ fn is_reserved_word(s: &str) -> bool {
 
 fn looks_numeric(s: &str) -> bool {
     let t = s.trim_start_matches(['+', '-']);
+    // Every text accepted below starts with a digit, `.`, or the `i`/`n` of `inf`/`nan`: a
+    // cheap answer for the rest (most scalars), which the parse would refuse anyway.
+    if !t
+        .bytes()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'.' | b'i' | b'I' | b'n' | b'N'))
+    {
+        return false;
+    }
     t.parse::<f64>().is_ok()
         || t.starts_with("0x")
         || t.starts_with("0o")
@@ -195,7 +218,7 @@ mod tests {
         /// more cautious than reading back, never less).
         #[test]
         fn fast_path_agrees_with_reading_back(
-            s in "[a-zA-Z/_][a-zA-Z0-9_./@+=:,~%$()<>;!?&*'\"\\\\ #-]{0,12}"
+            s in "[a-zA-Z/_][a-zA-Z0-9_./@+=:,~%$()<>;!?&*'\"\\\\ #\\[\\]{}|^`-]{0,12}"
         ) {
             let cheap = is_plain_safe(&s);
             let probed = !s.is_empty()
@@ -281,6 +304,24 @@ mod tests {
             "a ~",
             "a:-b",
             "a::b",
+            "a[b",
+            "a]b",
+            "a{b",
+            "a}b",
+            "a [b]",
+            "a {b}",
+            "a]",
+            "a}",
+            "a[",
+            "a#",
+            "a#b#",
+            "a^b",
+            "a`b",
+            "a|",
+            "a |b",
+            "if [ -x /usr/sbin/job ]; then /usr/sbin/job; fi",
+            "if { test -x /a; }; then echo ok; fi",
+            "cat a | grep b",
         ] {
             let expected = !s.contains(": ")
                 && !s.ends_with(':')

@@ -83,3 +83,4 @@ pub fn finish(failures: Vec<String>) {
         );
     }
 }
+pub mod systems;
