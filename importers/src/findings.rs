@@ -117,18 +117,20 @@ impl Finding {
     }
 
     /// Turns the language's lints on a generated system into findings, located at `origin`.
-    pub fn from_lints(system: &str, diags: &[Diagnostic], origin: &Origin) -> Vec<Finding> {
+    /// The diagnostics are consumed: their texts move into the findings (a large generated
+    /// system has hundreds of thousands).
+    pub fn from_lints(system: &str, diags: Vec<Diagnostic>, origin: &Origin) -> Vec<Finding> {
         diags
-            .iter()
+            .into_iter()
             .filter(|d| !d.is_error())
             .map(|d| Finding {
-                code: d.code.clone(),
+                code: d.code,
                 level: Level::Warning,
-                message: d.message.clone(),
+                message: d.message,
                 system: Some(system.to_string()),
                 origin: origin.clone(),
-                path: d.path.clone(),
-                help: d.help.clone(),
+                path: d.path,
+                help: d.help,
             })
             .collect()
     }

@@ -63,7 +63,7 @@ pub fn dot(sys: &System) -> String {
     let mut edges: Vec<(String, String)> = g
         .graph
         .edge_references()
-        .map(|e| (id(&g.graph[e.source()]), id(&g.graph[e.target()])))
+        .map(|e| (id(g.node_at(e.source())), id(g.node_at(e.target()))))
         .collect();
     edges.sort();
     for (a, b) in edges {
@@ -93,7 +93,7 @@ pub fn mermaid(sys: &System) -> String {
     let mut edges: Vec<(String, String)> = g
         .graph
         .edge_references()
-        .map(|e| (id(&g.graph[e.source()]), id(&g.graph[e.target()])))
+        .map(|e| (id(g.node_at(e.source())), id(g.node_at(e.target()))))
         .collect();
     edges.sort();
     for (a, b) in edges {

@@ -161,11 +161,15 @@ const PLAIN_INNER: &[u8] = b"_./-@+=:,~%$()<>;!?&*'\"\\ []{}|#^`";
 /// A cheap sufficient condition for [`reads_back_plain`], which parses a YAML document per call
 /// and dominated writing large systems. A scalar that starts with a letter, `/` or `_` (never
 /// an indicator, never a number: saphyr resolves such text as a string unless it is one of the
-/// reserved words, already excluded) and holds only [`PLAIN_INNER`] characters reads back as
-/// itself. The unit test `fast_path_agrees_with_reading_back` checks this against the parser.
+/// reserved words, already excluded), or with a digit and holds a blank (no number does), and
+/// holds only [`PLAIN_INNER`] characters reads back as itself. The unit test `fast_path_agrees_with_reading_back` checks this against the parser.
 fn obviously_plain(s: &str) -> bool {
     let b = s.as_bytes();
-    (b[0].is_ascii_alphabetic() || b[0] == b'/' || b[0] == b'_')
+    // A digit first is a number only without blanks (`4 4 * * 1-5`, a cron schedule, is text).
+    (b[0].is_ascii_alphabetic()
+        || b[0] == b'/'
+        || b[0] == b'_'
+        || (b[0].is_ascii_digit() && b.contains(&b' ')))
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || PLAIN_INNER.contains(c))
 }
@@ -218,7 +222,7 @@ mod tests {
         /// more cautious than reading back, never less).
         #[test]
         fn fast_path_agrees_with_reading_back(
-            s in "[a-zA-Z/_][a-zA-Z0-9_./@+=:,~%$()<>;!?&*'\"\\\\ #\\[\\]{}|^`-]{0,12}"
+            s in "[a-zA-Z0-9/_][a-zA-Z0-9_./@+=:,~%$()<>;!?&*'\"\\\\ #\\[\\]{}|^`-]{0,12}"
         ) {
             let cheap = is_plain_safe(&s);
             let probed = !s.is_empty()
@@ -322,6 +326,16 @@ mod tests {
             "if [ -x /usr/sbin/job ]; then /usr/sbin/job; fi",
             "if { test -x /a; }; then echo ok; fi",
             "cat a | grep b",
+            "4 4 * * 1-5",
+            "0 9 1,15 * 5",
+            "1 e5",
+            "1 .inf",
+            "0x1F 2",
+            "12 - 3",
+            "1 #x",
+            "1 :",
+            "2024-01-01 10:00",
+            "1_000 x",
         ] {
             let expected = !s.contains(": ")
                 && !s.ends_with(':')
