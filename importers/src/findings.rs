@@ -138,27 +138,30 @@ impl Finding {
 
 /// Renders findings as a readable report, grouped by system, in a stable order.
 pub fn report_text(findings: &[Finding]) -> String {
+    use std::fmt::Write;
+    // `write!` into the one buffer: a large import reports hundreds of thousands of findings.
+    // Writing to a `String` cannot fail.
     let mut out = String::new();
     let mut current: Option<&Option<String>> = None;
     for f in findings {
         if current != Some(&f.system) {
             current = Some(&f.system);
-            out.push_str(&format!("\n{}\n", f.system.as_deref().unwrap_or("(input)")));
+            let _ = write!(out, "\n{}\n", f.system.as_deref().unwrap_or("(input)"));
         }
         let lvl = match f.level {
             Level::Warning => "warning",
             Level::Info => "info",
         };
-        out.push_str(&format!("  {lvl}[{}]: {}\n", f.code, f.message));
+        let _ = writeln!(out, "  {lvl}[{}]: {}", f.code, f.message);
         let at = f.origin.describe();
         if !at.is_empty() {
-            out.push_str(&format!("    at {at}\n"));
+            let _ = writeln!(out, "    at {at}");
         }
         if let Some(p) = &f.path {
-            out.push_str(&format!("    in {p}\n"));
+            let _ = writeln!(out, "    in {p}");
         }
         if let Some(h) = &f.help {
-            out.push_str(&format!("    help: {h}\n"));
+            let _ = writeln!(out, "    help: {h}");
         }
     }
     out

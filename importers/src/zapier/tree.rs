@@ -44,13 +44,55 @@ impl Tree {
 
 /// Builds and checks the tree of one Zap.
 pub fn build(file: &str, zap: &Zap) -> Result<Tree, ZapierError> {
+    let shape = shape(file, zap)?;
+    Ok(shape.with_nodes(zap.nodes.0.iter().map(|(_, n)| n.clone()).collect()))
+}
+
+/// Checks the tree of one Zap without building it (no node is copied): what [`build`] refuses.
+pub fn check(file: &str, zap: &Zap) -> Result<(), ZapierError> {
+    shape(file, zap).map(|_| ())
+}
+
+/// [`build`], moving the nodes out of `zap` (left with none) instead of copying them.
+pub fn take(file: &str, zap: &mut Zap) -> Result<Tree, ZapierError> {
+    let shape = shape(file, zap)?;
+    let nodes = std::mem::take(&mut zap.nodes.0);
+    Ok(shape.with_nodes(nodes.into_iter().map(|(_, n)| n).collect()))
+}
+
+/// A checked tree without its nodes.
+struct Shape {
+    ids: Vec<String>,
+    root: usize,
+    parent: Vec<Option<usize>>,
+    children: Vec<Vec<usize>>,
+    order: Vec<usize>,
+}
+
+impl Shape {
+    /// The tree, with `nodes` in the Zap's file order.
+    fn with_nodes(self, nodes: Vec<Node>) -> Tree {
+        Tree {
+            nodes,
+            ids: self.ids,
+            root: self.root,
+            parent: self.parent,
+            children: self.children,
+            order: self.order,
+        }
+    }
+}
+
+/// The checks, in the order their errors take precedence (duplicate keys and ids, dangling
+/// parents, cycles, roots), and the tree's links.
+fn shape(file: &str, zap: &Zap) -> Result<Shape, ZapierError> {
     let at = ZapAt {
         file: file.into(),
         zap: zap.id.0.clone(),
         title: zap.title.clone().unwrap_or_default(),
     };
     let mut ids: Vec<String> = Vec::new();
-    let mut nodes = Vec::new();
+    let mut nodes: Vec<&Node> = Vec::new();
     let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
     let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
     for (key, node) in &zap.nodes.0 {
@@ -81,7 +123,7 @@ pub fn build(file: &str, zap: &Zap) -> Result<Tree, ZapierError> {
             });
         }
         ids.push(id);
-        nodes.push(node.clone());
+        nodes.push(node);
     }
     if nodes.is_empty() {
         return Err(ZapierError::Root {
@@ -144,7 +186,7 @@ pub fn build(file: &str, zap: &Zap) -> Result<Tree, ZapierError> {
         }
     }
     for c in &mut children {
-        c.sort_by(|&a, &b| sibling_key(&nodes[a], &ids[a]).cmp(&sibling_key(&nodes[b], &ids[b])));
+        c.sort_by(|&a, &b| sibling_key(nodes[a], &ids[a]).cmp(&sibling_key(nodes[b], &ids[b])));
     }
     let mut order = Vec::with_capacity(nodes.len());
     // Pre-order over the sorted child lists (petgraph's Dfs would visit in edge order).
@@ -155,8 +197,7 @@ pub fn build(file: &str, zap: &Zap) -> Result<Tree, ZapierError> {
             stack.push(c);
         }
     }
-    Ok(Tree {
-        nodes,
+    Ok(Shape {
         ids,
         root,
         parent,
