@@ -11,7 +11,7 @@ use claw_importers::crontab::{self, Imported, Options, RawInput, lines};
 use claw_importers::output::check_rendered;
 use std::time::{Duration, Instant};
 
-/// Options.
+/// Command-line options of `claw-bench crontab` (each flag's help is on its field).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Lines in the generated crontab.
@@ -168,30 +168,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         "crontab import, {} lines ({} jobs, {} findings), median of {runs}:",
         a.lines, jobs, findings
     );
-    println!(
-        "  baseline: read + split lines      {}",
-        rate(a.lines, median(base))
-    );
-    println!(
-        "  line grammar only                 {}",
-        rate(a.lines, median(parse))
-    );
-    println!(
-        "  parse + infer (import)            {}",
-        rate(a.lines, median(infer))
-    );
-    println!(
-        "  render .claw (to_claw)            {}",
-        rate(a.lines, median(render))
-    );
-    println!(
-        "  claw check of the rendered text   {}",
-        rate(a.lines, median(check))
-    );
-    println!(
-        "  total: import + render + check    {}",
-        rate(a.lines, median(total))
-    );
+    for (what, times) in [
+        ("baseline: read + split lines", base),
+        ("line grammar only", parse),
+        ("parse + infer (import)", infer),
+        ("render .claw (to_claw)", render),
+        ("claw check of the rendered text", check),
+        ("total: import + render + check", total),
+    ] {
+        println!("  {what:<34}{}", rate(a.lines, median(times)));
+    }
     Ok(())
 }
 

@@ -4,11 +4,13 @@
 use clap::{Parser, Subcommand};
 
 mod crontab;
+mod log_system;
 mod runtime;
 mod shadow;
 mod sheet;
 mod soak;
 mod soak_client;
+mod soak_server;
 mod zapier;
 
 #[derive(Parser)]

@@ -13,7 +13,7 @@
 //! the cores with the server, so the figures remain a lower bound.
 
 use claw_runtime::store::RunFilter;
-use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore};
+use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore, UnixMillis};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
@@ -22,30 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const SYSTEM: &str = r#"system: bench
-version: 1.0.0
-triggers:
-  - event:
-      source: webhook
-      idempotency: id
-decisions: []
-execution:
-  - note:
-      on: event
-      action: log.debug
-      with:
-        message: "event {{ id }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: bench
-"#;
-
-/// Options.
+/// Command-line options of `claw-bench runtime` (each flag's help is on its field).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Seconds of saturation load.
@@ -163,7 +140,7 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
     );
 
     let path = dir.join(format!("bench-{label}.claw"));
-    std::fs::write(&path, SYSTEM)?;
+    std::fs::write(&path, crate::log_system::text("bench", ""))?;
     let sys = LoadedSystem::load(&path)?;
     let runtime = Runtime::builder(store.clone()).system(sys).build().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -180,7 +157,7 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
     let machine_busy = machine_busy_s();
 
     // Saturation: the load generator is another process.
-    let start_ms = now_ms();
+    let start_ms = UnixMillis::now();
     let started = Instant::now();
     let sat = spawn_client(&hook, a.seconds, a.clients, 0.0, &format!("{prefix}-s")).await?;
     let errors = sat.errors;
@@ -192,7 +169,7 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
         .filter_map(|r| r.finished_at)
         .max()
         .unwrap_or(start_ms);
-    let span = ((last_finish - start_ms) as f64 / 1000.0).max(elapsed.min(a.seconds as f64));
+    let span = ((last_finish - start_ms).0 as f64 / 1000.0).max(elapsed.min(a.seconds as f64));
     let rate = runs.len() as f64 / span;
     let server_used = process_cpu_s() - server_cpu;
     let others = (machine_busy_s() - machine_busy - server_used - sat.cpu_s).max(0.0);
@@ -213,7 +190,7 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
     // Half load, paced.
     let target = (rate / 2.0).max(1.0);
     let secs = a.seconds.max(5);
-    let start_ms = now_ms();
+    let start_ms = UnixMillis::now();
     let half = spawn_client(&hook, secs, 64, target, &format!("{prefix}-h")).await?;
     runtime.drain_idle(Duration::from_secs(120)).await?;
     let runs = finished_runs(&store, start_ms).await?;
@@ -226,16 +203,9 @@ async fn bench_one(label: &str, url: &str, dir: &std::path::Path, a: &Args) -> a
     Ok(())
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 async fn finished_runs(
     store: &SqlStore,
-    from: i64,
+    from: UnixMillis,
 ) -> anyhow::Result<Vec<claw_runtime::store::RunRecord>> {
     store.flush().await?;
     Ok(store
@@ -252,9 +222,9 @@ fn percentiles(runs: &[claw_runtime::store::RunRecord]) -> String {
     let s = claw_runtime::engine::summarize(runs);
     format!(
         "trigger-to-completion p50 {} ms, p95 {} ms, p99 {} ms",
-        s.latency_p50_ms.unwrap_or(-1),
-        s.latency_p95_ms.unwrap_or(-1),
-        s.latency_p99_ms.unwrap_or(-1)
+        s.latency_p50_ms.map_or(-1, |m| m.0),
+        s.latency_p95_ms.map_or(-1, |m| m.0),
+        s.latency_p99_ms.map_or(-1, |m| m.0)
     )
 }
 

@@ -13,7 +13,7 @@ use claw_importers::sheet::{Kind, Options, import_bytes};
 use rust_xlsxwriter::Workbook;
 use std::time::{Duration, Instant};
 
-/// Options.
+/// Command-line options of `claw-bench sheet` (each flag's help is on its field).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Data rows in the generated worksheet.

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Options.
+/// Command-line options of `claw-bench zapier` (each flag's help is on its field).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Number of Zaps in the synthetic export.

@@ -33,19 +33,25 @@ fn files(dir: &Path) -> Vec<(String, String)> {
     v
 }
 
+/// `claw import crontab` of the good samples, accepted, into `out` (more options may follow).
+fn import_good_samples(out: &Path) -> Command {
+    let mut c = claw();
+    c.args([
+        "import",
+        "crontab",
+        "samples/crontab/good",
+        "--accept",
+        "-o",
+    ])
+    .arg(out);
+    c
+}
+
 #[test]
 fn samples_match_golden() {
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("report.json");
-    let assert = claw()
-        .args([
-            "import",
-            "crontab",
-            "samples/crontab/good",
-            "--accept",
-            "-o",
-        ])
-        .arg(out.path().join("systems"))
+    let assert = import_good_samples(&out.path().join("systems"))
         .arg("--report")
         .arg(&report)
         .assert()
@@ -100,17 +106,7 @@ fn import_is_deterministic() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     for d in [&a, &b] {
-        claw()
-            .args([
-                "import",
-                "crontab",
-                "samples/crontab/good",
-                "--accept",
-                "-o",
-            ])
-            .arg(d.path())
-            .assert()
-            .success();
+        import_good_samples(d.path()).assert().success();
     }
     assert_eq!(files(a.path()), files(b.path()));
 }

@@ -23,7 +23,7 @@ fn binds_loopback_by_default() {
         help.stdout
     );
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "desk.claw", &format!("{DESK}{TAIL}"));
+    let file = write(dir.path(), "desk.claw", &format!("{DESK}{SLO_TAIL}"));
     let db = sqlite(dir.path());
     let outward = outward_address();
     // Whether something else already answers on the outward address (then that check says

@@ -3,121 +3,65 @@
 //! reached the receiver and that repeats carried the same Idempotency-Key. Runs on a
 //! SQLite file and, when CLAW_TEST_POSTGRES_URL is set, on a fresh PostgreSQL database.
 
-use claw_testkit::db as pg;
+#[path = "common/ops.rs"]
+mod ops;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::post;
 use claw_runtime::store::RunFilter;
 use claw_runtime::{EventStore, SqlStore};
-use pg::TestDb;
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use claw_testkit::db::TestDb;
+use ops::*;
 
-const SYSTEM: &str = r#"system: crashy
-version: 1.0.0
-triggers:
-  - order_created:
-      source: webhook
-      idempotency: order.id
-decisions: []
-execution:
-  - notify:
-      on: order_created
-      action: http.post
-      with:
-        url: "{{ target }}"
-        body:
-          order: "{{ order.id }}"
-      retries: 5
+/// Retried for longer than the crash takes, so that no accepted run is dead-lettered.
+const POLICY: &str = "      retries: 5
       backoff: exponential 50ms..500ms
       timeout: 10s
       dead_letter: queue://crashy.dlq
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+";
 
-type Seen = Arc<Mutex<BTreeMap<String, Vec<String>>>>;
+/// Bodies per Idempotency-Key ("<none>" without the header).
+type Calls = Arc<Mutex<BTreeMap<String, Vec<String>>>>;
 
-async fn receive(State(seen): State<Seen>, headers: HeaderMap, body: String) -> &'static str {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("<none>")
-        .to_string();
+async fn slow_receive(State(seen): State<Calls>, headers: HeaderMap, body: String) -> &'static str {
+    let key = idempotency_key(&headers);
     seen.lock().unwrap().entry(key).or_default().push(body);
     // Slow: many calls are in flight when the runtime is killed.
     tokio::time::sleep(Duration::from_millis(300)).await;
     "{\"ok\":true}"
 }
 
-fn start(db: &str, dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_claw"))
-        .args([
-            "run",
-            dir.join("crashy.claw").to_str().unwrap(),
-            "--db",
-            db,
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no ready line from `claw run --db {db}`: {line:?}"))
-        .to_string();
-    (child, url)
+/// `claw run` on the crash system in `dir`, quiet but for warnings.
+fn start(db: &str, dir: &Path) -> Server {
+    Server::start(&dir.join("crashy.claw"), db, &[], &[("RUST_LOG", "warn")])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_burst_loses_nothing_and_repeats_carry_the_same_key() {
-    claw_runtime::install_crypto();
-    for db in pg::databases().await {
-        let t = Instant::now();
-        crash_case(&db).await;
-        eprintln!("crash test on {}: {:.1?}", db.label, t.elapsed());
-    }
+    on_every_database("crash", crash_case).await;
 }
 
 // Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
 // read the state the previous ones left (database, receiver, server); split, each part
 // would have to start its own server and rebuild that state.
-async fn crash_case(tdb: &TestDb) {
+async fn crash_case(tdb: TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("crashy.claw"), SYSTEM).unwrap();
+    write(
+        dir.path(),
+        "crashy.claw",
+        &notifier("crashy", POLICY, SLO_TAIL),
+    );
 
-    let seen: Seen = Arc::default();
+    let seen: Calls = Arc::default();
     let app = Router::new()
-        .route("/", post(receive))
+        .route("/", post(slow_receive))
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let target = serve_locally(app).await;
 
-    let (mut child, url) = tokio::task::block_in_place(|| start(db, dir.path()));
+    let server = tokio::task::block_in_place(|| start(db, dir.path()));
+    let url = server.url.clone();
     let client = reqwest::Client::new();
 
     // Runs that finish before the crash: the restart must not touch them.
@@ -197,8 +141,7 @@ async fn crash_case(tdb: &TestDb) {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    server.stop(SIGKILL);
     for t in tasks {
         t.await.unwrap();
     }
@@ -217,7 +160,7 @@ async fn crash_case(tdb: &TestDb) {
     );
     drop(store);
 
-    let (mut child2, _) = tokio::task::block_in_place(|| start(db, dir.path()));
+    let restarted = tokio::task::block_in_place(|| start(db, dir.path()));
     let store = SqlStore::connect(db).await.unwrap();
     let mut done = false;
     for _ in 0..600 {
@@ -228,8 +171,7 @@ async fn crash_case(tdb: &TestDb) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Graceful stop of the restarted runtime.
-    unsafe { libc_kill(child2.id() as i32, 15) };
-    child2.wait().unwrap();
+    restarted.stop(SIGTERM);
     assert!(done, "{l}: runs left unfinished after the restart");
 
     let runs = store
@@ -299,9 +241,4 @@ async fn crash_case(tdb: &TestDb) {
         seen.len(),
         repeats
     );
-}
-
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
 }

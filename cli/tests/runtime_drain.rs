@@ -7,23 +7,16 @@ mod ops;
 use ops::*;
 
 fn slow_system(command: &str) -> String {
-    format!(
-        r#"system: slow
-version: 1.0.0
-triggers:
-  - job:
-      source: webhook
-      idempotency: job.id
-decisions: []
-execution:
-  - work:
+    let steps = format!(
+        r#"  - work:
       on: job
       action: shell.run
       with:
         command: '{command}'
       timeout: 10s
-{TAIL}"#
-    )
+"#
+    );
+    webhook_system("slow", "job", "job.id", &steps, SLO_TAIL)
 }
 
 /// Waits until the run's attempt is committed as started (so it is in flight).
@@ -57,15 +50,7 @@ fn drain_lets_the_step_finish(signal: i32) {
     // Finished before the process exited: read back without any runtime.
     let ev = events(&db, &run);
     assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
-    assert_eq!(
-        kinds(&ev),
-        [
-            "trigger.received",
-            "step.attempt_started",
-            "step.succeeded",
-            "run.finished"
-        ]
-    );
+    assert_eq!(kinds(&ev), SUCCEEDED_AT_ONCE);
     assert_eq!(ev["events"][2]["data"]["output"]["stdout"], "done\n");
     // Nothing listens any more.
     assert!(
@@ -125,18 +110,7 @@ fn a_grace_shorter_than_the_step_leaves_the_run_for_the_next_start() {
 
     // The next start resumes it and repeats the attempt under the same key.
     let srv = Server::start(&file, &db, &[], &[]);
-    let ev = finished(&db, &run);
-    assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
-    assert_eq!(
-        kinds(&ev),
-        [
-            "trigger.received",
-            "step.attempt_started",
-            "step.attempt_started",
-            "step.succeeded",
-            "run.finished"
-        ]
-    );
+    let ev = finished_on_a_second_attempt(&db, &run);
     let key = format!("{run}:work");
     let started: Vec<&Value> = ev["events"]
         .as_array()
@@ -165,28 +139,20 @@ fn a_grace_shorter_than_the_step_leaves_the_run_for_the_next_start() {
 /// and the next `claw run` fires it once, not before its due time.
 #[test]
 fn a_delay_survives_a_sigkill_and_fires_once_after_the_restart() {
-    const SIGKILL: i32 = 9;
     let dir = tempfile::tempdir().unwrap();
     let marks = dir.path().join("fired.txt");
-    let system = format!(
-        r#"system: later
-version: 1.0.0
-triggers:
-  - call:
-      source: webhook
-      idempotency: req.id
-decisions: []
-execution:
-  - remind:
+    let steps = format!(
+        r#"  - remind:
       on: call
       delay: 2s
       action: shell.run
       with:
         command: 'echo "fired {{{{ req.id }}}}" >> "{marks}"'
       timeout: 5s
-{TAIL}"#,
+"#,
         marks = marks.display()
     );
+    let system = webhook_system("later", "call", "req.id", &steps, SLO_TAIL);
     let file = write(dir.path(), "later.claw", &system);
     let db = sqlite(dir.path());
     let srv = Server::start(&file, &db, &[], &[]);

@@ -20,13 +20,20 @@ fn assert_filed(db: &str, run_id: &str, title: &str) {
     assert_eq!(kinds(&ev).last().unwrap(), "run.finished");
 }
 
+/// `claw fire desk ticket --payload PAYLOAD`, then `rest`.
+fn ticket<'a>(payload: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["fire", "desk", "ticket", "--payload", payload];
+    args.extend(rest);
+    args
+}
+
 // Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
 // read the state the previous ones left (database, receiver, server); split, each part
 // would have to start its own server and rebuild that state.
 #[test]
 fn fire_through_a_running_runtime_and_directly_on_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "desk.claw", &format!("{DESK}{TAIL}"));
+    let file = write(dir.path(), "desk.claw", &format!("{DESK}{SLO_TAIL}"));
     let db = sqlite(dir.path());
     let p = |name: &str, id: &str, title: &str| {
         let f = write(
@@ -43,16 +50,7 @@ fn fire_through_a_running_runtime_and_directly_on_the_database() {
     );
 
     // Directly on a database no `claw run` has used: the system file is needed.
-    let o = cli(&[
-        "fire",
-        "desk",
-        "ticket",
-        "--payload",
-        &p1,
-        "--direct",
-        "--db",
-        &db,
-    ]);
+    let o = cli(&ticket(&p1, &["--direct", "--db", &db]));
     assert_eq!(o.code, 2);
     assert!(
         o.stderr.contains("never run against this database"),
@@ -60,20 +58,10 @@ fn fire_through_a_running_runtime_and_directly_on_the_database() {
         o.stderr
     );
     let fs = file.to_str().unwrap();
-    let direct = [
-        "fire",
-        "desk",
-        "ticket",
-        "--payload",
+    let direct = ticket(
         &p1,
-        "--direct",
-        "--file",
-        fs,
-        "--db",
-        &db,
-        "--format",
-        "json",
-    ];
+        &["--direct", "--file", fs, "--db", &db, "--format", "json"],
+    );
     let d1 = cli_json(&direct);
     assert_eq!(d1["status"], "succeeded", "{d1}");
     let t1 = d1["run_id"].as_str().unwrap().to_string();
@@ -112,54 +100,15 @@ fn fire_through_a_running_runtime_and_directly_on_the_database() {
 
     // Through a running `claw run`: accepted by its admin endpoint, executed by it.
     let srv = Server::start(&file, &db, &[], &[]);
-    let ev = finished(&db, &batch);
-    assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
-    assert_eq!(
-        kinds(&ev),
-        [
-            "trigger.received",
-            "step.attempt_started",
-            "step.attempt_started",
-            "step.succeeded",
-            "run.finished"
-        ]
-    );
+    let ev = finished_on_a_second_attempt(&db, &batch);
     assert_eq!(ev["events"][3]["data"]["output"]["stdout"], "crunched\n");
-    let fired = cli_json(&[
-        "fire",
-        "desk",
-        "ticket",
-        "--payload",
-        &p2,
-        "--url",
-        &srv.url,
-        "--format",
-        "json",
-    ]);
+    let fired = cli_json(&ticket(&p2, &["--url", &srv.url, "--format", "json"]));
     let t2 = fired["run_id"].as_str().unwrap().to_string();
     assert!(fired.get("duplicate").is_none(), "{fired}");
     assert_filed(&db, &t2, "coffee machine empty");
-    let again = cli_json(&[
-        "fire",
-        "desk",
-        "ticket",
-        "--payload",
-        &p2,
-        "--url",
-        &srv.url,
-        "--format",
-        "json",
-    ]);
+    let again = cli_json(&ticket(&p2, &["--url", &srv.url, "--format", "json"]));
     assert_eq!(again, json!({"run_id": t2, "duplicate": true}));
-    let text = cli(&[
-        "fire",
-        "desk",
-        "ticket",
-        "--payload",
-        &p2,
-        "--url",
-        &srv.url,
-    ]);
+    let text = cli(&ticket(&p2, &["--url", &srv.url]));
     assert_eq!(text.code, 0);
     assert_eq!(text.stdout, format!("{t2} (duplicate: first run)\n"));
     // Refusals: unknown trigger (404 from the runtime), unreadable and malformed payloads.
@@ -171,26 +120,10 @@ fn fire_through_a_running_runtime_and_directly_on_the_database() {
         o.stderr
     );
     let missing = format!("@{}", dir.path().join("missing.json").display());
-    let o = cli(&[
-        "fire",
-        "desk",
-        "ticket",
-        "--payload",
-        &missing,
-        "--url",
-        &srv.url,
-    ]);
+    let o = cli(&ticket(&missing, &["--url", &srv.url]));
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("cannot read"), "{}", o.stderr);
-    let o = cli(&[
-        "fire",
-        "desk",
-        "ticket",
-        "--payload",
-        "{bad",
-        "--url",
-        &srv.url,
-    ]);
+    let o = cli(&ticket("{bad", &["--url", &srv.url]));
     assert_eq!(o.code, 2);
     assert!(
         o.stderr.contains("claw::runtime::bad_json: --payload:1:"),
@@ -201,18 +134,7 @@ fn fire_through_a_running_runtime_and_directly_on_the_database() {
     assert!(stopped.status.success(), "{}", stopped.stderr);
     // The system is stored in the database (by the first direct fire and by `claw run`):
     // --direct now needs no file.
-    let d3 = cli_json(&[
-        "fire",
-        "desk",
-        "ticket",
-        "--payload",
-        &p3,
-        "--direct",
-        "--db",
-        &db,
-        "--format",
-        "json",
-    ]);
+    let d3 = cli_json(&ticket(&p3, &["--direct", "--db", &db, "--format", "json"]));
     assert_eq!(d3["status"], "succeeded");
     assert_filed(&db, d3["run_id"].as_str().unwrap(), "window stuck");
     let o = cli(&[

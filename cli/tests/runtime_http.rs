@@ -3,19 +3,17 @@
 //! identical deliveries. Each test runs on a SQLite file and, when CLAW_TEST_POSTGRES_URL
 //! is set, on a fresh PostgreSQL database.
 
+#[path = "common/ops.rs"]
+mod ops;
+
 use claw_testkit::db as pg;
 
-use axum::extract::State;
-use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
+use ops::*;
 use pg::TestDb;
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-const SYSTEM: &str = r#"system: shop
+const SYSTEM: &str = claw_testkit::with_slo_tail!(
+    r#"system: shop
 version: 1.0.0
 triggers:
   - order_created:
@@ -49,47 +47,17 @@ execution:
       action: log.info
       with:
         message: "open"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
-fn claw() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_claw"))
-}
-
-fn start(db: &str, file: &std::path::Path) -> (Child, String) {
-    let mut child = claw()
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--db",
-            db,
-            "--listen",
-            "127.0.0.1:0",
-            "--body-limit",
-            "2048",
-        ])
-        .env("CLAW_SECRET_SHOP_HOOK_KEY", "k3y-for-tests")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no ready line from `claw run --db {db}`: {line:?}"))
-        .to_string();
-    (child, url)
+/// `claw run` on `file` with a 2 KiB body limit and the shop's webhook key.
+fn start(db: &str, file: &Path) -> Server {
+    Server::start(
+        file,
+        db,
+        &["--body-limit", "2048"],
+        &[("CLAW_SECRET_SHOP_HOOK_KEY", "k3y-for-tests")],
+    )
 }
 
 fn sign(body: &str) -> String {
@@ -100,24 +68,19 @@ fn sign(body: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_fire_metrics_and_inspection() {
-    claw_runtime::install_crypto();
-    for db in pg::databases().await {
-        let t = Instant::now();
-        webhooks_case(&db).await;
-        eprintln!("webhooks test on {}: {:.1?}", db.label, t.elapsed());
-    }
+    on_every_database("webhooks", webhooks_case).await;
 }
 
 // Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
 // read the state the previous ones left (database, receiver, server); split, each part
 // would have to start its own server and rebuild that state.
-async fn webhooks_case(tdb: &TestDb) {
+async fn webhooks_case(tdb: TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("shop.claw");
-    std::fs::write(&file, SYSTEM).unwrap();
-    let (mut child, url) = tokio::task::block_in_place(|| start(db, &file));
+    let file = write(dir.path(), "shop.claw", SYSTEM);
+    let server = tokio::task::block_in_place(|| start(db, &file));
+    let url = server.url.clone();
     let c = reqwest::Client::new();
     let hook = format!("{url}/hooks/shop/order_created");
     let body = r#"{"order":{"id":"X1"}}"#;
@@ -252,9 +215,8 @@ async fn webhooks_case(tdb: &TestDb) {
         "{l}: {metrics}"
     );
 
-    unsafe { libc_kill(child.id() as i32, 15) };
-    let st = child.wait().unwrap();
-    assert!(st.success(), "{l}: graceful stop on SIGTERM");
+    let stopped = server.stop(SIGTERM);
+    assert!(stopped.status.success(), "{l}: graceful stop on SIGTERM");
 
     // Inspection commands read the same database.
     let ev = claw_json(l, &["events", &fired_id, "--db", db, "--format", "json"]);
@@ -312,42 +274,11 @@ fn invalid_systems_are_refused_with_diagnostics() {
     }
 }
 
-/// A system whose one step calls a local receiver, so the test can count executions.
-const DEDUP: &str = r#"system: dedup
-version: 1.0.0
-triggers:
-  - order_created:
-      source: webhook
-      idempotency: order.id
-decisions: []
-execution:
-  - notify:
-      on: order_created
-      action: http.post
-      with:
-        url: "{{ target }}"
-        body:
-          order: "{{ order.id }}"
-      retries: 3
-      backoff: exponential 50ms..200ms
-      timeout: 5s
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-"#;
-
 /// Calls per Idempotency-Key ("<none>" without the header).
 type Calls = Arc<Mutex<BTreeMap<String, u32>>>;
 
 async fn count_call(State(calls): State<Calls>, headers: HeaderMap) -> &'static str {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("<none>")
-        .to_string();
+    let key = idempotency_key(&headers);
     *calls.lock().unwrap().entry(key).or_default() += 1;
     "{\"ok\":true}"
 }
@@ -357,39 +288,28 @@ const DELIVERIES: usize = 32;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_identical_deliveries_start_one_run() {
-    claw_runtime::install_crypto();
-    for db in pg::databases().await {
-        let t = Instant::now();
-        concurrent_duplicates_case(&db).await;
-        eprintln!(
-            "concurrent duplicates test on {}: {:.1?}",
-            db.label,
-            t.elapsed()
-        );
-    }
+    on_every_database("concurrent duplicates", concurrent_duplicates_case).await;
 }
 
 // Long on purpose: one end-to-end scenario against a real `claw` process, whose steps
 // read the state the previous ones left (database, receiver, server); split, each part
 // would have to start its own server and rebuild that state.
-async fn concurrent_duplicates_case(tdb: &TestDb) {
+async fn concurrent_duplicates_case(tdb: TestDb) {
     let l = tdb.label;
     let db = tdb.url.as_str();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("dedup.claw");
-    std::fs::write(&file, DEDUP).unwrap();
+    // One step that calls a local receiver, so the test can count executions.
+    let policy = "      retries: 3\n      backoff: exponential 50ms..200ms\n      timeout: 5s\n";
+    let file = write(dir.path(), "dedup.claw", &notifier("dedup", policy, TAIL));
 
     let calls: Calls = Arc::default();
     let app = axum::Router::new()
         .route("/", axum::routing::post(count_call))
         .with_state(calls.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let target = serve_locally(app).await;
 
-    let (mut child, url) = tokio::task::block_in_place(|| start(db, &file));
+    let server = tokio::task::block_in_place(|| start(db, &file));
+    let url = server.url.clone();
     let hook = format!("{url}/hooks/dedup/order_created");
     let body = serde_json::json!({"order": {"id": "same-1"}, "target": target}).to_string();
     // One client (one connection) per delivery, each connected before the barrier, so the
@@ -454,9 +374,8 @@ async fn concurrent_duplicates_case(tdb: &TestDb) {
         .text()
         .await
         .unwrap();
-    unsafe { libc_kill(child.id() as i32, 15) };
     assert!(
-        child.wait().unwrap().success(),
+        server.stop(SIGTERM).status.success(),
         "{l}: graceful stop on SIGTERM"
     );
     let expected: BTreeMap<String, u32> = [(key, 1)].into();
@@ -494,9 +413,4 @@ async fn concurrent_duplicates_case(tdb: &TestDb) {
         1,
         "{l}: {kinds:?}"
     );
-}
-
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
 }

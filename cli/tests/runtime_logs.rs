@@ -67,7 +67,7 @@ execution:
         headers:
           Authorization: "Bearer {{{{ secrets.api_token }}}}"
       timeout: 5s
-{TAIL}"#,
+{SLO_TAIL}"#,
         base = recv.base
     );
     let file = write(dir.path(), "vault.claw", &system);
@@ -230,22 +230,13 @@ execution:
 #[test]
 fn json_logs_are_one_object_per_line_with_run_id_and_step() {
     let dir = tempfile::tempdir().unwrap();
-    let system = format!(
-        r#"system: jsonlog
-version: 1.0.0
-triggers:
-  - call:
-      source: webhook
-      idempotency: req.id
-decisions: []
-execution:
-  - announce:
+    let steps = r#"  - announce:
       on: call
       action: log.info
       with:
-        message: "hello {{{{ req.id }}}}"
-{TAIL}"#
-    );
+        message: "hello {{ req.id }}"
+"#;
+    let system = webhook_system("jsonlog", "call", "req.id", steps, SLO_TAIL);
     let file = write(dir.path(), "jsonlog.claw", &system);
     let db = sqlite(dir.path());
     let srv = Server::start(&file, &db, &["--log-format", "json"], &[]);

@@ -54,7 +54,7 @@ execution:
       action: log.debug
       with:
         message: calm
-{TAIL}"#,
+{SLO_TAIL}"#,
         base = recv.base
     );
     let file = write(dir.path(), "mix.claw", &system);

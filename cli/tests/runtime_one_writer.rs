@@ -8,25 +8,14 @@ mod ops;
 use claw_runtime::codes;
 use ops::*;
 
-const SIGKILL: i32 = 9;
-
 fn system() -> String {
-    format!(
-        r#"system: single
-version: 1.0.0
-triggers:
-  - job:
-      source: webhook
-      idempotency: job.id
-decisions: []
-execution:
-  - note:
+    let steps = r#"  - note:
       on: job
       action: log.info
       with:
-        message: "job {{{{ job.id }}}}"
-{TAIL}"#
-    )
+        message: "job {{ job.id }}"
+"#;
+    webhook_system("single", "job", "job.id", steps, SLO_TAIL)
 }
 
 /// Runs `claw run` and waits for it to exit by itself (a runtime that starts is killed

@@ -7,7 +7,8 @@ use pg::TestDb;
 use serde_json::Value;
 use std::process::Command;
 
-const V1: &str = r#"system: orders
+const V1: &str = claw_testkit::with_tail!(
+    r#"system: orders
 version: 1.0.0
 triggers:
   - order_created:
@@ -23,13 +24,8 @@ execution:
       action: log.info
       with:
         message: "big order {{ order.id }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-"#;
+"#
+);
 
 fn v2() -> String {
     V1.replace("order.total > 100", "order.total > 10")

@@ -1,40 +1,35 @@
 //! Cron: a syslog window and `claw shadow wrap` records against the imported schedule.
 
-use assert_cmd::Command;
+#[path = "common/shadow.rs"]
+mod shadow;
+
 use serde_json::Value;
-use std::path::PathBuf;
+use shadow::{sample, shadow};
 
-fn sample(p: &str) -> String {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/shadow"))
-        .join(p)
-        .display()
-        .to_string()
-}
-
-#[test]
-fn syslog_window_finds_the_job_that_silently_stopped() {
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "compare",
+/// `claw shadow compare` of the sample cron system against the sample syslog window
+/// (1 to 3 November 2026), with `extra` options.
+fn compare_syslog_window(extra: &[&str]) -> std::process::Output {
+    shadow(
+        "compare",
+        &[
             "--system",
             &sample("cron/ops-jobs.claw"),
             "--cron-log",
             &sample("cron/syslog-window.log"),
-            "--year",
-            "2026",
             "--from",
             "2026-11-01T00:00:00Z",
             "--to",
             "2026-11-03T23:59:59Z",
-            "--gate",
-            "99.5",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+        ],
+    )
+    .args(extra)
+    .output()
+    .unwrap()
+}
+
+#[test]
+fn syslog_window_finds_the_job_that_silently_stopped() {
+    let out = compare_syslog_window(&["--year", "2026", "--gate", "99.5", "--format", "json"]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -71,28 +66,32 @@ fn syslog_window_finds_the_job_that_silently_stopped() {
 
 #[test]
 fn rfc3164_lines_need_a_year() {
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "compare",
-            "--system",
-            &sample("cron/ops-jobs.claw"),
-            "--cron-log",
-            &sample("cron/syslog-window.log"),
-            "--from",
-            "2026-11-01T00:00:00Z",
-            "--to",
-            "2026-11-03T23:59:59Z",
-        ])
-        .output()
-        .unwrap();
+    let out = compare_syslog_window(&[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("syslog-window.log:3:") && err.contains("--year"),
         "{err}"
     );
+}
+
+/// `claw shadow wrap` around `command` as the job `hourly_sync` of `ops-jobs`, recording
+/// into the shadow store at `store`.
+fn wrap(store: &str, command: &[&str]) -> assert_cmd::Command {
+    let mut c = shadow(
+        "wrap",
+        &[
+            "--system",
+            "ops-jobs",
+            "--job",
+            "hourly_sync",
+            "--store",
+            store,
+            "--",
+        ],
+    );
+    c.args(command);
+    c
 }
 
 // Long on purpose: one scenario end to end, whose steps depend on the ones before; split,
@@ -102,86 +101,29 @@ fn wrap_passes_everything_through_and_records_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("shadow.db");
     let st = store.to_str().unwrap();
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "wrap",
-            "--system",
-            "ops-jobs",
-            "--job",
-            "hourly_sync",
-            "--store",
-            st,
-            "--",
-        ])
-        .args([
+    let out = wrap(
+        st,
+        &[
             "sh",
             "-c",
             "printf 'out\\000bytes'; printf 'err line\\n' >&2; read x; echo \"got $x\"; exit 7",
-        ])
-        .write_stdin("hello\n")
-        .output()
-        .unwrap();
+        ],
+    )
+    .write_stdin("hello\n")
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(7));
     assert_eq!(out.stdout, b"out\0bytesgot hello\n");
     assert_eq!(out.stderr, b"err line\n");
     // Killed by a signal: the wrapper dies of the same signal.
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "wrap",
-            "--system",
-            "ops-jobs",
-            "--job",
-            "hourly_sync",
-            "--store",
-            st,
-            "--",
-            "sh",
-            "-c",
-            "kill -TERM $$",
-        ])
-        .output()
-        .unwrap();
+    let out = wrap(st, &["sh", "-c", "kill -TERM $$"]).output().unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(out.status.signal(), Some(15));
     // A command that does not exist: 127 like a shell, nothing recorded.
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "wrap",
-            "--system",
-            "ops-jobs",
-            "--job",
-            "hourly_sync",
-            "--store",
-            st,
-            "--",
-            "/nonexistent/job",
-        ])
-        .output()
-        .unwrap();
+    let out = wrap(st, &["/nonexistent/job"]).output().unwrap();
     assert_eq!(out.status.code(), Some(127));
     // The store cannot be written: the command's outcome is unchanged.
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "wrap",
-            "--system",
-            "ops-jobs",
-            "--job",
-            "hourly_sync",
-            "--store",
-            "/nonexistent/dir/s.db",
-            "--",
-            "sh",
-            "-c",
-            "echo fine",
-        ])
+    let out = wrap("/nonexistent/dir/s.db", &["sh", "-c", "echo fine"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -196,11 +138,9 @@ fn wrap_passes_everything_through_and_records_the_run() {
         .replace("schedule: 0 * * * *", "schedule: \"* * * * *\"");
     std::fs::write(&sys, text).unwrap();
     let rt = tokio_free_now();
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "compare",
+    let out = shadow(
+        "compare",
+        &[
             "--system",
             sys.to_str().unwrap(),
             "--wrap-records",
@@ -212,9 +152,10 @@ fn wrap_passes_everything_through_and_records_the_run() {
             &rt.1,
             "--format",
             "json",
-        ])
-        .output()
-        .unwrap();
+        ],
+    )
+    .output()
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",

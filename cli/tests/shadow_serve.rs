@@ -3,24 +3,19 @@
 //! exact answer whatever happens on the shadow side, and the shadow outcomes `serve`
 //! records are what `claw shadow compare --mirrored` reports on.
 
-use assert_cmd::Command as Cmd;
+#[path = "common/shadow.rs"]
+mod shadow;
+
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
+use shadow::{sample, shadow};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
-fn sample(p: &str) -> String {
-    root().join("samples/shadow").join(p).display().to_string()
-}
 
 const ACCEPTED: &str =
     "{\"attempt\":\"5f1b\",\"id\":\"0b6f\",\"request_id\":\"5f1b\",\"status\":\"success\"}";
@@ -351,14 +346,7 @@ fn mirrored_requests_are_compared_with_the_history() {
     let (code, log) = serve.stop();
     assert_eq!(code, Some(0), "{log}");
 
-    let out = Cmd::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "compare",
-            "--system",
-            &sample("big-order-alert.claw"),
-        ])
+    let out = shadow("compare", &["--system", &sample("big-order-alert.claw")])
         .args(["--zapier-json", &sample("zapier/zap-runs-page-1.json")])
         .args(["--mirrored", "--store"])
         .arg(&store)

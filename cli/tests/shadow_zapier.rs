@@ -1,17 +1,11 @@
 //! `claw shadow compare` end to end on an imported Zap and a Zapier run history with
 //! planted divergences, through the real record-only runtime.
 
-use assert_cmd::Command;
+#[path = "common/shadow.rs"]
+mod shadow;
+
 use serde_json::Value;
-use std::path::PathBuf;
-
-fn root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
-fn sample(p: &str) -> String {
-    root().join("samples/shadow").join(p).display().to_string()
-}
+use shadow::{root, sample, shadow};
 
 /// The reviewed system in samples/ is exactly the importer's output plus the two review
 /// edits the runbook describes (the idempotency key the importer proposed, and the
@@ -51,23 +45,21 @@ fn reviewed_system_is_the_import_plus_two_review_edits() {
 }
 
 fn compare(extra: &[&str]) -> (i32, String) {
-    let mut args = vec![
-        "shadow".to_string(),
-        "compare".into(),
-        "--system".into(),
-        sample("big-order-alert.claw"),
-        "--zapier-json".into(),
-        sample("zapier/zap-runs-page-1.json"),
-        "--inputs".into(),
-        sample("mirrored-inputs.jsonl"),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .current_dir(root())
-        .args(&args)
-        .output()
-        .unwrap();
+    let out = shadow(
+        "compare",
+        &[
+            "--system",
+            &sample("big-order-alert.claw"),
+            "--zapier-json",
+            &sample("zapier/zap-runs-page-1.json"),
+            "--inputs",
+            &sample("mirrored-inputs.jsonl"),
+        ],
+    )
+    .current_dir(root())
+    .args(extra)
+    .output()
+    .unwrap();
     assert!(
         out.stderr.is_empty(),
         "{}",
@@ -161,20 +153,19 @@ fn report_finds_exactly_the_planted_divergences() {
     );
     assert_eq!(r["gate"]["passed"], false);
     // Verdicts went to the store: parity per day.
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "history",
+    let out = shadow(
+        "history",
+        &[
             "--system",
             "big-order-alert",
             "--format",
             "json",
             "--store",
             store.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+        ],
+    )
+    .output()
+    .unwrap();
     assert!(out.status.success());
     let days: Value = serde_json::from_slice(&out.stdout).unwrap();
     let days: Vec<(String, f64)> = days
@@ -267,18 +258,17 @@ fn bad_history_is_a_usage_error_naming_the_place() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("page.json");
     std::fs::write(&bad, "{\"data\": [\n  {\"id\": 1,, }\n]}").unwrap();
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .args([
-            "shadow",
-            "compare",
+    let out = shadow(
+        "compare",
+        &[
             "--system",
             &sample("big-order-alert.claw"),
             "--zapier-json",
             bad.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+        ],
+    )
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("page.json:2:"), "{err}");
@@ -288,21 +278,20 @@ fn bad_history_is_a_usage_error_naming_the_place() {
 /// (`CLAW_BLESS=1` rewrites the golden file instead).
 #[test]
 fn text_report_matches_golden() {
-    let out = Command::cargo_bin("claw")
-        .unwrap()
-        .current_dir(root())
-        .args([
-            "shadow",
-            "compare",
+    let out = shadow(
+        "compare",
+        &[
             "--system",
             "samples/shadow/big-order-alert.claw",
             "--zapier-json",
             "samples/shadow/zapier/zap-runs-page-1.json",
             "--inputs",
             "samples/shadow/mirrored-inputs.jsonl",
-        ])
-        .output()
-        .unwrap();
+        ],
+    )
+    .current_dir(root())
+    .output()
+    .unwrap();
     let got = String::from_utf8(out.stdout).unwrap();
     let path = root().join("golden/shadow/big-order-alert.report.txt");
     // Accept an intended change the one way used for every golden in the project.

@@ -26,19 +26,20 @@ fn files(dir: &Path) -> Vec<String> {
     v
 }
 
+/// `claw import sheet` of the sample runbook workbook with `options`, written into `out`.
+fn import_runbook(options: &[&str], out: &Path) -> assert_cmd::assert::Assert {
+    claw()
+        .args(["import", "sheet", "samples/sheets/ops-runbook.xlsx"])
+        .args(options)
+        .arg("-o")
+        .arg(out)
+        .assert()
+}
+
 #[test]
 fn workbook_imports_one_system_per_matching_worksheet_equal_to_golden() {
     let out = tempfile::tempdir().unwrap();
-    claw()
-        .args([
-            "import",
-            "sheet",
-            "samples/sheets/ops-runbook.xlsx",
-            "--accept",
-            "-o",
-        ])
-        .arg(out.path())
-        .assert()
+    import_runbook(&["--accept"], out.path())
         .code(0)
         .stdout(predicate::str::contains(
             "worksheet `Contacts` matches no convention",
@@ -65,19 +66,27 @@ fn workbook_imports_one_system_per_matching_worksheet_equal_to_golden() {
     }
 }
 
+/// `claw import sheet SAMPLE -o OUT`, pending review.
+fn import_into(sample: &str, out: &Path) -> assert_cmd::assert::Assert {
+    claw()
+        .args(["import", "sheet", sample, "-o"])
+        .arg(out)
+        .assert()
+}
+
+/// Every sample sheet, one of each format.
+const SAMPLES: [&str; 4] = [
+    "samples/sheets/discounts.ods",
+    "samples/sheets/escalations.csv",
+    "samples/sheets/approvals.tsv",
+    "samples/sheets/ops-runbook.xlsx",
+];
+
 #[test]
 fn review_round_trip_then_unchanged() {
     let out = tempfile::tempdir().unwrap();
-    for s in [
-        "samples/sheets/discounts.ods",
-        "samples/sheets/escalations.csv",
-        "samples/sheets/approvals.tsv",
-        "samples/sheets/ops-runbook.xlsx",
-    ] {
-        claw()
-            .args(["import", "sheet", s, "-o"])
-            .arg(out.path())
-            .assert()
+    for s in SAMPLES {
+        import_into(s, out.path())
             .code(0)
             .stdout(predicate::str::contains("pending review"));
     }
@@ -87,16 +96,8 @@ fn review_round_trip_then_unchanged() {
         review::accept(p).unwrap();
     }
     assert!(review::pending(out.path()).unwrap().is_empty());
-    for s in [
-        "samples/sheets/discounts.ods",
-        "samples/sheets/escalations.csv",
-        "samples/sheets/approvals.tsv",
-        "samples/sheets/ops-runbook.xlsx",
-    ] {
-        claw()
-            .args(["import", "sheet", s, "-o"])
-            .arg(out.path())
-            .assert()
+    for s in SAMPLES {
+        import_into(s, out.path())
             .code(0)
             .stdout(predicate::str::contains("unchanged"))
             .stdout(predicate::str::contains("pending review").not());
@@ -109,19 +110,7 @@ fn output_is_deterministic() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     for d in [a.path(), b.path()] {
-        claw()
-            .args([
-                "import",
-                "sheet",
-                "samples/sheets/ops-runbook.xlsx",
-                "--accept",
-                "--format",
-                "json",
-                "-o",
-            ])
-            .arg(d)
-            .assert()
-            .code(0);
+        import_runbook(&["--accept", "--format", "json"], d).code(0);
     }
     for f in files(a.path()) {
         assert_eq!(
@@ -135,46 +124,14 @@ fn output_is_deterministic() {
 #[test]
 fn sheet_option_selects_one_worksheet() {
     let out = tempfile::tempdir().unwrap();
-    claw()
-        .args([
-            "import",
-            "sheet",
-            "samples/sheets/ops-runbook.xlsx",
-            "--sheet",
-            "Carrier rules",
-            "--accept",
-            "-o",
-        ])
-        .arg(out.path())
-        .assert()
-        .code(0);
+    import_runbook(&["--sheet", "Carrier rules", "--accept"], out.path()).code(0);
     assert_eq!(files(out.path()), ["ops_runbook-carrier_rules.claw"]);
-    claw()
-        .args([
-            "import",
-            "sheet",
-            "samples/sheets/ops-runbook.xlsx",
-            "--sheet",
-            "Nope",
-            "-o",
-        ])
-        .arg(out.path().join("x"))
-        .assert()
+    import_runbook(&["--sheet", "Nope"], &out.path().join("x"))
         .code(2)
         .stderr(predicate::str::contains("claw::import::no_such_sheet").and(
             predicate::str::contains("Nightly jobs, Carrier rules, Contacts"),
         ));
-    claw()
-        .args([
-            "import",
-            "sheet",
-            "samples/sheets/ops-runbook.xlsx",
-            "--sheet",
-            "Contacts",
-            "-o",
-        ])
-        .arg(out.path().join("y"))
-        .assert()
+    import_runbook(&["--sheet", "Contacts"], &out.path().join("y"))
         .code(2)
         .stderr(
             predicate::str::contains("claw::import::sheet_no_convention")

@@ -60,17 +60,23 @@ pub fn dot(sys: &System) -> String {
             escape(&label(n))
         ));
     }
+    for (a, b) in sorted_edges(&g) {
+        out.push_str(&format!("  {a} -> {b};\n"));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The graph's edges as pairs of node ids, sorted, so that both drawings list them in one
+/// stable order.
+fn sorted_edges(g: &SystemGraph) -> Vec<(String, String)> {
     let mut edges: Vec<(String, String)> = g
         .graph
         .edge_references()
         .map(|e| (id(g.node_at(e.source())), id(g.node_at(e.target()))))
         .collect();
     edges.sort();
-    for (a, b) in edges {
-        out.push_str(&format!("  {a} -> {b};\n"));
-    }
-    out.push_str("}\n");
-    out
+    edges
 }
 
 /// Mermaid flowchart text, for Markdown renderers that draw it.
@@ -90,13 +96,7 @@ pub fn mermaid(sys: &System) -> String {
         };
         out.push_str(&format!("  {}{shape}\n", id(n)));
     }
-    let mut edges: Vec<(String, String)> = g
-        .graph
-        .edge_references()
-        .map(|e| (id(g.node_at(e.source())), id(g.node_at(e.target()))))
-        .collect();
-    edges.sort();
-    for (a, b) in edges {
+    for (a, b) in sorted_edges(&g) {
         out.push_str(&format!("  {a} --> {b}\n"));
     }
     out

@@ -47,12 +47,22 @@ pub const RESERVED_WORDS: &[&str] = &[
 /// Names the runtime puts in every expression's scope beside the payload's own fields.
 pub const SCOPE_NAMES: &[&str] = &["steps", "decisions", "trigger", "payload"];
 
-/// The CEL standard library, built once: `Context::default()` rebuilds it on every evaluation,
-/// which showed up in runtime profiles. It is immutable after construction, so sharing it is
-/// not shared mutable state.
+/// The CEL standard library plus the formatter functions ([`crate::format`]), built once:
+/// `Context::default()` rebuilds the library on every evaluation, which showed up in runtime
+/// profiles. It is immutable after construction, so sharing it is not shared mutable state.
 fn stdlib() -> Arc<cel::Env> {
     static STDLIB: std::sync::OnceLock<Arc<cel::Env>> = std::sync::OnceLock::new();
-    STDLIB.get_or_init(|| Arc::new(cel::Env::stdlib())).clone()
+    STDLIB
+        .get_or_init(|| {
+            let mut env = cel::Env::stdlib();
+            // The names are fixed and distinct (a unit test registers them too), so this
+            // cannot fail; an environment without them would only make calls to them fail.
+            if let Err(e) = crate::format::register(&mut env) {
+                debug_assert!(false, "registering the formatter functions: {e}");
+            }
+            Arc::new(env)
+        })
+        .clone()
 }
 
 /// A compiled CEL expression.
@@ -77,12 +87,16 @@ pub fn compile(text: &str) -> Result<Compiled, ExprError> {
         });
     }
     // The CEL parser is third-party code; never let a bug in it take the process down.
-    let parsed = std::panic::catch_unwind(|| cel::Program::compile(text));
+    // Compiled by the environment, whose parser also reads optional fields (`a.?b`).
+    let parsed = std::panic::catch_unwind(|| stdlib().compile(text));
     match parsed {
-        Ok(Ok(p)) => Ok(Compiled {
-            program: Arc::new(p),
-            source: text.to_string(),
-        }),
+        Ok(Ok(p)) => {
+            check_calls(p.expression(), text)?;
+            Ok(Compiled {
+                program: Arc::new(p),
+                source: text.to_string(),
+            })
+        }
         Ok(Err(errs)) => {
             let first = errs.errors.first();
             let offset = first.map(|e| column_offset(text, e.pos));
@@ -98,6 +112,83 @@ pub fn compile(text: &str) -> Result<Compiled, ExprError> {
             message: "not a valid CEL expression (the parser gave up)".into(),
             offset: None,
         }),
+    }
+}
+
+/// Member functions of CEL's standard library: `text.size()` on a variable named `text` is
+/// such a call, not a formatter function.
+const STD_METHODS: &[&str] = &[
+    "contains",
+    "endsWith",
+    "startsWith",
+    "matches",
+    "size",
+    "hasValue",
+    "value",
+    "orValue",
+    "or",
+    "getFullYear",
+    "getMonth",
+    "getDate",
+    "getDayOfMonth",
+    "getDayOfWeek",
+    "getDayOfYear",
+    "getHours",
+    "getMinutes",
+    "getSeconds",
+    "getMilliseconds",
+];
+
+/// Calls of the formatter namespaces (`text.upper(x)`) must name a function of the library
+/// with an argument count it accepts: checked when compiling, so `claw check` reports a typo
+/// rather than a run failing on it.
+fn check_calls(e: &IdedExpr, text: &str) -> Result<(), ExprError> {
+    let mut err: Option<(String, String)> = None;
+    walk(e, &mut |x| {
+        let Expr::Call(call) = &x.expr else { return };
+        let Some(Expr::Ident(ns)) = call.target.as_ref().map(|t| &t.expr) else {
+            return;
+        };
+        if err.is_some() || !crate::format::NAMESPACES.contains(&ns.as_str()) {
+            return;
+        }
+        let name = format!("{ns}.{}", call.func_name);
+        match crate::format::function(&name) {
+            Some(f) if !f.arities.contains(&call.args.len()) => {
+                let want: Vec<String> = f.arities.iter().map(usize::to_string).collect();
+                err = Some((
+                    format!(
+                        "`{name}` takes {} argument(s), not {}",
+                        want.join(" or "),
+                        call.args.len()
+                    ),
+                    name,
+                ));
+            }
+            None if !STD_METHODS.contains(&call.func_name.as_str()) => {
+                let names: Vec<&str> = crate::format::FUNCTIONS
+                    .iter()
+                    .filter(|f| f.name.starts_with(&format!("{ns}.")))
+                    .map(|f| f.name)
+                    .collect();
+                let hint = names
+                    .iter()
+                    .map(|n| (strsim::jaro_winkler(&name, n), *n))
+                    .filter(|(score, _)| *score >= 0.8)
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, n)| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                err = Some((format!("`{name}` is not a formatter function{hint}"), name));
+            }
+            _ => {}
+        }
+    });
+    match err {
+        Some((message, name)) => Err(ExprError {
+            message,
+            offset: text.find(&name),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -431,6 +522,39 @@ mod tests {
     fn syntax_errors_have_offsets() {
         let e = compile("order.id ==").unwrap_err();
         assert!(e.offset.is_some());
+    }
+
+    /// Formatter calls are checked when compiling: unknown names (with a suggestion) and wrong
+    /// argument counts; standard methods on a variable named like a namespace still compile.
+    #[test]
+    fn formatter_calls_are_checked() {
+        let e = compile("text.titlecse(name)").unwrap_err();
+        assert!(
+            e.message.contains("did you mean `text.titlecase`"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.offset, Some(0));
+        let e = compile("x + text.truncate(name)").unwrap_err();
+        assert!(
+            e.message.contains("takes 2 or 3 or 4 argument(s), not 1"),
+            "{}",
+            e.message
+        );
+        assert!(compile("text.size() > 1 && date.startsWith('2024')").is_ok());
+        assert!(compile("steps.a.output.text.upper()").is_ok());
+    }
+
+    /// Optional field reads (`a.?b.orValue(d)`): what the Zapier importer uses for a mapped
+    /// field that may be absent.
+    #[test]
+    fn optional_fields() {
+        let c = compile("payload.?nick.orValue('friend')").unwrap();
+        assert_eq!(c.eval(&json!({"payload": {}})).unwrap(), json!("friend"));
+        assert_eq!(
+            c.eval(&json!({"payload": {"nick": "Al"}})).unwrap(),
+            json!("Al")
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod draw;
 pub mod expr;
 pub mod fields;
 pub mod files;
+pub mod format;
 pub mod graph;
 pub mod lint;
 pub mod model;

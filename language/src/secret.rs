@@ -83,6 +83,22 @@ pub fn find(text: &str) -> impl Iterator<Item = Found<'_>> {
     })
 }
 
+/// `name` spelled with what an environment variable name can hold: ASCII letters and digits
+/// upper-cased, every other character `_`. The runtime reads secret `NAME` from
+/// `CLAW_SECRET_<this>`, and the crontab importer names the variable a credential moves to with
+/// it, so both spell a name the same way.
+pub fn env_spelling(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +129,13 @@ mod tests {
             Err(SecretRefError::BadName(_))
         ));
         assert_eq!(find("no secret:// here").count(), 0);
+    }
+
+    #[test]
+    fn env_spelling_upper_cases_and_replaces_the_rest() {
+        assert_eq!(env_spelling("shop_hook-key.v2"), "SHOP_HOOK_KEY_V2");
+        assert_eq!(env_spelling("crontab/0a"), "CRONTAB_0A");
+        assert_eq!(env_spelling("é1"), "_1");
+        assert_eq!(env_spelling(""), "");
     }
 }

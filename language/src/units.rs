@@ -307,8 +307,8 @@ pub fn check_uri(text: &str, schemes: &[&str]) -> Result<(), UnitError> {
 /// Whether `s` is one mail address: `local@domain`, with exactly one `@`; the local part of
 /// letters, digits and `.`, `_`, `%`, `+`, `-` (no leading, trailing or doubled dot); the domain
 /// of dot-separated labels of letters, digits and inner `-` (`localhost` included). Stricter
-/// than RFC 5322 on purpose: `a@x.orgb@y.org` or `rootHOME=/@localhost` are glued values, not
-/// addresses.
+/// than RFC 5322 on purpose: `a@x.orgb@y.org` or `rootHOME=/@localhost` are glued values,
+/// not addresses.
 pub fn is_email_address(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;

@@ -200,25 +200,44 @@ fn too_deep(text: &str, at: saphyr::Marker) -> Diagnostic {
 /// (iterative, no recursion) before anything recursive runs.
 #[allow(clippy::result_large_err)]
 fn check_depth(text: &str) -> Result<(), Diagnostic> {
-    use saphyr_parser::{Event, Parser};
-    let mut depth = 0usize;
-    for event in Parser::new_from_str(text) {
+    let mut depth = Depth::default();
+    for event in saphyr_parser::Parser::new_from_str(text) {
         // A syntax error stops the walk; the loader reports it, having nested no deeper.
         let Ok((event, span)) = event else {
             return Ok(());
         };
-        match event {
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(too_deep(text, span.start));
-                }
-            }
-            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+        depth.follow(&event, text, span.start)?;
     }
     Ok(())
+}
+
+/// The nesting depth of collections while saphyr's events stream by.
+#[derive(Default)]
+struct Depth(usize);
+
+impl Depth {
+    /// Follows `event`, which starts at `at`: the error when it opens a collection deeper than
+    /// [`MAX_DEPTH`].
+    #[allow(clippy::result_large_err)]
+    fn follow(
+        &mut self,
+        event: &saphyr_parser::Event<'_>,
+        text: &str,
+        at: saphyr::Marker,
+    ) -> Result<(), Diagnostic> {
+        use saphyr_parser::Event;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                self.0 += 1;
+                if self.0 > MAX_DEPTH {
+                    return Err(too_deep(text, at));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.0 = self.0.saturating_sub(1),
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// Converts a saphyr scan or load error into a located `claw::yaml` diagnostic.
@@ -260,27 +279,18 @@ fn load_one_pass(text: &str) -> Result<Pass<'_>, Diagnostic> {
     // The same input type as `load_from_str`, so errors and markers are the same.
     let parser = Parser::new(BufferedInput::new(text.chars()));
     let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
-    let mut depth = 0usize;
+    let mut depth = Depth::default();
     let mut documents = 0usize;
     for event in parser {
         let (event, span) = event.map_err(|e| invalid_yaml(text, &e))?;
-        match event {
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(too_deep(text, span.start));
-                }
+        depth.follow(&event, text, span.start)?;
+        if let Event::DocumentStart(_) = event {
+            documents += 1;
+            // `Parser::load` forgets anchors between documents, which the event iterator
+            // cannot do from outside; an error either way, so leave it to the original path.
+            if documents > 1 {
+                return Ok(Pass::SeveralDocuments);
             }
-            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
-            Event::DocumentStart(_) => {
-                documents += 1;
-                // `Parser::load` forgets anchors between documents, which the event iterator
-                // cannot do from outside; an error either way, so leave it to the original path.
-                if documents > 1 {
-                    return Ok(Pass::SeveralDocuments);
-                }
-            }
-            _ => {}
         }
         loader.on_event(event, span);
     }

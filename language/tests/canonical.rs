@@ -449,10 +449,13 @@ fn the_bounds_of_round_trips_read_back_and_agree() {
     agrees(&sys).expect("agrees");
 }
 
+/// A named change to a valid system.
+type Change = (&'static str, Box<dyn Fn(&mut System)>);
+
 #[test]
 fn systems_past_the_bounds_are_left_to_the_text_check() {
     let base = valid();
-    let cases: Vec<(&str, Box<dyn Fn(&mut System)>)> = vec![
+    let cases: Vec<Change> = vec![
         (
             "retries above 1000",
             Box::new(|s| s.execution[0].retries = Some(1001)),

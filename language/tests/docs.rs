@@ -140,3 +140,28 @@ fn documented_expressions_behave_as_documented() {
         "units are only for alert conditions"
     );
 }
+
+/// Every formatter function (`text.*`, `number.*`, `date.*`, `util.*`) has its row in
+/// docs/language.md, and every row names a function that exists.
+#[test]
+fn every_formatter_function_is_documented() {
+    let doc = read("docs/language.md");
+    let missing: Vec<&str> = claw_language::format::FUNCTIONS
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| !doc.contains(&format!("`{n}(")))
+        .collect();
+    assert!(missing.is_empty(), "not in docs/language.md: {missing:?}");
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let name = line[3..].split('(').next().unwrap_or("");
+        if claw_language::format::NAMESPACES
+            .iter()
+            .any(|ns| name.starts_with(&format!("{ns}.")))
+        {
+            assert!(
+                claw_language::format::function(name).is_some(),
+                "docs/language.md documents `{name}`, which does not exist"
+            );
+        }
+    }
+}

@@ -12,6 +12,15 @@ use claw_language::diag;
 use std::collections::BTreeSet;
 use support::{claw_files, compare, finish, repo_root, stem};
 
+/// The five layers of a system, each with its own missing-layer sample.
+const LAYERS: [&str; 5] = [
+    "triggers",
+    "decisions",
+    "execution",
+    "data",
+    "observability",
+];
+
 fn expected_code(text: &str) -> Option<&str> {
     text.lines()
         .next()?
@@ -155,13 +164,7 @@ fn each_error_class_has_a_broken_sample() {
         .collect();
     assert!(missing.is_empty(), "no broken sample for {missing:?}");
     // Every layer has its own missing-layer sample.
-    for layer in [
-        "triggers",
-        "decisions",
-        "execution",
-        "data",
-        "observability",
-    ] {
+    for layer in LAYERS {
         assert!(
             files
                 .iter()
@@ -174,13 +177,7 @@ fn each_error_class_has_a_broken_sample() {
 #[test]
 fn missing_layer_names_the_layer_and_shows_an_example() {
     let root = repo_root();
-    for layer in [
-        "triggers",
-        "decisions",
-        "execution",
-        "data",
-        "observability",
-    ] {
+    for layer in LAYERS {
         let f = root.join(format!("samples/broken/missing_layer-{layer}.claw"));
         let text = std::fs::read_to_string(&f).expect("sample exists");
         let checked = claw_language::check_text(&text, None, None);

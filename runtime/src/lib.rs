@@ -17,6 +17,7 @@
 //! * [`service`]: all of the above started and stopped together (`claw run`).
 //! * [`ops`]: what the other runtime commands do (backfill, replay, status, DLQ retry).
 //! * [`codes`]: the diagnostic codes the runtime reports.
+//! * [`time`]: [`UnixMillis`] and [`Millis`], the store's instants and spans.
 //!
 //! The store, scheduler and adapter boundaries are where other backends (Temporal,
 //! NATS JetStream) plug in.
@@ -36,6 +37,7 @@ pub mod server;
 pub mod service;
 pub mod slo;
 pub mod store;
+pub mod time;
 pub mod triggers;
 #[cfg(feature = "typescript")]
 pub mod typescript;
@@ -44,6 +46,7 @@ pub mod watchdog;
 pub use engine::{Mode, Runtime, Simulation, StartOptions};
 pub use plan::{LoadError, LoadedSystem};
 pub use store::{EventStore, SqlStore};
+pub use time::{Millis, UnixMillis};
 
 /// Installs the ring crypto provider for rustls once per process (reqwest is built
 /// without a default provider to avoid aws-lc-sys). Safe to call many times.

@@ -12,9 +12,9 @@ use prometheus_client::registry::Registry;
 /// Labels of run metrics.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RunLabels {
-    /// System.
+    /// The system the run belongs to.
     pub system: String,
-    /// Trigger.
+    /// The trigger that started it.
     pub trigger: String,
     /// `accepted`, `duplicate`, `succeeded`, `failed`.
     pub outcome: String,
@@ -23,9 +23,9 @@ pub struct RunLabels {
 /// Labels of execution metrics.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StepLabels {
-    /// System.
+    /// The system the step belongs to.
     pub system: String,
-    /// Step.
+    /// The step's name (an execution item).
     pub step: String,
     /// `succeeded`, `failed`, `retried`, `dead_lettered`.
     pub outcome: String,
@@ -34,7 +34,7 @@ pub struct StepLabels {
 /// Labels of latency histograms.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct NameLabels {
-    /// System.
+    /// The system the trigger or step belongs to.
     pub system: String,
     /// Trigger or step.
     pub name: String,
@@ -43,7 +43,7 @@ pub struct NameLabels {
 /// Labels of watchdog findings.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WatchdogLabels {
-    /// System.
+    /// The system of the run the watchdog found.
     pub system: String,
     /// `lost` (accepted, not finished, and no task drives it: re-driven) or `stalled`
     /// (driven, but without progress for longer than its steps' timeouts, retries and

@@ -1,7 +1,7 @@
 //! A checked system compiled for running: expressions compiled, policies read, units parsed.
 
-use claw_language::expr::{self, Compiled, ExprError};
-use claw_language::model::{Execution, Logic, RuleDefault, Source, System, Trigger};
+use claw_language::expr::{self, Compiled};
+use claw_language::model::{Decision, Execution, Logic, RuleDefault, Source, System, Trigger};
 use claw_language::units::{self, Backoff};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -9,21 +9,25 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod template;
+
+pub use template::{Template, TemplatePiece};
+
 /// Why a system cannot be run.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file cannot be read.
     #[error("cannot read {path}: {source}")]
     Read {
-        /// File.
+        /// The file that could not be read: the system, a policy or a code file.
         path: String,
-        /// Why.
+        /// Why it could not be read.
         source: std::io::Error,
     },
     /// The system has errors; `rendered` holds the diagnostics.
     #[error("{path} is not a valid system:\n{rendered}")]
     Invalid {
-        /// File.
+        /// The system file that does not check.
         path: String,
         /// Rendered diagnostics.
         rendered: String,
@@ -31,7 +35,7 @@ pub enum LoadError {
     /// A part of the system this runtime cannot run.
     #[error("{path}: {message}")]
     Unsupported {
-        /// File.
+        /// The system file holding the part.
         path: String,
         /// What and why.
         message: String,
@@ -57,13 +61,13 @@ pub enum DecisionLogic {
 /// One decision ready to run.
 #[derive(Debug, Clone)]
 pub struct DecisionPlan {
-    /// Name.
+    /// The decision's name, as in the system (also its default event).
     pub name: String,
     /// Events consumed (empty: every trigger event).
     pub on: Vec<String>,
     /// Events emitted when continuing.
     pub emits: Vec<String>,
-    /// Logic.
+    /// How the decision decides: a condition, rules, or a policy.
     pub logic: DecisionLogic,
 }
 
@@ -85,120 +89,6 @@ pub struct StepPlan {
     /// The step's `with:` parameters as templates compiled once at load (compiling CEL
     /// is far costlier than evaluating it, and the parameters are rendered on every run).
     pub params: Template,
-}
-
-/// A JSON value whose strings are templates, compiled once; rendering gives the same
-/// result as [`claw_language::expr::render_value`] on the source value.
-#[derive(Debug, Clone)]
-pub enum Template {
-    /// Holds no `{{` anywhere: rendered as is.
-    Literal(Value),
-    /// A string with holes (or a template error, reported when rendered, as before).
-    Text(Result<Vec<TemplatePiece>, ExprError>),
-    /// An array of templates.
-    Array(Vec<Template>),
-    /// An object of templates, in source order.
-    Object(Vec<(String, Template)>),
-}
-
-/// A piece of a compiled template string.
-#[derive(Debug, Clone)]
-pub enum TemplatePiece {
-    /// Literal text.
-    Text(String),
-    /// A hole's compiled expression (or why it does not compile).
-    Hole(Result<Compiled, ExprError>),
-}
-
-impl Template {
-    /// Compiles every string inside `v` as a template.
-    pub fn compile(v: &Value) -> Template {
-        if !has_hole(v) {
-            return Template::Literal(v.clone());
-        }
-        match v {
-            Value::String(s) => Template::Text(expr::template_pieces(s).map(|pieces| {
-                pieces
-                    .into_iter()
-                    .map(|p| match p {
-                        expr::Piece::Text(t) => TemplatePiece::Text(t),
-                        expr::Piece::Hole(e, _) => TemplatePiece::Hole(expr::compile(&e)),
-                    })
-                    .collect()
-            })),
-            Value::Array(a) => Template::Array(a.iter().map(Template::compile).collect()),
-            Value::Object(m) => Template::Object(
-                m.iter()
-                    .map(|(k, x)| (k.clone(), Template::compile(x)))
-                    .collect(),
-            ),
-            other => Template::Literal(other.clone()),
-        }
-    }
-
-    /// Adds (or replaces) `key` in an object template as a literal that is never rendered.
-    /// Other shapes are returned unchanged.
-    fn with_literal(self, key: &str, value: Value) -> Template {
-        match self {
-            Template::Literal(Value::Object(mut m)) => {
-                m.insert(key.to_string(), value);
-                Template::Literal(Value::Object(m))
-            }
-            Template::Object(mut fields) => {
-                fields.retain(|(k, _)| k != key);
-                fields.push((key.to_string(), Template::Literal(value)));
-                Template::Object(fields)
-            }
-            other => other,
-        }
-    }
-
-    /// Renders against `scope`. A string that is exactly one hole keeps the value's type.
-    pub fn render(&self, scope: &Value) -> Result<Value, ExprError> {
-        Ok(match self {
-            Template::Literal(v) => v.clone(),
-            Template::Text(pieces) => {
-                let pieces = pieces.as_ref().map_err(Clone::clone)?;
-                if let [TemplatePiece::Hole(c)] = pieces.as_slice() {
-                    return c.as_ref().map_err(Clone::clone)?.eval(scope);
-                }
-                let mut out = String::new();
-                for p in pieces {
-                    match p {
-                        TemplatePiece::Text(t) => out.push_str(t),
-                        TemplatePiece::Hole(c) => {
-                            match c.as_ref().map_err(Clone::clone)?.eval(scope)? {
-                                Value::String(s) => out.push_str(&s),
-                                Value::Null => {}
-                                other => out.push_str(&other.to_string()),
-                            }
-                        }
-                    }
-                }
-                Value::String(out)
-            }
-            Template::Array(a) => Value::Array(
-                a.iter()
-                    .map(|t| t.render(scope))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Template::Object(m) => Value::Object(
-                m.iter()
-                    .map(|(k, t)| Ok((k.clone(), t.render(scope)?)))
-                    .collect::<Result<_, ExprError>>()?,
-            ),
-        })
-    }
-}
-
-/// Whether any string inside `v` contains `{{` (a hole or an escaped `\{{`).
-fn has_hole(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.contains("{{"),
-        Value::Array(a) => a.iter().any(has_hole),
-        Value::Object(m) => m.values().any(has_hole),
-        _ => false,
-    }
 }
 
 /// A step's delay.
@@ -228,7 +118,7 @@ pub struct LoadedSystem {
     pub path: PathBuf,
     /// Source text (saved in the store for replay).
     pub source: String,
-    /// Triggers.
+    /// The triggers, in file order, with their idempotency expressions compiled.
     pub triggers: Vec<TriggerPlan>,
     /// Decisions in order.
     pub decisions: Vec<DecisionPlan>,
@@ -269,13 +159,114 @@ fn unsupported(path: &Path, message: String) -> LoadError {
     }
 }
 
-fn compile(path: &Path, what: &str, text: &str) -> Result<Compiled, LoadError> {
+fn compile_expr(path: &Path, what: &str, text: &str) -> Result<Compiled, LoadError> {
     expr::compile(text).map_err(|e| unsupported(path, format!("{what}: {e}")))
 }
 
+/// A decision compiled: its conditions, or its policy file read (and a `.ts` one stripped
+/// to JavaScript). `path` labels errors; `base` resolves the policy file.
+fn decision_plan(path: &Path, base: &Path, d: &Decision) -> Result<DecisionPlan, LoadError> {
+    let what = format!("decision `{}`", d.name);
+    let logic = match &d.logic {
+        Logic::When(c) => DecisionLogic::When(compile_expr(path, &what, c)?),
+        Logic::Rules { rules, default } => DecisionLogic::Rules(
+            rules
+                .iter()
+                .map(|r| {
+                    Ok((
+                        compile_expr(path, &what, &r.condition)?,
+                        r.then.clone(),
+                        r.emit.clone(),
+                    ))
+                })
+                .collect::<Result<_, LoadError>>()?,
+            default.clone(),
+        ),
+        Logic::Policy(file) => policy_logic(path, &what, &base.join(file))?,
+    };
+    Ok(DecisionPlan {
+        name: d.name.clone(),
+        on: d.on.clone(),
+        emits: if d.emits.is_empty() {
+            vec![d.name.clone()]
+        } else {
+            d.emits.clone()
+        },
+        logic,
+    })
+}
+
+/// The logic of a policy file `p` by its extension: `.cel` compiled, `.js` as is, `.ts`
+/// stripped to JavaScript; any other extension is unsupported.
+fn policy_logic(path: &Path, what: &str, p: &Path) -> Result<DecisionLogic, LoadError> {
+    let text = std::fs::read_to_string(p).map_err(|source| LoadError::Read {
+        path: p.display().to_string(),
+        source,
+    })?;
+    match p.extension().and_then(|e| e.to_str()) {
+        Some("cel") => Ok(DecisionLogic::Cel(compile_expr(path, what, text.trim())?)),
+        Some("js") => Ok(DecisionLogic::Js(text)),
+        Some("ts") => Ok(DecisionLogic::Js(
+            crate::sandbox::typescript_to_js(p, &text)
+                .map_err(|m| unsupported(path, format!("{what}: {m}")))?,
+        )),
+        _ => Err(unsupported(
+            path,
+            format!("{what}: policy {} must be .cel, .js or .ts", p.display()),
+        )),
+    }
+}
+
+/// An execution step compiled: back-off, timeout and delay parsed (defaults filled in),
+/// idempotency and parameters compiled, a `code.js` step's `file:` read.
+fn step_plan(path: &Path, base: &Path, x: &Execution) -> Result<StepPlan, LoadError> {
+    let what = format!("execution `{}`", x.name);
+    let backoff = match &x.backoff {
+        Some(b) => {
+            units::parse_backoff(b).map_err(|e| unsupported(path, format!("{what}: {e}")))?
+        }
+        None => Backoff::Exponential {
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(300),
+        },
+    };
+    let timeout = match &x.timeout {
+        Some(t) => {
+            units::parse_duration(t).map_err(|e| unsupported(path, format!("{what}: {e}")))?
+        }
+        None => DEFAULT_TIMEOUT,
+    };
+    let delay = match &x.delay {
+        None => None,
+        Some(d) if d.contains("{{") => Some(DelayPlan::Until(d.clone())),
+        Some(d) => Some(DelayPlan::For(
+            units::parse_duration(d).map_err(|e| unsupported(path, format!("{what}: {e}")))?,
+        )),
+    };
+    let idempotency = match &x.idempotency {
+        Some(e) => Some(compile_expr(path, &format!("{what} idempotency"), e)?),
+        None => None,
+    };
+    let with = serde_json::to_value(&x.with).unwrap_or(Value::Null);
+    let mut params = Template::compile(&with);
+    if let Some(script) = code_file(base, x, &with)? {
+        // The script is code, not a template: `{{` inside it stays as written.
+        params = params.with_literal("code", Value::String(script));
+    }
+    Ok(StepPlan {
+        exec: x.clone(),
+        idempotency,
+        attempts: x.retries.unwrap_or(0).saturating_add(1),
+        backoff,
+        timeout,
+        delay,
+        params,
+    })
+}
+
 impl LoadedSystem {
-    /// Reads, checks and compiles a `.claw` file. Invalid systems are refused with their
-    /// diagnostics.
+    /// Reads, checks and compiles a `.claw` file; an invalid system is refused with its
+    /// rendered diagnostics.
     pub fn load(path: &Path) -> Result<LoadedSystem, LoadError> {
         let (text, checked) =
             claw_language::check::check_file(path).map_err(|source| LoadError::Read {
@@ -318,7 +309,7 @@ impl LoadedSystem {
         let mut triggers = Vec::new();
         for t in &system.triggers {
             let idempotency = match &t.idempotency {
-                Some(e) => Some(compile(
+                Some(e) => Some(compile_expr(
                     path,
                     &format!("trigger `{}` idempotency", t.name),
                     e,
@@ -330,103 +321,17 @@ impl LoadedSystem {
                 idempotency,
             });
         }
-        let mut decisions = Vec::new();
-        for d in &system.decisions {
-            let what = format!("decision `{}`", d.name);
-            let logic = match &d.logic {
-                Logic::When(c) => DecisionLogic::When(compile(path, &what, c)?),
-                Logic::Rules { rules, default } => DecisionLogic::Rules(
-                    rules
-                        .iter()
-                        .map(|r| {
-                            Ok((
-                                compile(path, &what, &r.condition)?,
-                                r.then.clone(),
-                                r.emit.clone(),
-                            ))
-                        })
-                        .collect::<Result<_, LoadError>>()?,
-                    default.clone(),
-                ),
-                Logic::Policy(file) => {
-                    let p = base.join(file);
-                    let text = std::fs::read_to_string(&p).map_err(|source| LoadError::Read {
-                        path: p.display().to_string(),
-                        source,
-                    })?;
-                    match p.extension().and_then(|e| e.to_str()) {
-                        Some("cel") => DecisionLogic::Cel(compile(path, &what, text.trim())?),
-                        Some("js") => DecisionLogic::Js(text),
-                        Some("ts") => DecisionLogic::Js(
-                            crate::sandbox::typescript_to_js(&p, &text)
-                                .map_err(|m| unsupported(path, format!("{what}: {m}")))?,
-                        ),
-                        _ => {
-                            return Err(unsupported(
-                                path,
-                                format!("{what}: policy {} must be .cel, .js or .ts", p.display()),
-                            ));
-                        }
-                    }
-                }
-            };
-            decisions.push(DecisionPlan {
-                name: d.name.clone(),
-                on: d.on.clone(),
-                emits: if d.emits.is_empty() {
-                    vec![d.name.clone()]
-                } else {
-                    d.emits.clone()
-                },
-                logic,
-            });
-        }
+        let decisions = system
+            .decisions
+            .iter()
+            .map(|d| decision_plan(path, base, d))
+            .collect::<Result<_, _>>()?;
         let mut steps = Vec::new();
         let mut secret_names = BTreeSet::new();
         for x in &system.execution {
-            let what = format!("execution `{}`", x.name);
             let text = serde_json::to_string(&x.with).unwrap_or_default();
             secret_names.extend(crate::secrets::referenced_names(&text));
-            let backoff = match &x.backoff {
-                Some(b) => units::parse_backoff(b)
-                    .map_err(|e| unsupported(path, format!("{what}: {e}")))?,
-                None => Backoff::Exponential {
-                    base: Duration::from_secs(1),
-                    max: Duration::from_secs(300),
-                },
-            };
-            let timeout = match &x.timeout {
-                Some(t) => units::parse_duration(t)
-                    .map_err(|e| unsupported(path, format!("{what}: {e}")))?,
-                None => DEFAULT_TIMEOUT,
-            };
-            let delay = match &x.delay {
-                None => None,
-                Some(d) if d.contains("{{") => Some(DelayPlan::Until(d.clone())),
-                Some(d) => Some(DelayPlan::For(
-                    units::parse_duration(d)
-                        .map_err(|e| unsupported(path, format!("{what}: {e}")))?,
-                )),
-            };
-            let idempotency = match &x.idempotency {
-                Some(e) => Some(compile(path, &format!("{what} idempotency"), e)?),
-                None => None,
-            };
-            let with = serde_json::to_value(&x.with).unwrap_or(Value::Null);
-            let mut params = Template::compile(&with);
-            if let Some(script) = code_file(base, x, &with)? {
-                // The script is code, not a template: `{{` inside it stays as written.
-                params = params.with_literal("code", Value::String(script));
-            }
-            steps.push(StepPlan {
-                exec: x.clone(),
-                idempotency,
-                attempts: x.retries.unwrap_or(0).saturating_add(1),
-                backoff,
-                timeout,
-                delay,
-                params,
-            });
+            steps.push(step_plan(path, base, x)?);
         }
         let mut tables = serde_json::Map::new();
         for t in &system.data.tables {
@@ -484,107 +389,4 @@ pub fn backoff_delay(backoff: &Backoff, attempt: u32) -> Duration {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compiled_templates_render_like_render_value() {
-        let v = serde_json::json!({
-            "plain": "no holes",
-            "escaped": "a \\{{ literal }} b",
-            "typed": "{{ n }}",
-            "concat": "{{ s + '!' }}",
-            "mixed": "n={{ n }}, s={{ s }}, none={{ missing_ok }}",
-            "list": ["{{ s }}", 3, true, null, {"deep": "x{{ n }}"}],
-            "num": 7
-        });
-        let scope = serde_json::json!({"n": 41, "s": "hi", "missing_ok": null});
-        let t = Template::compile(&v);
-        assert_eq!(
-            t.render(&scope).unwrap(),
-            claw_language::expr::render_value(&v, &scope).unwrap()
-        );
-        // An error is the same error either way (here: the unclosed hole).
-        let bad = serde_json::json!({"bad": "{{ unclosed"});
-        assert_eq!(
-            Template::compile(&bad).render(&scope).unwrap_err(),
-            claw_language::expr::render_value(&bad, &scope).unwrap_err()
-        );
-        let ok = serde_json::json!({"a": "{{ s }}!", "b": ["{{ n }}"]});
-        assert_eq!(
-            Template::compile(&ok).render(&scope).unwrap(),
-            claw_language::expr::render_value(&ok, &scope).unwrap()
-        );
-        assert_eq!(
-            Template::compile(&ok).render(&scope).unwrap(),
-            serde_json::json!({"a": "hi!", "b": [41]})
-        );
-    }
-
-    #[test]
-    fn exponential_backoff_grows_and_is_capped() {
-        let b = Backoff::Exponential {
-            base: Duration::from_millis(100),
-            max: Duration::from_millis(1000),
-        };
-        for _ in 0..50 {
-            let d1 = backoff_delay(&b, 1);
-            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
-            let d3 = backoff_delay(&b, 3);
-            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
-            let d9 = backoff_delay(&b, 9);
-            assert!(d9 >= Duration::from_millis(500) && d9 <= Duration::from_millis(1000));
-        }
-    }
-
-    #[test]
-    fn exponential_backoff_jitter_varies_within_its_bounds() {
-        let b = Backoff::Exponential {
-            base: Duration::from_millis(100),
-            max: Duration::from_millis(1000),
-        };
-        // Attempt 3: nominal 400 ms, so half fixed (200 ms) plus up to 200 ms of jitter.
-        let (lo, hi) = (Duration::from_millis(200), Duration::from_millis(400));
-        let samples: Vec<Duration> = (0..200).map(|_| backoff_delay(&b, 3)).collect();
-        for d in &samples {
-            assert!(*d >= lo && *d <= hi, "{d:?} outside {lo:?}..={hi:?}");
-        }
-        // Jittered: the delays differ (nanosecond resolution over 200 ms: a repeat is
-        // rare, 200 equal ones impossible) and spread over the range, not bunched at one end.
-        let distinct: BTreeSet<Duration> = samples.iter().copied().collect();
-        assert!(
-            distinct.len() > 190,
-            "only {} distinct delays",
-            distinct.len()
-        );
-        let low_quarter = samples
-            .iter()
-            .filter(|d| **d < Duration::from_millis(250))
-            .count();
-        let high_quarter = samples
-            .iter()
-            .filter(|d| **d > Duration::from_millis(350))
-            .count();
-        // Each quarter gets 50 of 200 on average; none of them with p = 0.75^200 ≈ 1e-25.
-        assert!(
-            low_quarter > 0 && high_quarter > 0,
-            "{low_quarter} low, {high_quarter} high"
-        );
-        // At the cap, the jitter still applies: 500..=1000 ms, and varies.
-        let capped: BTreeSet<Duration> = (0..50).map(|_| backoff_delay(&b, 12)).collect();
-        assert!(capped.len() > 40);
-        assert!(
-            capped
-                .iter()
-                .all(|d| *d >= Duration::from_millis(500) && *d <= Duration::from_millis(1000))
-        );
-    }
-
-    #[test]
-    fn fixed_backoff_is_not_jittered() {
-        let b = Backoff::Fixed(Duration::from_millis(30));
-        for attempt in 1..10 {
-            assert_eq!(backoff_delay(&b, attempt), Duration::from_millis(30));
-        }
-    }
-}
+mod tests;

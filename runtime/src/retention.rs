@@ -3,6 +3,7 @@
 //! every [`PRUNE_EVERY`]; runs still in progress are never pruned, whatever their age.
 
 use crate::engine::{EngineError, Runtime};
+use crate::time::{Millis, UnixMillis};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::time::Duration;
@@ -15,9 +16,9 @@ pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 pub struct Pruned {
     /// The system pruned.
     pub system: String,
-    /// Events older than this were removed (ms since the epoch).
-    pub before: i64,
-    /// Events removed.
+    /// Events older than this were removed.
+    pub before: UnixMillis,
+    /// How many events were removed.
     pub events: u64,
 }
 
@@ -52,7 +53,7 @@ pub async fn prune_once(rt: &Runtime, now: DateTime<Utc>) -> Result<Vec<Pruned>,
                 continue;
             }
         };
-        let before = now.timestamp_millis() - i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+        let before = UnixMillis::from(now) - Millis::from_duration(keep);
         let events = rt.store().prune(sys.name(), before).await?;
         if events > 0 {
             tracing::info!(system = %sys.name(), events, retention = %text, "pruned events past retention");

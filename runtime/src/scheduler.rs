@@ -10,6 +10,7 @@
 
 use crate::engine::{EngineError, Runtime, StartOptions};
 use crate::store::Write;
+use crate::time::UnixMillis;
 use chrono::{DateTime, Utc};
 use claw_language::cron::Schedule;
 use claw_language::model::{CatchUp, Source};
@@ -23,15 +24,15 @@ pub const MAX_CATCH_UP: usize = 10_000;
 /// One schedule trigger ready to fire.
 #[derive(Debug, Clone)]
 pub struct ScheduledTrigger {
-    /// System.
+    /// The system the trigger belongs to.
     pub system: String,
-    /// Trigger.
+    /// The trigger's name in that system.
     pub trigger: String,
     /// Parsed schedule.
     pub schedule: Schedule,
-    /// Time zone.
+    /// The zone the schedule's wall-clock times are read in (`timezone:`, else UTC).
     pub tz: chrono_tz::Tz,
-    /// Catch-up policy.
+    /// What to do with fire times missed while the runtime was down (`catch_up:`).
     pub catch_up: CatchUp,
 }
 
@@ -75,11 +76,11 @@ pub struct Scheduler {
 #[derive(Debug, thiserror::Error)]
 #[error("system `{system}`, trigger `{trigger}`: {message}")]
 pub struct ScheduleError {
-    /// System.
+    /// The system the trigger belongs to.
     pub system: String,
-    /// Trigger.
+    /// The trigger's name in that system.
     pub trigger: String,
-    /// Why.
+    /// What is wrong with its schedule or time zone.
     pub message: String,
 }
 
@@ -134,7 +135,7 @@ impl Scheduler {
             let last = store
                 .schedule_mark(&t.system, &t.trigger)
                 .await?
-                .and_then(DateTime::<Utc>::from_timestamp_millis);
+                .and_then(|ms| UnixMillis(ms).to_datetime());
             let fires = due_fires(t, last, now);
             for f in &fires {
                 let acc = self
@@ -170,7 +171,7 @@ impl Scheduler {
                     .commit(vec![Write::ScheduleMark {
                         system: t.system.clone(),
                         trigger: t.trigger.clone(),
-                        last_fire: m.timestamp_millis(),
+                        last_fire: UnixMillis::from(m).0,
                     }])
                     .await?;
             }

@@ -27,9 +27,9 @@ pub struct MissingSecret {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read secrets file {path}: {source}")]
 pub struct SecretsFileError {
-    /// The file.
+    /// The secrets file as given (`--secrets`).
     pub path: String,
-    /// Why.
+    /// Why it could not be read (missing, permissions, not UTF-8).
     pub source: std::io::Error,
 }
 
@@ -65,17 +65,7 @@ pub fn referenced_names(text: &str) -> std::collections::BTreeSet<String> {
 
 /// Environment variable name for a secret.
 pub fn env_name(name: &str) -> String {
-    let up: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("CLAW_SECRET_{up}")
+    format!("CLAW_SECRET_{}", claw_language::secret::env_spelling(name))
 }
 
 impl Secrets {

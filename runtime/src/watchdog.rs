@@ -10,6 +10,7 @@
 
 use crate::engine::{EngineError, Runtime};
 use crate::store::{EventRecord, RunRecord};
+use crate::time::UnixMillis;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -67,19 +68,19 @@ impl Watchdog {
         self
     }
 
-    /// The time (ms) after which a run whose last event is `last` has made no progress for
+    /// The time after which a run whose last event is `last` has made no progress for
     /// longer than its steps allow.
-    fn deadline(&self, rt: &Runtime, run: &RunRecord, last: Option<&EventRecord>) -> i64 {
+    fn deadline(&self, rt: &Runtime, run: &RunRecord, last: Option<&EventRecord>) -> UnixMillis {
         let grace = i64::try_from(self.grace.as_millis()).unwrap_or(i64::MAX / 4);
         let Some(e) = last else {
-            return run.received_at.saturating_add(grace);
+            return UnixMillis(run.received_at.0.saturating_add(grace));
         };
         let quiet = match e.kind.as_str() {
             "step.delay_scheduled" | "step.retry_scheduled" => e
                 .data
                 .get("due_at")
                 .and_then(serde_json::Value::as_i64)
-                .map(|due| (due - e.at).max(0))
+                .map(|due| (due - e.at.0).max(0))
                 .unwrap_or(0),
             "step.attempt_started" => rt
                 .system(&run.system)
@@ -93,16 +94,16 @@ impl Watchdog {
                 .saturating_add(ATTEMPT_MARGIN_MS),
             _ => 0,
         };
-        e.at.saturating_add(quiet).saturating_add(grace)
+        UnixMillis(e.at.0.saturating_add(quiet).saturating_add(grace))
     }
 
     /// One pass at `now`: examines runs `running` received before `now - grace`.
     pub async fn pass(&self, now: DateTime<Utc>) -> Result<Findings, EngineError> {
-        let now_ms = now.timestamp_millis();
+        let now_ms = UnixMillis::from(now);
         let grace = i64::try_from(self.grace.as_millis()).unwrap_or(i64::MAX / 4);
         let store = self.rt.store();
         let candidates = store
-            .running_before(now_ms.saturating_sub(grace), MAX_PER_PASS)
+            .running_before(UnixMillis(now_ms.0.saturating_sub(grace)), MAX_PER_PASS)
             .await?;
         let mut found = Findings::default();
         let mut still = HashSet::new();

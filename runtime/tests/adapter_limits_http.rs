@@ -5,7 +5,8 @@
 
 mod common;
 
-use claw_runtime::StartOptions;
+use claw_runtime::store::RunRecord;
+use claw_runtime::{Runtime, StartOptions};
 use common::adapter_systems::*;
 use common::*;
 use serde_json::json;
@@ -146,27 +147,34 @@ async fn a_receiver_slower_than_the_timeout_fails_the_attempt_and_is_retried() {
     }
 }
 
+/// Runs `web` (id `S<status>`) to its end against a receiver that answers `status` to the first
+/// `failures` calls of each key; returns the receiver (what it saw) and the run.
+async fn call_failing(rt: &Runtime, failures: u32, status: u16) -> (Receiver, RunRecord) {
+    let recv = receiver(ReceiverOpts {
+        fail_first: failures,
+        fail_status: status,
+        ..Default::default()
+    })
+    .await;
+    let run = rt
+        .run_to_end(
+            "web",
+            "go",
+            json!({"target": recv.url, "id": format!("S{status}")}),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    (recv, run)
+}
+
 #[tokio::test]
 async fn http_429_408_and_5xx_are_retried_other_4xx_are_not() {
     for db in databases().await {
         let dir = tempfile::tempdir().unwrap();
         let rt = runtime(&db.url, dir.path(), "web", HTTP_CALL).await;
         for status in [429u16, 408, 500, 502, 503, 504] {
-            let recv = receiver(ReceiverOpts {
-                fail_first: 1,
-                fail_status: status,
-                ..Default::default()
-            })
-            .await;
-            let run = rt
-                .run_to_end(
-                    "web",
-                    "go",
-                    json!({"target": recv.url, "id": format!("S{status}")}),
-                    StartOptions::default(),
-                )
-                .await
-                .unwrap();
+            let (recv, run) = call_failing(&rt, 1, status).await;
             assert_eq!(run.status, "succeeded", "HTTP {status} ({})", db.label);
             assert_eq!(
                 recv.seen.lock().unwrap().per_key,
@@ -187,21 +195,7 @@ async fn http_429_408_and_5xx_are_retried_other_4xx_are_not() {
             assert_eq!(of_kind(&events, "step.succeeded")[0].attempt, Some(2));
         }
         for status in [400u16, 401, 403, 404, 409, 410, 422] {
-            let recv = receiver(ReceiverOpts {
-                fail_first: u32::MAX,
-                fail_status: status,
-                ..Default::default()
-            })
-            .await;
-            let run = rt
-                .run_to_end(
-                    "web",
-                    "go",
-                    json!({"target": recv.url, "id": format!("S{status}")}),
-                    StartOptions::default(),
-                )
-                .await
-                .unwrap();
+            let (recv, run) = call_failing(&rt, u32::MAX, status).await;
             assert_eq!(run.status, "failed", "HTTP {status} ({})", db.label);
             assert_eq!(
                 recv.seen.lock().unwrap().per_key.values().sum::<u32>(),

@@ -8,7 +8,8 @@ use common::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-const CHAIN: &str = r##"system: chain
+const CHAIN: &str = claw_testkit::with_tail!(
+    r##"system: chain
 version: 1.0.0
 triggers:
   - order:
@@ -54,13 +55,8 @@ execution:
           order: "{{ order.id }}"
           total: "{{ steps.total.output.total }}"
           lines: "{{ steps.total.output.n }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-"##;
+"##
+);
 
 #[tokio::test]
 async fn code_slack_webhook_delay_and_queue_steps_run_in_order() {

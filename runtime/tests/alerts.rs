@@ -6,14 +6,15 @@ mod common;
 use chrono::Utc;
 use claw_runtime::alerts::{Alerts, alert_id};
 use claw_runtime::{Runtime, StartOptions};
+use claw_testkit::systems::DATA;
 use common::*;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn system(webhook_route: &str) -> String {
-    format!(
-        r#"system: billing
+/// The billing system up to its first step, which posts each invoice to `target`: the part the
+/// alerting and the paging systems share.
+const BILLING: &str = r#"system: billing
 version: 1.0.0
 triggers:
   - invoice:
@@ -25,21 +26,21 @@ execution:
       on: invoice
       action: http.post
       with:
-        url: "{{{{ target }}}}"
+        url: "{{ target }}"
         body:
-          id: "{{{{ invoice.id }}}}"
+          id: "{{ invoice.id }}"
       timeout: 5s
-  - later:
+"#;
+
+fn system(webhook_route: &str) -> String {
+    format!(
+        r#"{BILLING}  - later:
       on: push.succeeded
       action: log.info
       delay: "{{{{ hold }}}}"
       with:
         message: done
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
+{DATA}observability:
   slo:
     invoice_latency_p95: 2s
     error_rate: <1%
@@ -82,12 +83,7 @@ async fn feed(rt: &Runtime, from: usize, n: usize, target: &str) {
 async fn an_alert_fires_once_per_breach_and_resolves() {
     for db in databases().await {
         let ok = receiver(ReceiverOpts::default()).await;
-        let bad = receiver(ReceiverOpts {
-            fail_first: u32::MAX,
-            fail_status: 400,
-            ..Default::default()
-        })
-        .await;
+        let bad = refusing_receiver().await;
         let hook = receiver(ReceiverOpts::default()).await;
         let slack = receiver(ReceiverOpts::default()).await;
         let route = hook.url.trim_start_matches("http://").to_string();
@@ -204,12 +200,7 @@ fn uuid_like() -> u128 {
 #[tokio::test]
 async fn a_failed_notification_is_sent_again_with_the_same_key() {
     let db = sqlite();
-    let bad = receiver(ReceiverOpts {
-        fail_first: u32::MAX,
-        fail_status: 400,
-        ..Default::default()
-    })
-    .await;
+    let bad = refusing_receiver().await;
     // The alert receiver is down for its first call.
     let hook = receiver(ReceiverOpts {
         fail_first: 1,
@@ -264,22 +255,7 @@ async fn retention_prunes_finished_runs_past_the_window() {
             )
             .await
             .unwrap();
-        assert!(
-            eventually(Duration::from_secs(10), || {
-                let rt = rt.clone();
-                let id = waiting.run_id.clone();
-                async move {
-                    rt.store().flush().await.unwrap();
-                    rt.store()
-                        .events(&id)
-                        .await
-                        .unwrap()
-                        .iter()
-                        .any(|e| e.kind == "step.delay_scheduled")
-                }
-            })
-            .await
-        );
+        assert!(event_logged(&rt, &waiting.run_id, "step.delay_scheduled", 10).await);
         let finished = rt
             .store()
             .runs(&claw_runtime::store::RunFilter {
@@ -382,27 +358,10 @@ async fn smtp_sink() -> SmtpSink {
     SmtpSink { port, mails }
 }
 
-const PAGED: &str = r#"system: billing
-version: 1.0.0
-triggers:
-  - invoice:
-      source: webhook
-      idempotency: invoice.id
-decisions: []
-execution:
-  - push:
-      on: invoice
-      action: http.post
-      with:
-        url: "{{ target }}"
-        body:
-          id: "{{ invoice.id }}"
-      timeout: 5s
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
+/// The billing system paging PagerDuty and mailing finance on failures.
+fn paged() -> String {
+    format!(
+        r#"{BILLING}{DATA}observability:
   slo:
     error_rate: <1%
   alerts:
@@ -412,17 +371,14 @@ observability:
     - on: error_rate > 20%
       route: email://finance-ops@example.com
   owner: finance
-"#;
+"#
+    )
+}
 
 #[tokio::test]
 async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
     for db in databases().await {
-        let bad = receiver(ReceiverOpts {
-            fail_first: u32::MAX,
-            fail_status: 400,
-            ..Default::default()
-        })
-        .await;
+        let bad = refusing_receiver().await;
         let pagerduty = receiver(ReceiverOpts::default()).await;
         let smtp = smtp_sink().await;
         let dir = tempfile::tempdir().unwrap();
@@ -430,7 +386,7 @@ async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
             "pagerduty_routing_key_billing_api=R0UTING-KEY-7f3a\nsmtp_url=smtp://127.0.0.1:{}\nsmtp_from=alerts@example.com\n",
             smtp.port
         );
-        let rt = test_runtime(&db.url, dir.path(), &[("billing", PAGED)], &secrets).await;
+        let rt = test_runtime(&db.url, dir.path(), &[("billing", &paged())], &secrets).await;
         let alerts = Alerts::new(
             rt.clone(),
             Duration::from_secs(3600),
@@ -509,16 +465,11 @@ async fn pagerduty_and_email_routes_page_and_mail_once_per_breach() {
 #[tokio::test]
 async fn an_unreachable_smtp_server_fails_without_leaking_its_url() {
     let db = sqlite();
-    let bad = receiver(ReceiverOpts {
-        fail_first: u32::MAX,
-        fail_status: 400,
-        ..Default::default()
-    })
-    .await;
+    let bad = refusing_receiver().await;
     let dir = tempfile::tempdir().unwrap();
     // Port 9 (discard) is closed here; the password must not appear anywhere.
     let secrets = "smtp_url=smtp://mailer:pa55w0rd-x@127.0.0.1:9\n";
-    let rt = test_runtime(&db.url, dir.path(), &[("billing", PAGED)], secrets).await;
+    let rt = test_runtime(&db.url, dir.path(), &[("billing", &paged())], secrets).await;
     let alerts = Alerts::new(
         rt.clone(),
         Duration::from_secs(3600),

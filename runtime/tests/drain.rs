@@ -5,7 +5,7 @@ mod common;
 use claw_runtime::store::{
     Accepted, DeadLetterRecord, EventRecord, QueueMessage, RunFilter, RunRecord, StoreError, Write,
 };
-use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore};
+use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore, UnixMillis};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,14 +51,14 @@ impl EventStore for UnflushableStore {
         system: &str,
         path: &str,
         source: &str,
-        at: i64,
+        at: UnixMillis,
     ) -> Result<(), StoreError> {
         self.0.save_source(system, path, source, at).await
     }
     async fn latest_source(&self, system: &str) -> Result<Option<(String, String)>, StoreError> {
         self.0.latest_source(system).await
     }
-    async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError> {
+    async fn prune(&self, system: &str, before: UnixMillis) -> Result<u64, StoreError> {
         self.0.prune(system, before).await
     }
     async fn flush(&self) -> Result<(), StoreError> {
@@ -66,7 +66,8 @@ impl EventStore for UnflushableStore {
     }
 }
 
-const LOGGED: &str = r#"system: logged
+const LOGGED: &str = claw_testkit::with_tail!(
+    r#"system: logged
 version: 1.0.0
 triggers:
   - event:
@@ -78,18 +79,14 @@ execution:
       action: log.info
       with:
         message: "seen"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-  slo:
+"#,
+    r#"  slo:
     error_rate: <1%
   alerts:
     - on: error_rate > 1%
       route: log://alerts
-"#;
+"#
+);
 
 #[tokio::test]
 async fn a_drain_whose_last_writes_fail_is_not_reported_clean() {

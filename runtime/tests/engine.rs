@@ -4,13 +4,14 @@
 mod common;
 
 use claw_runtime::engine::Mode;
-use claw_runtime::store::RunFilter;
+use claw_runtime::store::{Accepted, RunFilter};
 use claw_runtime::{LoadedSystem, Runtime, StartOptions};
 use common::*;
 use serde_json::json;
 use std::time::Duration;
 
-const HOOKS: &str = r#"system: hooks
+const HOOKS: &str = claw_testkit::with_slo_tail!(
+    r#"system: hooks
 version: 1.0.0
 triggers:
   - order_created:
@@ -40,15 +41,8 @@ execution:
       action: log.info
       with:
         message: "order {{ order.id }} notified"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
 fn system(text: &str) -> (tempfile::TempDir, LoadedSystem) {
     let dir = tempfile::tempdir().unwrap();
@@ -69,35 +63,31 @@ async fn runtime(url: &str, text: &str) -> (tempfile::TempDir, Runtime) {
     (dir, rt)
 }
 
+/// Sends order `id` of `total` to the `hooks` system, whose step posts big orders to `target`.
+async fn order(rt: &Runtime, id: &str, total: u32, target: &str) -> Accepted {
+    rt.accept(
+        "hooks",
+        "order_created",
+        json!({"order": {"id": id, "total": total}, "target": target}),
+        StartOptions::default(),
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn runs_decide_call_and_never_store_secrets() {
     for db in databases().await {
         let recv = receiver(ReceiverOpts::default()).await;
         let (_d, rt) = runtime(&db.url, HOOKS).await;
-        let a = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "A1", "total": 250}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let a = order(&rt, "A1", 250, &recv.url).await;
         assert_eq!(
             wait_finished(&rt, &a.run_id).await,
             "succeeded",
             "{}",
             db.label
         );
-        let small = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "A2", "total": 5}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let small = order(&rt, "A2", 5, &recv.url).await;
         assert_eq!(wait_finished(&rt, &small.run_id).await, "succeeded");
         {
             let seen = recv.seen.lock().unwrap();
@@ -180,16 +170,9 @@ async fn concurrent_duplicates_get_the_first_run() {
         for _ in 0..32 {
             let rt = rt.clone();
             let url = recv.url.clone();
-            tasks.push(tokio::spawn(async move {
-                rt.accept(
-                    "hooks",
-                    "order_created",
-                    json!({"order": {"id": "DUP", "total": 500}, "target": url}),
-                    StartOptions::default(),
-                )
-                .await
-                .unwrap()
-            }));
+            tasks.push(tokio::spawn(
+                async move { order(&rt, "DUP", 500, &url).await },
+            ));
         }
         let mut results = Vec::new();
         for t in tasks {
@@ -226,15 +209,7 @@ async fn retries_then_success_carry_one_key() {
         })
         .await;
         let (_d, rt) = runtime(&db.url, HOOKS).await;
-        let a = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "R1", "total": 900}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let a = order(&rt, "R1", 900, &recv.url).await;
         assert_eq!(wait_finished(&rt, &a.run_id).await, "succeeded");
         {
             let seen = recv.seen.lock().unwrap();
@@ -267,15 +242,7 @@ async fn exhausted_retries_dead_letter_and_retry_from_dlq() {
         })
         .await;
         let (_d, rt) = runtime(&db.url, HOOKS).await;
-        let a = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "D1", "total": 900}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let a = order(&rt, "D1", 900, &recv.url).await;
         assert_eq!(
             wait_finished(&rt, &a.run_id).await,
             "failed",
@@ -320,15 +287,7 @@ async fn client_errors_are_not_retried() {
         })
         .await;
         let (_d, rt) = runtime(&db.url, HOOKS).await;
-        let a = rt
-            .accept(
-                "hooks",
-                "order_created",
-                json!({"order": {"id": "C1", "total": 900}, "target": recv.url}),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let a = order(&rt, "C1", 900, &recv.url).await;
         assert_eq!(wait_finished(&rt, &a.run_id).await, "failed");
         assert_eq!(
             recv.seen.lock().unwrap().per_key.values().sum::<u32>(),
@@ -339,7 +298,8 @@ async fn client_errors_are_not_retried() {
     }
 }
 
-const DELAYED: &str = r#"system: delayed
+const DELAYED: &str = claw_testkit::with_slo_tail!(
+    r#"system: delayed
 version: 1.0.0
 triggers:
   - go:
@@ -358,15 +318,8 @@ execution:
       retries: 2
       timeout: 5s
       dead_letter: queue://delayed.dlq
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
 #[tokio::test]
 async fn durable_delay_survives_a_restart() {
@@ -382,22 +335,7 @@ async fn durable_delay_survives_a_restart() {
             )
             .await
             .unwrap();
-        let store = rt.store().clone();
-        assert!(
-            eventually(Duration::from_secs(5), || {
-                let store = store.clone();
-                let id = a.run_id.clone();
-                async move {
-                    store
-                        .events(&id)
-                        .await
-                        .unwrap()
-                        .iter()
-                        .any(|e| e.kind == "step.delay_scheduled")
-                }
-            })
-            .await
-        );
+        assert!(event_logged(&rt, &a.run_id, "step.delay_scheduled", 5).await);
         // Stop the first runtime mid-delay: the waiting run is abandoned in memory.
         assert!(rt.drain(Duration::from_secs(2)).await.unwrap());
         drop(rt);

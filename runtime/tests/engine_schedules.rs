@@ -7,6 +7,7 @@ mod common;
 use claw_runtime::engine::Clock;
 use claw_runtime::scheduler::Scheduler;
 use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore};
+use claw_testkit::systems::SLO_TAIL;
 use common::*;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,6 +24,22 @@ impl Clock for ManualClock {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         *self.0.lock().unwrap()
     }
+}
+
+/// A runtime over `store` with `sys` whose time is `clock`, and its scheduler.
+async fn scheduled(
+    store: Arc<SqlStore>,
+    sys: LoadedSystem,
+    clock: Arc<ManualClock>,
+) -> (Runtime, Scheduler) {
+    let rt = Runtime::builder(store)
+        .system(sys)
+        .clock(clock)
+        .build()
+        .await
+        .unwrap();
+    let s = Scheduler::new(rt.clone()).unwrap();
+    (rt, s)
 }
 
 fn sched_system(catch_up: &str) -> String {
@@ -42,15 +59,7 @@ execution:
       action: log.info
       with:
         message: "fired for {{{{ trigger.scheduled_at }}}}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#
+{SLO_TAIL}"#
     )
 }
 
@@ -65,13 +74,7 @@ async fn schedule_catch_up_policies() {
             let clock = Arc::new(ManualClock(Mutex::new(
                 chrono::Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap(),
             )));
-            let rt = Runtime::builder(store.clone())
-                .system(sys)
-                .clock(clock.clone())
-                .build()
-                .await
-                .unwrap();
-            let s = Scheduler::new(rt.clone()).unwrap();
+            let (rt, s) = scheduled(store.clone(), sys, clock.clone()).await;
             assert!(s.tick(clock.now()).await.unwrap().is_empty());
             // Down for three nights (02:30 Paris = 01:30 UTC in March before DST).
             *clock.0.lock().unwrap() = chrono::Utc.with_ymd_and_hms(2026, 3, 4, 9, 0, 0).unwrap();
@@ -102,7 +105,8 @@ async fn schedule_catch_up_policies() {
     }
 }
 
-const DST_SYSTEM: &str = r#"system: dst
+const DST_SYSTEM: &str = claw_testkit::with_slo_tail!(
+    r#"system: dst
 version: 1.0.0
 triggers:
   - fixed:
@@ -127,15 +131,8 @@ execution:
       action: log.info
       with:
         message: wildcard
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
 /// The running scheduler across both DST changes of 2026 in Paris, ticking every 10
 /// minutes with a controlled clock: Debian's rules (docs/cron.md). A fixed-time job whose
@@ -151,13 +148,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
         let store = Arc::new(SqlStore::connect(&db.url).await.unwrap());
         let (_d, sys) = system(DST_SYSTEM);
         let clock = Arc::new(ManualClock(Mutex::new(utc(3, 28, 22, 0))));
-        let rt = Runtime::builder(store.clone())
-            .system(sys)
-            .clock(clock.clone())
-            .build()
-            .await
-            .unwrap();
-        let s = Scheduler::new(rt.clone()).unwrap();
+        let (rt, s) = scheduled(store.clone(), sys, clock.clone()).await;
         let mut fired: Vec<(String, i64)> = Vec::new();
         // Spring: 29 March, 02:00 CET (01:00 UTC) jumps to 03:00 CEST.
         // Autumn: 25 October, 03:00 CEST (01:00 UTC) falls back to 02:00 CET.
@@ -184,7 +175,7 @@ async fn schedules_cross_dst_changes_like_debian_cron() {
                 for id in s.tick(now).await.unwrap() {
                     wait_finished(&rt, &id).await;
                     let r = store.run(&id).await.unwrap().unwrap();
-                    fired.push((r.trigger, r.scheduled_at.unwrap()));
+                    fired.push((r.trigger, r.scheduled_at.unwrap().0));
                 }
                 now += chrono::Duration::minutes(10);
             }

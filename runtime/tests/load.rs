@@ -12,7 +12,7 @@ use claw_runtime::store::{
     StoreError, Write,
 };
 use claw_runtime::watchdog::Watchdog;
-use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore, StartOptions};
+use claw_runtime::{EventStore, LoadedSystem, Runtime, SqlStore, StartOptions, UnixMillis};
 use common::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -21,7 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-const SYSTEM: &str = r#"system: orders
+const SYSTEM: &str = claw_testkit::with_slo_tail!(
+    r#"system: orders
 version: 1.0.0
 triggers:
   - order:
@@ -34,15 +35,8 @@ execution:
       action: log.debug
       with:
         message: "order {{ id }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-"#;
+"#
+);
 
 async fn runtime_over(store: Arc<dyn EventStore>, text: &str) -> (tempfile::TempDir, Runtime) {
     let dir = tempfile::tempdir().unwrap();
@@ -99,7 +93,13 @@ impl EventStore for SlowAnswers {
     async fn schedule_mark(&self, s: &str, t: &str) -> Result<Option<i64>, StoreError> {
         self.0.schedule_mark(s, t).await
     }
-    async fn save_source(&self, s: &str, p: &str, src: &str, at: i64) -> Result<(), StoreError> {
+    async fn save_source(
+        &self,
+        s: &str,
+        p: &str,
+        src: &str,
+        at: UnixMillis,
+    ) -> Result<(), StoreError> {
         self.0.save_source(s, p, src, at).await
     }
     async fn latest_source(&self, s: &str) -> Result<Option<(String, String)>, StoreError> {
@@ -108,18 +108,18 @@ impl EventStore for SlowAnswers {
     async fn run_stats(
         &self,
         s: Option<&str>,
-        from: i64,
-        to: i64,
+        from: UnixMillis,
+        to: UnixMillis,
     ) -> Result<Vec<claw_runtime::slo::histogram::StatsRow>, StoreError> {
         self.0.run_stats(s, from, to).await
     }
     async fn open_dead_letter_counts(&self) -> Result<BTreeMap<String, u64>, StoreError> {
         self.0.open_dead_letter_counts().await
     }
-    async fn running_before(&self, b: i64, l: i64) -> Result<Vec<RunRecord>, StoreError> {
+    async fn running_before(&self, b: UnixMillis, l: i64) -> Result<Vec<RunRecord>, StoreError> {
         self.0.running_before(b, l).await
     }
-    async fn prune(&self, s: &str, before: i64) -> Result<u64, StoreError> {
+    async fn prune(&self, s: &str, before: UnixMillis) -> Result<u64, StoreError> {
         self.0.prune(s, before).await
     }
     async fn flush(&self) -> Result<(), StoreError> {
@@ -205,13 +205,13 @@ async fn orphan(store: &dyn EventStore, id: &str, at: i64) {
                 trigger: "order".into(),
                 idempotency_key: id.to_string(),
                 payload: json!({"id": id}),
-                received_at: at,
+                received_at: UnixMillis(at),
                 scheduled_at: None,
             },
             NewEvent {
                 run_id: id.to_string(),
                 system: "orders".into(),
-                at,
+                at: UnixMillis(at),
                 kind: "trigger.received".into(),
                 step: None,
                 attempt: None,
@@ -271,24 +271,8 @@ async fn a_driven_run_past_its_allowance_is_reported_once_not_driven_twice() {
         )
         .await
         .unwrap();
-    let store = rt.store().clone();
     // The delay is scheduled (durably) before the run waits on it.
-    assert!(
-        eventually(Duration::from_secs(10), || {
-            let store = store.clone();
-            let id = acc.run_id.clone();
-            async move {
-                store.flush().await.unwrap();
-                store
-                    .events(&id)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .any(|e| e.kind == "step.delay_scheduled")
-            }
-        })
-        .await
-    );
+    assert!(event_logged(&rt, &acc.run_id, "step.delay_scheduled", 10).await);
     let dog = Watchdog::new(rt.clone());
     // Waiting on its 1 h delay is progress as planned.
     let in_time = Utc::now() + chrono::Duration::minutes(30);
@@ -326,7 +310,10 @@ async fn the_wal_is_truncated_by_a_checkpoint_under_concurrent_readers() {
                     ..Default::default()
                 };
                 store.runs(&filter).await.unwrap();
-                store.run_stats(None, 0, i64::MAX).await.unwrap();
+                store
+                    .run_stats(None, UnixMillis(0), UnixMillis(i64::MAX))
+                    .await
+                    .unwrap();
                 reads += 1;
                 tokio::task::yield_now().await;
             }
@@ -383,12 +370,7 @@ async fn run_statistics_count_what_the_runs_say() {
         let store = SqlStore::connect(&db.url).await.unwrap();
         let (_dir, rt) = runtime_over(Arc::new(store), &failing).await;
         let ok = receiver(ReceiverOpts::default()).await;
-        let bad = receiver(ReceiverOpts {
-            fail_first: u32::MAX,
-            fail_status: 400,
-            ..Default::default()
-        })
-        .await;
+        let bad = refusing_receiver().await;
         for i in 0..12 {
             let target = if i % 3 == 0 { &bad.url } else { &ok.url };
             rt.run_to_end(
@@ -413,9 +395,14 @@ async fn run_statistics_count_what_the_runs_say() {
         rt.store().flush().await.unwrap();
         let runs = rt.store().runs(&RunFilter::default()).await.unwrap();
         let expected = WindowStats::from_runs(&runs);
-        let got = claw_runtime::slo::window_stats(rt.store().as_ref(), None, 0, i64::MAX)
-            .await
-            .unwrap();
+        let got = claw_runtime::slo::window_stats(
+            rt.store().as_ref(),
+            None,
+            UnixMillis(0),
+            UnixMillis(i64::MAX),
+        )
+        .await
+        .unwrap();
         assert_eq!(got.get("orders"), Some(&expected), "{}", db.label);
         let t = expected.total();
         assert_eq!((t.runs, t.succeeded, t.failed, t.running()), (13, 8, 4, 1));

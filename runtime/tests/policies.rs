@@ -101,7 +101,8 @@ fn a_typescript_syntax_error_is_refused_at_load_time_with_its_position() {
         "export default function decide(input: any) {\n  return input.;\n}\n",
     )
     .unwrap();
-    let sys = r#"system: tsbad
+    let sys = claw_testkit::with_tail!(
+        r#"system: tsbad
 version: 1.0.0
 triggers:
   - t:
@@ -115,13 +116,8 @@ execution:
       action: log.info
       with:
         message: hi
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-"#;
+"#
+    );
     let p = dir.path().join("tsbad.claw");
     std::fs::write(&p, sys).unwrap();
     let e = LoadedSystem::load(&p).unwrap_err().to_string();

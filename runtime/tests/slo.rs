@@ -63,9 +63,14 @@ async fn runs_stored_before_the_statistics_are_counted_at_upgrade() {
         let store = SqlStore::connect(&db.url).await.unwrap();
         let runs = store.runs(&RunFilter::default()).await.unwrap();
         assert_eq!(runs.len(), OLD_RUNS.len());
-        let got = claw_runtime::slo::window_stats(&store, None, 0, i64::MAX)
-            .await
-            .unwrap();
+        let got = claw_runtime::slo::window_stats(
+            &store,
+            None,
+            claw_runtime::UnixMillis(0),
+            claw_runtime::UnixMillis(i64::MAX),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             got.get("legacy"),
             Some(&WindowStats::from_runs(&runs)),
@@ -75,7 +80,8 @@ async fn runs_stored_before_the_statistics_are_counted_at_upgrade() {
     }
 }
 
-const QUIET: &str = r#"system: quiet
+const QUIET: &str = claw_testkit::with_observability!(
+    r#"system: quiet
 version: 1.0.0
 triggers:
   - ping:
@@ -88,19 +94,16 @@ execution:
       action: log.debug
       with:
         message: "ping {{ id }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
+"#,
+    r#"  slo:
     error_rate: <1%
     runs: ">= 3"
   alerts:
     - on: error_rate > 20%
       route: webhook://ROUTE
   owner: ops
-"#;
+"#
+);
 
 #[tokio::test]
 async fn a_system_below_its_minimum_traffic_is_alerted_not_reported_healthy() {

@@ -11,6 +11,7 @@ use claw_runtime::Runtime;
 use claw_runtime::store::RunFilter;
 use claw_runtime::triggers::poll::Poller;
 use claw_runtime::triggers::queue::QueueConsumer;
+use claw_testkit::systems::TAIL;
 use common::*;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -90,13 +91,7 @@ execution:
         url: {receiver}
         body:
           invoice: "{{{{ invoice.id }}}}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-"#
+{TAIL}"#
     )
 }
 
@@ -247,7 +242,8 @@ async fn a_poll_answer_without_a_list_is_a_failed_poll() {
     assert!(e.contains("without a list"), "{e}");
 }
 
-const PUBLISHER: &str = r#"system: shop
+const PUBLISHER: &str = claw_testkit::with_tail!(
+    r#"system: shop
 version: 1.0.0
 triggers:
   - return_form:
@@ -264,13 +260,8 @@ execution:
           rma:
             number: "{{ rma.number }}"
             amount: "{{ rma.amount }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-"#;
+"#
+);
 
 fn consumer(receiver: &str) -> String {
     format!(
@@ -294,13 +285,7 @@ execution:
         url: {receiver}
         body:
           rma: "{{{{ rma.number }}}}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-"#
+{TAIL}"#
     )
 }
 
@@ -359,7 +344,7 @@ async fn one_system_feeds_another_through_a_queue() {
                 system: "shop".into(),
                 run_id: "manual".into(),
                 step: "publish".into(),
-                at: 0,
+                at: claw_runtime::UnixMillis(0),
                 body: json!({"rma": {"number": "R-1", "amount": 80.0}}),
             }])
             .await

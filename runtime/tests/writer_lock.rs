@@ -13,7 +13,7 @@ fn assert_held_by_me(err: LockError, label: &str) {
         } => {
             assert_eq!(h.pid, std::process::id(), "{label}: {text}");
             assert!(!h.host.is_empty(), "{label}: {text}");
-            let age = chrono::Utc::now().timestamp_millis() - h.started_at;
+            let age = chrono::Utc::now().timestamp_millis() - h.started_at.0;
             assert!(
                 (0..60_000).contains(&age),
                 "{label}: started_at {age} ms ago"

@@ -69,20 +69,38 @@ pub fn parse(
             ));
             continue;
         };
-        out.outcomes.push(Outcome {
-            source: format!("{label}:{}", i + 1),
-            system: bind.system.clone(),
-            trigger: t.name.clone(),
-            correlation: Correlation::FireTime,
+        out.outcomes.push(fire(
+            format!("{label}:{}", i + 1),
+            bind,
+            &t.name,
             at,
-            payload_digest: None,
-            branches: Vec::new(),
-            steps: Vec::new(),
-            status: format!("started by ({})", &c["user"]),
-            payload: None,
-        });
+            format!("started by ({})", &c["user"]),
+        ));
     }
     Ok(out)
+}
+
+/// A cron run of `trigger` at `at`, correlated by its fire time: what a log line says ran, or
+/// what the schedule says should have. Cron runs carry no payload and no steps to compare.
+fn fire(
+    source: String,
+    bind: &Binding,
+    trigger: &str,
+    at: DateTime<Utc>,
+    status: String,
+) -> Outcome {
+    Outcome {
+        source,
+        system: bind.system.clone(),
+        trigger: trigger.to_string(),
+        correlation: Correlation::FireTime,
+        at,
+        payload_digest: None,
+        branches: Vec::new(),
+        steps: Vec::new(),
+        status,
+        payload: None,
+    }
 }
 
 fn parse_ts(ts: &str, year: i32, tz: Tz) -> Option<DateTime<Utc>> {
@@ -134,18 +152,13 @@ pub fn fire_times(
             .fire_times(from - chrono::TimeDelta::seconds(1), tz)
             .take_while(|f| *f <= to)
         {
-            out.push(Outcome {
-                source: format!("schedule {} `{expr}`", t.name),
-                system: bind.system.clone(),
-                trigger: t.name.clone(),
-                correlation: Correlation::FireTime,
+            out.push(fire(
+                format!("schedule {} `{expr}`", t.name),
+                bind,
+                &t.name,
                 at,
-                payload_digest: None,
-                branches: Vec::new(),
-                steps: Vec::new(),
-                status: "scheduled".into(),
-                payload: None,
-            });
+                "scheduled".into(),
+            ));
         }
     }
     out.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.trigger.cmp(&b.trigger)));

@@ -50,19 +50,7 @@ pub fn parse(text: &str, label: &str, default_system: &str) -> Result<Vec<Outcom
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        let v: Value = serde_json::from_str(t).map_err(|e| ShadowError::BadJson {
-            file: label.to_string(),
-            line: lineno,
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-        let l: Line = serde_json::from_value(v).map_err(|e| {
-            ShadowError::shape(
-                label,
-                lineno,
-                format!("expected an outcome-log line with `run`, `trigger` and `at`: {e}"),
-            )
-        })?;
+        let l = read_line(t, label, lineno)?;
         let at = parse_time(&l.at).ok_or_else(|| {
             ShadowError::shape(
                 label,
@@ -111,41 +99,71 @@ pub fn parse(text: &str, label: &str, default_system: &str) -> Result<Vec<Outcom
                 ),
             ));
         }
-        if at < run.at {
-            run.at = at;
-        }
-        if let Some(d) = l.decision
-            && !run.branches.contains(&d)
-        {
-            run.branches.push(d);
-        }
-        match (l.step, l.action) {
-            (Some(step), Some(action)) => run.steps.push(StepOutcome {
-                step,
-                action,
-                params: l.params.unwrap_or(Value::Null),
-                idempotency_key: l.idempotency_key,
-                status: l.status.unwrap_or_default(),
-            }),
-            (Some(_), None) => {
-                return Err(ShadowError::shape(
-                    label,
-                    lineno,
-                    "a step line needs `action`",
-                ));
-            }
-            _ => {
-                if let Some(s) = l.status {
-                    run.status = s;
-                }
-            }
-        }
+        add_to_run(run, l, at, label, lineno)?;
     }
     let mut out: Vec<Outcome> = runs.into_values().collect();
     for o in &mut out {
         o.branches.sort();
     }
     Ok(out)
+}
+
+/// One line as JSON of the outcome-log shape; `lineno` (1-based) locates errors.
+fn read_line(t: &str, label: &str, lineno: usize) -> Result<Line, ShadowError> {
+    let v: Value = serde_json::from_str(t).map_err(|e| ShadowError::BadJson {
+        file: label.to_string(),
+        line: lineno,
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    serde_json::from_value(v).map_err(|e| {
+        ShadowError::shape(
+            label,
+            lineno,
+            format!("expected an outcome-log line with `run`, `trigger` and `at`: {e}"),
+        )
+    })
+}
+
+/// Adds one line (at time `at`) to its run: the earliest time, a branch, a step, or the run's
+/// final status.
+fn add_to_run(
+    run: &mut Outcome,
+    l: Line,
+    at: chrono::DateTime<chrono::Utc>,
+    label: &str,
+    lineno: usize,
+) -> Result<(), ShadowError> {
+    if at < run.at {
+        run.at = at;
+    }
+    if let Some(d) = l.decision
+        && !run.branches.contains(&d)
+    {
+        run.branches.push(d);
+    }
+    match (l.step, l.action) {
+        (Some(step), Some(action)) => run.steps.push(StepOutcome {
+            step,
+            action,
+            params: l.params.unwrap_or(Value::Null),
+            idempotency_key: l.idempotency_key,
+            status: l.status.unwrap_or_default(),
+        }),
+        (Some(_), None) => {
+            return Err(ShadowError::shape(
+                label,
+                lineno,
+                "a step line needs `action`",
+            ));
+        }
+        _ => {
+            if let Some(s) = l.status {
+                run.status = s;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes outcomes back as an outcome log (one run marker, then branches, then steps).

@@ -69,6 +69,20 @@ async fn mirror(forward: String, shadow: Option<ShadowSide>) -> String {
     base
 }
 
+/// A request posting `body` to the mirror's webhook at `base`, for the caller to add headers to.
+fn post(base: &str, body: &'static str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(format!("{base}/hooks/big-order-alert/catch_order_webhook"))
+        .body(body)
+}
+
+/// Sends `request` and checks that the caller got the legacy endpoint's success answer.
+async fn legacy_answers_success(request: reqwest::RequestBuilder) {
+    let r = request.send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("\"status\":\"success\""));
+}
+
 const BODY: &str = "{\"order\":{\"id\":1001,\"customer\":\"Ana\",\"total\":\"250.00\"}}";
 
 #[tokio::test]
@@ -79,11 +93,9 @@ async fn caller_gets_the_legacy_answer_and_the_payload_reaches_the_shadow_side()
     let (side, _worker) = shadow_side(store.clone()).await;
     let base = mirror(url, Some(side)).await;
     let c = reqwest::Client::new();
-    let r = c
-        .post(format!("{base}/hooks/big-order-alert/catch_order_webhook"))
+    let r = post(&base, BODY)
         .header("content-type", "application/json")
         .header("x-shop-signature", "sha256=abc")
-        .body(BODY)
         .send()
         .await
         .unwrap();
@@ -231,17 +243,8 @@ async fn legacy_path_works_when_the_store_fails() {
     store.close().await;
     let (url, seen) = legacy().await;
     let base = mirror(url, Some(side)).await;
-    let c = reqwest::Client::new();
     for body in [BODY, "not json at all"] {
-        let r = c
-            .post(format!("{base}/hooks/big-order-alert/catch_order_webhook"))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        assert!(r.text().await.unwrap().contains("\"status\":\"success\""));
+        legacy_answers_success(post(&base, body).header("content-type", "application/json")).await;
     }
     assert_eq!(seen.lock().unwrap().len(), 2);
     let mut s = status(&base).await;
@@ -272,18 +275,10 @@ async fn legacy_path_works_when_the_system_errors() {
     let (side, _worker) = shadow_side(store.clone()).await;
     let (url, seen) = legacy().await;
     let base = mirror(url, Some(side)).await;
-    let c = reqwest::Client::new();
     // No `order.id`: the system's idempotency key has nothing to evaluate, so the
     // record-only run is refused; then a body that is not JSON at all; then a good one.
     for body in ["{\"hello\":\"world\"}", "not json at all", BODY] {
-        let r = c
-            .post(format!("{base}/hooks/big-order-alert/catch_order_webhook"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        assert!(r.text().await.unwrap().contains("\"status\":\"success\""));
+        legacy_answers_success(post(&base, body)).await;
     }
     assert_eq!(seen.lock().unwrap().len(), 3);
     let rows = settled(&store, 3).await;
@@ -442,12 +437,7 @@ async fn legacy_status_and_body_are_passed_as_they_are() {
     let url = format!("http://{}/hook", l.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
     let base = mirror(url, None).await;
-    let r = reqwest::Client::new()
-        .post(format!("{base}/hooks/big-order-alert/catch_order_webhook"))
-        .body(BODY)
-        .send()
-        .await
-        .unwrap();
+    let r = post(&base, BODY).send().await.unwrap();
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "30");
     assert_eq!(r.text().await.unwrap(), "slow down");
@@ -457,12 +447,7 @@ async fn legacy_status_and_body_are_passed_as_they_are() {
     let dead_url = format!("http://{}/x", dead.local_addr().unwrap());
     drop(dead);
     let base = mirror(dead_url, None).await;
-    let r = reqwest::Client::new()
-        .post(format!("{base}/hooks/big-order-alert/catch_order_webhook"))
-        .body(BODY)
-        .send()
-        .await
-        .unwrap();
+    let r = post(&base, BODY).send().await.unwrap();
     assert_eq!(r.status(), 502);
     assert!(
         r.text()

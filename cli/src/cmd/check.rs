@@ -1,4 +1,5 @@
-//! `claw check`.
+//! `claw check`: every .claw file under the given paths parsed, validated and linted;
+//! diagnostics printed as text or JSON; the exit code says whether any file is invalid.
 
 use crate::output::{Format, color_stderr, exit};
 use claw_language::codes;
@@ -22,12 +23,9 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let files = match claw_language::files::collect_claw_files(&a.paths) {
+    let files = match super::claw_files(&a.paths) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error[{}]: {e}", codes::IO.id);
-            return Ok(exit::usage());
-        }
+        Err(code) => return Ok(code),
     };
     if files.is_empty() {
         eprintln!(

@@ -1,4 +1,4 @@
-//! `claw fmt`.
+//! `claw fmt`: .claw files rewritten in canonical form, or `--check`ed against it.
 
 use crate::output::{color_stderr, exit};
 use claw_language::codes;
@@ -47,12 +47,9 @@ fn has_comment(text: &str) -> bool {
 
 /// Runs the command.
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let files = match claw_language::files::collect_claw_files(&a.paths) {
+    let files = match super::claw_files(&a.paths) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error[{}]: {e}", codes::IO.id);
-            return Ok(exit::usage());
-        }
+        Err(code) => return Ok(code),
     };
     let mut code = exit::ok();
     let mut changed = 0;

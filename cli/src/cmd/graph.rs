@@ -1,4 +1,4 @@
-//! `claw graph`.
+//! `claw graph`: one system drawn as Graphviz DOT or Mermaid.
 
 use crate::output::{color_stderr, exit};
 use claw_language::codes;

@@ -1,4 +1,4 @@
-//! `claw schema`.
+//! `claw schema`: prints the JSON Schema of .claw files.
 
 use std::process::ExitCode;
 

@@ -14,6 +14,7 @@ pub use std::sync::{Arc, Mutex};
 pub use std::time::{Duration, Instant};
 
 pub const SIGINT: i32 = 2;
+pub const SIGKILL: i32 = 9;
 pub const SIGTERM: i32 = 15;
 
 unsafe extern "C" {
@@ -111,6 +112,32 @@ pub fn finished(db: &str, run_id: &str) -> Value {
     )
 }
 
+/// The events of a run whose one step succeeded on its first attempt.
+pub const SUCCEEDED_AT_ONCE: [&str; 4] = [
+    "trigger.received",
+    "step.attempt_started",
+    "step.succeeded",
+    "run.finished",
+];
+
+/// Waits until a run whose first attempt was cut off (its runtime stopped or died) has finished,
+/// checks that it succeeded on a second attempt, and returns its events.
+pub fn finished_on_a_second_attempt(db: &str, run_id: &str) -> Value {
+    let ev = finished(db, run_id);
+    assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
+    assert_eq!(
+        kinds(&ev),
+        [
+            "trigger.received",
+            "step.attempt_started",
+            "step.attempt_started",
+            "step.succeeded",
+            "run.finished"
+        ]
+    );
+    ev
+}
+
 /// A `claw run` child process with its stderr going to a file.
 pub struct Server {
     pub child: Child,
@@ -206,6 +233,39 @@ impl Drop for Server {
             let _ = self.child.wait();
         }
     }
+}
+
+/// Runs `case` on every test database (SQLite, then PostgreSQL when configured) and says on
+/// stderr how long each took, as "`what` test on LABEL: TIME".
+pub async fn on_every_database<Fut>(what: &str, case: impl Fn(claw_testkit::db::TestDb) -> Fut)
+where
+    Fut: std::future::Future<Output = ()>,
+{
+    claw_runtime::install_crypto();
+    for db in claw_testkit::db::databases().await {
+        let (label, t) = (db.label, Instant::now());
+        case(db).await;
+        eprintln!("{what} test on {label}: {:.1?}", t.elapsed());
+    }
+}
+
+/// Serves `app` on a free loopback port from the current tokio runtime; returns `http://ADDR/`.
+pub async fn serve_locally(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+/// A request's `Idempotency-Key` header, or "<none>" without one.
+pub fn idempotency_key(headers: &HeaderMap) -> String {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("<none>")
+        .to_string()
 }
 
 /// One blocking HTTP request from the test.
@@ -358,27 +418,14 @@ pub fn metrics(url: &str) -> BTreeMap<String, f64> {
     parse_metrics(&text)
 }
 
-pub const TAIL: &str = "data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-  owner: ops
-";
+/// The closing sections of the systems these tests write: event log, then `error_rate: <1%` and
+/// the owner (`SLO_TAIL`) or the owner alone (`TAIL`).
+#[allow(unused_imports)] // TAIL: only some of the test binaries that include this use it
+pub use claw_testkit::systems::{SLO_TAIL, TAIL};
 
 pub fn payments(recv: &Receiver) -> String {
-    format!(
-        r#"system: payments
-version: 1.0.0
-triggers:
-  - paid:
-      source: webhook
-      idempotency: payment.id
-decisions: []
-execution:
-  - notify:
+    let steps = format!(
+        r#"  - notify:
       on: paid
       action: http.post
       with:
@@ -389,9 +436,10 @@ execution:
       backoff: fixed 50ms
       timeout: 2s
       dead_letter: queue://payments.dlq
-{TAIL}"#,
+"#,
         recv.base
-    )
+    );
+    webhook_system("payments", "paid", "payment.id", &steps, SLO_TAIL)
 }
 
 /// Nearest-rank percentile, as `claw status` computes it.
@@ -437,6 +485,32 @@ pub fn assert_status(db: &str, runs_: &[Value], dlq: u64) {
         "{st}"
     );
     assert_eq!(slo[0]["met"], rate < 0.01, "{st}");
+}
+
+/// A system `name` with one webhook trigger, `trigger`, deduplicated by the payload field `key`,
+/// no decisions, the execution `steps` (YAML lines under `execution:`) and the closing `tail`.
+pub fn webhook_system(name: &str, trigger: &str, key: &str, steps: &str, tail: &str) -> String {
+    format!(
+        "system: {name}\nversion: 1.0.0\ntriggers:\n  - {trigger}:\n      source: webhook\n      \
+         idempotency: {key}\ndecisions: []\nexecution:\n{steps}{tail}"
+    )
+}
+
+/// A system `name` whose webhook `order_created` (keyed by `order.id`) runs one step, `notify`,
+/// posting the order id to the payload's `target`, with the step's `policy` lines (retries,
+/// back-off, timeout, dead letter) and the closing sections `tail`.
+pub fn notifier(name: &str, policy: &str, tail: &str) -> String {
+    let steps = format!(
+        r#"  - notify:
+      on: order_created
+      action: http.post
+      with:
+        url: "{{{{ target }}}}"
+        body:
+          order: "{{{{ order.id }}}}"
+{policy}"#
+    );
+    webhook_system(name, "order_created", "order.id", &steps, tail)
 }
 
 /// A system that files a ticket over HTTP (fire and bind tests).

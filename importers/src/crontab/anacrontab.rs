@@ -82,30 +82,60 @@ pub fn looks_like(text: &str) -> bool {
 /// Reads an anacrontab.
 pub fn parse(text: &str, file: &str) -> AnacronTab {
     let mut out = AnacronTab::default();
-    let mut logical: Vec<(usize, String, String)> = Vec::new(); // (first line, joined text, first physical line)
-    let mut pending: Option<(usize, String, String)> = None;
+    for line in logical_lines(text) {
+        match entry(&line, file) {
+            Ok(Some(e)) => out.entries.push(e),
+            Ok(None) => {}
+            Err(e) => out.errors.push(*e),
+        }
+    }
+    out
+}
+
+/// One logical line: physical lines joined where one ends with a backslash.
+struct LogicalLine {
+    /// 1-based number of its first physical line.
+    n: usize,
+    /// The joined text, without the backslashes.
+    text: String,
+    /// Its first physical line as written (quoted in errors).
+    first: String,
+}
+
+/// The file's logical lines, in order (an unterminated continuation at the end included).
+fn logical_lines(text: &str) -> Vec<LogicalLine> {
+    let mut logical = Vec::new();
+    let mut pending: Option<LogicalLine> = None;
     for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let (start, mut acc, first) = pending
-            .take()
-            .unwrap_or((n, String::new(), raw.to_string()));
+        let mut line = pending.take().unwrap_or(LogicalLine {
+            n: i + 1,
+            text: String::new(),
+            first: raw.to_string(),
+        });
         if let Some(cont) = raw.strip_suffix('\\') {
-            acc.push_str(cont);
-            pending = Some((start, acc, first));
+            line.text.push_str(cont);
+            pending = Some(line);
             continue;
         }
-        acc.push_str(raw);
-        logical.push((start, acc, first));
+        line.text.push_str(raw);
+        logical.push(line);
     }
     if let Some(p) = pending {
         logical.push(p);
     }
-    for (n, line, first) in logical {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        let err = |code: &str, message: &str, explanation: String, column: usize| LineError {
+    logical
+}
+
+/// The entry one logical line holds (`None` for a blank line or a comment), or why anacron
+/// refuses it.
+fn entry(line: &LogicalLine, file: &str) -> Result<Option<AnacronEntry>, Box<LineError>> {
+    let (n, first) = (line.n, &line.first);
+    let t = line.text.trim();
+    if t.is_empty() || t.starts_with('#') {
+        return Ok(None);
+    }
+    let err = |code: &str, message: &str, explanation: String, column: usize| {
+        Box::new(LineError {
             file: file.to_string(),
             line: n,
             column,
@@ -113,78 +143,72 @@ pub fn parse(text: &str, file: &str) -> AnacronTab {
             message: message.to_string(),
             explanation,
             source_line: first.clone(),
-        };
-        // anacron's env regex: NAME = VALUE (no quotes removed beyond trimming).
-        if let Some((name, value)) = t.split_once('=')
-            && !name.trim().is_empty()
-            && !name.trim().contains(char::is_whitespace)
-            && name.trim().parse::<u32>().is_err()
-        {
-            out.entries.push(AnacronEntry::Env(
-                n,
-                name.trim().to_string(),
-                value.trim().to_string(),
-            ));
-            continue;
-        }
-        let mut it = t.split_whitespace();
-        let (Some(p), Some(d), Some(id)) = (it.next(), it.next(), it.next()) else {
-            out.errors.push(err(
-                codes::ANACRON_SYNTAX.id,
-                "Invalid syntax",
-                "expected `period delay job-id command`".into(),
-                1,
-            ));
-            continue;
-        };
-        let period = match p {
-            "@monthly" => Period::Monthly,
-            "@yearly" | "@annually" => Period::Yearly,
-            "@daily" => Period::Days(1),
-            "@weekly" => Period::Days(7),
-            _ => match p.parse::<u32>() {
-                Ok(v) if v > 0 => Period::Days(v),
-                _ => {
-                    out.errors.push(err(
-                        codes::ANACRON_PERIOD.id,
-                        "Invalid syntax",
-                        format!("period `{p}` is not a number of days, @monthly or @yearly"),
-                        1,
-                    ));
-                    continue;
-                }
-            },
-        };
-        let Ok(delay) = d.parse::<u32>() else {
-            let c = first.find(d).map_or(1, |b| first[..b].chars().count() + 1);
-            out.errors.push(err(
-                codes::ANACRON_DELAY.id,
-                "Invalid syntax",
-                format!("delay `{d}` is not a number of minutes"),
-                c,
-            ));
-            continue;
-        };
-        let cmd_start = t.find(id).map(|i| i + id.len()).unwrap_or(t.len());
-        let command = t[cmd_start..].trim().to_string();
-        if command.is_empty() {
-            out.errors.push(err(
-                codes::ANACRON_SYNTAX.id,
-                "Invalid syntax",
-                format!("job `{id}` has no command"),
-                first.len() + 1,
-            ));
-            continue;
-        }
-        out.entries.push(AnacronEntry::Job(AnacronJob {
-            line: n,
-            period,
-            delay_minutes: delay,
-            id: id.to_string(),
-            command,
-        }));
+        })
+    };
+    // anacron's env regex: NAME = VALUE (no quotes removed beyond trimming).
+    if let Some((name, value)) = t.split_once('=')
+        && !name.trim().is_empty()
+        && !name.trim().contains(char::is_whitespace)
+        && name.trim().parse::<u32>().is_err()
+    {
+        return Ok(Some(AnacronEntry::Env(
+            n,
+            name.trim().to_string(),
+            value.trim().to_string(),
+        )));
     }
-    out
+    let mut it = t.split_whitespace();
+    let (Some(p), Some(d), Some(id)) = (it.next(), it.next(), it.next()) else {
+        return Err(err(
+            codes::ANACRON_SYNTAX.id,
+            "Invalid syntax",
+            "expected `period delay job-id command`".into(),
+            1,
+        ));
+    };
+    let period = match p {
+        "@monthly" => Period::Monthly,
+        "@yearly" | "@annually" => Period::Yearly,
+        "@daily" => Period::Days(1),
+        "@weekly" => Period::Days(7),
+        _ => match p.parse::<u32>() {
+            Ok(v) if v > 0 => Period::Days(v),
+            _ => {
+                return Err(err(
+                    codes::ANACRON_PERIOD.id,
+                    "Invalid syntax",
+                    format!("period `{p}` is not a number of days, @monthly or @yearly"),
+                    1,
+                ));
+            }
+        },
+    };
+    let Ok(delay) = d.parse::<u32>() else {
+        let c = first.find(d).map_or(1, |b| first[..b].chars().count() + 1);
+        return Err(err(
+            codes::ANACRON_DELAY.id,
+            "Invalid syntax",
+            format!("delay `{d}` is not a number of minutes"),
+            c,
+        ));
+    };
+    let cmd_start = t.find(id).map(|i| i + id.len()).unwrap_or(t.len());
+    let command = t[cmd_start..].trim().to_string();
+    if command.is_empty() {
+        return Err(err(
+            codes::ANACRON_SYNTAX.id,
+            "Invalid syntax",
+            format!("job `{id}` has no command"),
+            first.len() + 1,
+        ));
+    }
+    Ok(Some(AnacronEntry::Job(AnacronJob {
+        line: n,
+        period,
+        delay_minutes: delay,
+        id: id.to_string(),
+        command,
+    })))
 }
 
 #[cfg(test)]

@@ -180,16 +180,7 @@ fn bearer_in(lit: &str) -> bool {
 }
 
 fn env_hint(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let s = claw_language::secret::env_spelling(name);
     if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
         format!("S_{s}")
     } else {

@@ -276,43 +276,88 @@ pub fn parse(text: &str, syntax: Syntax, file: &str) -> Parsed {
     out
 }
 
-// Over 120 lines on purpose: one left-to-right pass over the line in the order cron reads it
-// (schedule, user, command), sharing one cursor and one error builder; split up, each piece
-// would need both passed in and would read no clearer.
+/// Reads one job line left to right in the order cron does: schedule, user (system
+/// crontabs), command.
 fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<LineError>> {
-    let err = |byte: usize, code: &str, message: &str, explanation: String| {
+    let at = JobReader { line, n, file };
+    let (schedule_text, schedule, pos) = at.schedule()?;
+    let (user, pos) = match syntax {
+        Syntax::User => (None, pos),
+        Syntax::System => {
+            let (u, end) = at.user(pos)?;
+            (Some(u), end)
+        }
+    };
+    let (cstart, command) = at.command(pos)?;
+    Ok(JobLine {
+        line: n,
+        schedule_text,
+        schedule,
+        user,
+        command: command.to_string(),
+        command_column: col(line, cstart),
+    })
+}
+
+/// One job line being read, for the pieces of [`job`] and the errors they build.
+struct JobReader<'a> {
+    line: &'a str,
+    /// 1-based line number.
+    n: usize,
+    /// Labels errors.
+    file: &'a str,
+}
+
+impl JobReader<'_> {
+    /// A [`LineError`] at byte `byte` of the line.
+    fn err(&self, byte: usize, code: &str, message: &str, explanation: String) -> Box<LineError> {
         Box::new(LineError {
-            file: file.to_string(),
-            line: n,
-            column: col(line, byte),
+            file: self.file.to_string(),
+            line: self.n,
+            column: col(self.line, byte),
             code: code.to_string(),
             message: message.to_string(),
             explanation,
-            source_line: line.to_string(),
+            source_line: self.line.to_string(),
         })
-    };
-    let (first, first_start, mut pos) = next_token(line, 0).ok_or_else(|| {
-        err(
-            0,
-            CronErrorKind::Empty.code(),
-            "bad minute",
-            "an empty line".into(),
-        )
-    })?;
-    let (schedule_text, schedule) = if first.starts_with('@') {
+    }
+
+    /// The schedule: an `@keyword` or five fields. Returns its text (fields joined by single
+    /// spaces), the parsed schedule and the byte after it.
+    fn schedule(&self) -> Result<(String, Schedule, usize), Box<LineError>> {
+        let (first, first_start, pos) = next_token(self.line, 0).ok_or_else(|| {
+            self.err(
+                0,
+                CronErrorKind::Empty.code(),
+                "bad minute",
+                "an empty line".into(),
+            )
+        })?;
+        if !first.starts_with('@') {
+            return self.five_fields(first, first_start, pos);
+        }
         let s = cron::parse(first).map_err(|e| {
-            err(
+            self.err(
                 first_start,
                 e.code(),
                 e.message(),
                 e.explanation().to_string(),
             )
         })?;
-        (first.to_string(), s)
-    } else {
+        Ok((first.to_string(), s, pos))
+    }
+
+    /// The five time fields starting with `first` (at byte `first_start`; the next token
+    /// starts at or after `pos`). Returns them as [`JobReader::schedule`] does.
+    fn five_fields(
+        &self,
+        first: &str,
+        first_start: usize,
+        mut pos: usize,
+    ) -> Result<(String, Schedule, usize), Box<LineError>> {
         let mut toks = vec![(first, first_start)];
         for _ in 0..4 {
-            match next_token(line, pos) {
+            match next_token(self.line, pos) {
                 Some((t, s, e)) => {
                     toks.push((t, s));
                     pos = e;
@@ -321,12 +366,12 @@ fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<
             }
         }
         let text = toks.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(" ");
-        let s = match cron::parse(&text) {
-            Ok(s) => s,
+        match cron::parse(&text) {
+            Ok(s) => Ok((text, s, pos)),
             Err(e) => {
                 // Map the span in the joined text back to the line.
                 let mut off = 0;
-                let mut byte = line.trim_end().len();
+                let mut byte = self.line.trim_end().len();
                 if toks.len() == 5 || e.span().start < text.len() {
                     for (t, start) in &toks {
                         if e.span().start < off + t.len() + 1 {
@@ -336,80 +381,73 @@ fn job(line: &str, n: usize, syntax: Syntax, file: &str) -> Result<JobLine, Box<
                         off += t.len() + 1;
                     }
                 }
-                return Err(err(
-                    byte,
-                    e.code(),
-                    e.message(),
-                    e.explanation().to_string(),
-                ));
+                Err(self.err(byte, e.code(), e.message(), e.explanation().to_string()))
             }
-        };
-        (text, s)
-    };
-    let user = match syntax {
-        Syntax::User => None,
-        Syntax::System => {
-            let Some((u, ustart, uend)) = next_token(line, pos) else {
-                return Err(err(
-                    line.len(),
-                    codes::CRON_BAD_USER.id,
-                    "bad username",
-                    "expected a user name after the schedule (system crontabs have a user field)"
-                        .into(),
-                ));
-            };
-            if !plausible_user(u) {
-                return Err(err(
-                    ustart,
-                    codes::CRON_BAD_USER.id,
-                    "bad username",
-                    format!(
-                        "`{u}` is not a login name; /etc/crontab and cron.d lines read `schedule user command` (a sixth time field would land here)"
-                    ),
-                ));
-            }
-            pos = uend;
-            Some(u.to_string())
         }
-    };
-    let rest = &line[pos..];
-    let cstart = pos + (rest.len() - rest.trim_start_matches(is_blank).len());
-    let command = &line[cstart..];
-    if command.trim().is_empty() {
-        return Err(err(
-            cstart,
-            codes::CRON_BAD_COMMAND.id,
-            "bad command",
-            "the line has a schedule but no command".into(),
-        ));
     }
-    if command.starts_with('*') {
-        return Err(err(
-            cstart,
-            CronErrorKind::TooManyFields.code(),
-            "bad command",
-            "a sixth time field: crontab has five (minute hour day-of-month month day-of-week), no seconds or year, and a command may not start with `*`".into(),
-        ));
+
+    /// The user field of a system crontab line, after the schedule ending at `pos`; returns
+    /// it and the byte after it.
+    fn user(&self, pos: usize) -> Result<(String, usize), Box<LineError>> {
+        let Some((u, ustart, uend)) = next_token(self.line, pos) else {
+            return Err(self.err(
+                self.line.len(),
+                codes::CRON_BAD_USER.id,
+                "bad username",
+                "expected a user name after the schedule (system crontabs have a user field)"
+                    .into(),
+            ));
+        };
+        if !plausible_user(u) {
+            return Err(self.err(
+                ustart,
+                codes::CRON_BAD_USER.id,
+                "bad username",
+                format!(
+                    "`{u}` is not a login name; /etc/crontab and cron.d lines read `schedule user command` (a sixth time field would land here)"
+                ),
+            ));
+        }
+        Ok((u.to_string(), uend))
     }
-    if command.len() > DEBIAN_MAX_COMMAND {
-        return Err(err(
-            cstart,
-            codes::CRON_COMMAND_TOO_LONG.id,
-            "command too long",
-            format!(
-                "{} bytes; Debian's cron accepts at most {DEBIAN_MAX_COMMAND} (cronie 131072)",
-                command.len()
-            ),
-        ));
+
+    /// The command: the rest of the line after `pos`, blanks skipped. Returns its start byte
+    /// and its text; an error when it is empty, starts with `*` (a sixth time field) or is
+    /// longer than Debian accepts.
+    fn command(&self, pos: usize) -> Result<(usize, &str), Box<LineError>> {
+        let line = self.line;
+        let rest = &line[pos..];
+        let cstart = pos + (rest.len() - rest.trim_start_matches(is_blank).len());
+        let command = &line[cstart..];
+        if command.trim().is_empty() {
+            return Err(self.err(
+                cstart,
+                codes::CRON_BAD_COMMAND.id,
+                "bad command",
+                "the line has a schedule but no command".into(),
+            ));
+        }
+        if command.starts_with('*') {
+            return Err(self.err(
+                cstart,
+                CronErrorKind::TooManyFields.code(),
+                "bad command",
+                "a sixth time field: crontab has five (minute hour day-of-month month day-of-week), no seconds or year, and a command may not start with `*`".into(),
+            ));
+        }
+        if command.len() > DEBIAN_MAX_COMMAND {
+            return Err(self.err(
+                cstart,
+                codes::CRON_COMMAND_TOO_LONG.id,
+                "command too long",
+                format!(
+                    "{} bytes; Debian's cron accepts at most {DEBIAN_MAX_COMMAND} (cronie 131072)",
+                    command.len()
+                ),
+            ));
+        }
+        Ok((cstart, command))
     }
-    Ok(JobLine {
-        line: n,
-        schedule_text,
-        schedule,
-        user,
-        command: command.to_string(),
-        command_column: col(line, cstart),
-    })
 }
 
 /// Whether the text reads as a system crontab: every job line has a plausible user name after

@@ -207,15 +207,9 @@ pub fn top_level(cmd: &str) -> Option<Vec<Piece>> {
                 let word_end = cmd[i..]
                     .find(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | ')' | '}'))
                     .map_or(cmd.len(), |e| i + e);
-                match &cmd[i..word_end] {
-                    "if" | "case" | "for" | "while" | "until" => depth += 1,
-                    "fi" | "esac" | "done" => {
-                        depth -= 1;
-                        if depth < 0 {
-                            return None;
-                        }
-                    }
-                    _ => {}
+                depth += compound_nesting(&cmd[i..word_end]);
+                if depth < 0 {
+                    return None;
                 }
                 word_start = false;
                 i = word_end.max(i + 1);
@@ -224,19 +218,10 @@ pub fn top_level(cmd: &str) -> Option<Vec<Piece>> {
             _ => {}
         }
         if depth == 0 && quote.is_none() {
-            let two = b.get(i + 1).copied();
-            let op = match (c, two) {
-                (b'&', Some(b'&')) => Some((ListOperator::And, 2)),
-                (b'|', Some(b'|')) => Some((ListOperator::Or, 2)),
-                (b';', Some(b';')) => return None, // `case` arms: leave whole
-                (b';', _) | (b'\n', _) => Some((ListOperator::Seq, 1)),
-                // `&>`, `>&`, `2>&1` are redirections, not background jobs.
-                (b'&', Some(b'>')) => None,
-                (b'&', _) if i > 0 && b[i - 1] == b'>' => None,
-                (b'&', _) => Some((ListOperator::Background, 1)),
-                _ => None,
-            };
-            if let Some((op, len)) = op {
+            if c == b';' && b.get(i + 1) == Some(&b';') {
+                return None; // `case` arms: leave whole
+            }
+            if let Some((op, len)) = list_operator_at(b, i) {
                 out.push(Piece {
                     range: start..i,
                     op: Some(op),
@@ -258,6 +243,31 @@ pub fn top_level(cmd: &str) -> Option<Vec<Piece>> {
         op: None,
     });
     Some(out)
+}
+
+/// How a word changes the nesting of compound commands: `if`, `case`, `for`, `while` and
+/// `until` open one (+1), `fi`, `esac` and `done` close one (-1); other words 0.
+fn compound_nesting(word: &str) -> i32 {
+    match word {
+        "if" | "case" | "for" | "while" | "until" => 1,
+        "fi" | "esac" | "done" => -1,
+        _ => 0,
+    }
+}
+
+/// The list operator starting at byte `i` (outside quotes and brackets) and its length:
+/// `&&`, `||`, `;` or a newline, `&` (not in a redirection such as `&>` or `2>&1`).
+fn list_operator_at(b: &[u8], i: usize) -> Option<(ListOperator, usize)> {
+    match (b[i], b.get(i + 1).copied()) {
+        (b'&', Some(b'&')) => Some((ListOperator::And, 2)),
+        (b'|', Some(b'|')) => Some((ListOperator::Or, 2)),
+        (b';', _) | (b'\n', _) => Some((ListOperator::Seq, 1)),
+        // `&>`, `>&`, `2>&1` are redirections, not background jobs.
+        (b'&', Some(b'>')) => None,
+        (b'&', _) if i > 0 && b[i - 1] == b'>' => None,
+        (b'&', _) => Some((ListOperator::Background, 1)),
+        _ => None,
+    }
 }
 
 /// A test that gates a job.
@@ -532,52 +542,4 @@ pub fn program_name(cmd: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_splits_into_stdin() {
-        let c = split_percent(r#"mail -s "It's 10pm" joe%Joe,%%Where are your kids?%"#);
-        assert_eq!(c.command, r#"mail -s "It's 10pm" joe"#);
-        assert_eq!(c.stdin.as_deref(), Some("Joe,\n\nWhere are your kids?\n\n"));
-        let d = split_percent(r"date +\%Y \\x");
-        assert_eq!(d.command, r"date +%Y \x");
-        assert!(d.stdin.is_none());
-        assert!(d.collapsed_backslash);
-    }
-
-    #[test]
-    fn guards_are_peeled_only_when_meaning_is_kept() {
-        let (g, b) = peel_guards("test -x /usr/sbin/foo && /usr/sbin/foo --run");
-        assert_eq!(g.len(), 1);
-        assert!(g[0].runs_when);
-        assert_eq!(b, "/usr/sbin/foo --run");
-        let (g, b) = peel_guards("[ -x /a ] || { cd / && run-parts /etc/cron.daily; }");
-        assert_eq!((g.len(), g[0].runs_when), (1, false));
-        assert_eq!(b, "{ cd / && run-parts /etc/cron.daily; }");
-        // `A || B && C` runs C after A succeeds: not a guard.
-        assert!(peel_guards("test -x /a || b && c").0.is_empty());
-        // `A && B; C` runs C regardless.
-        assert!(peel_guards("[ -f /a ] && b; c").0.is_empty());
-        let (g, b) =
-            peel_guards("if [ -x /usr/sbin/logcheck ]; then nice -n10 /usr/sbin/logcheck; fi");
-        assert_eq!(g[0].form, "if");
-        assert_eq!(b, "nice -n10 /usr/sbin/logcheck");
-        let (g, b) = peel_guards(
-            "[ -x /etc/init.d/anacron ] && if [ ! -d /run/systemd/system ]; then /usr/sbin/invoke-rc.d anacron start >/dev/null; fi",
-        );
-        assert_eq!(g.len(), 2);
-        assert!(g[1].is_systemd_fallback());
-        assert_eq!(b, "/usr/sbin/invoke-rc.d anacron start >/dev/null");
-        assert!(peel_guards("if [ -x /a ]; then b; else c; fi").0.is_empty());
-    }
-
-    #[test]
-    fn output_and_locks() {
-        assert!(discards_output("foo >/dev/null 2>&1"));
-        assert!(discards_output("foo &> /dev/null"));
-        assert!(!discards_output("foo >/dev/null"));
-        assert!(has_lock("flock -n /run/x.lock foo"));
-        assert!(!has_lock("foo --bar"));
-    }
-}
+mod tests;

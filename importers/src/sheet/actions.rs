@@ -95,115 +95,183 @@ fn redact_query(scope: &str, word: &str) -> Option<String> {
     changed.then(|| format!("{base}?{}", params.join("&")))
 }
 
-/// Maps one row's action, app and target cells (already redacted) to an adapter.
+/// Maps one row's action, app and target cells (already redacted) to an adapter: Slack, then
+/// email, then HTTP, then shell, the first whose clues the cells hold; else `unported.*`.
 pub fn map(action: &str, app: &str, target: &str) -> Mapped {
-    let a = action.to_lowercase();
-    let sys = app.to_lowercase();
-    let all = format!("{a} {sys}");
-    let mut with = IndexMap::new();
-    let text_or = |d: &str| {
-        if action.is_empty() {
-            d.to_string()
-        } else {
-            action.to_string()
+    let row = Cells::read(action, app, target);
+    slack(&row)
+        .or_else(|| email(&row))
+        .or_else(|| http(&row))
+        .or_else(|| shell(&row))
+        .unwrap_or_else(|| unported(action, app, target))
+}
+
+/// One row's cells as [`map`] reads them, with the clues found in them.
+struct Cells<'a> {
+    action: &'a str,
+    target: &'a str,
+    /// The action, lower-cased.
+    lower: String,
+    /// The action and the app, lower-cased: where words are looked for.
+    words: String,
+    /// An email address in the target (else in the action).
+    email: Option<String>,
+    /// A URL in the target (else in the action), trailing punctuation dropped.
+    url: Option<String>,
+    /// A `#channel` in the target (else in the action), without the `#`.
+    channel: Option<String>,
+}
+
+impl<'a> Cells<'a> {
+    fn read(action: &'a str, app: &str, target: &'a str) -> Cells<'a> {
+        let lower = action.to_lowercase();
+        let words = format!("{lower} {}", app.to_lowercase());
+        Cells {
+            action,
+            target,
+            email: EMAIL
+                .find(target)
+                .or_else(|| EMAIL.find(action))
+                .map(|m| m.as_str().to_string()),
+            url: URL
+                .find(target)
+                .or_else(|| URL.find(action))
+                .map(|m| m.as_str().trim_end_matches(['.', ',', ')']).to_string()),
+            channel: CHANNEL
+                .captures(&format!(" {target}"))
+                .or_else(|| CHANNEL.captures(action))
+                .map(|c| c["c"].to_string()),
+            lower,
+            words,
         }
-    };
+    }
 
-    let email_target = EMAIL
-        .find(target)
-        .or_else(|| EMAIL.find(action))
-        .map(|m| m.as_str().to_string());
-    let url = URL
-        .find(target)
-        .or_else(|| URL.find(action))
-        .map(|m| m.as_str().trim_end_matches(['.', ',', ')']).to_string());
-    let channel = CHANNEL
-        .captures(&format!(" {target}"))
-        .or_else(|| CHANNEL.captures(action))
-        .map(|c| c["c"].to_string());
+    /// Whether the action or app holds one of `words` as a whole word.
+    fn mentions(&self, words: &[&str]) -> bool {
+        words.iter().any(|w| {
+            self.words
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|x| x == *w)
+        })
+    }
 
-    let mentions = |words: &[&str]| {
-        words
-            .iter()
-            .any(|w| all.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
-    };
-    if mentions(&["slack"]) || (channel.is_some() && !mentions(&["email", "mail", "e"])) {
-        with.insert(
-            "channel".into(),
-            Value::String(match &channel {
-                Some(c) => format!("#{c}"),
-                None if !target.is_empty() => target.to_string(),
-                None => "#general".to_string(),
-            }),
-        );
-        with.insert("text".into(), Value::String(text_or("Automation ran")));
-        let reason = if channel.is_some() {
-            "a Slack channel"
+    /// The action text, or `default` when the cell is empty.
+    fn text_or(&self, default: &str) -> String {
+        if self.action.is_empty() {
+            default.to_string()
         } else {
-            "the word Slack"
-        };
-        return Mapped {
-            action: "slack.post".into(),
-            with,
-            unported: false,
-            reason: reason.into(),
-        };
+            self.action.to_string()
+        }
     }
-    if mentions(&["email", "mail", "e-mail", "emails", "gmail", "outlook"])
-        || email_target.is_some() && !mentions(&["http", "webhook", "api"])
+}
+
+/// `slack.post` when the row says Slack or names a `#channel` (and no email).
+fn slack(row: &Cells<'_>) -> Option<Mapped> {
+    if !(row.mentions(&["slack"])
+        || (row.channel.is_some() && !row.mentions(&["email", "mail", "e"])))
     {
-        with.insert(
-            "to".into(),
-            Value::String(email_target.clone().unwrap_or_else(|| target.to_string())),
-        );
-        with.insert("subject".into(), Value::String(text_or("Automation")));
-        return Mapped {
-            action: "email.send".into(),
-            with,
-            unported: false,
-            reason: if email_target.is_some() {
-                "an email address".into()
-            } else {
-                "the word email".into()
-            },
-        };
+        return None;
     }
-    let secret_url = target.starts_with("secret://")
-        && mentions(&[
+    let mut with = IndexMap::new();
+    with.insert(
+        "channel".into(),
+        Value::String(match &row.channel {
+            Some(c) => format!("#{c}"),
+            None if !row.target.is_empty() => row.target.to_string(),
+            None => "#general".to_string(),
+        }),
+    );
+    with.insert("text".into(), Value::String(row.text_or("Automation ran")));
+    let reason = if row.channel.is_some() {
+        "a Slack channel"
+    } else {
+        "the word Slack"
+    };
+    Some(Mapped {
+        action: "slack.post".into(),
+        with,
+        unported: false,
+        reason: reason.into(),
+    })
+}
+
+/// `email.send` when the row says email or holds an address (and is not about HTTP).
+fn email(row: &Cells<'_>) -> Option<Mapped> {
+    if !(row.mentions(&["email", "mail", "e-mail", "emails", "gmail", "outlook"])
+        || row.email.is_some() && !row.mentions(&["http", "webhook", "api"]))
+    {
+        return None;
+    }
+    let mut with = IndexMap::new();
+    with.insert(
+        "to".into(),
+        Value::String(row.email.clone().unwrap_or_else(|| row.target.to_string())),
+    );
+    with.insert("subject".into(), Value::String(row.text_or("Automation")));
+    Some(Mapped {
+        action: "email.send".into(),
+        with,
+        unported: false,
+        reason: if row.email.is_some() {
+            "an email address".into()
+        } else {
+            "the word email".into()
+        },
+    })
+}
+
+/// `http.post` when the row holds a URL, or a `secret://` target with a word of calling.
+fn http(row: &Cells<'_>) -> Option<Mapped> {
+    let secret_url = row.target.starts_with("secret://")
+        && row.mentions(&[
             "call", "api", "http", "https", "webhook", "post", "fetch", "ping", "trigger",
         ]);
-    if url.is_some() || secret_url {
-        let url = url.or_else(|| secret_url.then(|| target.to_string()));
-        with.insert("url".into(), Value::String(url.clone().unwrap_or_default()));
-        if !action.is_empty() {
-            with.insert("body".into(), serde_json::json!({ "note": action }));
-        }
-        return Mapped {
-            action: "http.post".into(),
-            with,
-            unported: false,
-            reason: "a URL".into(),
-        };
+    if row.url.is_none() && !secret_url {
+        return None;
     }
-    let script = SCRIPT.find(action).map(|m| m.as_str().trim().to_string());
+    let url = row
+        .url
+        .clone()
+        .or_else(|| secret_url.then(|| row.target.to_string()));
+    let mut with = IndexMap::new();
+    with.insert("url".into(), Value::String(url.unwrap_or_default()));
+    if !row.action.is_empty() {
+        with.insert("body".into(), serde_json::json!({ "note": row.action }));
+    }
+    Some(Mapped {
+        action: "http.post".into(),
+        with,
+        unported: false,
+        reason: "a URL".into(),
+    })
+}
+
+/// `shell.run` when the action names a script, or says run/execute with a path or with
+/// one of the words script, shell, bash.
+fn shell(row: &Cells<'_>) -> Option<Mapped> {
+    let a = &row.lower;
+    let script = SCRIPT
+        .find(row.action)
+        .map(|m| m.as_str().trim().to_string());
     let run_word = a.starts_with("run ")
         || a.starts_with("execute ")
         || a.starts_with("exec ")
-        || mentions(&["script", "cron", "shell", "bash"]);
-    if script.is_some()
+        || row.mentions(&["script", "cron", "shell", "bash"]);
+    if !(script.is_some()
         || run_word
-            && (a.contains('/') || a.contains('.') || mentions(&["script", "shell", "bash"]))
+            && (a.contains('/') || a.contains('.') || row.mentions(&["script", "shell", "bash"])))
     {
-        let command = command_line(action, run_word, script.as_deref());
-        with.insert("command".into(), Value::String(command));
-        return Mapped {
-            action: "shell.run".into(),
-            with,
-            unported: false,
-            reason: "a script or command".into(),
-        };
+        return None;
     }
-    unported(action, app, target)
+    let command = command_line(row.action, run_word, script.as_deref());
+    let mut with = IndexMap::new();
+    with.insert("command".into(), Value::String(command));
+    Some(Mapped {
+        action: "shell.run".into(),
+        with,
+        unported: false,
+        reason: "a script or command".into(),
+    })
 }
 
 /// The command a run/exec/script action runs: the whole command line after the verb (so

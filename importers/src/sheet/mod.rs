@@ -81,22 +81,7 @@ pub fn import_bytes(
     bytes: &[u8],
     opts: &Options,
 ) -> Result<Imported, SheetError> {
-    let grids = grid::read(label, kind, bytes)?;
-    let grids: Vec<grid::Grid> = match &opts.sheet {
-        Some(name) => {
-            let found: Vec<grid::Grid> =
-                grids.iter().filter(|g| &g.sheet == name).cloned().collect();
-            if found.is_empty() {
-                return Err(SheetError::NoSuchSheet {
-                    file: label.to_string(),
-                    sheet: name.clone(),
-                    available: grids.iter().map(|g| g.sheet.clone()).collect(),
-                });
-            }
-            found
-        }
-        None => grids,
-    };
+    let grids = selected_sheets(label, grid::read(label, kind, bytes)?, opts)?;
     let stem = Path::new(label)
         .file_stem()
         .and_then(|s| s.to_str())
@@ -114,21 +99,7 @@ pub fn import_bytes(
             cell: Some(grid::cell_name(&g.sheet, g.row0, g.col0)),
             ..Origin::default()
         };
-        let base = if workbook {
-            format!(
-                "{}-{}",
-                crate::names::slug_or(stem, "sheet"),
-                crate::names::slug_or(&g.sheet, "sheet")
-            )
-        } else {
-            crate::names::slug_or(stem, "sheet")
-        };
-        let mut name = base.clone();
-        let mut n = 2;
-        while names.contains(&name) {
-            name = format!("{base}-{n}");
-            n += 1;
-        }
+        let name = system_name(stem, workbook.then_some(g.sheet.as_str()), &names);
         // Credentials are replaced in every cell before anything reads them, so no message,
         // name or value downstream can carry one.
         let mut clean = g.clone();
@@ -137,23 +108,7 @@ pub fn import_bytes(
         let shape = detect::detect(g);
         let Some(shape) = shape else {
             let headers = detect::header_candidates(g);
-            if headers.is_empty() {
-                findings.push(Finding::info(
-                    codes::SHEET_SKIPPED.id,
-                    format!("worksheet `{}` is empty; skipped", g.sheet),
-                    sheet_origin,
-                ));
-            } else {
-                findings.push(Finding::info(
-                    codes::SHEET_SKIPPED.id,
-                    format!(
-                        "worksheet `{}` matches no convention (headers found: {}); skipped",
-                        g.sheet,
-                        headers.join(", ")
-                    ),
-                    sheet_origin,
-                ));
-            }
+            findings.push(unmatched_finding(&g.sheet, &headers, sheet_origin));
             unmatched.push((g.sheet.clone(), headers));
             continue;
         };
@@ -187,6 +142,67 @@ pub fn import_bytes(
         generated,
         findings,
     })
+}
+
+/// The worksheets to import: all of them, or only `--sheet` (an error naming the available
+/// ones when it is not there).
+fn selected_sheets(
+    label: &str,
+    grids: Vec<grid::Grid>,
+    opts: &Options,
+) -> Result<Vec<grid::Grid>, SheetError> {
+    let Some(name) = &opts.sheet else {
+        return Ok(grids);
+    };
+    let found: Vec<grid::Grid> = grids.iter().filter(|g| &g.sheet == name).cloned().collect();
+    if found.is_empty() {
+        return Err(SheetError::NoSuchSheet {
+            file: label.to_string(),
+            sheet: name.clone(),
+            available: grids.iter().map(|g| g.sheet.clone()).collect(),
+        });
+    }
+    Ok(found)
+}
+
+/// The system name of a worksheet: the file stem's slug, then (in a workbook) the sheet's,
+/// with `-2`, `-3`… added until it is not among `taken`.
+fn system_name(stem: &str, sheet: Option<&str>, taken: &BTreeSet<String>) -> String {
+    let base = match sheet {
+        Some(sheet) => format!(
+            "{}-{}",
+            crate::names::slug_or(stem, "sheet"),
+            crate::names::slug_or(sheet, "sheet")
+        ),
+        None => crate::names::slug_or(stem, "sheet"),
+    };
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
+
+/// The finding for a worksheet that follows no convention: empty, or the headers found.
+fn unmatched_finding(sheet: &str, headers: &[String], at: Origin) -> Finding {
+    if headers.is_empty() {
+        Finding::info(
+            codes::SHEET_SKIPPED.id,
+            format!("worksheet `{sheet}` is empty; skipped"),
+            at,
+        )
+    } else {
+        Finding::info(
+            codes::SHEET_SKIPPED.id,
+            format!(
+                "worksheet `{sheet}` matches no convention (headers found: {}); skipped",
+                headers.join(", ")
+            ),
+            at,
+        )
+    }
 }
 
 /// Builds one worksheet of a known shape into a system and its findings (the redacted cells'

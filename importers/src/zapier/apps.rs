@@ -16,7 +16,9 @@ pub enum Kind {
     Delay,
     /// Code by Zapier.
     Code,
-    /// Built-ins with no runtime equivalent (Formatter, Looping, Digest, Storage, Sub-Zap, Lookup table).
+    /// Formatter by Zapier: a pure `format.*` step calling a formatter function.
+    Formatter,
+    /// Built-ins with no runtime equivalent (Looping, Digest, Storage, Sub-Zap, Lookup table).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
@@ -42,9 +44,11 @@ pub fn kind(n: &Node) -> Kind {
     if app.starts_with("code") {
         return Kind::Code;
     }
+    let base = strip_noise(n.app()).to_ascii_lowercase();
+    if matches!(base.as_str(), "zapierformatter" | "formatter") {
+        return Kind::Formatter;
+    }
     const UNPORTED: &[&str] = &[
-        "zapierformatter",
-        "formatter",
         "zapierlooping",
         "looping",
         "digest",
@@ -53,7 +57,6 @@ pub fn kind(n: &Node) -> Kind {
         "lookuptable",
         "zapierlookuptable",
     ];
-    let base = strip_noise(n.app()).to_ascii_lowercase();
     if UNPORTED.contains(&base.as_str()) {
         return Kind::Unported;
     }

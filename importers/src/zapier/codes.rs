@@ -74,6 +74,18 @@ claw_language::diagnostic_codes! {
     UNPORTED_STEP = "claw::import::unported_step", Warning,
         "A step with no runtime equivalent is kept as `unported.*`, with the reason.",
         "replace the `unported.*` action with a real adapter or a code step before cutover";
+    /// A Formatter by Zapier step was mapped to a pure `format.*` step calling a formatter function (said once per Zap, with the shape the params were read in).
+    FORMATTER_MAPPED = "claw::import::formatter_mapped", Info,
+        "A Formatter by Zapier step was mapped to a pure `format.*` step calling a formatter function.",
+        "compare the step's output with the Zap's task history; docs/importers/zapier.md lists the known differences";
+    /// A Formatter by Zapier transform with no equivalent (or none yet), or one the export does not name: the step is kept as `unported.*`.
+    FORMATTER_UNSUPPORTED = "claw::import::formatter_unsupported", Warning,
+        "A Formatter by Zapier transform with no equivalent, or one the export does not name: the step is kept as `unported.*`.",
+        "write the value with the formatter functions (`text.*`, `number.*`, `date.*`, `util.*`) in a `format.value` step";
+    /// A Formatter by Zapier option the importer does not read, or a value of it that cannot be translated: the step is kept as `unported.*` rather than run without it.
+    FORMATTER_OPTION = "claw::import::formatter_option", Warning,
+        "A Formatter by Zapier option the importer does not read, or a value of it that cannot be translated: the step is kept as `unported.*`.",
+        "write the value with the formatter functions in a `format.value` step, taking the option into account";
     /// A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.",

@@ -172,6 +172,23 @@ fn criterion(m: &str, operand: &FieldRef, value: &CompareValue, issues: &mut Vec
     if m == "iexact" {
         issues.push(Issue::ExactCase);
     }
+    let out = match value {
+        CompareValue::Lit(v) => literal_test(m, op, ci, operand, v, issues),
+        CompareValue::Expr(e) => expression_test(m, op, ci, operand, e, issues),
+    };
+    if neg { format!("!({out})") } else { out }
+}
+
+/// The test of a field against a literal value `v` (operator text `m`, read as `op`,
+/// case-insensitive when `ci`); `false` with an issue when `v` does not fit the operator.
+fn literal_test(
+    m: &str,
+    op: Comparison,
+    ci: bool,
+    operand: &FieldRef,
+    v: &str,
+    issues: &mut Vec<Issue>,
+) -> String {
     let k = &operand.expr;
     let s = format!("string({k})");
     let text_re =
@@ -183,20 +200,16 @@ fn criterion(m: &str, operand: &FieldRef, value: &CompareValue, issues: &mut Vec
         });
         "false".to_string()
     };
-    let out = match (op, value) {
-        (Comparison::Contains, CompareValue::Lit(v)) if ci => text_re(regex::escape(v)),
-        (Comparison::Contains, CompareValue::Lit(v)) => format!("{s}.contains({})", cel_string(v)),
-        (Comparison::Exact, CompareValue::Lit(v)) if ci => {
-            text_re(format!("^{}$", regex::escape(v)))
-        }
-        (Comparison::Exact, CompareValue::Lit(v)) => format!("{s} == {}", cel_string(v)),
-        (Comparison::Starts, CompareValue::Lit(v)) if ci => {
-            text_re(format!("^{}", regex::escape(v)))
-        }
-        (Comparison::Starts, CompareValue::Lit(v)) => format!("{s}.startsWith({})", cel_string(v)),
-        (Comparison::Ends, CompareValue::Lit(v)) if ci => text_re(format!("{}$", regex::escape(v))),
-        (Comparison::Ends, CompareValue::Lit(v)) => format!("{s}.endsWith({})", cel_string(v)),
-        (Comparison::In, CompareValue::Lit(v)) => {
+    match op {
+        Comparison::Contains if ci => text_re(regex::escape(v)),
+        Comparison::Contains => format!("{s}.contains({})", cel_string(v)),
+        Comparison::Exact if ci => text_re(format!("^{}$", regex::escape(v))),
+        Comparison::Exact => format!("{s} == {}", cel_string(v)),
+        Comparison::Starts if ci => text_re(format!("^{}", regex::escape(v))),
+        Comparison::Starts => format!("{s}.startsWith({})", cel_string(v)),
+        Comparison::Ends if ci => text_re(format!("{}$", regex::escape(v))),
+        Comparison::Ends => format!("{s}.endsWith({})", cel_string(v)),
+        Comparison::In => {
             let alts: Vec<String> = v.split(',').map(|x| regex::escape(x.trim())).collect();
             let pat = format!("^({})$", alts.join("|"));
             if ci {
@@ -205,13 +218,13 @@ fn criterion(m: &str, operand: &FieldRef, value: &CompareValue, issues: &mut Vec
                 format!("{s}.matches({})", cel_string(&pat))
             }
         }
-        (Comparison::Greater | Comparison::Less | Comparison::NumEq, CompareValue::Lit(v)) => {
+        Comparison::Greater | Comparison::Less | Comparison::NumEq => {
             match v.trim().parse::<f64>() {
                 Ok(n) if n.is_finite() => format!("double({k}) {} {n:?}", cmp(op)),
                 _ => bad(issues, v),
             }
         }
-        (Comparison::After | Comparison::Before | Comparison::DateEq, CompareValue::Lit(v)) => {
+        Comparison::After | Comparison::Before | Comparison::DateEq => {
             if chrono::DateTime::parse_from_rfc3339(v.trim()).is_ok() {
                 format!(
                     "timestamp({s}) {} timestamp({})",
@@ -222,13 +235,24 @@ fn criterion(m: &str, operand: &FieldRef, value: &CompareValue, issues: &mut Vec
                 bad(issues, v)
             }
         }
-        (Comparison::True, _) => format!("{s}.matches('(?i)^(true|yes|1)$')"),
-        (Comparison::False, _) => format!("{s}.matches('(?i)^(false|no|0)$')"),
-        (Comparison::Exists, _) => format!("{} in {}", cel_string(&operand.last), operand.parent),
-        (
-            Comparison::Contains | Comparison::Exact | Comparison::Starts | Comparison::Ends,
-            CompareValue::Expr(e),
-        ) => {
+        Comparison::True | Comparison::False | Comparison::Exists => value_free_test(op, operand),
+    }
+}
+
+/// The test of a field against a `{{ }}` expression `e` (operator text `m`, read as `op`);
+/// case-insensitivity cannot be kept (an issue says so), and `in` needs a literal list.
+fn expression_test(
+    m: &str,
+    op: Comparison,
+    ci: bool,
+    operand: &FieldRef,
+    e: &str,
+    issues: &mut Vec<Issue>,
+) -> String {
+    let k = &operand.expr;
+    let s = format!("string({k})");
+    match op {
+        Comparison::Contains | Comparison::Exact | Comparison::Starts | Comparison::Ends => {
             if ci {
                 issues.push(Issue::DynamicCase(m.to_string()));
             }
@@ -244,21 +268,32 @@ fn criterion(m: &str, operand: &FieldRef, value: &CompareValue, issues: &mut Vec
                 format!("{s}.{f}(string({e}))")
             }
         }
-        (Comparison::Greater | Comparison::Less | Comparison::NumEq, CompareValue::Expr(e)) => {
+        Comparison::Greater | Comparison::Less | Comparison::NumEq => {
             format!("double({k}) {} double({e})", cmp(op))
         }
-        (Comparison::After | Comparison::Before | Comparison::DateEq, CompareValue::Expr(e)) => {
+        Comparison::After | Comparison::Before | Comparison::DateEq => {
             format!("timestamp({s}) {} timestamp(string({e}))", cmp(op))
         }
-        (Comparison::In, CompareValue::Expr(e)) => {
+        Comparison::In => {
             issues.push(Issue::BadValue {
                 op: m.to_string(),
                 value: format!("{{{{ {e} }}}}"),
             });
             "false".into()
         }
-    };
-    if neg { format!("!({out})") } else { out }
+        Comparison::True | Comparison::False | Comparison::Exists => value_free_test(op, operand),
+    }
+}
+
+/// The tests that ignore the value: boolean true, boolean false, and (for any other `op`,
+/// which callers never pass) exists.
+fn value_free_test(op: Comparison, operand: &FieldRef) -> String {
+    let s = format!("string({})", operand.expr);
+    match op {
+        Comparison::True => format!("{s}.matches('(?i)^(true|yes|1)$')"),
+        Comparison::False => format!("{s}.matches('(?i)^(false|no|0)$')"),
+        _ => format!("{} in {}", cel_string(&operand.last), operand.parent),
+    }
 }
 
 fn cmp(op: Comparison) -> &'static str {

@@ -91,94 +91,9 @@ fn shape(file: &str, zap: &Zap) -> Result<Shape, ZapierError> {
         zap: zap.id.0.clone(),
         title: zap.title.clone().unwrap_or_default(),
     };
-    let mut ids: Vec<String> = Vec::new();
-    let mut nodes: Vec<&Node> = Vec::new();
-    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
-    let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
-    for (key, node) in &zap.nodes.0 {
-        if keys.insert(key.as_str(), nodes.len()).is_some() {
-            return Err(ZapierError::DuplicateId {
-                at,
-                node: key.clone(),
-                detail: format!("the key \"{key}\" appears twice in `nodes`"),
-            });
-        }
-        let id = node
-            .id
-            .as_ref()
-            .map(|i| i.0.clone())
-            .unwrap_or_else(|| key.clone());
-        if id != *key {
-            return Err(ZapierError::DuplicateId {
-                at,
-                node: id.clone(),
-                detail: format!("the node under key \"{key}\" says its id is {id}"),
-            });
-        }
-        if let Some(prev) = by_id.insert(id.clone(), nodes.len()) {
-            return Err(ZapierError::DuplicateId {
-                at,
-                node: id,
-                detail: format!("keys \"{}\" and \"{key}\"", ids[prev]),
-            });
-        }
-        ids.push(id);
-        nodes.push(node);
-    }
-    if nodes.is_empty() {
-        return Err(ZapierError::Root {
-            at,
-            message: "the Zap has no nodes".into(),
-        });
-    }
-    let mut g: DiGraph<usize, ()> = DiGraph::new();
-    let idx: Vec<NodeIndex> = (0..nodes.len()).map(|i| g.add_node(i)).collect();
-    let mut parent = vec![None; nodes.len()];
-    for (i, n) in nodes.iter().enumerate() {
-        if let Some(p) = &n.parent_id {
-            let Some(&pi) = by_id.get(&p.0) else {
-                return Err(ZapierError::DanglingParent {
-                    at,
-                    node: ids[i].clone(),
-                    parent: p.0.clone(),
-                });
-            };
-            parent[i] = Some(pi);
-            g.add_edge(idx[pi], idx[i], ());
-        }
-    }
-    let cycles: Vec<Vec<NodeIndex>> = petgraph::algo::tarjan_scc(&g)
-        .into_iter()
-        .filter(|c| c.len() > 1 || c.first().is_some_and(|&n| g.contains_edge(n, n)))
-        .collect();
-    if let Some(c) = cycles.first() {
-        let mut ns: Vec<&str> = c.iter().map(|n| ids[g[*n]].as_str()).collect();
-        ns.sort_by_key(|s| (s.len(), *s));
-        return Err(ZapierError::Cycle {
-            at,
-            nodes: ns.join(" → "),
-        });
-    }
-    let roots: Vec<usize> = (0..nodes.len()).filter(|&i| parent[i].is_none()).collect();
-    let root = match roots.as_slice() {
-        [r] => *r,
-        [] => {
-            return Err(ZapierError::Root {
-                at,
-                message: "no node without parent_id: the Zap has no trigger".into(),
-            });
-        }
-        many => {
-            let list: Vec<&str> = many.iter().map(|&i| ids[i].as_str()).collect();
-            return Err(ZapierError::Root {
-                at,
-                message: format!(
-                    "nodes {} all have no parent_id; a Zap has exactly one trigger",
-                    list.join(", ")
-                ),
-            });
-        }
-    };
+    let Nodes { ids, nodes, by_id } = collect_nodes(&at, zap)?;
+    let parent = link_parents(&at, &ids, &nodes, &by_id)?;
+    let root = the_root(&at, &ids, &parent)?;
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     for (i, p) in parent.iter().enumerate() {
         if let Some(p) = p {
@@ -204,6 +119,122 @@ fn shape(file: &str, zap: &Zap) -> Result<Shape, ZapierError> {
         children,
         order,
     })
+}
+
+/// A Zap's nodes in file order (borrowed), with their ids checked unique.
+struct Nodes<'z> {
+    /// Node ids (text), parallel to `nodes`.
+    ids: Vec<String>,
+    nodes: Vec<&'z Node>,
+    /// Index in `nodes` of each id.
+    by_id: BTreeMap<String, usize>,
+}
+
+/// Reads the Zap's `nodes` in file order; an error when a key appears twice, a node's `id`
+/// differs from its key, or two nodes share an id, and when there is no node at all.
+fn collect_nodes<'z>(at: &ZapAt, zap: &'z Zap) -> Result<Nodes<'z>, ZapierError> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut nodes: Vec<&Node> = Vec::new();
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
+    for (key, node) in &zap.nodes.0 {
+        if keys.insert(key.as_str(), nodes.len()).is_some() {
+            return Err(ZapierError::DuplicateId {
+                at: at.clone(),
+                node: key.clone(),
+                detail: format!("the key \"{key}\" appears twice in `nodes`"),
+            });
+        }
+        let id = node
+            .id
+            .as_ref()
+            .map(|i| i.0.clone())
+            .unwrap_or_else(|| key.clone());
+        if id != *key {
+            return Err(ZapierError::DuplicateId {
+                at: at.clone(),
+                node: id.clone(),
+                detail: format!("the node under key \"{key}\" says its id is {id}"),
+            });
+        }
+        if let Some(prev) = by_id.insert(id.clone(), nodes.len()) {
+            return Err(ZapierError::DuplicateId {
+                at: at.clone(),
+                node: id,
+                detail: format!("keys \"{}\" and \"{key}\"", ids[prev]),
+            });
+        }
+        ids.push(id);
+        nodes.push(node);
+    }
+    if nodes.is_empty() {
+        return Err(ZapierError::Root {
+            at: at.clone(),
+            message: "the Zap has no nodes".into(),
+        });
+    }
+    Ok(Nodes { ids, nodes, by_id })
+}
+
+/// The parent of each node from its `parent_id`; an error when a parent does not exist or
+/// the links form a cycle.
+fn link_parents(
+    at: &ZapAt,
+    ids: &[String],
+    nodes: &[&Node],
+    by_id: &BTreeMap<String, usize>,
+) -> Result<Vec<Option<usize>>, ZapierError> {
+    let mut g: DiGraph<usize, ()> = DiGraph::new();
+    let idx: Vec<NodeIndex> = (0..nodes.len()).map(|i| g.add_node(i)).collect();
+    let mut parent = vec![None; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(p) = &n.parent_id {
+            let Some(&pi) = by_id.get(&p.0) else {
+                return Err(ZapierError::DanglingParent {
+                    at: at.clone(),
+                    node: ids[i].clone(),
+                    parent: p.0.clone(),
+                });
+            };
+            parent[i] = Some(pi);
+            g.add_edge(idx[pi], idx[i], ());
+        }
+    }
+    let cycles: Vec<Vec<NodeIndex>> = petgraph::algo::tarjan_scc(&g)
+        .into_iter()
+        .filter(|c| c.len() > 1 || c.first().is_some_and(|&n| g.contains_edge(n, n)))
+        .collect();
+    if let Some(c) = cycles.first() {
+        let mut ns: Vec<&str> = c.iter().map(|n| ids[g[*n]].as_str()).collect();
+        ns.sort_by_key(|s| (s.len(), *s));
+        return Err(ZapierError::Cycle {
+            at: at.clone(),
+            nodes: ns.join(" → "),
+        });
+    }
+    Ok(parent)
+}
+
+/// The one node without a parent (the trigger); an error when there is none or several.
+fn the_root(at: &ZapAt, ids: &[String], parent: &[Option<usize>]) -> Result<usize, ZapierError> {
+    let roots: Vec<usize> = (0..parent.len()).filter(|&i| parent[i].is_none()).collect();
+    match roots.as_slice() {
+        [r] => Ok(*r),
+        [] => Err(ZapierError::Root {
+            at: at.clone(),
+            message: "no node without parent_id: the Zap has no trigger".into(),
+        }),
+        many => {
+            let list: Vec<&str> = many.iter().map(|&i| ids[i].as_str()).collect();
+            Err(ZapierError::Root {
+                at: at.clone(),
+                message: format!(
+                    "nodes {} all have no parent_id; a Zap has exactly one trigger",
+                    list.join(", ")
+                ),
+            })
+        }
+    }
 }
 
 /// Sort key among siblings: `path_eval_index`, then the path letter, then the numeric id.

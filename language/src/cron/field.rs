@@ -206,8 +206,8 @@ impl Field {
 
     /// Debian's star flag: the field text starts with `*`, so `*/2` counts
     /// as star (the Vixie quirk that turns the day-of-month/day-of-week OR
-    /// into an AND). For `@keywords` it is the flag Debian sets for that
-    /// keyword.
+    /// into an AND). For `@keywords` it is the flag Debian sets for the
+    /// keyword in question.
     pub fn is_star(&self) -> bool {
         self.star
     }

@@ -189,53 +189,7 @@ impl P {
         let logic = match present.as_slice() {
             ["when"] => Logic::When(self.opt_string(&m, "when", path).unwrap_or_default()),
             ["policy"] => Logic::Policy(self.opt_string(&m, "policy", path).unwrap_or_default()),
-            ["rules"] => {
-                let rp = join(path, "rules");
-                let mut rules = Vec::new();
-                match m.get("rules").map(|n| (n, n.as_seq())) {
-                    Some((_, Some(items))) => {
-                        for (i, it) in items.iter().enumerate() {
-                            let ip = format!("{rp}/{i}");
-                            self.map.values.insert(ip.clone(), it.span);
-                            if let Some(r) = self.fields(
-                                it,
-                                fields::RULE,
-                                &ip,
-                                &format!("rule {} of {what}", i + 1),
-                            ) {
-                                let (then, emit) = self.rule_outcome(&r, &ip);
-                                rules.push(Rule {
-                                    condition: self.opt_string(&r, "if", &ip).unwrap_or_default(),
-                                    then,
-                                    emit,
-                                });
-                            }
-                        }
-                    }
-                    Some((n, None)) => {
-                        let kind = n.kind_name();
-                        self.err(
-                            codes::WRONG_TYPE,
-                            format!("`rules` must be a list of `- if: …` rules, found {kind}"),
-                            n.span,
-                            &rp,
-                        );
-                    }
-                    None => {}
-                }
-                let default = match m.get("default") {
-                    Some(n) => {
-                        let dp = join(path, "default");
-                        self.fields(n, fields::RULE_DEFAULT, &dp, "the rules default")
-                            .map(|d| {
-                                let (then, emit) = self.rule_outcome(&d, &dp);
-                                RuleDefault { then, emit }
-                            })
-                    }
-                    None => None,
-                };
-                Logic::Rules { rules, default }
-            }
+            ["rules"] => self.rules(&m, path, &what),
             [] => {
                 let d = self.err(
                     codes::DECISION_LOGIC,
@@ -287,6 +241,47 @@ impl P {
                 .unwrap_or_default(),
             legacy: self.legacy(&m, path),
         })
+    }
+
+    /// The logic of a decision that gives a `rules:` table: each `- if:` rule, then the
+    /// `default` when there is one.
+    fn rules(&mut self, m: &BTreeMap<&str, &Node>, path: &str, what: &str) -> Logic {
+        let rp = join(path, "rules");
+        let mut rules = Vec::new();
+        match m.get("rules").map(|n| (n, n.as_seq())) {
+            Some((_, Some(items))) => {
+                for (i, it) in items.iter().enumerate() {
+                    let ip = format!("{rp}/{i}");
+                    self.map.values.insert(ip.clone(), it.span);
+                    if let Some(r) =
+                        self.fields(it, fields::RULE, &ip, &format!("rule {} of {what}", i + 1))
+                    {
+                        let (then, emit) = self.rule_outcome(&r, &ip);
+                        rules.push(Rule {
+                            condition: self.opt_string(&r, "if", &ip).unwrap_or_default(),
+                            then,
+                            emit,
+                        });
+                    }
+                }
+            }
+            Some((n, None)) => {
+                self.wrong_type(n, "`rules` must be a list of `- if: …` rules", &rp);
+            }
+            None => {}
+        }
+        let default = match m.get("default") {
+            Some(n) => {
+                let dp = join(path, "default");
+                self.fields(n, fields::RULE_DEFAULT, &dp, "the rules default")
+                    .map(|d| {
+                        let (then, emit) = self.rule_outcome(&d, &dp);
+                        RuleDefault { then, emit }
+                    })
+            }
+            None => None,
+        };
+        Logic::Rules { rules, default }
     }
 
     fn execution(&mut self, name: String, body: &Node, path: &str) -> Option<Execution> {
@@ -425,13 +420,7 @@ impl P {
                 }
                 None if n.is_null() => {}
                 None => {
-                    let kind = n.kind_name();
-                    self.err(
-                        codes::WRONG_TYPE,
-                        format!("`alerts` must be a list of `- on: …` alerts, found {kind}"),
-                        n.span,
-                        &ap,
-                    );
+                    self.wrong_type(n, "`alerts` must be a list of `- on: …` alerts", &ap);
                 }
             }
         }

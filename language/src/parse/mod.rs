@@ -107,6 +107,37 @@ impl P {
         &mut self.diags[n]
     }
 
+    /// Reports that `node` is not what `path` takes: "`expected`, found <its kind>".
+    fn wrong_type(
+        &mut self,
+        node: &Node,
+        expected: impl std::fmt::Display,
+        path: &str,
+    ) -> &mut Diagnostic {
+        let kind = node.kind_name();
+        self.err(
+            codes::WRONG_TYPE,
+            format!("{expected}, found {kind}"),
+            node.span,
+            path,
+        )
+    }
+
+    /// Reports that the value of `node` is not what `path` takes: "`expected`, found `<value>`"
+    /// (a scalar's text, else the kind of node).
+    fn wrong_value(&mut self, node: &Node, expected: &str, path: &str) -> &mut Diagnostic {
+        let shown = node
+            .as_scalar_text()
+            .unwrap_or(node.kind_name())
+            .to_string();
+        self.err(
+            codes::WRONG_TYPE,
+            format!("{expected}, found `{shown}`"),
+            node.span,
+            path,
+        )
+    }
+
     /// Checks a mapping against a field table: reports unknown keys and missing required keys,
     /// records spans, and returns the known entries.
     fn fields<'n>(
@@ -120,14 +151,8 @@ impl P {
             NodeValue::Map(m) => m.as_slice(),
             NodeValue::Scalar(ScalarKind::Null, _) => &[],
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("{what} must be a mapping of keys, found {kind}"),
-                    node.span,
-                    path,
-                )
-                .help = Some(format!(
+                self.wrong_type(node, format!("{what} must be a mapping of keys"), path)
+                    .help = Some(format!(
                     "accepted keys: {}",
                     table.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
                 ));
@@ -205,13 +230,7 @@ impl P {
             }
             NodeValue::Scalar(_, t) => Some(t.clone()),
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected a single value, found {kind}"),
-                    node.span,
-                    path,
-                );
+                self.wrong_type(node, "expected a single value", path);
                 None
             }
         }
@@ -240,16 +259,7 @@ impl P {
         match &node.value {
             NodeValue::Scalar(ScalarKind::Int(i), _) if *i >= 0 && *i <= 1000 => Some(*i as u32),
             _ => {
-                let shown = node
-                    .as_scalar_text()
-                    .unwrap_or(node.kind_name())
-                    .to_string();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected a whole number from 0 to 1000, found `{shown}`"),
-                    node.span,
-                    path,
-                );
+                self.wrong_value(node, "expected a whole number from 0 to 1000", path);
                 None
             }
         }
@@ -259,17 +269,7 @@ impl P {
         match &node.value {
             NodeValue::Scalar(ScalarKind::Bool(b), _) => Some(*b),
             _ => {
-                let shown = node
-                    .as_scalar_text()
-                    .unwrap_or(node.kind_name())
-                    .to_string();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected true or false, found `{shown}`"),
-                    node.span,
-                    path,
-                )
-                .help = Some(
+                self.wrong_value(node, "expected true or false", path).help = Some(
                     "YAML 1.2: only `true` and `false` are booleans (not yes/no/on/off)".into(),
                 );
                 None
@@ -291,13 +291,7 @@ impl P {
             }
             NodeValue::Scalar(ScalarKind::Null, _) => IndexMap::new(),
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected a mapping of parameters, found {kind}"),
-                    node.span,
-                    path,
-                );
+                self.wrong_type(node, "expected a mapping of parameters", path);
                 IndexMap::new()
             }
         }
@@ -339,13 +333,7 @@ impl P {
             }
             NodeValue::Scalar(ScalarKind::Null, _) => {}
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
-                    format!("expected a mapping of names to values, found {kind}"),
-                    node.span,
-                    path,
-                );
+                self.wrong_type(node, "expected a mapping of names to values", path);
             }
         }
         out
@@ -363,14 +351,12 @@ impl P {
             NodeValue::Seq(items) => items.as_slice(),
             NodeValue::Scalar(ScalarKind::Null, _) => &[],
             _ => {
-                let kind = node.kind_name();
-                self.err(
-                    codes::WRONG_TYPE,
+                self.wrong_type(
+                    node,
                     format!(
-                        "`{}` must be a list of `- name: {{...}}` items, found {kind}",
+                        "`{}` must be a list of `- name: {{...}}` items",
                         path.trim_start_matches('/')
                     ),
-                    node.span,
                     path,
                 );
                 self.dropped = true;

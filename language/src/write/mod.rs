@@ -37,34 +37,7 @@ pub fn to_claw(sys: &System) -> String {
     w.blank();
     w.list_head("decisions", sys.decisions.is_empty());
     for d in &sys.decisions {
-        w.item(&d.name);
-        w.opt(6, "description", &d.description);
-        w.names(6, "on", &d.on);
-        w.names(6, "inputs", &d.inputs);
-        match &d.logic {
-            Logic::When(e) => w.kv(6, "when", e),
-            Logic::Policy(p) => w.kv(6, "policy", p),
-            Logic::Rules { rules, default } => {
-                w.line(6, "rules:");
-                for r in rules {
-                    // The key sits after `- `, so a block scalar must be indented past it.
-                    w.line(8, &format!("- if: {}", scalar(&r.condition, 12)));
-                    w.params(10, "then", &r.then);
-                    w.opt(10, "emit", &r.emit);
-                }
-                if let Some(df) = default {
-                    if df.then.is_empty() && df.emit.is_none() {
-                        w.line(6, "default: {}");
-                    } else {
-                        w.line(6, "default:");
-                        w.params(8, "then", &df.then);
-                        w.opt(8, "emit", &df.emit);
-                    }
-                }
-            }
-        }
-        w.names(6, "emits", &d.emits);
-        w.smap(6, "legacy", &d.legacy);
+        decision(&mut w, d);
     }
     w.blank();
     w.list_head("execution", sys.execution.is_empty());
@@ -75,13 +48,53 @@ pub fn to_claw(sys: &System) -> String {
         }
     }
     w.blank();
+    data(&mut w, &sys.data);
+    w.blank();
+    observability(&mut w, &sys.observability);
+    w.out
+}
+
+/// One item of the decision layer.
+fn decision(w: &mut W, d: &Decision) {
+    w.item(&d.name);
+    w.opt(6, "description", &d.description);
+    w.names(6, "on", &d.on);
+    w.names(6, "inputs", &d.inputs);
+    match &d.logic {
+        Logic::When(e) => w.kv(6, "when", e),
+        Logic::Policy(p) => w.kv(6, "policy", p),
+        Logic::Rules { rules, default } => {
+            w.line(6, "rules:");
+            for r in rules {
+                // The key sits after `- `, so a block scalar must be indented past it.
+                w.line(8, &format!("- if: {}", scalar(&r.condition, 12)));
+                w.params(10, "then", &r.then);
+                w.opt(10, "emit", &r.emit);
+            }
+            if let Some(df) = default {
+                if df.then.is_empty() && df.emit.is_none() {
+                    w.line(6, "default: {}");
+                } else {
+                    w.line(6, "default:");
+                    w.params(8, "then", &df.then);
+                    w.opt(8, "emit", &df.emit);
+                }
+            }
+        }
+    }
+    w.names(6, "emits", &d.emits);
+    w.smap(6, "legacy", &d.legacy);
+}
+
+/// The data layer: the event store, then state stores and tables when there are any.
+fn data(w: &mut W, data: &Data) {
     w.line(0, "data:");
     w.line(2, "events:");
-    w.kv(4, "store", &sys.data.events.store);
-    w.kv(4, "retention", &sys.data.events.retention);
-    if !sys.data.state.is_empty() {
+    w.kv(4, "store", &data.events.store);
+    w.kv(4, "retention", &data.events.retention);
+    if !data.state.is_empty() {
         w.line(2, "state:");
-        for s in &sys.data.state {
+        for s in &data.state {
             w.line(4, &format!("- {}:", key(&s.name)));
             let before = w.out.len();
             w.opt(8, "description", &s.description);
@@ -90,9 +103,9 @@ pub fn to_claw(sys: &System) -> String {
             w.close_empty(before);
         }
     }
-    if !sys.data.tables.is_empty() {
+    if !data.tables.is_empty() {
         w.line(2, "tables:");
-        for t in &sys.data.tables {
+        for t in &data.tables {
             w.line(4, &format!("- {}:", key(&t.name)));
             let before = w.out.len();
             w.opt(8, "description", &t.description);
@@ -107,9 +120,11 @@ pub fn to_claw(sys: &System) -> String {
             w.close_empty(before);
         }
     }
-    w.blank();
+}
+
+/// The observability layer; `observability: {}` when it declares nothing.
+fn observability(w: &mut W, o: &Observability) {
     w.line(0, "observability:");
-    let o = &sys.observability;
     if !o.slo.is_empty() {
         w.smap(2, "slo", &o.slo);
     }
@@ -127,7 +142,6 @@ pub fn to_claw(sys: &System) -> String {
         w.out.truncate(w.out.len() - "observability:\n".len());
         w.line(0, "observability: {}");
     }
-    w.out
 }
 
 #[derive(Default)]

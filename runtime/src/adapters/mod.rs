@@ -1,17 +1,19 @@
 //! Adapters: the plug-in point for everything a run does outside itself.
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
-//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `slack`, `webhook`, `queue`.
+//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `slack`, `webhook`, `queue`.
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
 mod code;
+mod format;
 mod http;
 mod log;
 mod queue;
 mod shell;
 
 pub use code::CodeAdapter;
+pub use format::FormatAdapter;
 pub use http::client as http_client;
 pub use http::{HttpAdapter, NotifyAdapter};
 pub use log::LogAdapter;
@@ -117,6 +119,7 @@ impl Adapters {
         a.register("shell", Arc::new(ShellAdapter));
         a.register("code", Arc::new(CodeAdapter::default()));
         a.register("log", Arc::new(LogAdapter));
+        a.register("format", Arc::new(FormatAdapter));
         a.register("queue", Arc::new(QueueAdapter));
         a
     }
@@ -156,8 +159,8 @@ pub struct RecordedCall {
 /// step of every run and nobody takes them, so the oldest go first.
 pub const MAX_RECORDED_CALLS: usize = 10_000;
 
-/// Record-only stand-in for every adapter: keeps the call, does nothing (except `code.js`,
-/// which is pure and runs in the sandbox so its output feeds later steps). Keeps the last
+/// Record-only stand-in for every adapter: keeps the call, does nothing (except `code.js` and
+/// `format.*`, which are pure and run so their output feeds later steps). Keeps the last
 /// [`MAX_RECORDED_CALLS`] calls; [`RecordingAdapter::take_calls_of`] hands a run's calls over.
 #[derive(Debug, Default)]
 pub struct RecordingAdapter {
@@ -211,6 +214,9 @@ impl Adapter for RecordingAdapter {
         // outside, and its real output lets later steps' templates render as they would.
         if call.action == "code.js" {
             return CodeAdapter::default().call(call).await;
+        }
+        if call.action.starts_with("format.") {
+            return format::output(call);
         }
         Ok(serde_json::json!({"recorded": true}))
     }

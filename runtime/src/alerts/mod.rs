@@ -23,6 +23,7 @@ pub use routes::{
 use crate::engine::{EngineError, Mode, Runtime};
 use crate::slo::{self, Figures};
 use crate::store::{NewEvent, Write};
+use crate::time::{Millis, UnixMillis};
 use chrono::{DateTime, Utc};
 use claw_language::expr::{self, Compiled};
 use serde::Serialize;
@@ -42,7 +43,7 @@ pub const MAX_DELIVERY_ATTEMPTS: usize = 5;
 /// One alert of one system, compiled.
 #[derive(Debug, Clone)]
 pub struct AlertPlan {
-    /// System.
+    /// The system whose figures the condition reads.
     pub system: String,
     /// Pseudo run id the alert's events are logged under.
     pub id: String,
@@ -50,20 +51,21 @@ pub struct AlertPlan {
     pub on: String,
     /// Compiled condition (unit literals desugared: `1%` → 0.01, `800ms` → 0.8).
     pub condition: Compiled,
-    /// Route URI.
+    /// Where notifications go (`webhook://…`, `slack://…`, `pagerduty://…`, `email://…`,
+    /// `log://…`); `None`: the log only.
     pub route: Option<String>,
-    /// Description.
+    /// The alert's `description:`, quoted in notifications; `None` when it has none.
     pub description: Option<String>,
 }
 
 /// A state change found by an evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertChange {
-    /// Alert id.
+    /// Alert id (`alert:<system>:<12 hex digits>`, see [`alert_id`]).
     pub id: String,
-    /// System.
+    /// The system the alert belongs to.
     pub system: String,
-    /// Condition.
+    /// The alert's condition as written (`on:`).
     pub on: String,
     /// `raised` or `resolved`.
     pub state: String,
@@ -192,8 +194,8 @@ impl Alerts {
             .map(|t| t.trigger.name.clone())
             .collect();
         let slos: Vec<String> = sys.system.observability.slo.keys().cloned().collect();
-        let to = now.timestamp_millis() + 1;
-        let from = to - self.window.as_millis() as i64;
+        let to = UnixMillis::from(now) + Millis(1);
+        let from = to - Millis(self.window.as_millis() as i64);
         self.rt.store().flush().await?;
         Ok(slo::compute(self.rt.store().as_ref(), system, &triggers, &slos, from, to).await?)
     }
@@ -212,69 +214,60 @@ impl Alerts {
                     f
                 }
             };
-            let holds = match plan.condition.eval_bool(&figures.scope()) {
-                Ok(b) => b,
-                Err(e) => {
-                    let first = self
-                        .reported
-                        .lock()
-                        .map(|mut r| r.insert(plan.id.clone()))
-                        .unwrap_or(false);
-                    if first {
-                        tracing::warn!(system = %plan.system, alert = %plan.on, error = %e.message, unknown_slos = ?figures.unknown, "alert condition cannot be evaluated (see the SLO naming rule in docs/runtime.md)");
-                    }
-                    continue;
-                }
+            let Some(holds) = self.holds(plan, &figures) else {
+                continue;
             };
-            let history = self.rt.store().events(&plan.id).await?;
-            let last_state = history
-                .iter()
-                .rev()
-                .find(|e| e.kind == "alert.raised" || e.kind == "alert.resolved");
-            let raised = last_state.is_some_and(|e| e.kind == "alert.raised");
-            let at = now.timestamp_millis();
-            let new_state = match (holds, raised) {
-                (true, false) => Some("raised"),
-                (false, true) => Some("resolved"),
-                _ => None,
+            let Some((state, seq)) = self.owed_notice(plan, holds, &figures, now).await? else {
+                continue;
             };
-            let (state, seq) = if let Some(state) = new_state {
-                let data = json!({
-                    "on": plan.on,
-                    "route": plan.route,
-                    "description": plan.description,
-                    "figures": figures.values,
-                    "window_seconds": self.window.as_secs(),
-                });
-                self.rt
-                    .store()
-                    .commit(vec![Write::Event(NewEvent {
-                        run_id: plan.id.clone(),
-                        system: plan.system.clone(),
-                        at,
-                        kind: format!("alert.{state}"),
-                        step: None,
-                        attempt: None,
-                        data,
-                    })])
-                    .await?;
-                if state == "raised" {
-                    tracing::error!(system = %plan.system, alert = %plan.on, route = ?plan.route, "alert raised");
-                } else {
-                    tracing::info!(system = %plan.system, alert = %plan.on, "alert resolved");
+            changes.push(self.notify(plan, state, seq, &figures, now).await?);
+        }
+        Ok(changes)
+    }
+
+    /// Whether the alert's condition holds on `figures`; `None` when it cannot be evaluated
+    /// (warned about once per alert, not every interval).
+    fn holds(&self, plan: &AlertPlan, figures: &Figures) -> Option<bool> {
+        match plan.condition.eval_bool(&figures.scope()) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                let first = self
+                    .reported
+                    .lock()
+                    .map(|mut r| r.insert(plan.id.clone()))
+                    .unwrap_or(false);
+                if first {
+                    tracing::warn!(system = %plan.system, alert = %plan.on, error = %e.message, unknown_slos = ?figures.unknown, "alert condition cannot be evaluated (see the SLO naming rule in docs/runtime.md)");
                 }
-                let seq = self
-                    .rt
-                    .store()
-                    .events(&plan.id)
-                    .await?
-                    .last()
-                    .map(|e| e.seq)
-                    .unwrap_or(0);
-                (state.to_string(), seq)
-            } else {
+                None
+            }
+        }
+    }
+
+    /// The notification owed for this alert, as (state, seq of its state event): a state
+    /// change (`holds` differs from the logged state), logged here first, or the last change
+    /// when it is neither delivered nor given up yet. `None` when nothing is owed.
+    async fn owed_notice(
+        &self,
+        plan: &AlertPlan,
+        holds: bool,
+        figures: &Figures,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, i64)>, EngineError> {
+        let history = self.rt.store().events(&plan.id).await?;
+        let last_state = history
+            .iter()
+            .rev()
+            .find(|e| e.kind == "alert.raised" || e.kind == "alert.resolved");
+        let raised = last_state.is_some_and(|e| e.kind == "alert.raised");
+        let new_state = match (holds, raised) {
+            (true, false) => "raised",
+            (false, true) => "resolved",
+            _ => {
                 // No change: is the last notification still owed?
-                let Some(last) = last_state else { continue };
+                let Some(last) = last_state else {
+                    return Ok(None);
+                };
                 let after: Vec<_> = history.iter().filter(|e| e.seq > last.seq).collect();
                 let delivered = after.iter().any(|e| e.kind == "alert.delivered");
                 let failures = after
@@ -282,62 +275,119 @@ impl Alerts {
                     .filter(|e| e.kind == "alert.delivery_failed")
                     .count();
                 if delivered || failures >= MAX_DELIVERY_ATTEMPTS {
-                    continue;
+                    return Ok(None);
                 }
-                (last.kind.trim_start_matches("alert.").to_string(), last.seq)
-            };
-            let notice = routes::Notice {
-                plan,
-                state: &state,
-                seq,
-                figures: &figures,
-                now,
-                window: self.window,
-            };
-            let delivery = self
-                .notifier
-                .deliver(
-                    self.rt.secrets(),
-                    self.rt.mode() == Mode::RecordOnly,
-                    &notice,
-                )
-                .await;
-            let (kind, data, text) = match &delivery {
-                Ok(how) => (
-                    "alert.delivered",
-                    json!({"state": state, "via": how}),
-                    how.clone(),
-                ),
-                Err(e) => (
-                    "alert.delivery_failed",
-                    json!({"state": state, "error": e}),
-                    format!("failed: {e}"),
-                ),
-            };
-            if let Err(e) = &delivery {
-                tracing::warn!(system = %plan.system, alert = %plan.on, error = %e, "alert notification failed; trying again at the next evaluation");
+                let state = last.kind.trim_start_matches("alert.").to_string();
+                return Ok(Some((state, last.seq)));
             }
-            self.rt
-                .store()
-                .commit(vec![Write::Event(NewEvent {
-                    run_id: plan.id.clone(),
-                    system: plan.system.clone(),
-                    at,
-                    kind: kind.into(),
-                    step: None,
-                    attempt: None,
-                    data,
-                })])
-                .await?;
-            changes.push(AlertChange {
-                id: plan.id.clone(),
-                system: plan.system.clone(),
-                on: plan.on.clone(),
-                state,
-                delivery: text,
-            });
+        };
+        let seq = self.log_state(plan, new_state, figures, now).await?;
+        Ok(Some((new_state.to_string(), seq)))
+    }
+
+    /// Logs a state change (`raised` or `resolved`) with the figures that caused it; returns
+    /// the seq of the event logged.
+    async fn log_state(
+        &self,
+        plan: &AlertPlan,
+        state: &str,
+        figures: &Figures,
+        now: DateTime<Utc>,
+    ) -> Result<i64, EngineError> {
+        let data = json!({
+            "on": plan.on,
+            "route": plan.route,
+            "description": plan.description,
+            "figures": figures.values,
+            "window_seconds": self.window.as_secs(),
+        });
+        self.log(plan, now, format!("alert.{state}"), data).await?;
+        if state == "raised" {
+            tracing::error!(system = %plan.system, alert = %plan.on, route = ?plan.route, "alert raised");
+        } else {
+            tracing::info!(system = %plan.system, alert = %plan.on, "alert resolved");
         }
-        Ok(changes)
+        Ok(self
+            .rt
+            .store()
+            .events(&plan.id)
+            .await?
+            .last()
+            .map(|e| e.seq)
+            .unwrap_or(0))
+    }
+
+    /// Delivers the notification of `state` (its state event is `seq`) and logs how it went.
+    async fn notify(
+        &self,
+        plan: &AlertPlan,
+        state: String,
+        seq: i64,
+        figures: &Figures,
+        now: DateTime<Utc>,
+    ) -> Result<AlertChange, EngineError> {
+        let notice = routes::Notice {
+            plan,
+            state: &state,
+            seq,
+            figures,
+            now,
+            window: self.window,
+        };
+        let delivery = self
+            .notifier
+            .deliver(
+                self.rt.secrets(),
+                self.rt.mode() == Mode::RecordOnly,
+                &notice,
+            )
+            .await;
+        let (kind, data, text) = match &delivery {
+            Ok(how) => (
+                "alert.delivered",
+                json!({"state": state, "via": how}),
+                how.clone(),
+            ),
+            Err(e) => (
+                "alert.delivery_failed",
+                json!({"state": state, "error": e}),
+                format!("failed: {e}"),
+            ),
+        };
+        if let Err(e) = &delivery {
+            tracing::warn!(system = %plan.system, alert = %plan.on, error = %e, "alert notification failed; trying again at the next evaluation");
+        }
+        self.log(plan, now, kind.into(), data).await?;
+        Ok(AlertChange {
+            id: plan.id.clone(),
+            system: plan.system.clone(),
+            on: plan.on.clone(),
+            state,
+            delivery: text,
+        })
+    }
+
+    /// Appends one event of kind `kind` to the alert's log (its pseudo run).
+    async fn log(
+        &self,
+        plan: &AlertPlan,
+        now: DateTime<Utc>,
+        kind: String,
+        data: serde_json::Value,
+    ) -> Result<(), EngineError> {
+        self.rt
+            .store()
+            .commit(vec![Write::Event(NewEvent {
+                run_id: plan.id.clone(),
+                system: plan.system.clone(),
+                at: UnixMillis::from(now),
+                kind,
+                step: None,
+                attempt: None,
+                data,
+            })])
+            .await?;
+        Ok(())
     }
 
     /// Evaluates every interval until the runtime drains.

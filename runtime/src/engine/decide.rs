@@ -6,6 +6,7 @@ use super::state::{RunState, scope};
 use super::{DecisionRecord, Runtime};
 use crate::plan::{DecisionLogic, LoadedSystem};
 use crate::store::{EventRecord, RunRecord};
+use crate::time::UnixMillis;
 use serde_json::{Map, Value, json};
 
 impl Runtime {
@@ -132,7 +133,7 @@ impl Runtime {
                 seq: 0,
                 run_id: run.id.clone(),
                 system: run.system.clone(),
-                at: 0,
+                at: UnixMillis(0),
                 kind: "decision.made".into(),
                 step: Some(d.name.clone()),
                 attempt: None,

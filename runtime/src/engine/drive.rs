@@ -153,7 +153,7 @@ impl Runtime {
             ],
         )
         .await?;
-        let secs = ((now - run.received_at).max(0) as f64) / 1000.0;
+        let secs = ((now - run.received_at).0.max(0) as f64) / 1000.0;
         self.inner
             .metrics
             .run_latency

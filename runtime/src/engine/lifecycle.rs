@@ -3,6 +3,7 @@
 //! in-flight attempts reach a durable point).
 
 use super::{EngineError, Inner, Mode, Runtime, ms};
+use crate::time::UnixMillis;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -107,32 +108,32 @@ impl Runtime {
     /// committed, so the drain is not clean whatever ran.
     pub async fn drain(&self, grace: Duration) -> Result<bool, EngineError> {
         self.inner.draining.send_replace(true);
-        let deadline = tokio::time::Instant::now() + grace;
-        loop {
-            let idle = self.inner.idle.notified();
-            if self.inner.inflight.load(Ordering::SeqCst) == 0 {
-                self.inner.store.flush().await?;
-                return Ok(true);
-            }
-            if tokio::time::timeout_at(deadline, idle).await.is_err() {
-                self.inner.store.flush().await?;
-                return Ok(self.inner.inflight.load(Ordering::SeqCst) == 0);
-            }
-        }
+        let idle = self.wait_idle(tokio::time::Instant::now() + grace).await;
+        self.inner.store.flush().await?;
+        // A run may have finished between the deadline and the flush.
+        Ok(idle || self.inner.inflight.load(Ordering::SeqCst) == 0)
     }
 
     /// Waits up to `timeout` until no run is in progress, without stopping intake, then
     /// until every write is committed. `Ok(false)`: runs were still in progress.
     pub async fn drain_idle(&self, timeout: Duration) -> Result<bool, EngineError> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        if !self.wait_idle(tokio::time::Instant::now() + timeout).await {
+            return Ok(false);
+        }
+        self.inner.store.flush().await?;
+        Ok(true)
+    }
+
+    /// Waits until no run is in progress or `deadline` passes; whether none is.
+    async fn wait_idle(&self, deadline: tokio::time::Instant) -> bool {
         loop {
+            // Registered before the check, so that a run ending in between still wakes us.
             let idle = self.inner.idle.notified();
             if self.inner.inflight.load(Ordering::SeqCst) == 0 {
-                self.inner.store.flush().await?;
-                return Ok(true);
+                return true;
             }
             if tokio::time::timeout_at(deadline, idle).await.is_err() {
-                return Ok(false);
+                return false;
             }
         }
     }
@@ -162,12 +163,12 @@ impl Runtime {
         self.inner.inflight.load(Ordering::SeqCst)
     }
 
-    pub(super) async fn wait_until(&self, due_ms: i64) -> Waited {
+    pub(super) async fn wait_until(&self, due: UnixMillis) -> Waited {
         if self.inner.mode == Mode::RecordOnly {
             return Waited::Elapsed;
         }
         let now = ms(self.inner.clock.now());
-        let d = Duration::from_millis((due_ms - now).max(0) as u64);
+        let d = Duration::from_millis((due - now).0.max(0) as u64);
         let mut rx = self.inner.draining.subscribe();
         if *rx.borrow() {
             return Waited::Draining;

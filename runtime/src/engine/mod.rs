@@ -21,7 +21,8 @@ use crate::metrics::Metrics;
 use crate::plan::LoadedSystem;
 use crate::secrets::Secrets;
 use crate::store::{Accepted, EventRecord, EventStore, RunRecord, StoreError};
-use chrono::{DateTime, TimeZone, Utc};
+use crate::time::UnixMillis;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -51,15 +52,15 @@ pub enum EngineError {
     /// No such trigger.
     #[error("system `{system}` has no trigger `{trigger}`")]
     UnknownTrigger {
-        /// System.
+        /// The system that was asked for the trigger.
         system: String,
-        /// Trigger.
+        /// The trigger name it does not have.
         trigger: String,
     },
     /// The idempotency expression failed on this payload.
     #[error("trigger `{trigger}`: the idempotency expression failed on this payload: {message}")]
     BadKey {
-        /// Trigger.
+        /// The trigger whose idempotency expression failed.
         trigger: String,
         /// What the expression said.
         message: String,
@@ -211,7 +212,7 @@ impl RuntimeBuilder {
     pub async fn build(self) -> Result<Runtime, EngineError> {
         let recorder =
             (self.mode == Mode::RecordOnly).then(|| Arc::new(RecordingAdapter::default()));
-        let now = self.clock.now().timestamp_millis();
+        let now = ms(self.clock.now());
         let mut systems = BTreeMap::new();
         for s in self.systems {
             if self.mode == Mode::Live {
@@ -241,12 +242,14 @@ impl RuntimeBuilder {
     }
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
+fn ms(t: DateTime<Utc>) -> UnixMillis {
+    UnixMillis::from(t)
 }
 
-fn rfc3339(ms: i64) -> Value {
-    match Utc.timestamp_millis_opt(ms).single() {
+/// An instant as RFC 3339 text (UTC, milliseconds), as templates see it; null when out of
+/// chrono's range.
+fn rfc3339(t: UnixMillis) -> Value {
+    match t.to_datetime() {
         Some(t) => Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         None => Value::Null,
     }
@@ -286,7 +289,7 @@ impl Runtime {
         &self.inner.store
     }
 
-    /// Metrics.
+    /// The Prometheus metrics the runtime counts into (served at `/metrics`).
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }

@@ -3,6 +3,7 @@
 
 use crate::plan::LoadedSystem;
 use crate::store::{EventRecord, RunRecord, Write};
+use crate::time::UnixMillis;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -11,10 +12,10 @@ use super::{DecisionRecord, rfc3339};
 /// What a step has done so far, from its events.
 #[derive(Debug, Clone, Default)]
 pub(super) struct StepState {
-    pub(super) delay_due: Option<i64>,
+    pub(super) delay_due: Option<UnixMillis>,
     pub(super) delay_done: bool,
     pub(super) failed_attempts: u32,
-    pub(super) retry_due: Option<i64>,
+    pub(super) retry_due: Option<UnixMillis>,
     pub(super) done: Option<Result<Value, String>>,
 }
 
@@ -27,7 +28,7 @@ pub(super) struct RunState {
     pub(super) finished: bool,
     /// Run whose step keys this run reuses (a dead-letter retry redoes the same effect).
     pub(super) key_base: Option<String>,
-    /// Events of pure work (decisions, `log.*`/`code.js` outcomes) not committed yet:
+    /// Events of pure work (decisions, `log.*`/`code.js`/`format.*` outcomes) not committed yet:
     /// they ride along with the run's next commit. Redoing pure work after a crash has no
     /// outside effect, so it needs no commit of its own; anything with an effect commits
     /// them first (see [`Runtime::commit_run`]).
@@ -64,8 +65,11 @@ impl RunState {
                 self.decisions.insert(step, rec);
             }
             "step.delay_scheduled" => {
-                self.steps.entry(step).or_default().delay_due =
-                    ev.data.get("due_at").and_then(Value::as_i64);
+                self.steps.entry(step).or_default().delay_due = ev
+                    .data
+                    .get("due_at")
+                    .and_then(Value::as_i64)
+                    .map(UnixMillis);
             }
             "step.delay_fired" => self.steps.entry(step).or_default().delay_done = true,
             "step.attempt_failed" => {
@@ -73,8 +77,11 @@ impl RunState {
                 s.failed_attempts = s.failed_attempts.max(ev.attempt.unwrap_or(1) as u32);
             }
             "step.retry_scheduled" => {
-                self.steps.entry(step).or_default().retry_due =
-                    ev.data.get("due_at").and_then(Value::as_i64);
+                self.steps.entry(step).or_default().retry_due = ev
+                    .data
+                    .get("due_at")
+                    .and_then(Value::as_i64)
+                    .map(UnixMillis);
             }
             "step.succeeded" => {
                 self.steps.entry(step.clone()).or_default().done =
@@ -136,6 +143,7 @@ pub(super) fn scope(sys: &LoadedSystem, run: &RunRecord, st: Option<&RunState>) 
         "trigger".into(),
         json!({
             "name": run.trigger,
+            "run_id": run.id,
             "received_at": rfc3339(run.received_at),
             "scheduled_at": run.scheduled_at.map(rfc3339).unwrap_or(Value::Null),
         }),

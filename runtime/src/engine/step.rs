@@ -9,9 +9,28 @@ use crate::metrics::NameLabels;
 use crate::plan::{DelayPlan, LoadedSystem, StepPlan, backoff_delay};
 use crate::secrets;
 use crate::store::{RunRecord, Write};
+use crate::time::{Millis, UnixMillis};
 use chrono::DateTime;
 use serde_json::{Value, json};
 use std::time::Duration;
+
+/// An attempt that failed: its number, the adapter's error, and the writes held back for it
+/// (a pure step's start, committed together with what follows).
+struct FailedAttempt {
+    attempt: u32,
+    err: AdapterError,
+    deferred: Vec<Write>,
+}
+
+impl FailedAttempt {
+    fn new(attempt: u32, err: AdapterError, deferred: Vec<Write>) -> FailedAttempt {
+        FailedAttempt {
+            attempt,
+            err,
+            deferred,
+        }
+    }
+}
 
 impl Runtime {
     pub(super) fn step_key(
@@ -82,74 +101,88 @@ impl Runtime {
             return Ok(Waited::Draining);
         }
         loop {
-            let sc = scope(sys, run, Some(st));
-            let params = match step.params.render(&sc) {
-                Ok(p) => p,
-                Err(e) => {
-                    let err = AdapterError::permanent(format!(
-                        "rendering the parameters of `{name}`: {}",
-                        e.message
-                    ));
-                    return self.fail_step(sys, run, st, step, attempt, err).await;
-                }
-            };
-            let key = match self.step_key(sys, run, st, step) {
-                Ok(k) => k,
-                Err(e) => {
-                    return self
-                        .fail_step(sys, run, st, step, attempt, AdapterError::permanent(e))
-                        .await;
-                }
-            };
-            // Pure steps (log, code) have no outside effect: repeating one after a crash
-            // is harmless, so their start is not worth a commit of its own.
-            let pure = matches!(step.exec.adapter(), "log" | "code");
-            let started_data =
-                json!({"action": step.exec.action, "idempotency_key": key, "params": params});
-            let ops = vec![self.event(
-                run,
-                "step.attempt_started",
-                Some(&name),
-                Some(attempt),
-                started_data,
-            )];
-            let mut deferred = Vec::new();
-            if pure {
-                deferred = ops;
-            } else {
-                self.commit_run(st, ops).await?;
+            match self.attempt(sys, run, st, step, attempt).await? {
+                Some(done) => return Ok(done),
+                None => attempt += 1,
             }
-            let result = self.call_timed(run, step, params, key).await;
-            match result {
-                Ok(output) => {
-                    let mut extra = Vec::new();
-                    let before = std::mem::take(&mut deferred);
-                    if step.exec.action == "queue.publish"
-                        && let Some(q) = output.get("queue").and_then(Value::as_str)
-                    {
-                        extra.push(Write::Publish {
-                            queue: q.to_string(),
-                            system: run.system.clone(),
-                            run_id: run.id.clone(),
-                            step: name.clone(),
-                            at: ms(self.inner.clock.now()),
-                            body: output.get("message").cloned().unwrap_or(Value::Null),
-                        });
-                    }
-                    return self
-                        .finish_step(run, st, step, attempt, Ok(output), before, extra)
-                        .await;
+        }
+    }
+
+    /// One attempt of a step: renders its parameters and key, records the start (deferred
+    /// for a pure step), calls the adapter, then finishes the step or handles the failure.
+    /// `None`: the attempt failed and the next one is due now.
+    async fn attempt(
+        &self,
+        sys: &LoadedSystem,
+        run: &RunRecord,
+        st: &mut RunState,
+        step: &StepPlan,
+        attempt: u32,
+    ) -> Result<Option<Waited>, EngineError> {
+        let name = step.exec.name.as_str();
+        let sc = scope(sys, run, Some(st));
+        let params = match step.params.render(&sc) {
+            Ok(p) => p,
+            Err(e) => {
+                let err = AdapterError::permanent(format!(
+                    "rendering the parameters of `{name}`: {}",
+                    e.message
+                ));
+                return self
+                    .fail_step(sys, run, st, step, attempt, err)
+                    .await
+                    .map(Some);
+            }
+        };
+        let key = match self.step_key(sys, run, st, step) {
+            Ok(k) => k,
+            Err(e) => {
+                return self
+                    .fail_step(sys, run, st, step, attempt, AdapterError::permanent(e))
+                    .await
+                    .map(Some);
+            }
+        };
+        // Pure steps (log, code, format) have no outside effect: repeating one after a
+        // crash is harmless, so their start is not worth a commit of its own.
+        let pure = matches!(step.exec.adapter(), "log" | "code" | "format");
+        let started_data =
+            json!({"action": step.exec.action, "idempotency_key": key, "params": params});
+        let ops = vec![self.event(
+            run,
+            "step.attempt_started",
+            Some(name),
+            Some(attempt),
+            started_data,
+        )];
+        let mut deferred = Vec::new();
+        if pure {
+            deferred = ops;
+        } else {
+            self.commit_run(st, ops).await?;
+        }
+        match self.call_timed(run, step, params, key).await {
+            Ok(output) => {
+                let mut extra = Vec::new();
+                if step.exec.action == "queue.publish"
+                    && let Some(q) = output.get("queue").and_then(Value::as_str)
+                {
+                    extra.push(Write::Publish {
+                        queue: q.to_string(),
+                        system: run.system.clone(),
+                        run_id: run.id.clone(),
+                        step: name.to_string(),
+                        at: ms(self.inner.clock.now()),
+                        body: output.get("message").cloned().unwrap_or(Value::Null),
+                    });
                 }
-                Err(err) => {
-                    let deferred = std::mem::take(&mut deferred);
-                    match self
-                        .after_failed_attempt(sys, run, st, step, attempt, err, deferred)
-                        .await?
-                    {
-                        Some(done) => return Ok(done),
-                        None => attempt += 1,
-                    }
-                }
+                self.finish_step(run, st, step, attempt, Ok(output), deferred, extra)
+                    .await
+                    .map(Some)
+            }
+            Err(err) => {
+                let failed = FailedAttempt::new(attempt, err, deferred);
+                self.after_failed_attempt(sys, run, st, step, failed).await
             }
         }
     }
@@ -238,7 +271,7 @@ impl Runtime {
                 json!({"output": o}),
             ));
             ops.extend(extra);
-            if matches!(step.exec.adapter(), "log" | "code") {
+            if matches!(step.exec.adapter(), "log" | "code" | "format") {
                 // A pure step's outcome is committed with the run's next commit.
                 st.pending.extend(ops);
             } else {
@@ -343,7 +376,7 @@ impl Runtime {
                 None => {
                     let now = self.inner.clock.now();
                     let due = match &delay {
-                        DelayPlan::For(d) => ms(now) + d.as_millis() as i64,
+                        DelayPlan::For(d) => ms(now) + Millis(d.as_millis() as i64),
                         DelayPlan::Until(t) => {
                             let sc = scope(sys, run, Some(st));
                             claw_language::expr::render_template(t, &sc)
@@ -352,7 +385,7 @@ impl Runtime {
                                     v.as_str()
                                         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
                                 })
-                                .map(|t| t.timestamp_millis())
+                                .map(|t| UnixMillis(t.timestamp_millis()))
                                 .unwrap_or(ms(now))
                         }
                     };
@@ -388,17 +421,19 @@ impl Runtime {
     /// Records a failed attempt. A retryable failure with attempts left schedules the
     /// retry (its event is the durable timer) and waits for it: `None`, try again, or
     /// `Some(Draining)`. Otherwise the step fails for good: `Some` of how that ended.
-    #[allow(clippy::too_many_arguments)]
     async fn after_failed_attempt(
         &self,
         sys: &LoadedSystem,
         run: &RunRecord,
         st: &mut RunState,
         step: &StepPlan,
-        attempt: u32,
-        err: AdapterError,
-        deferred: Vec<Write>,
+        failed: FailedAttempt,
     ) -> Result<Option<Waited>, EngineError> {
+        let FailedAttempt {
+            attempt,
+            err,
+            deferred,
+        } = failed;
         let name = &step.exec.name;
         self.inner.metrics.step(&run.system, name, "attempt_failed");
         tracing::warn!(run_id = %run.id, step = %name, attempt, error = %err.message, "attempt failed");
@@ -412,7 +447,7 @@ impl Runtime {
         ));
         if err.retryable && attempt < step.attempts {
             let due = ms(self.inner.clock.now())
-                + backoff_delay(&step.backoff, attempt).as_millis() as i64;
+                + Millis(backoff_delay(&step.backoff, attempt).as_millis() as i64);
             ops.push(self.event(
                 run,
                 "step.retry_scheduled",

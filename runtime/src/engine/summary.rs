@@ -2,6 +2,7 @@
 
 use crate::plan::LoadedSystem;
 use crate::store::{EventRecord, RunRecord, status};
+use crate::time::Millis;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,20 +12,20 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct StatusSummary {
     /// Runs in the window.
     pub runs: u64,
-    /// Succeeded.
+    /// Runs that finished with every step succeeded (or stopped by a decision).
     pub succeeded: u64,
-    /// Failed.
+    /// Runs that finished with a step failed for good.
     pub failed: u64,
     /// Still running.
     pub running: u64,
     /// Failed / finished.
     pub error_rate: f64,
-    /// Trigger-to-completion latency, ms.
-    pub latency_p50_ms: Option<i64>,
-    /// ms.
-    pub latency_p95_ms: Option<i64>,
-    /// ms.
-    pub latency_p99_ms: Option<i64>,
+    /// Median trigger-to-completion latency of the finished runs; `None` when none finished.
+    pub latency_p50_ms: Option<Millis>,
+    /// 95th percentile of the same latency; `None` when no run finished.
+    pub latency_p95_ms: Option<Millis>,
+    /// 99th percentile of the same latency; `None` when no run finished.
+    pub latency_p99_ms: Option<Millis>,
 }
 
 /// Summarises runs.
@@ -33,7 +34,7 @@ pub fn summarize(runs: &[RunRecord]) -> StatusSummary {
         runs: runs.len() as u64,
         ..Default::default()
     };
-    let mut lat: Vec<i64> = Vec::new();
+    let mut lat: Vec<Millis> = Vec::new();
     for r in runs {
         match r.status.as_str() {
             status::SUCCEEDED => s.succeeded += 1,
@@ -51,7 +52,7 @@ pub fn summarize(runs: &[RunRecord]) -> StatusSummary {
         s.failed as f64 / finished as f64
     };
     lat.sort_unstable();
-    let pct = |p: f64| -> Option<i64> {
+    let pct = |p: f64| -> Option<Millis> {
         if lat.is_empty() {
             return None;
         }

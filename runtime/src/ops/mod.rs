@@ -63,8 +63,8 @@ pub enum OpsError {
     WhichTrigger(String),
 }
 
-/// Loads every `.claw` file under `paths`, refusing invalid systems and a system defined
-/// twice.
+/// Loads every `.claw` file under `paths`; an invalid system, or a system name defined in
+/// two files, is an error.
 pub fn load_systems(paths: &[PathBuf]) -> Result<Vec<LoadedSystem>, OpsError> {
     let files = claw_language::files::collect_claw_files(paths).map_err(OpsError::List)?;
     if files.is_empty() {

@@ -5,6 +5,7 @@ use super::OpsError;
 use crate::engine::decisions_of;
 use crate::plan::LoadedSystem;
 use crate::store::{EventStore, RunFilter};
+use crate::time::UnixMillis;
 use crate::{Runtime, StartOptions};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -13,10 +14,10 @@ use std::sync::Arc;
 /// What to replay and how.
 #[derive(Debug, Clone)]
 pub struct ReplayOptions {
-    /// Start of the window (received at or after), ms since the Unix epoch.
-    pub from: i64,
-    /// End of the window (received before), ms since the Unix epoch.
-    pub to: i64,
+    /// Start of the window: runs received at or after it.
+    pub from: UnixMillis,
+    /// End of the window: runs received before it.
+    pub to: UnixMillis,
     /// Make decisions again instead of reusing the recorded ones.
     pub redecide: bool,
     /// Record what adapters would do; write nothing.

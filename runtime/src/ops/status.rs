@@ -3,17 +3,18 @@
 //! run statistics ([`crate::slo::status`]), so it answers at once on a database of any size.
 
 use super::OpsError;
+use crate::time::{Millis, UnixMillis};
 use serde_json::{Value, json};
 
-/// The status over the `hours` ending at `now` (ms), of `system` or of every system:
+/// The status over the `hours` ending at `now`, of `system` or of every system:
 /// `{"window_hours", "dlq_depth", "systems": {name: summary + "dlq_depth" + "slo"}}`.
 pub async fn status(
     store: &dyn crate::store::EventStore,
-    now: i64,
+    now: UnixMillis,
     hours: i64,
     system: Option<&str>,
 ) -> Result<Value, OpsError> {
-    let from = now - hours.max(0) * 3_600_000;
-    let (systems, dlq) = crate::slo::status(store, system, from, now + 1).await?;
+    let from = now - Millis(hours.max(0) * 3_600_000);
+    let (systems, dlq) = crate::slo::status(store, system, from, now + Millis(1)).await?;
     Ok(json!({"window_hours": hours, "dlq_depth": dlq, "systems": systems}))
 }

@@ -9,6 +9,7 @@
 
 use crate::codes;
 use crate::store::redact;
+use crate::time::UnixMillis;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -39,8 +40,8 @@ pub struct Holder {
     pub host: String,
     /// Process id of the holder on that host.
     pub pid: u32,
-    /// When the holder took the lock, milliseconds since the Unix epoch.
-    pub started_at: i64,
+    /// When the holder took the lock.
+    pub started_at: UnixMillis,
 }
 
 impl Holder {
@@ -49,14 +50,16 @@ impl Holder {
         Holder {
             host: host_name(),
             pid: std::process::id(),
-            started_at: chrono::Utc::now().timestamp_millis(),
+            started_at: UnixMillis::now(),
         }
     }
 }
 
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let started = chrono::DateTime::from_timestamp_millis(self.started_at)
+        let started = self
+            .started_at
+            .to_datetime()
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_else(|| format!("{} ms", self.started_at));
         write!(f, "host {}, pid {}, started {started}", self.host, self.pid)
@@ -265,7 +268,7 @@ async fn take_pg(url: &str, me: &Holder) -> Result<PgConnection, LockError> {
     )
     .bind(&me.host)
     .bind(i64::from(me.pid))
-    .bind(me.started_at)
+    .bind(me.started_at.0)
     .execute(&mut conn)
     .await
     .map_err(db)?;
@@ -293,7 +296,7 @@ async fn pg_holder(conn: &mut PgConnection) -> Option<Holder> {
             return Some(Holder {
                 host: row.try_get("host").ok()?,
                 pid: u32::try_from(pid).ok()?,
-                started_at: row.try_get("started_at").ok()?,
+                started_at: UnixMillis(row.try_get("started_at").ok()?),
             });
         }
         if tokio::time::Instant::now() >= deadline {

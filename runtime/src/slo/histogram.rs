@@ -3,6 +3,7 @@
 //! finish (so no figure ever needs the runs themselves).
 
 use crate::store::RunRecord;
+use crate::time::{Millis, UnixMillis};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -22,9 +23,9 @@ pub const ACCEPTED: &str = "accepted";
 /// Bucket of a row that counts runs rather than latencies.
 pub const NO_BUCKET: i64 = -1;
 
-/// The slot (start of the minute, ms) a time falls in.
-pub fn slot_of(ms: i64) -> i64 {
-    ms.div_euclid(STATS_SLOT_MS) * STATS_SLOT_MS
+/// The slot (the start of the minute) an instant falls in.
+pub fn slot_of(t: UnixMillis) -> UnixMillis {
+    UnixMillis(t.0.div_euclid(STATS_SLOT_MS) * STATS_SLOT_MS)
 }
 
 /// The histogram bucket of a latency in ms: the value itself below [`EXACT_BELOW_MS`], then
@@ -49,9 +50,13 @@ pub fn bucket_floor_ms(bucket: i64) -> i64 {
     ((1 << SUB_BITS) + k % (1 << SUB_BITS)) << (e - SUB_BITS)
 }
 
-/// Trigger-to-completion latency of a finished run, ms (from its scheduled time when that
-/// is later than its receipt).
-pub fn run_latency_ms(received_at: i64, scheduled_at: Option<i64>, finished_at: i64) -> i64 {
+/// Trigger-to-completion latency of a finished run (from its scheduled time when that is
+/// later than its receipt).
+pub fn run_latency_ms(
+    received_at: UnixMillis,
+    scheduled_at: Option<UnixMillis>,
+    finished_at: UnixMillis,
+) -> Millis {
     finished_at - scheduled_at.unwrap_or(received_at).max(received_at)
 }
 
@@ -60,15 +65,15 @@ pub fn run_latency_ms(received_at: i64, scheduled_at: Option<i64>, finished_at: 
 /// (`succeeded`, `failed`) in latency bucket `bucket`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatsRow {
-    /// System.
+    /// The system the runs belong to.
     pub system: String,
-    /// Trigger.
+    /// The trigger that started the runs.
     pub trigger: String,
     /// `accepted`, `succeeded` or `failed`.
     pub kind: String,
     /// Latency bucket ([`latency_bucket`]) or [`NO_BUCKET`].
     pub bucket: i64,
-    /// Runs.
+    /// How many runs the row counts.
     pub n: i64,
 }
 
@@ -163,7 +168,7 @@ impl WindowStats {
                 } else {
                     t.failed += 1;
                 }
-                let b = latency_bucket(run_latency_ms(r.received_at, r.scheduled_at, f));
+                let b = latency_bucket(run_latency_ms(r.received_at, r.scheduled_at, f).0);
                 *t.latency.entry(b).or_default() += 1;
             }
         }

@@ -28,6 +28,7 @@ mod status;
 pub use status::{SystemStatus, status, summary_of};
 
 use crate::store::{EventStore, RunRecord, StoreError};
+use crate::time::UnixMillis;
 use histogram::{TriggerStats, WindowStats};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -171,17 +172,17 @@ pub fn figures_from(
     }
 }
 
-/// Reads a system's run statistics over `[from, to)` (whole minutes) and computes its
-/// figures.
+/// Computes a system's SLO figures from its run statistics over `[from, to)` (whole
+/// minutes are read).
 pub async fn compute(
     store: &dyn EventStore,
     system: &str,
     triggers: &[String],
     slo_names: &[String],
-    from_ms: i64,
-    to_ms: i64,
+    from: UnixMillis,
+    to: UnixMillis,
 ) -> Result<Figures, StoreError> {
-    let stats = window_stats(store, Some(system), from_ms, to_ms).await?;
+    let stats = window_stats(store, Some(system), from, to).await?;
     let dlq = store
         .open_dead_letter_counts()
         .await?
@@ -200,10 +201,10 @@ pub async fn compute(
 pub async fn window_stats(
     store: &dyn EventStore,
     system: Option<&str>,
-    from_ms: i64,
-    to_ms: i64,
+    from: UnixMillis,
+    to: UnixMillis,
 ) -> Result<BTreeMap<String, WindowStats>, StoreError> {
-    let rows = store.run_stats(system, from_ms, to_ms).await?;
+    let rows = store.run_stats(system, from, to).await?;
     let mut out: BTreeMap<String, WindowStats> = BTreeMap::new();
     for r in &rows {
         out.entry(r.system.clone()).or_default().add(r);
@@ -285,9 +286,9 @@ mod tests {
             idempotency_key: format!("{received}"),
             status: status.into(),
             payload: json!({}),
-            received_at: received,
+            received_at: UnixMillis(received),
             scheduled_at: None,
-            finished_at: finished,
+            finished_at: finished.map(UnixMillis),
         }
     }
 

@@ -6,6 +6,7 @@ use super::histogram::TriggerStats;
 use super::{SloStatus, assess, figures_from, window_stats};
 use crate::engine::StatusSummary;
 use crate::store::{EventStore, StoreError};
+use crate::time::{Millis, UnixMillis};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -35,9 +36,9 @@ pub fn summary_of(t: &TriggerStats) -> StatusSummary {
         } else {
             t.failed as f64 / finished as f64
         },
-        latency_p50_ms: t.percentile_ms(0.50),
-        latency_p95_ms: t.percentile_ms(0.95),
-        latency_p99_ms: t.percentile_ms(0.99),
+        latency_p50_ms: t.percentile_ms(0.50).map(Millis),
+        latency_p95_ms: t.percentile_ms(0.95).map(Millis),
+        latency_p99_ms: t.percentile_ms(0.99).map(Millis),
     }
 }
 
@@ -46,8 +47,8 @@ pub fn summary_of(t: &TriggerStats) -> StatusSummary {
 pub async fn status(
     store: &dyn EventStore,
     system: Option<&str>,
-    from: i64,
-    to: i64,
+    from: UnixMillis,
+    to: UnixMillis,
 ) -> Result<(BTreeMap<String, SystemStatus>, u64), StoreError> {
     let stats = window_stats(store, system, from, to).await?;
     let dead = store.open_dead_letter_counts().await?;

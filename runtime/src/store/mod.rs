@@ -9,6 +9,7 @@ mod sql;
 
 pub use sql::{SqlStore, redact_url as redact};
 
+use crate::time::{Millis, UnixMillis};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -64,10 +65,10 @@ pub struct NewRun {
     pub idempotency_key: String,
     /// Trigger payload.
     pub payload: Value,
-    /// Milliseconds since the Unix epoch.
-    pub received_at: i64,
-    /// Fire time of a schedule trigger, milliseconds since the Unix epoch.
-    pub scheduled_at: Option<i64>,
+    /// When the trigger was received.
+    pub received_at: UnixMillis,
+    /// Fire time of a schedule trigger; `None` for other triggers.
+    pub scheduled_at: Option<UnixMillis>,
 }
 
 /// An event to append.
@@ -77,8 +78,8 @@ pub struct NewEvent {
     pub run_id: String,
     /// System name.
     pub system: String,
-    /// Milliseconds since the Unix epoch.
-    pub at: i64,
+    /// When it happened.
+    pub at: UnixMillis,
     /// Event kind, e.g. `step.succeeded`.
     pub kind: String,
     /// Step or decision name.
@@ -99,13 +100,13 @@ pub struct RunTally {
     pub system: String,
     /// Trigger name.
     pub trigger: String,
-    /// When the run was received, ms: the minute it is counted in (so a run's acceptance
-    /// and its outcome land in the same row set).
-    pub received_at: i64,
+    /// When the run was received: the minute it is counted in (so a run's acceptance and
+    /// its outcome land in the same row set).
+    pub received_at: UnixMillis,
     /// Final status (`succeeded` or `failed`).
     pub status: String,
-    /// Trigger-to-completion latency, ms.
-    pub latency_ms: i64,
+    /// Trigger-to-completion latency.
+    pub latency_ms: Millis,
 }
 
 /// One write inside a batch; a batch commits atomically.
@@ -127,8 +128,8 @@ pub enum Write {
         run_id: String,
         /// New status.
         status: String,
-        /// When the run finished, milliseconds since the Unix epoch.
-        finished_at: Option<i64>,
+        /// When the run finished; `None` while it is not finished.
+        finished_at: Option<UnixMillis>,
     },
     /// Append a message to a named queue.
     Publish {
@@ -140,8 +141,8 @@ pub enum Write {
         run_id: String,
         /// Step name.
         step: String,
-        /// When it happened, milliseconds since the Unix epoch.
-        at: i64,
+        /// When it happened.
+        at: UnixMillis,
         /// Message body.
         body: Value,
     },
@@ -157,16 +158,18 @@ pub enum Write {
         target: String,
         /// Last error.
         error: String,
-        /// When it happened, milliseconds since the Unix epoch.
-        at: i64,
+        /// When it happened.
+        at: UnixMillis,
     },
-    /// Remember the last handled fire time of a schedule trigger.
+    /// Remember how far a schedule or queue trigger has got.
     ScheduleMark {
         /// System name.
         system: String,
         /// Trigger name.
         trigger: String,
-        /// The fire time handled, milliseconds since the Unix epoch.
+        /// A schedule trigger's last handled fire time (milliseconds since the Unix epoch,
+        /// as [`UnixMillis`] holds it), or a queue trigger's cursor (the `seq` of the last
+        /// message taken): a plain `i64` because it is one or the other.
         last_fire: i64,
     },
 }
@@ -195,12 +198,12 @@ pub struct RunRecord {
     pub status: String,
     /// Trigger payload.
     pub payload: Value,
-    /// When the trigger was received, milliseconds since the Unix epoch.
-    pub received_at: i64,
-    /// Fire time of a schedule trigger, milliseconds since the Unix epoch.
-    pub scheduled_at: Option<i64>,
-    /// When the run finished (`None` while running), milliseconds since the Unix epoch.
-    pub finished_at: Option<i64>,
+    /// When the trigger was received.
+    pub received_at: UnixMillis,
+    /// Fire time of a schedule trigger; `None` for other triggers.
+    pub scheduled_at: Option<UnixMillis>,
+    /// When the run finished; `None` while it is running.
+    pub finished_at: Option<UnixMillis>,
 }
 
 /// An event as stored.
@@ -212,8 +215,8 @@ pub struct EventRecord {
     pub run_id: String,
     /// System name.
     pub system: String,
-    /// When it happened, milliseconds since the Unix epoch.
-    pub at: i64,
+    /// When it happened.
+    pub at: UnixMillis,
     /// Event kind, e.g. `step.succeeded`.
     pub kind: String,
     /// Step or decision.
@@ -239,8 +242,8 @@ pub struct DeadLetterRecord {
     pub target: String,
     /// Last error.
     pub error: String,
-    /// When it happened, milliseconds since the Unix epoch.
-    pub at: i64,
+    /// When it happened.
+    pub at: UnixMillis,
     /// `open`, `retried` or `dropped`.
     pub state: String,
 }
@@ -267,10 +270,10 @@ pub struct RunFilter {
     pub system: Option<String>,
     /// Only this status.
     pub status: Option<String>,
-    /// Received at or after, milliseconds since the Unix epoch.
-    pub from: Option<i64>,
-    /// Received before, milliseconds since the Unix epoch.
-    pub to: Option<i64>,
+    /// Only runs received at or after this instant.
+    pub from: Option<UnixMillis>,
+    /// Only runs received before this instant.
+    pub to: Option<UnixMillis>,
     /// At most this many (newest first unless `oldest_first`).
     pub limit: Option<i64>,
     /// Order by received time ascending.
@@ -323,12 +326,12 @@ pub trait EventStore: Send + Sync {
         system: &str,
         path: &str,
         source: &str,
-        at: i64,
+        at: UnixMillis,
     ) -> Result<(), StoreError>;
     /// Latest saved source of a system: (path, text).
     async fn latest_source(&self, system: &str) -> Result<Option<(String, String)>, StoreError>;
     /// Run statistics summed per system, trigger, kind and latency bucket over the minutes
-    /// in `[from, to)` (ms; the minute holding `from` counts whole), of one system or all.
+    /// in `[from, to)` (the minute holding `from` counts whole), of one system or all.
     /// An indexed range read of a few rows per minute, whatever the traffic.
     ///
     /// The default sums the runs themselves, for a store that keeps no statistics (it reads
@@ -336,8 +339,8 @@ pub trait EventStore: Send + Sync {
     async fn run_stats(
         &self,
         system: Option<&str>,
-        from: i64,
-        to: i64,
+        from: UnixMillis,
+        to: UnixMillis,
     ) -> Result<Vec<crate::slo::histogram::StatsRow>, StoreError> {
         use crate::slo::histogram::{
             ACCEPTED, NO_BUCKET, StatsRow, latency_bucket, run_latency_ms, slot_of,
@@ -357,7 +360,7 @@ pub trait EventStore: Send + Sync {
                 |kind: &str, bucket| (r.system.clone(), r.trigger.clone(), kind.into(), bucket);
             *rows.entry(key(ACCEPTED, NO_BUCKET)).or_default() += 1;
             if let Some(f) = r.finished_at.filter(|_| status::is_finished(&r.status)) {
-                let b = latency_bucket(run_latency_ms(r.received_at, r.scheduled_at, f));
+                let b = latency_bucket(run_latency_ms(r.received_at, r.scheduled_at, f).0);
                 *rows.entry(key(&r.status, b)).or_default() += 1;
             }
         }
@@ -382,9 +385,13 @@ pub trait EventStore: Send + Sync {
         }
         Ok(out)
     }
-    /// Runs `running` received before `before` (ms), oldest first, at most `limit` (the
+    /// Runs `running` received before `before`, oldest first, at most `limit` (the
     /// watchdog's candidates; an indexed read of the unfinished runs only).
-    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
+    async fn running_before(
+        &self,
+        before: UnixMillis,
+        limit: i64,
+    ) -> Result<Vec<RunRecord>, StoreError> {
         let mut runs = self.unfinished_runs().await?;
         runs.retain(|r| r.received_at < before);
         runs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -395,9 +402,9 @@ pub trait EventStore: Send + Sync {
     async fn checkpoint(&self) -> Result<(), StoreError> {
         self.commit(vec![Write::Checkpoint]).await.map(|_| ())
     }
-    /// Deletes events and finished runs older than `before` (ms) for a system (retention),
-    /// and the run statistics of the minutes wholly before it.
-    async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError>;
+    /// Deletes events and finished runs older than `before` for a system (retention), and
+    /// the run statistics of the minutes wholly before it.
+    async fn prune(&self, system: &str, before: UnixMillis) -> Result<u64, StoreError>;
     /// Waits until every queued write is committed.
     async fn flush(&self) -> Result<(), StoreError>;
 }

@@ -30,10 +30,10 @@ pub fn item_payload(item: Value) -> Value {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("system `{system}`, trigger `{trigger}`: {message}")]
 pub struct TriggerError {
-    /// System.
+    /// The system the trigger belongs to.
     pub system: String,
-    /// Trigger.
+    /// The trigger's name in that system.
     pub trigger: String,
-    /// Why.
+    /// What makes it unusable.
     pub message: String,
 }

@@ -41,15 +41,15 @@ pub const MAX_POLL_TIMEOUT: Duration = Duration::from_secs(30);
 /// One poll trigger ready to run.
 #[derive(Debug, Clone)]
 pub struct PollTrigger {
-    /// System.
+    /// The system the trigger belongs to.
     pub system: String,
-    /// Trigger.
+    /// The trigger's name in that system.
     pub trigger: String,
     /// `adapter.operation`.
     pub action: String,
     /// Parameters (templates).
     pub with: Value,
-    /// Interval.
+    /// Time between two polls (`every:`).
     pub every: Duration,
     /// Whether an idempotency expression is set (else items are keyed by content hash).
     pub keyed: bool,
@@ -74,7 +74,7 @@ pub enum PollError {
     /// The read operation failed.
     #[error("poll `{trigger}`: {source}")]
     Call {
-        /// Trigger.
+        /// The poll trigger whose call failed.
         trigger: String,
         /// Adapter error (secrets redacted).
         source: AdapterError,
@@ -82,7 +82,7 @@ pub enum PollError {
     /// The answer holds no list of items.
     #[error("poll `{trigger}`: {message}")]
     Shape {
-        /// Trigger.
+        /// The poll trigger whose answer has the wrong shape.
         trigger: String,
         /// What was found.
         message: String,

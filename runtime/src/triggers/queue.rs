@@ -33,9 +33,9 @@ pub const BATCH: i64 = 500;
 /// One queue trigger.
 #[derive(Debug, Clone)]
 pub struct QueueTrigger {
-    /// System.
+    /// The system the trigger belongs to.
     pub system: String,
-    /// Trigger.
+    /// The trigger's name in that system.
     pub trigger: String,
     /// Queue name (`subject:`, with an optional `queue://` prefix removed).
     pub queue: String,
@@ -139,8 +139,8 @@ impl QueueConsumer {
         Ok(started)
     }
 
-    /// Takes new messages of every queue trigger every [`QUEUE_POLL`] until the runtime
-    /// drains.
+    /// Takes the new messages of every queue trigger, every [`QUEUE_POLL`], until the
+    /// runtime starts draining.
     pub async fn run(self) {
         if self.triggers.is_empty() {
             return;

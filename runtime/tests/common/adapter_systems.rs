@@ -7,13 +7,7 @@ use claw_runtime::store::EventRecord;
 use std::path::Path;
 
 /// The sections every test system shares after `execution:`.
-pub const TAIL: &str = r#"data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: ops
-"#;
+pub use claw_testkit::systems::TAIL;
 
 /// A system `name` with one manual trigger `go` and the given execution steps.
 pub fn system_text(name: &str, steps: &str) -> String {

@@ -134,6 +134,16 @@ pub async fn receiver(opts: ReceiverOpts) -> Receiver {
     serve_receiver(Router::new().route("/", post(receive)), opts).await
 }
 
+/// Starts a receiver that refuses every call with 400 (not retryable): a target that never works.
+pub async fn refusing_receiver() -> Receiver {
+    receiver(ReceiverOpts {
+        fail_first: u32::MAX,
+        fail_status: 400,
+        ..Default::default()
+    })
+    .await
+}
+
 /// Starts a receiver on 127.0.0.1 that answers every method (see [`Seen::requests`]).
 pub async fn receiver_any_method(opts: ReceiverOpts) -> Receiver {
     serve_receiver(Router::new().route("/", any(receive)), opts).await
@@ -229,4 +239,25 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     f().await
+}
+
+/// Polls (up to `seconds`) until the run `run_id` has an event of `kind`, flushing the writer
+/// before each look so that an event still in the group-commit queue counts.
+pub async fn event_logged(
+    rt: &claw_runtime::Runtime,
+    run_id: &str,
+    kind: &str,
+    seconds: u64,
+) -> bool {
+    let store = rt.store();
+    eventually(Duration::from_secs(seconds), || async move {
+        store.flush().await.unwrap();
+        store
+            .events(run_id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == kind)
+    })
+    .await
 }

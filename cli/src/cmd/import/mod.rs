@@ -1,4 +1,4 @@
-//! `claw import zapier|crontab|sheet`.
+//! `claw import zapier|crontab|sheet`: the import subcommands, one module each.
 
 mod common;
 mod crontab;

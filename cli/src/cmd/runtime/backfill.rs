@@ -1,7 +1,6 @@
 //! `claw backfill`: feed historical payloads (JSON Lines) to a system as triggers.
 
-use super::common::{self, DbArgs};
-use crate::output::Format;
+use super::common::{self, BulkArgs};
 use anyhow::{Context, Result};
 use claw_runtime::ops;
 use serde_json::json;
@@ -26,11 +25,8 @@ pub struct Args {
     /// The system's .claw file (default: the version `claw run` last stored).
     #[arg(long)]
     pub file: Option<PathBuf>,
-    /// Record what adapters would do; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
     #[command(flatten)]
-    pub db: DbArgs,
+    pub bulk: BulkArgs,
 }
 
 /// Runs the command.
@@ -39,7 +35,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let text = std::fs::read_to_string(&a.input)
         .with_context(|| format!("cannot read {}", a.input.display()))?;
     common::tokio()?.block_on(async {
-        let store = common::open(&a.db.db).await?;
+        let store = common::open(&a.bulk.db.db).await?;
         let sys = ops::system_from(&*store, &a.system, a.file.as_deref()).await?;
         let trigger = match &a.trigger {
             Some(t) => t.clone(),
@@ -48,26 +44,17 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let pb = crate::progress::bar(text.lines().count() as u64, "backfill");
         let input = a.input.display().to_string();
         let report =
-            ops::backfill(store, sys, &trigger, &input, &text, a.dry_run, &|| pb.inc(1)).await?;
+            ops::backfill(store, sys, &trigger, &input, &text, a.bulk.dry_run, &|| pb.inc(1)).await?;
         pb.finish_and_clear();
         for b in &report.bad_lines {
             eprintln!("error: {b}");
         }
-        match a.db.format {
-            Format::Json => common::print_json(
-                &json!({"fed": report.runs.len(), "bad_lines": report.bad_lines, "runs": report.runs}),
-            )?,
-            Format::Text => {
-                for r in &report.runs {
-                    println!("{r}");
-                }
-                println!("fed {} payload(s) to {}/{trigger}", report.runs.len(), a.system);
-            }
-        }
-        Ok(if report.failed() {
-            crate::output::exit::findings()
-        } else {
-            crate::output::exit::ok()
-        })
+        common::report_runs(
+            a.bulk.db.format,
+            || json!({"fed": report.runs.len(), "bad_lines": report.bad_lines, "runs": report.runs}),
+            &report.runs,
+            &format!("fed {} payload(s) to {}/{trigger}", report.runs.len(), a.system),
+            report.failed(),
+        )
     })
 }

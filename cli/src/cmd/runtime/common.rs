@@ -3,7 +3,7 @@
 use crate::output::Format;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
-use claw_runtime::{LoadedSystem, SqlStore};
+use claw_runtime::{LoadedSystem, SqlStore, UnixMillis};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -24,6 +24,42 @@ pub struct DbArgs {
     pub format: Format,
 }
 
+/// `--dry-run` beside `--db` and `--format`: what the commands that start runs in bulk
+/// (`backfill`, `replay`) take.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BulkArgs {
+    /// Record what adapters would do; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Prints what a bulk command did, `json()` with `--format json`, otherwise each of `runs` on
+/// a line and then `summary`; the exit code is 1 when `failed`.
+pub fn report_runs(
+    format: Format,
+    json: impl FnOnce() -> serde_json::Value,
+    runs: &[serde_json::Value],
+    summary: &str,
+    failed: bool,
+) -> Result<std::process::ExitCode> {
+    match format {
+        Format::Json => print_json(&json())?,
+        Format::Text => {
+            for r in runs {
+                println!("{r}");
+            }
+            println!("{summary}");
+        }
+    }
+    Ok(if failed {
+        crate::output::exit::findings()
+    } else {
+        crate::output::exit::ok()
+    })
+}
+
 /// A multi-threaded tokio runtime for one command.
 pub fn tokio() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -37,8 +73,8 @@ pub fn tokio() -> Result<tokio::runtime::Runtime> {
 pub enum LogFormat {
     /// `LEVEL target: message key=value …`, for people.
     Text,
-    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`), for log
-    /// shippers.
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`), for
+    /// log shippers.
     Json,
 }
 
@@ -106,9 +142,9 @@ pub fn time(arg: &str) -> Result<DateTime<Utc>> {
     bail!("`{arg}` is not a time: expected RFC 3339 (2026-11-02T10:00:00Z) or a date (2026-11-02)")
 }
 
-/// Milliseconds as RFC 3339 for text output.
-pub fn show_ms(ms: Option<i64>) -> String {
-    ms.and_then(DateTime::<Utc>::from_timestamp_millis)
+/// An instant as RFC 3339 for text output; `-` for none.
+pub fn show_ms(t: Option<UnixMillis>) -> String {
+    t.and_then(UnixMillis::to_datetime)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_else(|| "-".into())
 }

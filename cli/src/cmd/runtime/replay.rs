@@ -1,7 +1,6 @@
 //! `claw replay`: run logged triggers again, optionally through a new system version.
 
-use super::common::{self, DbArgs};
-use crate::output::Format;
+use super::common::{self, BulkArgs};
 use anyhow::{Result, bail};
 use claw_runtime::ops::{self, ReplayOptions};
 use serde_json::json;
@@ -30,11 +29,8 @@ pub struct Args {
     /// Make decisions again instead of reusing the recorded ones.
     #[arg(long)]
     pub redecide: bool,
-    /// Record what adapters would do; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
     #[command(flatten)]
-    pub db: DbArgs,
+    pub bulk: BulkArgs,
 }
 
 /// Runs the command.
@@ -46,13 +42,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
         bail!("--to must be after --from");
     }
     common::tokio()?.block_on(async {
-        let store = common::open(&a.db.db).await?;
+        let store = common::open(&a.bulk.db.db).await?;
         let sys = ops::system_from(&*store, &a.system, a.with.as_deref()).await?;
         let opts = ReplayOptions {
-            from: from.timestamp_millis(),
-            to: to.timestamp_millis(),
+            from: from.into(),
+            to: to.into(),
             redecide: a.redecide,
-            dry_run: a.dry_run,
+            dry_run: a.bulk.dry_run,
         };
         let pb = crate::progress::bar(0, "replay");
         let results = ops::replay(store, sys, &opts, &|n| pb.set_length(n as u64), &|| {
@@ -63,22 +59,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let failed = results
             .iter()
             .any(|r| r.get("error").is_some() || r["status"] == "failed");
-        match a.db.format {
-            Format::Json => common::print_json(
-                &json!({"replayed": results.len(), "dry_run": a.dry_run, "runs": results}),
-            )?,
-            Format::Text => {
-                for r in &results {
-                    println!("{r}");
-                }
-                let note = if a.dry_run { " (dry run)" } else { "" };
-                println!("replayed {} run(s){note}", results.len());
-            }
-        }
-        Ok(if failed {
-            crate::output::exit::findings()
-        } else {
-            crate::output::exit::ok()
-        })
+        let note = if a.bulk.dry_run { " (dry run)" } else { "" };
+        common::report_runs(
+            a.bulk.db.format,
+            || json!({"replayed": results.len(), "dry_run": a.bulk.dry_run, "runs": results}),
+            &results,
+            &format!("replayed {} run(s){note}", results.len()),
+            failed,
+        )
     })
 }

@@ -27,7 +27,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<ExitCode> {
     common::tokio()?.block_on(async {
         let store = common::open(&a.db.db).await?;
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = claw_runtime::UnixMillis::now();
         let out = ops::status(&*store, now, a.hours, a.system.as_deref()).await?;
         let empty = serde_json::Map::new();
         let systems = out["systems"].as_object().unwrap_or(&empty);

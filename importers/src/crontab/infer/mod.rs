@@ -2,14 +2,15 @@
 //! a decision, the command as a `shell.run` step, run-parts folders expanded into their
 //! scripts, MAILTO as alert routes, and findings for what cron never had.
 //!
-//! Three stages: [`jobs`] reads every input file into `Job`s (credentials replaced by
-//! [`redact`], run-parts folders read into scripts), [`build`] groups jobs into systems and
-//! writes their items, and [`collisions`] finds the jobs of one system that can start in the
-//! same minute. This file holds the types the
-//! stages pass along and the entry point that runs them.
+//! Three stages: [`jobs`] reads every input file into `Job`s ([`command`] turns each command
+//! line into one, credentials replaced by [`redact`]; run-parts folders are read into
+//! scripts), [`build`] groups jobs into systems and writes their items, and [`collisions`]
+//! finds the jobs of one system that can start in the same minute. This file holds the types
+//! the stages pass along and the entry point that runs them.
 
 mod build;
 mod collisions;
+mod command;
 mod jobs;
 mod mail;
 mod redact;

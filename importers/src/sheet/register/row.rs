@@ -32,34 +32,9 @@ impl Register<'_, '_> {
     /// Maps one row; a row with no action, trigger or schedule is skipped with a warning.
     pub(super) fn row(&mut self, row: &Row) {
         let (g, r) = (self.g, row.r);
-        let mut cells = Cells {
-            name: self.text(r, Role::Name),
-            id: self.text(r, Role::Id),
-            action: self.text(r, Role::Action),
-            trigger: self.text(r, Role::Trigger),
-            schedule: self.text(r, Role::Schedule),
-            app: self.text(r, Role::System),
-            target: self.text(r, Role::Target),
-            row_cell: self
-                .col(Role::Action)
-                .or(self.col(Role::Name))
-                .unwrap_or(self.first_col),
-        };
+        let mut cells = self.cells(r);
         if cells.action.is_empty() && cells.trigger.is_empty() && cells.schedule.is_empty() {
-            let shown: Vec<String> = (0..g.width())
-                .filter(|c| !g.text(r, *c).is_empty())
-                .map(|c| g.addr(r, c))
-                .collect();
-            self.cx.warn(
-                codes::SHEET_ROW_SKIPPED.id,
-                format!(
-                    "row {} has no action, trigger or schedule; skipped (cells: {})",
-                    g.row_number(r),
-                    shown.join(", ")
-                ),
-                r,
-                cells.row_cell,
-            );
+            self.skip(r, cells.row_cell);
             return;
         }
         if cells.action.is_empty() {
@@ -85,26 +60,7 @@ impl Register<'_, '_> {
         let event = if follow_on {
             self.follow_on(r, &cells, from_merge)
         } else {
-            let mut t = if !cells.schedule.is_empty() {
-                self.schedule_trigger(r, &cells, &base, &exec_name, &key_expr)
-            } else if !cells.trigger.is_empty() {
-                self.trigger_cell(r, &cells, &base, &key_expr)
-            } else {
-                let t = Trigger::new(
-                    unique(&mut self.used, &format!("{base}_manual")),
-                    Source::Manual,
-                );
-                self.cx.warn(
-                    codes::SHEET_NO_TRIGGER.id,
-                    format!(
-                        "row {} has neither trigger nor schedule: imported as a manual trigger",
-                        g.row_number(r)
-                    ),
-                    r,
-                    cells.row_cell,
-                );
-                t
-            };
+            let mut t = self.row_trigger(r, &cells, &base, &exec_name, &key_expr);
             if !enabled {
                 t.enabled = Some(false);
             }
@@ -136,6 +92,74 @@ impl Register<'_, '_> {
                 self.owners.push((o, r, c));
             }
         }
+    }
+
+    /// The text cells of row `r` that decide what it becomes.
+    fn cells(&mut self, r: usize) -> Cells {
+        Cells {
+            name: self.text(r, Role::Name),
+            id: self.text(r, Role::Id),
+            action: self.text(r, Role::Action),
+            trigger: self.text(r, Role::Trigger),
+            schedule: self.text(r, Role::Schedule),
+            app: self.text(r, Role::System),
+            target: self.text(r, Role::Target),
+            row_cell: self
+                .col(Role::Action)
+                .or(self.col(Role::Name))
+                .unwrap_or(self.first_col),
+        }
+    }
+
+    /// Warns that row `r` (no action, trigger or schedule) is skipped, listing its cells.
+    fn skip(&mut self, r: usize, row_cell: usize) {
+        let g = self.g;
+        let shown: Vec<String> = (0..g.width())
+            .filter(|c| !g.text(r, *c).is_empty())
+            .map(|c| g.addr(r, c))
+            .collect();
+        self.cx.warn(
+            codes::SHEET_ROW_SKIPPED.id,
+            format!(
+                "row {} has no action, trigger or schedule; skipped (cells: {})",
+                g.row_number(r),
+                shown.join(", ")
+            ),
+            r,
+            row_cell,
+        );
+    }
+
+    /// The trigger a row that starts a chain declares: its schedule, else its trigger cell,
+    /// else a manual trigger (with a warning).
+    fn row_trigger(
+        &mut self,
+        r: usize,
+        cells: &Cells,
+        base: &str,
+        exec_name: &str,
+        key_expr: &Option<String>,
+    ) -> Trigger {
+        if !cells.schedule.is_empty() {
+            return self.schedule_trigger(r, cells, base, exec_name, key_expr);
+        }
+        if !cells.trigger.is_empty() {
+            return self.trigger_cell(r, cells, base, key_expr);
+        }
+        let t = Trigger::new(
+            unique(&mut self.used, &format!("{base}_manual")),
+            Source::Manual,
+        );
+        self.cx.warn(
+            codes::SHEET_NO_TRIGGER.id,
+            format!(
+                "row {} has neither trigger nor schedule: imported as a manual trigger",
+                self.g.row_number(r)
+            ),
+            r,
+            cells.row_cell,
+        );
+        t
     }
 
     /// The slug the row's items are named after: its name, id or action, else its row number.

@@ -300,32 +300,7 @@ impl Reading<'_> {
 
     /// Period words (daily, nightly, weekly, monthly, quarterly, yearly) and the days they imply.
     fn periods(&mut self) -> Option<()> {
-        for pat in [
-            " daily ",
-            " every day ",
-            " each day ",
-            " everyday ",
-            " nightly ",
-            " every night ",
-            " nights ",
-            " mornings ",
-            " every morning ",
-        ] {
-            if self.s.contains(pat) {
-                self.day_words = true;
-                if pat.contains("night") && self.times.is_empty() {
-                    self.out.notes.push(Note {
-                        warning: true,
-                        code: codes::SHEET_SCHEDULE_AMBIGUOUS.id,
-                        message: format!(
-                            "`{}`: no time given for a nightly run; 00:00 assumed",
-                            self.text
-                        ),
-                    });
-                }
-                self.s = self.s.replacen(pat, " ", 1);
-            }
-        }
+        self.daily_words();
         if self.s.contains(" weekly ") || self.s.contains(" every week ") {
             self.s = self.s.replace(" weekly ", " ").replace(" every week ", " ");
             if self.dow.is_empty() && self.dow_text.is_none() {
@@ -341,53 +316,7 @@ impl Reading<'_> {
             }
             self.day_words = true;
         }
-        if self.s.contains(" monthly ")
-            || self.s.contains(" every month ")
-            || self.s.contains(" of month ")
-            || self.s.contains(" of the month ")
-            || self.s.contains(" each month ")
-        {
-            for p in [
-                " monthly ",
-                " every month ",
-                " of month ",
-                " of the month ",
-                " each month ",
-            ] {
-                self.s = self.s.replace(p, " ");
-            }
-            if self.dom.is_empty() {
-                self.dom.insert(1);
-                self.assumed_day =
-                    Some("no day of the month given; the 1st assumed (as @monthly does)".into());
-            }
-            self.day_words = true;
-        }
-        if self.s.contains(" quarterly ") {
-            self.s = self.s.replace(" quarterly ", " ");
-            self.month = Some("1,4,7,10");
-            if self.dom.is_empty() {
-                self.dom.insert(1);
-                self.assumed_day =
-                    Some("quarterly read as the 1st of January, April, July and October".into());
-            }
-            self.day_words = true;
-        }
-        if self.s.contains(" yearly ")
-            || self.s.contains(" annually ")
-            || self.s.contains(" every year ")
-        {
-            for p in [" yearly ", " annually ", " every year "] {
-                self.s = self.s.replace(p, " ");
-            }
-            self.month = Some("1");
-            if self.dom.is_empty() {
-                self.dom.insert(1);
-                self.assumed_day =
-                    Some("no date given; 1 January assumed (as @yearly does)".into());
-            }
-            self.day_words = true;
-        }
+        self.month_words();
         if let Some(a) = self.assumed_day.take() {
             self.out.notes.push(Note {
                 warning: false,
@@ -437,49 +366,7 @@ impl Reading<'_> {
             });
         }
 
-        // Minute and self.hour fields.
-        let (min_f, hour_f) = if self.interval {
-            if !self.times.is_empty() {
-                self.out.notes.push(Note {
-                    warning: true,
-                    code: codes::SHEET_SCHEDULE_AMBIGUOUS.id,
-                    message: format!(
-                        "`{}`: a time of day given with an interval was ignored",
-                        self.text
-                    ),
-                });
-            }
-            (
-                self.minute.take().unwrap_or_else(|| "0".into()),
-                self.hour.take().unwrap_or_else(|| "*".into()),
-            )
-        } else if self.times.is_empty() {
-            if !has_days
-                || !self.day_words
-                    && self.dow.is_empty()
-                    && self.dow_text.is_none()
-                    && self.dom.is_empty()
-            {
-                return None;
-            }
-            if !self.s.contains("night") {
-                self.out.notes.push(Note {
-                    warning: false,
-                    code: codes::SHEET_SCHEDULE_ASSUMED.id,
-                    message: format!("`{}`: no time of day given; 00:00 assumed", self.text),
-                });
-            }
-            ("0".into(), "0".into())
-        } else {
-            let minutes: BTreeSet<u32> = self.times.iter().map(|t| t.1).collect();
-            let hours: BTreeSet<u32> = self.times.iter().map(|t| t.0).collect();
-            if minutes.len() == 1 || hours.len() == 1 {
-                (join(&minutes), join(&hours))
-            } else {
-                self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_UNSUPPORTED.id, message: format!("`{}`: times with different hours and minutes need several crontab lines; split the row", self.text) });
-                return None;
-            }
-        };
+        let (min_f, hour_f) = self.time_fields(has_days)?;
         if !has_days && !self.interval {
             self.out.notes.push(Note {
                 warning: false,
@@ -506,5 +393,135 @@ impl Reading<'_> {
             Err(e) => self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_UNSUPPORTED.id, message: format!("`{}` translated to `{expr}`, which crontab(5) rejects ({e}); no schedule generated", self.text) }),
         }
         Some(())
+    }
+
+    /// The minute and hour fields: from an interval, from the times of day (one minute or
+    /// one hour shared by all), or 00:00 for days without a time. `None` when no schedule
+    /// can be written.
+    fn time_fields(&mut self, has_days: bool) -> Option<(String, String)> {
+        if self.interval {
+            if !self.times.is_empty() {
+                self.out.notes.push(Note {
+                    warning: true,
+                    code: codes::SHEET_SCHEDULE_AMBIGUOUS.id,
+                    message: format!(
+                        "`{}`: a time of day given with an interval was ignored",
+                        self.text
+                    ),
+                });
+            }
+            return Some((
+                self.minute.take().unwrap_or_else(|| "0".into()),
+                self.hour.take().unwrap_or_else(|| "*".into()),
+            ));
+        }
+        if self.times.is_empty() {
+            if !has_days
+                || !self.day_words
+                    && self.dow.is_empty()
+                    && self.dow_text.is_none()
+                    && self.dom.is_empty()
+            {
+                return None;
+            }
+            if !self.s.contains("night") {
+                self.out.notes.push(Note {
+                    warning: false,
+                    code: codes::SHEET_SCHEDULE_ASSUMED.id,
+                    message: format!("`{}`: no time of day given; 00:00 assumed", self.text),
+                });
+            }
+            return Some(("0".into(), "0".into()));
+        }
+        let minutes: BTreeSet<u32> = self.times.iter().map(|t| t.1).collect();
+        let hours: BTreeSet<u32> = self.times.iter().map(|t| t.0).collect();
+        if minutes.len() == 1 || hours.len() == 1 {
+            Some((join(&minutes), join(&hours)))
+        } else {
+            self.out.notes.push(Note { warning: true, code: codes::SHEET_SCHEDULE_UNSUPPORTED.id, message: format!("`{}`: times with different hours and minutes need several crontab lines; split the row", self.text) });
+            None
+        }
+    }
+
+    /// Words of a daily or nightly run (a nightly run without a time gets a warning).
+    fn daily_words(&mut self) {
+        for pat in [
+            " daily ",
+            " every day ",
+            " each day ",
+            " everyday ",
+            " nightly ",
+            " every night ",
+            " nights ",
+            " mornings ",
+            " every morning ",
+        ] {
+            if self.s.contains(pat) {
+                self.day_words = true;
+                if pat.contains("night") && self.times.is_empty() {
+                    self.out.notes.push(Note {
+                        warning: true,
+                        code: codes::SHEET_SCHEDULE_AMBIGUOUS.id,
+                        message: format!(
+                            "`{}`: no time given for a nightly run; 00:00 assumed",
+                            self.text
+                        ),
+                    });
+                }
+                self.s = self.s.replacen(pat, " ", 1);
+            }
+        }
+    }
+
+    /// Monthly, quarterly and yearly words: the months they imply and, when no day is given,
+    /// the 1st (noted as assumed).
+    fn month_words(&mut self) {
+        if self.s.contains(" monthly ")
+            || self.s.contains(" every month ")
+            || self.s.contains(" of month ")
+            || self.s.contains(" of the month ")
+            || self.s.contains(" each month ")
+        {
+            for p in [
+                " monthly ",
+                " every month ",
+                " of month ",
+                " of the month ",
+                " each month ",
+            ] {
+                self.s = self.s.replace(p, " ");
+            }
+            if self.dom.is_empty() {
+                self.dom.insert(1);
+                self.assumed_day =
+                    Some("no day of the month given; the 1st assumed (as @monthly does)".into());
+            }
+            self.day_words = true;
+        }
+        if self.s.contains(" quarterly ") {
+            self.s = self.s.replace(" quarterly ", " ");
+            self.month = Some("1,4,7,10");
+            if self.dom.is_empty() {
+                self.dom.insert(1);
+                self.assumed_day =
+                    Some("quarterly read as the 1st of January, April, July and October".into());
+            }
+            self.day_words = true;
+        }
+        if self.s.contains(" yearly ")
+            || self.s.contains(" annually ")
+            || self.s.contains(" every year ")
+        {
+            for p in [" yearly ", " annually ", " every year "] {
+                self.s = self.s.replace(p, " ");
+            }
+            self.month = Some("1");
+            if self.dom.is_empty() {
+                self.dom.insert(1);
+                self.assumed_day =
+                    Some("no date given; 1 January assumed (as @yearly does)".into());
+            }
+            self.day_words = true;
+        }
     }
 }

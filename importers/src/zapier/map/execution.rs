@@ -43,13 +43,20 @@ impl Mapper<'_> {
             legacy.insert("param_auth".into(), secrets::reference(&adapter, &a));
         }
         skip.insert("authentication_id");
-        match self.kinds[i] {
+        let kind = self.kinds[i];
+        match kind {
             Kind::Delay => self.delay(i, &n, &mut x, &mut skip),
             Kind::Code => {
                 skip.insert("code");
                 secret_inputs = self.code_step(i, &n, &params, &mut x, &mut legacy);
             }
             Kind::Unported => self.unported_step(i, &n, &mut x),
+            Kind::Formatter if self.formatter(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+                if let Some(t) = super::formatter::transform_key(&n) {
+                    legacy.insert("transform".into(), t);
+                }
+            }
             _ => {}
         }
         for (k, v) in &params {
@@ -136,9 +143,6 @@ impl Mapper<'_> {
         let what = match app_seg.as_str() {
             s if s.contains("looping") => {
                 "Looping by Zapier runs the following steps once per item; the runtime has no per-item fan-out"
-            }
-            s if s.contains("formatter") => {
-                "Formatter by Zapier transforms values; write the transformation as a template expression or a code step"
             }
             s if s.contains("sub_zap") || s.contains("subzap") => {
                 "Sub-Zap calls and replies have no equivalent (a system cannot return a value to a caller)"

@@ -9,6 +9,7 @@
 
 mod decisions;
 mod execution;
+mod formatter;
 mod refs;
 mod trigger;
 

@@ -6,6 +6,7 @@
 //!
 //! [`EventStore`]: super::EventStore
 
+mod group;
 mod read;
 mod stats;
 mod writer;

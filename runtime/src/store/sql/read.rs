@@ -7,6 +7,7 @@ use crate::store::{
     Accepted, DeadLetterRecord, EventRecord, EventStore, QueueMessage, RunFilter, RunRecord,
     StoreError, Write, status,
 };
+use crate::time::UnixMillis;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::BTreeMap;
 use tokio::sync::oneshot;
@@ -15,21 +16,36 @@ fn json(text: &str, what: &'static str) -> Result<serde_json::Value, StoreError>
     serde_json::from_str(text).map_err(|source| StoreError::Json { what, source })
 }
 
-macro_rules! run_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        RunRecord {
-            id: r.try_get("id")?,
-            system: r.try_get("system")?,
-            trigger: r.try_get("trigger_name")?,
-            idempotency_key: r.try_get("idempotency_key")?,
-            status: r.try_get("status")?,
-            payload: json(&r.try_get::<String, _>("payload")?, "runs.payload")?,
-            received_at: r.try_get("received_at")?,
-            scheduled_at: r.try_get("scheduled_at")?,
-            finished_at: r.try_get("finished_at")?,
+/// A `$ty` from the row `$r`: each listed field read from the column of the same name, then
+/// the `name: value` fields as given (other column names, JSON texts).
+macro_rules! from_row {
+    ($r:ident, $ty:ident { $($field:ident),* $(,)? } $(, $name:ident: $value:expr)* $(,)?) => {
+        $ty { $($field: $r.try_get(stringify!($field))?,)* $($name: $value,)* }
+    };
+}
+
+/// `$rows` mapped in order with `$each`, an expression over the row `$r` that may use `?`.
+macro_rules! map_rows {
+    ($rows:expr, |$r:ident| $each:expr) => {{
+        let rows = $rows;
+        let mut out = Vec::with_capacity(rows.len());
+        for $r in rows {
+            out.push($each);
         }
+        out
     }};
+}
+
+/// A [`RunRecord`] from a row of [`RUN_COLS`].
+macro_rules! run_from_row {
+    ($r:ident) => {
+        from_row!(
+            $r,
+            RunRecord { id, system, idempotency_key, status, received_at, scheduled_at, finished_at },
+            trigger: $r.try_get("trigger_name")?,
+            payload: json(&$r.try_get::<String, _>("payload")?, "runs.payload")?,
+        )
+    };
 }
 
 /// The run statistics of a window: a range of the `run_stats` primary key (slot first),
@@ -95,14 +111,12 @@ impl EventStore for SqlStore {
             let rows = sqlx::query(AssertSqlSafe(sql))
                 .bind(f.system.as_deref())
                 .bind(f.status.as_deref())
-                .bind(f.from)
-                .bind(f.to)
+                .bind(f.from.map(|t| t.0))
+                .bind(f.to.map(|t| t.0))
                 .bind(limit)
                 .fetch_all(p)
                 .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows { out.push(run_from_row!(r)); }
-            Ok(out)
+            Ok(map_rows!(rows, |r| run_from_row!(r)))
         })
     }
 
@@ -112,50 +126,44 @@ impl EventStore for SqlStore {
         );
         with_pool!(self, p => {
             let rows = sqlx::query(AssertSqlSafe(sql)).bind(status::RUNNING).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows { out.push(run_from_row!(r)); }
-            Ok(out)
+            Ok(map_rows!(rows, |r| run_from_row!(r)))
         })
     }
 
-    async fn running_before(&self, before: i64, limit: i64) -> Result<Vec<RunRecord>, StoreError> {
+    async fn running_before(
+        &self,
+        before: UnixMillis,
+        limit: i64,
+    ) -> Result<Vec<RunRecord>, StoreError> {
         with_pool!(self, p => {
             let rows = sqlx::query(AssertSqlSafe(running_before_sql()))
                 .bind(status::RUNNING)
-                .bind(before)
+                .bind(before.0)
                 .bind(limit)
                 .fetch_all(p)
                 .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows { out.push(run_from_row!(r)); }
-            Ok(out)
+            Ok(map_rows!(rows, |r| run_from_row!(r)))
         })
     }
 
     async fn run_stats(
         &self,
         system: Option<&str>,
-        from: i64,
-        to: i64,
+        from: UnixMillis,
+        to: UnixMillis,
     ) -> Result<Vec<StatsRow>, StoreError> {
         with_pool!(self, p => {
             let rows = sqlx::query(RUN_STATS_SQL)
-                .bind(slot_of(from))
-                .bind(to)
+                .bind(slot_of(from).0)
+                .bind(to.0)
                 .bind(system)
                 .fetch_all(p)
                 .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(StatsRow {
-                    system: r.try_get("system")?,
-                    trigger: r.try_get("trigger_name")?,
-                    kind: r.try_get("kind")?,
-                    bucket: r.try_get("bucket")?,
-                    n: r.try_get("n")?,
-                });
-            }
-            Ok(out)
+            Ok(map_rows!(rows, |r| from_row!(
+                r,
+                StatsRow { system, kind, bucket, n },
+                trigger: r.try_get("trigger_name")?,
+            )))
         })
     }
 
@@ -183,20 +191,11 @@ impl EventStore for SqlStore {
             .bind(run_id)
             .fetch_all(p)
             .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(EventRecord {
-                    seq: r.try_get("seq")?,
-                    run_id: r.try_get("run_id")?,
-                    system: r.try_get("system")?,
-                    at: r.try_get("at")?,
-                    kind: r.try_get("kind")?,
-                    step: r.try_get("step")?,
-                    attempt: r.try_get("attempt")?,
-                    data: json(&r.try_get::<String, _>("data")?, "events.data")?,
-                });
-            }
-            Ok(out)
+            Ok(map_rows!(rows, |r| from_row!(
+                r,
+                EventRecord { seq, run_id, system, at, kind, step, attempt },
+                data: json(&r.try_get::<String, _>("data")?, "events.data")?,
+            )))
         })
     }
 
@@ -209,20 +208,10 @@ impl EventStore for SqlStore {
             .bind(state)
             .fetch_all(p)
             .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(DeadLetterRecord {
-                    id: r.try_get("id")?,
-                    system: r.try_get("system")?,
-                    run_id: r.try_get("run_id")?,
-                    step: r.try_get("step")?,
-                    target: r.try_get("target")?,
-                    error: r.try_get("error")?,
-                    at: r.try_get("at")?,
-                    state: r.try_get("state")?,
-                });
-            }
-            Ok(out)
+            Ok(map_rows!(rows, |r| from_row!(
+                r,
+                DeadLetterRecord { id, system, run_id, step, target, error, at, state },
+            )))
         })
     }
 
@@ -263,17 +252,11 @@ impl EventStore for SqlStore {
             .bind(limit)
             .fetch_all(p)
             .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(QueueMessage {
-                    seq: r.try_get("seq")?,
-                    queue: r.try_get("queue")?,
-                    run_id: r.try_get("run_id")?,
-                    step: r.try_get("step")?,
-                    body: json(&r.try_get::<String, _>("body")?, "queue_messages.body")?,
-                });
-            }
-            Ok(out)
+            Ok(map_rows!(rows, |r| from_row!(
+                r,
+                QueueMessage { seq, queue, run_id, step },
+                body: json(&r.try_get::<String, _>("body")?, "queue_messages.body")?,
+            )))
         })
     }
 
@@ -293,7 +276,7 @@ impl EventStore for SqlStore {
         system: &str,
         path: &str,
         source: &str,
-        at: i64,
+        at: UnixMillis,
     ) -> Result<(), StoreError> {
         use sha2::Digest;
         let digest = hex::encode(sha2::Sha256::digest(source.as_bytes()));
@@ -304,7 +287,7 @@ impl EventStore for SqlStore {
             )
             .bind(system)
             .bind(digest)
-            .bind(at)
+            .bind(at.0)
             .bind(path)
             .bind(source)
             .execute(p)
@@ -325,7 +308,7 @@ impl EventStore for SqlStore {
         })
     }
 
-    async fn prune(&self, system: &str, before: i64) -> Result<u64, StoreError> {
+    async fn prune(&self, system: &str, before: UnixMillis) -> Result<u64, StoreError> {
         self.flush().await?;
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -334,18 +317,18 @@ impl EventStore for SqlStore {
                  (SELECT id FROM runs WHERE system = $3 AND status <> 'running')",
             )
             .bind(system)
-            .bind(before)
+            .bind(before.0)
             .bind(system)
             .execute(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM runs WHERE system = $1 AND status <> 'running' AND received_at < $2")
                 .bind(system)
-                .bind(before)
+                .bind(before.0)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM run_stats WHERE system = $1 AND slot < $2")
                 .bind(system)
-                .bind(slot_of(before))
+                .bind(slot_of(before).0)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;

@@ -3,7 +3,7 @@
 //! multi-row upsert per group, in the same transaction as the runs themselves. The SLO
 //! figures and `claw status` read these rows instead of the runs.
 
-use super::writer::{Group, GroupDb, Params, chunk_sizes, placeholders};
+use super::group::{Group, GroupDb, Params, chunk_sizes, placeholders};
 use crate::slo::histogram::{ACCEPTED, NO_BUCKET, latency_bucket, slot_of};
 use crate::store::{NewEvent, NewRun, RunTally};
 use sqlx::{AssertSqlSafe, Executor, IntoArguments};
@@ -22,7 +22,7 @@ pub(super) fn tallies<'a>(
     for (_, run, _) in accepts {
         if inserted.contains(&run.id) {
             let key = (
-                slot_of(run.received_at),
+                slot_of(run.received_at).0,
                 run.system.as_str(),
                 run.trigger.as_str(),
                 ACCEPTED,
@@ -33,11 +33,11 @@ pub(super) fn tallies<'a>(
     }
     for t in finished {
         let key = (
-            slot_of(t.received_at),
+            slot_of(t.received_at).0,
             t.system.as_str(),
             t.trigger.as_str(),
             t.status.as_str(),
-            latency_bucket(t.latency_ms),
+            latency_bucket(t.latency_ms.0),
         );
         *rows.entry(key).or_default() += 1;
     }

@@ -1,0 +1,162 @@
+//! Formatter by Zapier steps: every shape of params the importer reads maps to the formatter
+//! function it should, the result evaluates as Zapier's Formatter would, and what cannot be
+//! mapped (an unknown transform, an unknown option, a segment index that is not fixed, a
+//! Python-only regular expression) stays `unported.*` with its finding.
+
+use claw_importers::zapier;
+use serde_json::{Value, json};
+
+/// A one-Zap export: a catch hook, then the given Formatter node, then nothing.
+fn import_one(action: &str, params: Value) -> (claw_language::Execution, Vec<String>) {
+    let export = json!({
+        "metadata": {"version": 2},
+        "zaps": [{
+            "id": 1, "title": "F",
+            "nodes": {
+                "1": {"id": 1, "type_of": "read", "params": {}, "parent_id": null, "root_id": null,
+                      "action": "hook_v2", "selected_api": "WebHookCLIAPI@1.1.1", "title": "F"},
+                "2": {"id": 2, "type_of": "write", "params": params, "parent_id": 1, "root_id": 1,
+                      "action": action, "selected_api": "ZapierFormatterCLIAPI@1.0.8",
+                      "meta": {"stepTitle": "Fmt"}}
+            }
+        }]
+    });
+    let imported = zapier::import_bytes("f.json", export.to_string().as_bytes()).unwrap();
+    let sys = imported.generated[0].system.clone();
+    let codes = imported.findings.iter().map(|f| f.code.clone()).collect();
+    (sys.execution[0].clone(), codes)
+}
+
+/// The step's `value` template evaluated over a delivery.
+fn value(x: &claw_language::Execution, payload: Value) -> Value {
+    let scope = json!({"payload": payload, "steps": {}, "trigger": {"run_id": "r1", "received_at": "2024-03-05T14:30:00Z"}});
+    claw_language::expr::render_template(x.with["value"].as_str().unwrap(), &scope)
+        .unwrap_or_else(|e| panic!("{:?}: {}", x.with, e.message))
+}
+
+#[test]
+fn transform_key_shapes_are_all_read() {
+    // Category action + transform name; category.name in `transform`; category.name as action.
+    for (action, params) in [
+        (
+            "string",
+            json!({"transform": "titlecase", "inputs": "{{1__t}}"}),
+        ),
+        (
+            "string",
+            json!({"transform": "string.titlecase", "inputs": "{{1__t}}"}),
+        ),
+        ("string.titlecase", json!({"inputs": "{{1__t}}"})),
+        (
+            "text",
+            json!({"transform": "titlecase", "inputs": "{{1__t}}"}),
+        ),
+    ] {
+        let (x, codes) = import_one(action, params);
+        assert_eq!(x.action, "format.value", "{action}");
+        assert_eq!(x.legacy["transform"], "string.titlecase");
+        assert!(codes.iter().any(|c| c == "claw::import::formatter_mapped"));
+        assert_eq!(
+            value(&x, json!({"t": "a tale of two cities"})),
+            json!("A Tale of Two Cities")
+        );
+    }
+}
+
+/// Options flat in params or under `options`; the run's time for `{{zap_meta_human_now}}`.
+#[test]
+fn options_and_now() {
+    let (x, _) = import_one(
+        "date",
+        json!({"transform": "manipulate", "inputs": "{{zap_meta_human_now}}",
+               "options": {"expression": "+1 day", "to_format": "YYYY-MM-DD"}}),
+    );
+    assert_eq!(value(&x, json!({})), json!("2024-03-06"));
+    let (x, _) = import_one(
+        "number",
+        json!({"transform": "math", "operation": "mul", "inputs": ["{{1__a}}", "3"]}),
+    );
+    assert_eq!(value(&x, json!({"a": "2.5"})), json!(7.5));
+    let (x, _) = import_one(
+        "util",
+        json!({"transform": "choose", "operation": "random", "inputs": ["a", "b", "c"]}),
+    );
+    assert!(x.with["value"].as_str().unwrap().contains("trigger.run_id"));
+    assert_eq!(
+        value(&x, json!({})),
+        value(&x, json!({})),
+        "seeded by the run"
+    );
+}
+
+/// Transforms that give several fields become `format.fields`.
+#[test]
+fn field_outputs() {
+    let (x, _) = import_one(
+        "string",
+        json!({"transform": "split", "inputs": "{{1__t}}", "separator": "[:space:]", "index": "fields"}),
+    );
+    assert_eq!(x.action, "format.fields");
+    assert_eq!(
+        value(&x, json!({"t": "a b"})),
+        json!({"Item 1": "a", "Item 2": "b"})
+    );
+    let (x, _) = import_one(
+        "string",
+        json!({"transform": "re_extract", "inputs": "{{1__t}}", "pattern": "(\\d+)"}),
+    );
+    assert_eq!(x.action, "format.fields");
+    assert_eq!(value(&x, json!({"t": "no 42"}))["0"], json!("42"));
+}
+
+#[test]
+fn what_cannot_be_mapped_stays_unported_with_a_finding() {
+    let cases = [
+        (
+            "number",
+            json!({"transform": "spreadsheet_formula", "inputs": "1"}),
+            "claw::import::formatter_unsupported",
+        ),
+        (
+            "string",
+            json!({"transform": "frobnicate", "inputs": "x"}),
+            "claw::import::formatter_unsupported",
+        ),
+        (
+            "string",
+            json!({"inputs": "x"}),
+            "claw::import::formatter_unsupported",
+        ),
+        (
+            "string",
+            json!({"transform": "titlecase", "inputs": "x", "locale": "tr"}),
+            "claw::import::formatter_option",
+        ),
+        (
+            "string",
+            json!({"transform": "split", "inputs": "x", "index": "{{1__i}}"}),
+            "claw::import::formatter_option",
+        ),
+        (
+            "string",
+            json!({"transform": "re_extract", "inputs": "x", "pattern": "(?<=a)b"}),
+            "claw::import::formatter_option",
+        ),
+    ];
+    for (action, params, code) in cases {
+        let (x, codes) = import_one(action, params.clone());
+        assert!(
+            x.action.starts_with("unported.zapier_formatter."),
+            "{params}: {}",
+            x.action
+        );
+        assert!(codes.iter().any(|c| c == code), "{params}: {codes:?}");
+        assert!(!x.legacy.contains_key("transform"));
+    }
+    // An option left blank by the editor is not a reason to refuse.
+    let (x, _) = import_one(
+        "string",
+        json!({"transform": "titlecase", "inputs": "x", "locale": ""}),
+    );
+    assert_eq!(x.action, "format.value");
+}
