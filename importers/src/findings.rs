@@ -117,18 +117,20 @@ impl Finding {
     }
 
     /// Turns the language's lints on a generated system into findings, located at `origin`.
-    pub fn from_lints(system: &str, diags: &[Diagnostic], origin: &Origin) -> Vec<Finding> {
+    /// The diagnostics are consumed: their texts move into the findings (a large generated
+    /// system has hundreds of thousands).
+    pub fn from_lints(system: &str, diags: Vec<Diagnostic>, origin: &Origin) -> Vec<Finding> {
         diags
-            .iter()
+            .into_iter()
             .filter(|d| !d.is_error())
             .map(|d| Finding {
-                code: d.code.clone(),
+                code: d.code,
                 level: Level::Warning,
-                message: d.message.clone(),
+                message: d.message,
                 system: Some(system.to_string()),
                 origin: origin.clone(),
-                path: d.path.clone(),
-                help: d.help.clone(),
+                path: d.path,
+                help: d.help,
             })
             .collect()
     }
@@ -136,27 +138,30 @@ impl Finding {
 
 /// Renders findings as a readable report, grouped by system, in a stable order.
 pub fn report_text(findings: &[Finding]) -> String {
+    use std::fmt::Write;
+    // `write!` into the one buffer: a large import reports hundreds of thousands of findings.
+    // Writing to a `String` cannot fail.
     let mut out = String::new();
     let mut current: Option<&Option<String>> = None;
     for f in findings {
         if current != Some(&f.system) {
             current = Some(&f.system);
-            out.push_str(&format!("\n{}\n", f.system.as_deref().unwrap_or("(input)")));
+            let _ = write!(out, "\n{}\n", f.system.as_deref().unwrap_or("(input)"));
         }
         let lvl = match f.level {
             Level::Warning => "warning",
             Level::Info => "info",
         };
-        out.push_str(&format!("  {lvl}[{}]: {}\n", f.code, f.message));
+        let _ = writeln!(out, "  {lvl}[{}]: {}", f.code, f.message);
         let at = f.origin.describe();
         if !at.is_empty() {
-            out.push_str(&format!("    at {at}\n"));
+            let _ = writeln!(out, "    at {at}");
         }
         if let Some(p) = &f.path {
-            out.push_str(&format!("    in {p}\n"));
+            let _ = writeln!(out, "    in {p}");
         }
         if let Some(h) = &f.help {
-            out.push_str(&format!("    help: {h}\n"));
+            let _ = writeln!(out, "    help: {h}");
         }
     }
     out

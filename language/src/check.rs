@@ -102,6 +102,15 @@ pub fn check_system(sys: &System, base_dir: Option<&Path>) -> Vec<Diagnostic> {
     d
 }
 
+/// The lints of [`check_system`], in its order, without validation: for an importer whose
+/// systems are validated where they are written (`claw_importers::output::Writer` checks each
+/// before writing it), so a large generated system is not validated twice.
+pub fn lint_system(sys: &System) -> Vec<Diagnostic> {
+    let mut d = crate::lint::lint(sys, &SourceMap::default());
+    sort(&mut d);
+    d
+}
+
 fn sort(diags: &mut [Diagnostic]) {
     // A borrowed key: `sort_by_key` would clone the code for every comparison (millions on a
     // large generated system). Same order, same stable sort.

@@ -73,7 +73,7 @@ fn sorted_edges(g: &SystemGraph) -> Vec<(String, String)> {
     let mut edges: Vec<(String, String)> = g
         .graph
         .edge_references()
-        .map(|e| (id(&g.graph[e.source()]), id(&g.graph[e.target()])))
+        .map(|e| (id(g.node_at(e.source())), id(g.node_at(e.target()))))
         .collect();
     edges.sort();
     edges

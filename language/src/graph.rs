@@ -1,8 +1,8 @@
 //! The system as a directed graph: triggers → events → decisions → events → executions.
 
 use crate::model::System;
+use indexmap::IndexSet;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::{BTreeSet, HashMap};
 
 /// A node of the system graph.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,19 +26,22 @@ pub enum GNode {
 /// The graph plus a lookup from node to index.
 #[derive(Debug, Clone)]
 pub struct SystemGraph {
-    /// The graph itself.
-    pub graph: DiGraph<GNode, ()>,
-    /// Index of each node (hashed: a generated system has hundreds of thousands of nodes whose
-    /// names share long prefixes; [`SystemGraph::sorted_nodes`] gives them in order).
-    index: HashMap<GNode, NodeIndex>,
+    /// The edges; node `i` is [`SystemGraph::node_at`]`(i)`.
+    pub graph: DiGraph<(), ()>,
+    /// Every node once, at its graph index (hashed: a generated system has hundreds of
+    /// thousands of nodes whose names share long prefixes; [`SystemGraph::sorted_nodes`] gives
+    /// them in order).
+    nodes: IndexSet<GNode>,
 }
 
 impl SystemGraph {
     /// Builds the graph of a system. Deterministic: nodes are added in declaration order.
     pub fn build(sys: &System) -> Self {
+        // Sized for the usual shape (an item and its events), so large systems do not rehash.
+        let guess = 2 * sys.triggers.len() + 2 * sys.decisions.len() + 3 * sys.execution.len();
         let mut g = SystemGraph {
-            graph: DiGraph::new(),
-            index: HashMap::new(),
+            graph: DiGraph::with_capacity(guess, guess),
+            nodes: IndexSet::with_capacity(guess),
         };
         let trigger_events: Vec<String> =
             sys.triggers.iter().map(|t| t.event().to_string()).collect();
@@ -89,12 +92,12 @@ impl SystemGraph {
     }
 
     fn node(&mut self, n: GNode) -> NodeIndex {
-        if let Some(i) = self.index.get(&n) {
-            return *i;
+        let (i, new) = self.nodes.insert_full(n);
+        if new {
+            // Nodes are only ever appended to both, so their positions stay equal.
+            self.graph.add_node(());
         }
-        let i = self.graph.add_node(n.clone());
-        self.index.insert(n, i);
-        i
+        NodeIndex::new(i)
     }
 
     fn edge(&mut self, a: NodeIndex, b: NodeIndex) {
@@ -105,12 +108,17 @@ impl SystemGraph {
 
     /// Index of a node, if present.
     pub fn get(&self, n: &GNode) -> Option<NodeIndex> {
-        self.index.get(n).copied()
+        self.nodes.get_index_of(n).map(NodeIndex::new)
+    }
+
+    /// The node at a graph index.
+    pub fn node_at(&self, i: NodeIndex) -> &GNode {
+        &self.nodes[i.index()]
     }
 
     /// Every node, in `GNode` order (what drawings list them in).
     pub fn sorted_nodes(&self) -> Vec<&GNode> {
-        let mut v: Vec<&GNode> = self.index.keys().collect();
+        let mut v: Vec<&GNode> = self.nodes.iter().collect();
         v.sort_unstable();
         v
     }
@@ -122,32 +130,30 @@ impl SystemGraph {
 
     /// Nodes reachable from any trigger, in one traversal: the visited set is shared across
     /// the starting points, so the cost is linear in the graph whatever the number of triggers.
-    pub fn reachable_from_triggers(&self) -> BTreeSet<NodeIndex> {
+    /// Ask the result with `VisitMap::is_visited`.
+    pub fn reachable_from_triggers(&self) -> impl petgraph::visit::VisitMap<NodeIndex> + use<> {
         let mut dfs = petgraph::visit::Dfs::empty(&self.graph);
-        let mut seen = BTreeSet::new();
-        // The union does not depend on the order the starting points are taken in.
-        for i in self.graph.node_indices() {
-            if matches!(self.graph[i], GNode::Trigger(_)) {
-                dfs.move_to(i);
-                while let Some(x) = dfs.next(&self.graph) {
-                    seen.insert(x);
-                }
+        for (i, n) in self.nodes.iter().enumerate() {
+            if matches!(n, GNode::Trigger(_)) {
+                dfs.move_to(NodeIndex::new(i));
+                while dfs.next(&self.graph).is_some() {}
             }
         }
-        seen
+        // Every node a walk returned, and only those, was discovered.
+        dfs.discovered
     }
 
     /// Strongly connected components that form cycles (more than one node, or a self loop).
     pub fn cycles(&self) -> Vec<Vec<GNode>> {
-        let mut out: Vec<Vec<GNode>> = petgraph::algo::tarjan_scc(&self.graph)
-            .into_iter()
-            .filter(|c| c.len() > 1 || c.iter().any(|n| self.graph.find_edge(*n, *n).is_some()))
-            .map(|c| {
-                let mut v: Vec<GNode> = c.into_iter().map(|i| self.graph[i].clone()).collect();
+        // The callback form: no vector for each of the (mostly single-node) components.
+        let mut out: Vec<Vec<GNode>> = Vec::new();
+        petgraph::algo::TarjanScc::new().run(&self.graph, |c: &[NodeIndex]| {
+            if c.len() > 1 || c.iter().any(|n| self.graph.find_edge(*n, *n).is_some()) {
+                let mut v: Vec<GNode> = c.iter().map(|i| self.node_at(*i).clone()).collect();
                 v.sort();
-                v
-            })
-            .collect();
+                out.push(v);
+            }
+        });
         out.sort();
         out
     }

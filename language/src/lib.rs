@@ -21,6 +21,6 @@ pub mod validate;
 pub mod write;
 pub mod yaml;
 
-pub use check::{Checked, check_file, check_system, check_text, check_text_with};
+pub use check::{Checked, check_file, check_system, check_text, check_text_with, lint_system};
 pub use diag::{Code, CodeLevel, Diagnostic, Severity, Span};
 pub use model::*;

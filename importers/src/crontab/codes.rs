@@ -14,10 +14,6 @@ claw_language::diagnostic_codes! {
     EMPTY = "claw::import::empty", Error,
         "The input has no jobs at all, only comments, blank and environment lines.",
         "nothing to import; pass a crontab with jobs";
-    /// A generated system did not check: a bug in the importer.
-    INTERNAL = "claw::import::internal", Error,
-        "A generated system did not check: a bug in the importer.",
-        "report it with the input that caused it";
     /// A bad line was skipped under `--skip-bad-lines`, as cronie does; Debian would ignore the whole file.
     CRON_BAD_LINE = "claw::import::cron_bad_line", Warning,
         "A bad line was skipped under `--skip-bad-lines`, as cronie does; Debian would ignore the whole file.",

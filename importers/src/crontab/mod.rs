@@ -86,9 +86,6 @@ pub enum CrontabError {
     /// Nothing to import.
     #[error("error[claw::import::empty]: {0}")]
     Empty(String),
-    /// A generated system failed `claw check` (an importer bug; nothing is written).
-    #[error("error[claw::import::internal]: {0}")]
-    Internal(String),
 }
 
 impl CrontabError {
@@ -101,7 +98,6 @@ impl CrontabError {
                 .first()
                 .map_or(codes::CRON_BAD_LINE.id, |e| e.code.as_str()),
             CrontabError::Empty(_) => codes::EMPTY.id,
-            CrontabError::Internal(_) => codes::INTERNAL.id,
         }
     }
 }

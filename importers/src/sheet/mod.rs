@@ -236,7 +236,7 @@ fn import_sheet(
         ..Origin::default()
     };
     let lints = claw_language::check_system(&sys, None);
-    let mut lint_findings = Finding::from_lints(name, &lints, &sheet_origin);
+    let mut lint_findings = Finding::from_lints(name, lints, &sheet_origin);
     let rows = legacy_rows(&sys);
     for f in &mut lint_findings {
         let item = f.path.as_deref().and_then(|p| {

@@ -139,7 +139,7 @@ fn run<E: From<ZapierError>>(
                 });
             }
             if broken.is_none()
-                && let Err(e) = tree::build(&d.file, &z)
+                && let Err(e) = tree::check(&d.file, &z)
             {
                 broken = Some(e);
             }
@@ -160,8 +160,8 @@ fn run<E: From<ZapierError>>(
             version,
             zaps: Vec::new(),
         };
-        stream::each_zap::<E>(d, &mut |z| {
-            let t = tree::build(&d.file, &z)?;
+        stream::each_zap::<E>(d, &mut |mut z| {
+            let t = tree::take(&d.file, &mut z)?;
             let (g, f) = map_one(&export, &z, &t, &mut used)?;
             sink(g, f)
         })?;

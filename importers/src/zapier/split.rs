@@ -234,10 +234,12 @@ impl<'r> Scanner<'r> {
     fn string_end(&mut self, start: usize) -> Option<usize> {
         let mut i = start + 1;
         loop {
-            match self.at(i)? {
-                b'"' => return Some(i + 1),
-                b'\\' => i += 2,
-                _ => i += 1,
+            self.at(i)?;
+            // Whole runs of plain bytes at once: only a quote or a backslash matters here.
+            match self.buf[i..].iter().position(|b| matches!(b, b'"' | b'\\')) {
+                Some(k) if self.buf[i + k] == b'"' => return Some(i + k + 1),
+                Some(k) => i += k + 2,
+                None => i = self.buf.len(),
             }
         }
     }
@@ -253,19 +255,28 @@ impl<'r> Scanner<'r> {
                 let mut depth = 0usize;
                 let mut i = start;
                 loop {
-                    match self.at(i)? {
+                    self.at(i)?;
+                    // Skip to the next byte that matters: a string or a bracket.
+                    let Some(k) = self.buf[i..]
+                        .iter()
+                        .position(|b| matches!(b, b'"' | b'{' | b'[' | b'}' | b']'))
+                    else {
+                        i = self.buf.len();
+                        continue;
+                    };
+                    i += k;
+                    match self.buf[i] {
                         b'"' => {
                             i = self.string_end(i)?;
                             continue;
                         }
                         b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
+                        _ => {
                             depth -= 1;
                             if depth == 0 {
                                 break i + 1;
                             }
                         }
-                        _ => {}
                     }
                     i += 1;
                 }

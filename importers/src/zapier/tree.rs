@@ -44,6 +44,48 @@ impl Tree {
 
 /// Builds and checks the tree of one Zap.
 pub fn build(file: &str, zap: &Zap) -> Result<Tree, ZapierError> {
+    let shape = shape(file, zap)?;
+    Ok(shape.with_nodes(zap.nodes.0.iter().map(|(_, n)| n.clone()).collect()))
+}
+
+/// Checks the tree of one Zap without building it (no node is copied): what [`build`] refuses.
+pub fn check(file: &str, zap: &Zap) -> Result<(), ZapierError> {
+    shape(file, zap).map(|_| ())
+}
+
+/// [`build`], moving the nodes out of `zap` (left with none) instead of copying them.
+pub fn take(file: &str, zap: &mut Zap) -> Result<Tree, ZapierError> {
+    let shape = shape(file, zap)?;
+    let nodes = std::mem::take(&mut zap.nodes.0);
+    Ok(shape.with_nodes(nodes.into_iter().map(|(_, n)| n).collect()))
+}
+
+/// A checked tree without its nodes.
+struct Shape {
+    ids: Vec<String>,
+    root: usize,
+    parent: Vec<Option<usize>>,
+    children: Vec<Vec<usize>>,
+    order: Vec<usize>,
+}
+
+impl Shape {
+    /// The tree, with `nodes` in the Zap's file order.
+    fn with_nodes(self, nodes: Vec<Node>) -> Tree {
+        Tree {
+            nodes,
+            ids: self.ids,
+            root: self.root,
+            parent: self.parent,
+            children: self.children,
+            order: self.order,
+        }
+    }
+}
+
+/// The checks, in the order their errors take precedence (duplicate keys and ids, dangling
+/// parents, cycles, roots), and the tree's links.
+fn shape(file: &str, zap: &Zap) -> Result<Shape, ZapierError> {
     let at = ZapAt {
         file: file.into(),
         zap: zap.id.0.clone(),
@@ -59,7 +101,7 @@ pub fn build(file: &str, zap: &Zap) -> Result<Tree, ZapierError> {
         }
     }
     for c in &mut children {
-        c.sort_by(|&a, &b| sibling_key(&nodes[a], &ids[a]).cmp(&sibling_key(&nodes[b], &ids[b])));
+        c.sort_by(|&a, &b| sibling_key(nodes[a], &ids[a]).cmp(&sibling_key(nodes[b], &ids[b])));
     }
     let mut order = Vec::with_capacity(nodes.len());
     // Pre-order over the sorted child lists (petgraph's Dfs would visit in edge order).
@@ -70,8 +112,7 @@ pub fn build(file: &str, zap: &Zap) -> Result<Tree, ZapierError> {
             stack.push(c);
         }
     }
-    Ok(Tree {
-        nodes,
+    Ok(Shape {
         ids,
         root,
         parent,
@@ -80,20 +121,20 @@ pub fn build(file: &str, zap: &Zap) -> Result<Tree, ZapierError> {
     })
 }
 
-/// A Zap's nodes in file order, with their ids checked unique.
-struct Nodes {
+/// A Zap's nodes in file order (borrowed), with their ids checked unique.
+struct Nodes<'z> {
     /// Node ids (text), parallel to `nodes`.
     ids: Vec<String>,
-    nodes: Vec<Node>,
+    nodes: Vec<&'z Node>,
     /// Index in `nodes` of each id.
     by_id: BTreeMap<String, usize>,
 }
 
 /// Reads the Zap's `nodes` in file order; an error when a key appears twice, a node's `id`
 /// differs from its key, or two nodes share an id, and when there is no node at all.
-fn collect_nodes(at: &ZapAt, zap: &Zap) -> Result<Nodes, ZapierError> {
+fn collect_nodes<'z>(at: &ZapAt, zap: &'z Zap) -> Result<Nodes<'z>, ZapierError> {
     let mut ids: Vec<String> = Vec::new();
-    let mut nodes = Vec::new();
+    let mut nodes: Vec<&Node> = Vec::new();
     let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
     let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
     for (key, node) in &zap.nodes.0 {
@@ -124,7 +165,7 @@ fn collect_nodes(at: &ZapAt, zap: &Zap) -> Result<Nodes, ZapierError> {
             });
         }
         ids.push(id);
-        nodes.push(node.clone());
+        nodes.push(node);
     }
     if nodes.is_empty() {
         return Err(ZapierError::Root {
@@ -140,7 +181,7 @@ fn collect_nodes(at: &ZapAt, zap: &Zap) -> Result<Nodes, ZapierError> {
 fn link_parents(
     at: &ZapAt,
     ids: &[String],
-    nodes: &[Node],
+    nodes: &[&Node],
     by_id: &BTreeMap<String, usize>,
 ) -> Result<Vec<Option<usize>>, ZapierError> {
     let mut g: DiGraph<usize, ()> = DiGraph::new();

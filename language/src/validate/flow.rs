@@ -179,7 +179,7 @@ fn loops_and_reach(
     }
     for d in &sys.decisions {
         if let Some(i) = g.get(&GNode::Decision(d.name.clone()))
-            && !reach.contains(&i)
+            && !petgraph::visit::VisitMap::is_visited(&reach, &i)
             && !bad_on.contains(&d.name)
             && !in_cycle.contains(&d.name)
         {
@@ -195,7 +195,7 @@ fn loops_and_reach(
     }
     for x in &sys.execution {
         if let Some(i) = g.get(&GNode::Execution(x.name.clone()))
-            && !reach.contains(&i)
+            && !petgraph::visit::VisitMap::is_visited(&reach, &i)
             && !bad_on.contains(&x.name)
             && !in_cycle.contains(&x.name)
         {

@@ -6,7 +6,6 @@ use crate::expr;
 use crate::model::*;
 use crate::parse::SourceMap;
 use crate::units;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 mod flow;
@@ -433,7 +432,9 @@ fn observability(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
 
 fn names_across_layers(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     // Triggers, decisions and executions share one namespace because their names become events.
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::with_capacity(
+        sys.triggers.len() + sys.decisions.len() + sys.execution.len(),
+    );
     let items = sys
         .triggers
         .iter()

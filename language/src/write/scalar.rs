@@ -126,29 +126,42 @@ fn is_plain_safe(s: &str) -> bool {
     if s.is_empty() || s.len() > 200 || s != s.trim() {
         return false;
     }
-    let first = s.as_bytes()[0];
+    let b = s.as_bytes();
+    let first = b[0];
     if b"-?:,[]{}#&*!|>'\"%@`".contains(&first)
-        && !(first == b'-' && s.len() > 1 && s.as_bytes()[1] != b' ' && !looks_numeric(s))
+        && !(first == b'-' && b.len() > 1 && b[1] != b' ' && !looks_numeric(s))
     {
         return false;
     }
-    if s.contains(": ")
-        || s.contains(" #")
-        || s.ends_with(':')
-        || s.contains("{{")
-        || s.contains('\t')
-    {
+    // One pass over the bytes (this runs for every scalar of every system written): the pairs
+    // and characters that end, fold or retype a plain scalar, and whether every byte is one
+    // [`obviously_plain`] takes. The unit test `one_pass_matches_the_checks_it_replaced` holds
+    // it to the separate checks it replaced.
+    let mut inner = true;
+    for (i, &c) in b.iter().enumerate() {
+        let next = b.get(i + 1).copied();
+        match c {
+            b':' if next == Some(b' ') => return false,
+            b' ' if next == Some(b'#') => return false,
+            b'{' if next == Some(b'{') => return false,
+            // C0 controls (tab included) and DEL.
+            0x00..=0x1f | 0x7f => return false,
+            // U+0080 to U+009F: the C1 controls, NEL among them.
+            0xc2 if next.is_some_and(|n| (0x80..=0x9f).contains(&n)) => return false,
+            // U+2028 and U+2029, the line and paragraph separators.
+            0xe2 if next == Some(0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)) => {
+                return false;
+            }
+            // U+FEFF, the byte-order mark.
+            0xef if next == Some(0xbb) && b.get(i + 2) == Some(&0xbf) => return false,
+            _ => {}
+        }
+        inner &= c.is_ascii_alphanumeric() || PLAIN_INNER.contains(&c);
+    }
+    if b[b.len() - 1] == b':' || looks_numeric(s) || is_reserved_word(s) {
         return false;
     }
-    if s.chars().any(|c| {
-        c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}'
-    }) {
-        return false;
-    }
-    if looks_numeric(s) || is_reserved_word(s) {
-        return false;
-    }
-    if obviously_plain(s) {
+    if inner && plain_start(b) {
         return true;
     }
     reads_back_plain(s)
@@ -161,13 +174,23 @@ const PLAIN_INNER: &[u8] = b"_./-@+=:,~%$()<>;!?&*'\"\\ []{}|#^`";
 /// A cheap sufficient condition for [`reads_back_plain`], which parses a YAML document per call
 /// and dominated writing large systems. A scalar that starts with a letter, `/` or `_` (never
 /// an indicator, never a number: saphyr resolves such text as a string unless it is one of the
-/// reserved words, already excluded) and holds only [`PLAIN_INNER`] characters reads back as
-/// itself. The unit test `fast_path_agrees_with_reading_back` checks this against the parser.
+/// reserved words, already excluded), or with a digit and holds a blank (no number does), and
+/// holds only [`PLAIN_INNER`] characters reads back as itself. The unit test `fast_path_agrees_with_reading_back` checks this against the parser.
+#[cfg(test)]
 fn obviously_plain(s: &str) -> bool {
     let b = s.as_bytes();
-    (b[0].is_ascii_alphabetic() || b[0] == b'/' || b[0] == b'_')
+    plain_start(b)
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || PLAIN_INNER.contains(c))
+}
+
+/// The first-byte rule of [`obviously_plain`] (`b` is not empty).
+fn plain_start(b: &[u8]) -> bool {
+    // A digit first is a number only without blanks (`4 4 * * 1-5`, a cron schedule, is text).
+    b[0].is_ascii_alphabetic()
+        || b[0] == b'/'
+        || b[0] == b'_'
+        || (b[0].is_ascii_digit() && b.contains(&b' '))
 }
 
 /// Whether `k: {s}` reads back as the string `s`.
@@ -212,13 +235,59 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// [`is_plain_safe`] as it was written before its one-pass form: the reference it must match.
+    fn plain_safe_by_separate_checks(s: &str) -> bool {
+        if s.is_empty() || s.len() > 200 || s != s.trim() {
+            return false;
+        }
+        let first = s.as_bytes()[0];
+        if b"-?:,[]{}#&*!|>'\"%@`".contains(&first)
+            && !(first == b'-' && s.len() > 1 && s.as_bytes()[1] != b' ' && !looks_numeric(s))
+        {
+            return false;
+        }
+        if s.contains(": ")
+            || s.contains(" #")
+            || s.ends_with(':')
+            || s.contains("{{")
+            || s.contains('\t')
+        {
+            return false;
+        }
+        if s.chars().any(|c| {
+            c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{85}'
+        }) {
+            return false;
+        }
+        if looks_numeric(s) || is_reserved_word(s) {
+            return false;
+        }
+        if obviously_plain(s) {
+            return true;
+        }
+        reads_back_plain(s)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(6000))]
+        #[test]
+        fn one_pass_matches_the_checks_it_replaced(
+            s in prop_oneof![
+                any::<String>().prop_map(|s| s.chars().take(30).collect::<String>()),
+                "[a-z0-9 :#{}\t\u{80}-\u{a0}\u{2027}-\u{202a}\u{feff}\u{fffe}é日-]{1,14}",
+            ]
+        ) {
+            prop_assert_eq!(is_plain_safe(&s), plain_safe_by_separate_checks(&s), "{:?}", s);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
         /// Whenever the fast path says plain, the YAML parser agrees (the fast path may only be
         /// more cautious than reading back, never less).
         #[test]
         fn fast_path_agrees_with_reading_back(
-            s in "[a-zA-Z/_][a-zA-Z0-9_./@+=:,~%$()<>;!?&*'\"\\\\ #\\[\\]{}|^`-]{0,12}"
+            s in "[a-zA-Z0-9/_][a-zA-Z0-9_./@+=:,~%$()<>;!?&*'\"\\\\ #\\[\\]{}|^`-]{0,12}"
         ) {
             let cheap = is_plain_safe(&s);
             let probed = !s.is_empty()
@@ -322,6 +391,16 @@ mod tests {
             "if [ -x /usr/sbin/job ]; then /usr/sbin/job; fi",
             "if { test -x /a; }; then echo ok; fi",
             "cat a | grep b",
+            "4 4 * * 1-5",
+            "0 9 1,15 * 5",
+            "1 e5",
+            "1 .inf",
+            "0x1F 2",
+            "12 - 3",
+            "1 #x",
+            "1 :",
+            "2024-01-01 10:00",
+            "1_000 x",
         ] {
             let expected = !s.contains(": ")
                 && !s.ends_with(':')

@@ -82,7 +82,7 @@ pub fn zap(
     let mut findings = m.findings;
     findings.extend(Finding::from_lints(
         system,
-        &diags,
+        diags,
         &Origin {
             file: Some(export.file.clone()),
             zap: Some(zap.id.0.clone()),
