@@ -123,11 +123,15 @@ fn imported_formatter_zap_runs_under_claw_run() {
         .iter()
         .find(|e| e["kind"] == "step.attempt_started" && e["step"] == "create_contact")
         .unwrap_or_else(|| panic!("no create_contact attempt in {ev}"));
-    let data = &started["data"]["params"]["data"];
+    let data = &started["data"]["params"]["body"];
     assert_eq!(data["email"], "ada.lovelace@example.com");
     assert_eq!(data["paid"], "1.234,50 €");
     assert_eq!(data["since"], "March 5th 2024, 3:30 PM");
-    assert_eq!(recv.seen("/contacts").len(), 1);
+    // `payload_type: json`: the receiver gets the same object as a JSON body.
+    let got = recv.seen("/contacts");
+    assert_eq!(got.len(), 1);
+    let sent: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(&sent, data);
 
     let stopped = srv.stop(SIGTERM);
     assert!(stopped.status.success(), "{}", stopped.stderr);

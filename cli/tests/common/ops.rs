@@ -309,6 +309,10 @@ pub struct Seen {
     pub path: String,
     pub key: String,
     pub headers: BTreeMap<String, String>,
+    /// The query string, if any.
+    pub query: Option<String>,
+    /// The request body as text.
+    pub body: String,
 }
 
 /// How the receiver answers, by path.
@@ -320,6 +324,8 @@ pub struct Script {
     pub flaky: BTreeSet<String>,
     /// Path → answers 400 (not retryable).
     pub reject: BTreeSet<String>,
+    /// Path → answers 200 with this body (a feed, a document) instead of the echo.
+    pub serve: BTreeMap<String, String>,
     pub seen: Vec<Seen>,
 }
 
@@ -335,6 +341,7 @@ pub async fn receive(
     State(state): State<Arc<Mutex<Script>>>,
     uri: Uri,
     headers: HeaderMap,
+    body: String,
 ) -> (StatusCode, String) {
     let h: BTreeMap<String, String> = headers
         .iter()
@@ -348,7 +355,12 @@ pub async fn receive(
         path: path.clone(),
         key,
         headers: h.clone(),
+        query: uri.query().map(str::to_string),
+        body,
     });
+    if let Some(doc) = s.serve.get(&path) {
+        return (StatusCode::OK, doc.clone());
+    }
     let echo = json!({
         "authorization": h.get("authorization"),
         "x-sig": h.get("x-sig"),

@@ -86,6 +86,10 @@ claw_language::diagnostic_codes! {
     FORMATTER_OPTION = "claw::import::formatter_option", Warning,
         "A Formatter by Zapier option the importer does not read, or a value of it that cannot be translated: the step is kept as `unported.*`.",
         "write the value with the formatter functions in a `format.value` step, taking the option into account";
+    /// A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.
+    WEBHOOK_OPTION = "claw::import::webhook_option", Warning,
+        "A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.",
+        "check the receiving end, or write the request in a `code.js` step";
     /// A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.",

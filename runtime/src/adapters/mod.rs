@@ -1,7 +1,8 @@
 //! Adapters: the plug-in point for everything a run does outside itself.
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
-//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `slack`, `webhook`, `queue`.
+//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `slack`, `webhook`, `queue`,
+//! `rss`.
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
@@ -10,6 +11,7 @@ mod format;
 mod http;
 mod log;
 mod queue;
+mod rss;
 mod shell;
 
 pub use code::CodeAdapter;
@@ -18,6 +20,7 @@ pub use http::client as http_client;
 pub use http::{HttpAdapter, NotifyAdapter};
 pub use log::LogAdapter;
 pub use queue::QueueAdapter;
+pub use rss::RssAdapter;
 pub use shell::ShellAdapter;
 
 use serde::Serialize;
@@ -115,12 +118,13 @@ impl Adapters {
         let mut a = Adapters::default();
         a.register("http", Arc::new(HttpAdapter::new(client.clone())));
         a.register("slack", Arc::new(NotifyAdapter::slack(client.clone())));
-        a.register("webhook", Arc::new(NotifyAdapter::webhook(client)));
+        a.register("webhook", Arc::new(NotifyAdapter::webhook(client.clone())));
         a.register("shell", Arc::new(ShellAdapter));
         a.register("code", Arc::new(CodeAdapter::default()));
         a.register("log", Arc::new(LogAdapter));
         a.register("format", Arc::new(FormatAdapter));
         a.register("queue", Arc::new(QueueAdapter));
+        a.register("rss", Arc::new(RssAdapter::new(client)));
         a
     }
 

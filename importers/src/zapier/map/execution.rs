@@ -66,6 +66,9 @@ impl Mapper<'_> {
             let nv = self.rewrite(v, i, &adapter, k);
             x.with.insert(k.clone(), nv);
         }
+        if n.app().to_ascii_lowercase().starts_with("webhook") && x.action.starts_with("http.") {
+            self.webhook_params(i, &op, &mut x);
+        }
         // Added after the params are rewritten: the references are not literals to redact again.
         if !secret_inputs.is_empty() {
             let input = x

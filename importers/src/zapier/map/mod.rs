@@ -12,6 +12,7 @@ mod execution;
 mod formatter;
 mod refs;
 mod trigger;
+mod webhook;
 
 pub use trigger::DEFAULT_POLL_MINUTES;
 
