@@ -292,6 +292,24 @@ pub fn http(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
     })
 }
 
+/// One blocking POST with the given headers and body, as a sender other than JSON would send.
+pub fn post_with(url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    claw_runtime::install_crypto();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut r = reqwest::Client::new().post(url).body(body.to_string());
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let resp = r.send().await.unwrap();
+        let code = resp.status().as_u16();
+        (code, resp.text().await.unwrap())
+    })
+}
+
 pub fn hook(url: &str, system: &str, trigger: &str, body: Value) -> String {
     let (code, text) = http(
         "POST",

@@ -7,6 +7,7 @@ use crate::zapier::apps;
 use crate::zapier::codes;
 use crate::zapier::model::Node;
 use crate::zapier::schedule;
+use claw_language::model::HookBody;
 use claw_language::{Source, Trigger};
 use serde_json::{Map, Value};
 
@@ -24,6 +25,15 @@ impl Mapper<'_> {
             self.schedule_trigger(i, &n, &name, &params)
         } else if apps::is_instant(&n) {
             let mut t = Trigger::new(&name, Source::Webhook);
+            // Webhooks by Zapier's Catch Hook takes JSON, forms and query strings; Catch Raw
+            // Hook hands the request over unparsed. Apps' own hooks send JSON.
+            if n.app().to_ascii_lowercase().starts_with("webhook") {
+                t.body = Some(if n.action().to_ascii_lowercase().contains("raw") {
+                    HookBody::Raw
+                } else {
+                    HookBody::Any
+                });
+            }
             if n.app().to_ascii_lowercase().starts_with("subzap") {
                 self.note(Finding::info(codes::SUBZAP_TRIGGER.id, "a Sub-Zap start is imported as a webhook trigger: callers POST the inputs; the Sub-Zap's reply to its caller has no equivalent", self.origin(Some(i))));
             }
