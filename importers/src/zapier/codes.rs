@@ -159,9 +159,9 @@ claw_language::diagnostic_codes! {
         "A Delay Until uses a Zapier date expression; the runtime expects the template to give an RFC 3339 time.",
         "map an ISO date field and do the offset in CEL, e.g. `{{ timestamp(start.dateTime) - duration('1h') }}`";
     /// A Delay After Queue: Zapier also serialised runs sharing a queue; only the wait is imported.
-    DELAY_QUEUE = "claw::import::delay_queue", Warning,
-        "A Delay After Queue: Zapier also serialised runs sharing a queue; only the wait is imported.",
-        "add a lock or a concurrency limit if runs must not overlap";
+    DELAY_QUEUE = "claw::import::delay_queue", Info,
+        "A Delay After Queue becomes `delay.queue`: runs sharing its queue are released one at a time, each `spacing` after the previous release (the first after `spacing` too).",
+        "check the spacing and, for a queue shared with other Zaps, that they name the same queue";
     /// Several steps follow one step outside a Paths branch; they are imported as parallel steps on the same event.
     PARALLEL_STEPS = "claw::import::parallel_steps", Info,
         "Several steps follow one step outside a Paths branch; they are imported as parallel steps on the same event.",

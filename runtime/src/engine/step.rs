@@ -81,7 +81,7 @@ impl Runtime {
         if let Waited::Draining = self.wait_delay(sys, run, st, step, &ss).await? {
             return Ok(Waited::Draining);
         }
-        if step.exec.action == "delay.wait" {
+        if matches!(step.exec.action.as_str(), "delay.wait" | "delay.queue") {
             return self
                 .finish_step(
                     run,
@@ -377,6 +377,18 @@ impl Runtime {
                     let now = self.inner.clock.now();
                     let due = match &delay {
                         DelayPlan::For(d) => ms(now) + Millis(d.as_millis() as i64),
+                        DelayPlan::Queue(spacing) => {
+                            let (scope, queue) = queue_of(sys, run, st, step);
+                            self.inner
+                                .store
+                                .take_queue_slot(
+                                    &scope,
+                                    &queue,
+                                    ms(now),
+                                    Millis(spacing.as_millis() as i64),
+                                )
+                                .await?
+                        }
                         DelayPlan::Until(t) => {
                             let sc = scope(sys, run, Some(st));
                             claw_language::expr::render_template(t, &sc)
@@ -508,5 +520,30 @@ impl Runtime {
             })
             .observe(started.elapsed().as_secs_f64());
         result
+    }
+}
+
+/// The queue a `delay.queue` step waits in: its `queue` parameter rendered for this run
+/// (shared by every system that names it, as Zapier's queue title is), or, without one (or
+/// when it renders empty), the step itself within its system.
+fn queue_of(
+    sys: &LoadedSystem,
+    run: &RunRecord,
+    st: &RunState,
+    step: &StepPlan,
+) -> (String, String) {
+    let named = step.exec.with.get("queue").and_then(|q| match q {
+        Value::String(t) if t.contains("{{") => {
+            let sc = scope(sys, run, Some(st));
+            claw_language::expr::render_template(t, &sc)
+                .ok()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        }
+        Value::String(t) => Some(t.clone()),
+        other => Some(other.to_string()),
+    });
+    match named.filter(|q| !q.trim().is_empty()) {
+        Some(q) => ("*".to_string(), q),
+        None => (sys.system.system.clone(), step.exec.name.clone()),
     }
 }
