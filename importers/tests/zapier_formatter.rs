@@ -113,8 +113,8 @@ fn field_outputs() {
 fn what_cannot_be_mapped_stays_unported_with_a_finding() {
     let cases = [
         (
-            "number",
-            json!({"transform": "spreadsheet_formula", "inputs": "1"}),
+            "util",
+            json!({"transform": "import_csv", "inputs": "https://x.test/a.csv"}),
             "claw::import::formatter_unsupported",
         ),
         (
@@ -159,4 +159,66 @@ fn what_cannot_be_mapped_stays_unported_with_a_finding() {
         json!({"transform": "titlecase", "inputs": "x", "locale": ""}),
     );
     assert_eq!(x.action, "format.value");
+}
+
+/// The second slice: Markdown ↔ HTML, phone numbers, spreadsheet formulas, random numbers,
+/// date comparison and the line itemizer, each read from params and evaluated as Zapier's
+/// Formatter would give it (docs/importers/zapier.md, "Formatter by Zapier").
+#[test]
+fn second_slice_transforms() {
+    let one = |action: &str, params: Value, payload: Value| {
+        let (x, codes) = import_one(action, params.clone());
+        assert!(x.action.starts_with("format."), "{params}: {} {codes:?}", x.action);
+        (x.action.clone(), value(&x, payload))
+    };
+    let (_, v) = one(
+        "string",
+        json!({"transform": "markdown", "inputs": "**{{1__t}}**"}),
+        json!({"t": "hi"}),
+    );
+    assert_eq!(v, json!("<p><strong>hi</strong></p>"));
+    let (_, v) = one(
+        "string",
+        json!({"transform": "htmlmarkdown", "inputs": "{{1__h}}"}),
+        json!({"h": "<h2>Hi</h2>"}),
+    );
+    assert_eq!(v, json!("## Hi"));
+    let (_, v) = one(
+        "number",
+        json!({"transform": "phone", "inputs": "{{1__p}}", "format_string": "2", "default_region": "US"}),
+        json!({"p": "555.800.1212"}),
+    );
+    assert_eq!(v, json!("(555) 800-1212"));
+    // Fields are filled into the formula's text, as Zapier fills them.
+    let (_, v) = one(
+        "number",
+        json!({"transform": "spreadsheet_formula", "inputs": "=ROUND({{1__price}} * 1.2, 2)"}),
+        json!({"price": "9.99"}),
+    );
+    assert_eq!(v, json!(11.99));
+    let (_, v) = one(
+        "number",
+        json!({"transform": "random_number", "lower_range": "1", "upper_range": "6"}),
+        json!({}),
+    );
+    let n = v.as_i64().unwrap_or(0);
+    assert!((1..=6).contains(&n), "{v}");
+    let (action, v) = one(
+        "date",
+        json!({"transform": "compare", "start_date": "{{1__from}}", "end_date": "{{1__to}}"}),
+        json!({"from": "2024-03-01", "to": "2024-03-04"}),
+    );
+    assert_eq!(action, "format.fields");
+    assert_eq!(v["days"], json!(3));
+    let (action, v) = one(
+        "util",
+        json!({"transform": "line_itemizer", "inputs": {"sku": "{{1__skus}}", "qty": "1,2"}, "group_name": "Orders"}),
+        json!({"skus": "A,B"}),
+    );
+    assert_eq!(action, "format.fields");
+    assert_eq!(v, json!({"Orders": [{"sku": "A", "qty": "1"}, {"sku": "B", "qty": "2"}]}));
+    // A line itemizer whose properties are not a map is refused, not guessed.
+    let (x, codes) = import_one("util", json!({"transform": "line_itemizer", "inputs": "a,b"}));
+    assert!(x.action.starts_with("unported."));
+    assert!(codes.iter().any(|c| c == "claw::import::formatter_option"));
 }

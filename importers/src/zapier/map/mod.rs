@@ -10,6 +10,7 @@
 mod decisions;
 mod execution;
 mod formatter;
+mod formatter_extra;
 mod refs;
 mod trigger;
 
