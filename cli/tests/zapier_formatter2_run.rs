@@ -1,0 +1,132 @@
+//! The second Formatter slice runs for real: `samples/zapier/format-order-summary.json` is
+//! imported with `claw import zapier --accept` (no step left `unported`), checked with `claw
+//! check`, then run by `claw run` on SQLite; a webhook delivery goes through Markdown ↔ HTML,
+//! phone, spreadsheet-formula, random-number, compare-dates and line-itemizer steps and a
+//! Webhooks by Zapier POST to a loopback receiver. Each asserted value is what Zapier's
+//! Formatter gives for the same input, as its help pages describe each transform (the unit
+//! tests in `language/src/format/` hold each rule; docs/importers/zapier.md lists the known
+//! differences).
+
+#[path = "common/ops.rs"]
+mod ops;
+
+use ops::*;
+use serde_json::{Value, json};
+
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../samples/zapier/format-order-summary.json"
+);
+
+/// The output of step `name` in the run's events.
+fn output(ev: &Value, name: &str) -> Value {
+    ev["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "step.succeeded" && e["step"] == name)
+        .map(|e| e["data"]["output"].clone())
+        .unwrap_or_else(|| panic!("no output of `{name}` in {ev}"))
+}
+
+// Long on purpose: one scenario against a real `claw` process (import, check, run, deliver,
+// read the events); split, each part would have to import and start the server again.
+#[test]
+fn imported_second_slice_formatter_zap_runs_under_claw_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("systems");
+    let imported = cli(&[
+        "import",
+        "zapier",
+        SAMPLE,
+        "--accept",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    assert!(
+        !imported.stdout.contains("unported") && !imported.stderr.contains("unported"),
+        "{}{}",
+        imported.stdout,
+        imported.stderr
+    );
+    let file = out.join("format-order-summary.claw");
+    let checked = cli(&["check", file.to_str().unwrap()]);
+    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+
+    // The Webhooks by Zapier POST goes to the loopback receiver instead of the warehouse.
+    let recv = Receiver::start();
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "https://warehouse.example.com/orders",
+        &format!("{}/orders", recv.base),
+    );
+    std::fs::write(&file, text).unwrap();
+
+    let db = sqlite(dir.path());
+    let srv = Server::start(&file, &db, &[], &[]);
+    let run = hook(
+        &srv.url,
+        "format-order-summary",
+        "new_order",
+        json!({
+            "notes": "**Rush** order, see [tracking](https://t.test/1)",
+            "description": "<h2>Blue Mug</h2><p>Holds <b>350 ml</b>.</p><script>x()</script>",
+            "phone": "555.800.1212",
+            "subtotal": "100",
+            "tax_rate": "8.25",
+            "ordered_at": "2024-03-01T09:00:00Z",
+            "ship_by": "2024-03-04T17:00:00Z",
+            "skus": "MUG-1,TEE-3",
+            "quantities": "2,1"
+        }),
+    );
+    let ev = finished(&db, &run);
+    assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
+
+    // string.markdown ("Convert Markdown to HTML"): strong emphasis and an inline link.
+    assert_eq!(
+        output(&ev, "notes_html"),
+        json!({"output": "<p><strong>Rush</strong> order, see <a href=\"https://t.test/1\">tracking</a></p>"})
+    );
+    // string.htmlmarkdown ("Convert HTML to Markdown"): an h2 as `##`, bold as `**`, the
+    // script dropped.
+    assert_eq!(
+        output(&ev, "description_markdown"),
+        json!({"output": "## Blue Mug\n\nHolds **350 ml**."})
+    );
+    // number.phone, format choice 2 "(555) 800-1212 (National)", default region US.
+    assert_eq!(output(&ev, "phone"), json!({"output": "(555) 800-1212"}));
+    // number.spreadsheet_formula: fields are filled into the formula text; `%` divides by
+    // 100 and ROUND rounds half away from zero, as in Google Sheets and Excel.
+    assert_eq!(output(&ev, "total"), json!({"output": 108.25}));
+    // Random number: a whole number within the range (fixed by the run id here, so a replay
+    // of the run gives the same one; Zapier draws anew).
+    let ticket = output(&ev, "ticket")["output"].as_i64().unwrap_or(0);
+    assert!((1000..=9999).contains(&ticket), "{ticket}");
+    // date.compare ("Compare Dates"): whole days and hours from start to end.
+    let lead = output(&ev, "lead_time");
+    assert_eq!(lead["days"], 3, "{lead}");
+    assert_eq!(lead["hours"], 80, "{lead}");
+    assert_eq!(lead["start_before_end"], true, "{lead}");
+    // util.line_itemizer: the nth value of each property makes the nth line item.
+    assert_eq!(
+        output(&ev, "items"),
+        json!({"Items": [{"sku": "MUG-1", "qty": "2"}, {"sku": "TEE-3", "qty": "1"}]})
+    );
+
+    // The POST carried the formatted values.
+    let started = ev["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "step.attempt_started" && e["step"] == "notify_warehouse")
+        .unwrap_or_else(|| panic!("no notify_warehouse attempt in {ev}"));
+    let data = &started["data"]["params"]["data"];
+    assert_eq!(data["phone"], "(555) 800-1212");
+    assert_eq!(data["total"], 108.25);
+    assert_eq!(data["days"], 3);
+    assert_eq!(recv.seen("/orders").len(), 1);
+
+    let stopped = srv.stop(SIGTERM);
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+}
