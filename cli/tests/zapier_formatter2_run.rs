@@ -1,8 +1,9 @@
 //! The second Formatter slice runs for real: `samples/zapier/format-order-summary.json` is
 //! imported with `claw import zapier --accept` (no step left `unported`), checked with `claw
 //! check`, then run by `claw run` on SQLite; a webhook delivery goes through Markdown ↔ HTML,
-//! phone, spreadsheet-formula, random-number, compare-dates and line-itemizer steps and a
-//! Webhooks by Zapier POST to a loopback receiver. Each asserted value is what Zapier's
+//! phone, spreadsheet-formula, random-number, compare-dates, line-itemizer and Import CSV steps
+//! (the file served by a second loopback server) and a Webhooks by Zapier POST to a loopback
+//! receiver. Each asserted value is what Zapier's
 //! Formatter gives for the same input, as its help pages describe each transform (the unit
 //! tests in `language/src/format/` hold each rule; docs/importers/zapier.md lists the known
 //! differences).
@@ -27,6 +28,27 @@ fn output(ev: &Value, name: &str) -> Value {
         .find(|e| e["kind"] == "step.succeeded" && e["step"] == name)
         .map(|e| e["data"]["output"].clone())
         .unwrap_or_else(|| panic!("no output of `{name}` in {ev}"))
+}
+
+/// A loopback server that answers every request with `body` as `text/csv`: the file Import
+/// CSV downloads. It stops with the test process.
+fn csv_file_server(body: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(16) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}/prices.csv")
 }
 
 // Long on purpose: one scenario against a real `claw` process (import, check, run, deliver,
@@ -62,6 +84,7 @@ fn imported_second_slice_formatter_zap_runs_under_claw_run() {
     );
     std::fs::write(&file, text).unwrap();
 
+    let prices = csv_file_server("sku,price\nMUG-1,12.50\n\"TEE-3\",\"9,99\"\n");
     let db = sqlite(dir.path());
     let srv = Server::start(&file, &db, &[], &[]);
     let run = hook(
@@ -77,7 +100,8 @@ fn imported_second_slice_formatter_zap_runs_under_claw_run() {
             "ordered_at": "2024-03-01T09:00:00Z",
             "ship_by": "2024-03-04T17:00:00Z",
             "skus": "MUG-1,TEE-3",
-            "quantities": "2,1"
+            "quantities": "2,1",
+            "price_list_url": prices
         }),
     );
     let ev = finished(&db, &run);
@@ -113,6 +137,15 @@ fn imported_second_slice_formatter_zap_runs_under_claw_run() {
         output(&ev, "items"),
         json!({"Items": [{"sku": "MUG-1", "qty": "2"}, {"sku": "TEE-3", "qty": "1"}]})
     );
+    // util.import_csv ("Import CSV File"): the file is downloaded by its own `http.get` step,
+    // then its rows become line items keyed by the header; a quoted cell keeps its comma.
+    assert_eq!(
+        output(&ev, "price_list"),
+        json!({"row_count": 2, "line_items": [
+            {"sku": "MUG-1", "price": "12.50"},
+            {"sku": "TEE-3", "price": "9,99"},
+        ]})
+    );
 
     // The POST carried the formatted values.
     let started = ev["events"]
@@ -125,6 +158,7 @@ fn imported_second_slice_formatter_zap_runs_under_claw_run() {
     assert_eq!(data["phone"], "(555) 800-1212");
     assert_eq!(data["total"], 108.25);
     assert_eq!(data["days"], 3);
+    assert_eq!(data["price_rows"], 2);
     assert_eq!(recv.seen("/orders").len(), 1);
 
     let stopped = srv.stop(SIGTERM);

@@ -114,7 +114,7 @@ fn what_cannot_be_mapped_stays_unported_with_a_finding() {
     let cases = [
         (
             "util",
-            json!({"transform": "import_csv", "inputs": "https://x.test/a.csv"}),
+            json!({"transform": "import_csv", "inputs": "https://x.test/a.csv", "encoding": "latin-1"}),
             "claw::import::formatter_unsupported",
         ),
         (
@@ -221,4 +221,41 @@ fn second_slice_transforms() {
     let (x, codes) = import_one("util", json!({"transform": "line_itemizer", "inputs": "a,b"}));
     assert!(x.action.starts_with("unported."));
     assert!(codes.iter().any(|c| c == "claw::import::formatter_option"));
+}
+
+/// Import CSV becomes two steps: the download (`http.get`, an effect) and the parse
+/// (`format.fields` under the Zapier step's name, so `{{N__line_items}}` still resolves).
+#[test]
+fn import_csv_is_a_download_then_a_parse() {
+    let export = json!({
+        "metadata": {"version": 2},
+        "zaps": [{
+            "id": 1, "title": "F",
+            "nodes": {
+                "1": {"id": 1, "type_of": "read", "params": {}, "parent_id": null, "root_id": null,
+                      "action": "hook_v2", "selected_api": "WebHookCLIAPI@1.1.1", "title": "F"},
+                "2": {"id": 2, "type_of": "write", "parent_id": 1, "root_id": 1,
+                      "params": {"transform": "import_csv", "inputs": "{{1__file}}", "delimiter": "semicolon"},
+                      "action": "util", "selected_api": "ZapierFormatterCLIAPI@1.0.8",
+                      "meta": {"stepTitle": "Rows"}},
+                "3": {"id": 3, "type_of": "write", "parent_id": 2, "root_id": 1,
+                      "params": {"url": "https://x.test/n", "data": {"n": "{{2__row_count}}"}},
+                      "action": "post", "selected_api": "WebHookCLIAPI@1.1.1"}
+            }
+        }]
+    });
+    let imported = zapier::import_bytes("f.json", export.to_string().as_bytes()).unwrap();
+    let x = &imported.generated[0].system.execution;
+    assert_eq!(x[0].name, "rows_download");
+    assert_eq!(x[0].action, "http.get");
+    assert_eq!(x[1].name, "rows");
+    assert_eq!(x[1].action, "format.fields");
+    assert_eq!(x[1].on, vec!["rows_download.succeeded".to_string()]);
+    assert_eq!(x[1].legacy["transform"], "util.import_csv");
+    assert_eq!(x[2].on, vec!["rows.succeeded".to_string()]);
+    assert_eq!(x[2].with["data"]["n"], json!("{{ steps.rows.output.row_count }}"));
+    let scope = json!({"steps": {"rows_download": {"output": {"status": 200, "body": "a;b\n1;2\n"}}}});
+    let v = claw_language::expr::render_template(x[1].with["value"].as_str().unwrap(), &scope)
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    assert_eq!(v, json!({"row_count": 1, "line_items": [{"a": "1", "b": "2"}]}));
 }

@@ -18,7 +18,7 @@ use claw_language::format::expand_special;
 use serde_json::{Map, Value};
 
 /// Params that are not options of the transform.
-const NOT_OPTIONS: &[&str] = &[
+pub(super) const NOT_OPTIONS: &[&str] = &[
     "transform",
     "inputs",
     "options",
@@ -496,7 +496,7 @@ fn spec(key: &str) -> Option<(&'static str, &'static [&'static str])> {
 /// Why a transform the importer knows of is not mapped (yet), or that it is unknown.
 fn unsupported_reason(key: &str) -> String {
     match key {
-        "util.import_csv" => "Import CSV downloads a file, which a pure step never does: fetch it with an `http.get` step and parse its body with `util.parseCsv` in a `format.value` step (not written by the importer yet)".into(),
+        "util.import_csv" => "Import CSV is written as an `http.get` step and a `util.parseCsv` step only when its params are `inputs` (the file's URL), `has_header` and `delimiter`; these hold other options".into(),
         "string.superhero" => "the superhero-name transform is a joke with no equivalent".into(),
         other => format!("`{other}` is not a Formatter transform the importer knows"),
     }

@@ -8,8 +8,15 @@
 //! unported with `formatter_option`, so a wrong guess is reported, never run.
 
 use super::Mapper;
-use super::formatter::{Mapped, Refusal, lit};
+use super::formatter::{Mapped, NOT_OPTIONS, Refusal, lit, transform_key};
+use crate::findings::Finding;
+use crate::zapier::apps::Kind;
+use crate::zapier::codes;
+use claw_language::{Execution, System};
 use serde_json::{Map, Value};
+
+/// The options Import CSV is mapped with; any other with a value keeps it unported.
+const CSV_OPTIONS: &[&str] = &["has_header", "delimiter"];
 
 /// The formatter function a transform of this slice maps to, and the options it reads.
 pub(super) fn spec(key: &str) -> Option<(&'static str, &'static [&'static str])> {
@@ -88,5 +95,80 @@ impl Mapper<'_> {
             }
             _ => return None,
         }))
+    }
+}
+
+impl Mapper<'_> {
+    /// Import CSV (`util.import_csv`) as two steps: an `http.get` of the file's URL (the
+    /// download, an effect, never inside a formatter function), then a `format.fields` step of
+    /// the Zapier step's name parsing the body with `util.parseCsv`, so `{{N__line_items}}`
+    /// still reads the rows. None when node `i` is not such a step or has options this mapping
+    /// does not read (the ordinary Formatter path then keeps it unported with a finding).
+    pub(super) fn import_csv(
+        &mut self,
+        i: usize,
+        parent_out: &str,
+        sys: &mut System,
+    ) -> Option<String> {
+        let n = self.node(i).clone();
+        if self.kinds[i] != Kind::Formatter || transform_key(&n).as_deref() != Some("util.import_csv")
+        {
+            return None;
+        }
+        let params = n.params.clone().unwrap_or_default();
+        let mut options: Map<String, Value> = params
+            .iter()
+            .filter(|(k, _)| !NOT_OPTIONS.contains(&k.as_str()) && !k.starts_with("_zap"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(Value::Object(o)) = params.get("options") {
+            options.extend(o.clone());
+        }
+        let unknown = options.iter().any(|(k, v)| {
+            !CSV_OPTIONS.contains(&k.as_str())
+                && !(v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()))
+        });
+        if unknown {
+            return None;
+        }
+        let name = self.names[i].clone();
+        let mut download = format!("{name}_download");
+        while self.names.contains(&download) || sys.execution.iter().any(|x| x.name == download) {
+            download.push('_');
+        }
+        let url = params.get("inputs").cloned().unwrap_or(Value::Null);
+        let url = self.rewrite(&url, i, "http", "url");
+        let mut get = Execution::new(&download, parent_out, "http.get");
+        get.description = Some(format!("Import CSV `{name}`: download of the file"));
+        get.with.insert("url".into(), url);
+        let arg = |m: &mut Self, k: &str, default: &str| {
+            options
+                .get(k)
+                .filter(|v| !v.is_null())
+                .map(|v| m.formatter_arg(i, v))
+                .unwrap_or_else(|| default.to_string())
+        };
+        let header = arg(self, "has_header", "true");
+        let delimiter = arg(self, "delimiter", "''");
+        let expr = format!("util.parseCsv(steps.{download}.output.body, {header}, {delimiter})");
+        let mut x = Execution::new(&name, get.succeeded_event(), "format.fields");
+        x.description = n.step_title().map(str::to_string);
+        x.with
+            .insert("value".into(), Value::String(format!("{{{{ {expr} }}}}")));
+        x.legacy = self.legacy(i);
+        x.legacy.insert("transform".into(), "util.import_csv".into());
+        self.note_once(
+            codes::FORMATTER_MAPPED.id,
+            Finding::info(
+                codes::FORMATTER_MAPPED.id,
+                format!("Formatter step `{name}` (util.import_csv) became an `http.get` step `{download}` and a `format.fields` step computing `{expr}`; the transform and its options were read from `params`, a shape inferred from Zapier's Formatter service since no export with Formatter params has been seen"),
+                self.origin(Some(i)),
+            )
+            .at_path(format!("/execution/{name}")),
+        );
+        let out = x.succeeded_event();
+        sys.execution.push(get);
+        sys.execution.push(x);
+        Some(out)
     }
 }

@@ -265,6 +265,9 @@ impl Mapper<'_> {
                 e
             }
             _ => {
+                if let Some(e) = self.import_csv(i, parent_out, sys) {
+                    return e;
+                }
                 let x = self.execution(i, parent_out);
                 let e = x.succeeded_event();
                 sys.execution.push(x);
