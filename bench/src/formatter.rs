@@ -36,7 +36,10 @@ const CALLS: &[(&str, &str)] = &[
     ("text.trim", "text.trim(padded)"),
     ("text.find", "text.find(title, 'of')"),
     ("text.replace", "text.replace(title, 'two', '2')"),
-    ("text.replaceRegex", "text.replaceRegex(phone, '[^0-9]', '')"),
+    (
+        "text.replaceRegex",
+        "text.replaceRegex(phone, '[^0-9]', '')",
+    ),
     ("text.split", "text.split(csv_line, ',')"),
     ("text.segment", "text.segment(csv_line, ',', -1)"),
     ("text.splitFields", "text.splitFields(csv_line, ',')"),
@@ -53,26 +56,47 @@ const CALLS: &[(&str, &str)] = &[
     ("text.extractUrl", "text.extractUrl(note)"),
     ("text.extractNumber", "text.extractNumber(note)"),
     ("text.extractPhone", "text.extractPhone(note)"),
-    ("text.extractPattern", "text.extractPattern(note, '(\\\\d+)')"),
+    (
+        "text.extractPattern",
+        "text.extractPattern(note, '(\\\\d+)')",
+    ),
     ("text.markdownToHtml", "text.markdownToHtml(markdown)"),
     ("text.htmlToMarkdown", "text.htmlToMarkdown(html)"),
     ("number.format", "number.format('1234567.891', '.', '0')"),
-    ("number.currency", "number.currency('1234.5', 'EUR', 'de_DE')"),
+    (
+        "number.currency",
+        "number.currency('1234.5', 'EUR', 'de_DE')",
+    ),
     ("number.math", "number.math('add', [1, 2.5, '3'])"),
     ("number.random", "number.random('run-1', 1, 100)"),
     ("number.phone", "number.phone(phone, 'national')"),
-    ("number.formula", "number.formula('=ROUND(SUM(1.5, 2, 3) * 1.2, 2)')"),
-    ("date.format", "date.format(when, 'MMMM Do YYYY h:mm A', 'Europe/Paris')"),
-    ("date.add", "date.add(when, '+1 month -2 days', 'YYYY-MM-DD')"),
+    (
+        "number.formula",
+        "number.formula('=ROUND(SUM(1.5, 2, 3) * 1.2, 2)')",
+    ),
+    (
+        "date.format",
+        "date.format(when, 'MMMM Do YYYY h:mm A', 'Europe/Paris')",
+    ),
+    (
+        "date.add",
+        "date.add(when, '+1 month -2 days', 'YYYY-MM-DD')",
+    ),
     ("date.compare", "date.compare(when, '2024-04-01T00:00:00Z')"),
-    ("util.lookup", "util.lookup('Gold', {'Gold': 'VIP', 'Silver': 'Member'}, 'Guest')"),
+    (
+        "util.lookup",
+        "util.lookup('Gold', {'Gold': 'VIP', 'Silver': 'Member'}, 'Guest')",
+    ),
     ("util.pick", "util.pick(items, 'last')"),
     ("util.pickRandom", "util.pickRandom(items, 'run-1')"),
     ("util.lineItemsToText", "util.lineItemsToText(items, '; ')"),
     ("util.lineItemsToFields", "util.lineItemsToFields(items)"),
     ("util.textToLineItems", "util.textToLineItems(csv_line)"),
     ("util.appendLineItem", "util.appendLineItem(items, 'd')"),
-    ("util.lineItemize", "util.lineItemize({'sku': csv_line, 'qty': '1,2,3'})"),
+    (
+        "util.lineItemize",
+        "util.lineItemize({'sku': csv_line, 'qty': '1,2,3'})",
+    ),
     ("util.parseCsv", "util.parseCsv(csv_file)"),
 ];
 
@@ -97,7 +121,8 @@ fn scope() -> Value {
 
 /// Nanoseconds per evaluation of `source` over `scope`.
 fn time(source: &str, scope: &Value, iterations: u32) -> anyhow::Result<f64> {
-    let compiled = expr::compile(source).map_err(|e| anyhow::anyhow!("`{source}`: {}", e.message))?;
+    let compiled =
+        expr::compile(source).map_err(|e| anyhow::anyhow!("`{source}`: {}", e.message))?;
     // One evaluation first: it must succeed, and warms caches (regexes compiled once).
     compiled
         .eval(scope)
@@ -111,7 +136,10 @@ fn time(source: &str, scope: &Value, iterations: u32) -> anyhow::Result<f64> {
 
 /// Runs the benchmark and prints one line per function.
 pub fn run(a: Args) -> anyhow::Result<()> {
-    if let Some(f) = FUNCTIONS.iter().find(|f| !CALLS.iter().any(|(n, _)| *n == f.name)) {
+    if let Some(f) = FUNCTIONS
+        .iter()
+        .find(|f| !CALLS.iter().any(|(n, _)| *n == f.name))
+    {
         anyhow::bail!("no benchmark call for `{}`: add one to CALLS", f.name);
     }
     if cfg!(debug_assertions) {
@@ -121,7 +149,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let bare = time("x", &scope, a.iterations)?;
     let base = time("x + \"\"", &scope, a.iterations)?;
     println!("baseline `x`: {bare:.0} ns/call; `x + \"\"`: {base:.0} ns/call");
-    println!("{:<24} {:>10} {:>14}  target < 5 µs", "function", "ns/call", "over baseline");
+    println!(
+        "{:<24} {:>10} {:>14}  target < 5 µs",
+        "function", "ns/call", "over baseline"
+    );
     println!("(the verdict is on the column over baseline)");
     let mut over = 0;
     for (name, source) in CALLS {

@@ -168,7 +168,11 @@ fn what_cannot_be_mapped_stays_unported_with_a_finding() {
 fn second_slice_transforms() {
     let one = |action: &str, params: Value, payload: Value| {
         let (x, codes) = import_one(action, params.clone());
-        assert!(x.action.starts_with("format."), "{params}: {} {codes:?}", x.action);
+        assert!(
+            x.action.starts_with("format."),
+            "{params}: {} {codes:?}",
+            x.action
+        );
         (x.action.clone(), value(&x, payload))
     };
     let (_, v) = one(
@@ -216,9 +220,15 @@ fn second_slice_transforms() {
         json!({"skus": "A,B"}),
     );
     assert_eq!(action, "format.fields");
-    assert_eq!(v, json!({"Orders": [{"sku": "A", "qty": "1"}, {"sku": "B", "qty": "2"}]}));
+    assert_eq!(
+        v,
+        json!({"Orders": [{"sku": "A", "qty": "1"}, {"sku": "B", "qty": "2"}]})
+    );
     // A line itemizer whose properties are not a map is refused, not guessed.
-    let (x, codes) = import_one("util", json!({"transform": "line_itemizer", "inputs": "a,b"}));
+    let (x, codes) = import_one(
+        "util",
+        json!({"transform": "line_itemizer", "inputs": "a,b"}),
+    );
     assert!(x.action.starts_with("unported."));
     assert!(codes.iter().any(|c| c == "claw::import::formatter_option"));
 }
@@ -253,9 +263,16 @@ fn import_csv_is_a_download_then_a_parse() {
     assert_eq!(x[1].on, vec!["rows_download.succeeded".to_string()]);
     assert_eq!(x[1].legacy["transform"], "util.import_csv");
     assert_eq!(x[2].on, vec!["rows.succeeded".to_string()]);
-    assert_eq!(x[2].with["data"]["n"], json!("{{ steps.rows.output.row_count }}"));
-    let scope = json!({"steps": {"rows_download": {"output": {"status": 200, "body": "a;b\n1;2\n"}}}});
+    assert_eq!(
+        x[2].with["data"]["n"],
+        json!("{{ steps.rows.output.row_count }}")
+    );
+    let scope =
+        json!({"steps": {"rows_download": {"output": {"status": 200, "body": "a;b\n1;2\n"}}}});
     let v = claw_language::expr::render_template(x[1].with["value"].as_str().unwrap(), &scope)
         .unwrap_or_else(|e| panic!("{}", e.message));
-    assert_eq!(v, json!({"row_count": 1, "line_items": [{"a": "1", "b": "2"}]}));
+    assert_eq!(
+        v,
+        json!({"row_count": 1, "line_items": [{"a": "1", "b": "2"}]})
+    );
 }

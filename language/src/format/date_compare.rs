@@ -51,8 +51,7 @@ mod tests {
     #[test]
     fn formats_zones_and_equal_instants() {
         assert_eq!(
-            eval("date.compare('2024-01-01 10:00', '2024-01-01T09:00:00Z', '', 'Europe/Paris')")
-                ["same_date"],
+            eval("date.compare('2024-01-01 10:00', '2024-01-01T09:00:00Z', '', 'Europe/Paris')")["same_date"],
             json!(true)
         );
         assert_eq!(

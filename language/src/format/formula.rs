@@ -149,7 +149,12 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> Result<Expr, FormatError> {
         self.skip_ws();
-        if let Some(sign) = self.rest().chars().next().filter(|c| *c == '-' || *c == '+') {
+        if let Some(sign) = self
+            .rest()
+            .chars()
+            .next()
+            .filter(|c| *c == '-' || *c == '+')
+        {
             self.pos += 1;
             self.nested()?;
             let inner = self.unary()?;

@@ -2,8 +2,8 @@
 //! documents in docs/language.md): math, logic and text, with spreadsheet coercions (text that
 //! reads as a number is a number, TRUE is 1; a number is text as written, `1.5`, `2`).
 
-use super::formula::{Expr, eval};
 use super::FormatError;
+use super::formula::{Expr, eval};
 use super::number::number_value;
 use serde_json::{Value, json};
 use std::cmp::Ordering;
@@ -23,9 +23,10 @@ impl Val {
             Val::Num(n) => Ok(*n),
             Val::Bool(b) => Ok(f64::from(u8::from(*b))),
             Val::Text(s) if s.trim().is_empty() => Ok(0.0),
-            Val::Text(s) => s.trim().parse::<f64>().map_err(|_| {
-                FormatError::new(format!("#VALUE!: `{s}` is not a number"))
-            }),
+            Val::Text(s) => s
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| FormatError::new(format!("#VALUE!: `{s}` is not a number"))),
         }
     }
 
@@ -83,9 +84,31 @@ impl Val {
 
 /// The functions, for the error that names an unknown one.
 pub(super) const NAMES: &[&str] = &[
-    "SUM", "AVERAGE", "MIN", "MAX", "COUNT", "ROUND", "ROUNDUP", "ROUNDDOWN", "INT", "MOD", "ABS",
-    "POWER", "SQRT", "IF", "AND", "OR", "NOT", "CONCATENATE", "LEN", "UPPER", "LOWER", "TRIM",
-    "LEFT", "RIGHT", "MID",
+    "SUM",
+    "AVERAGE",
+    "MIN",
+    "MAX",
+    "COUNT",
+    "ROUND",
+    "ROUNDUP",
+    "ROUNDDOWN",
+    "INT",
+    "MOD",
+    "ABS",
+    "POWER",
+    "SQRT",
+    "IF",
+    "AND",
+    "OR",
+    "NOT",
+    "CONCATENATE",
+    "LEN",
+    "UPPER",
+    "LOWER",
+    "TRIM",
+    "LEFT",
+    "RIGHT",
+    "MID",
 ];
 
 fn arity(name: &str, args: &[Expr], least: usize, most: usize) -> Result<(), FormatError> {
@@ -216,7 +239,10 @@ pub(super) fn call(name: &str, args: &[Expr]) -> Result<Val, FormatError> {
             if eval(&args[0])?.truth()? {
                 eval(&args[1])?
             } else {
-                args.get(2).map(eval).transpose()?.unwrap_or(Val::Bool(false))
+                args.get(2)
+                    .map(eval)
+                    .transpose()?
+                    .unwrap_or(Val::Bool(false))
             }
         }
         "AND" | "OR" => {

@@ -8,7 +8,10 @@ use proptest::prelude::*;
 use serde_json::json;
 
 fn f(src: &str) -> serde_json::Value {
-    eval(&format!("number.formula({})", crate::format::testing::quote(src)))
+    eval(&format!(
+        "number.formula({})",
+        crate::format::testing::quote(src)
+    ))
 }
 
 #[test]
@@ -34,7 +37,10 @@ fn functions() {
     assert_eq!(f("ROUNDUP(1.21, 1)"), json!(1.3));
     assert_eq!(f("ROUNDDOWN(-1.29, 1)"), json!(-1.2));
     assert_eq!(f("ABS(-4) + INT(-1.5) + MOD(-7, 3)"), json!(4));
-    assert_eq!(f("POWER(2, 10) + SQRT(16) + COUNT(1, \"a\", 2)"), json!(1030));
+    assert_eq!(
+        f("POWER(2, 10) + SQRT(16) + COUNT(1, \"a\", 2)"),
+        json!(1030)
+    );
     assert_eq!(f("round(1.4)"), json!(1));
 }
 
@@ -56,7 +62,10 @@ fn text_functions() {
         f("CONCATENATE(\"Order \", 12, \" of \", 2.5)"),
         json!("Order 12 of 2.5")
     );
-    assert_eq!(f("LEN(\"héllo\") & UPPER(\"a\") & LOWER(\"B\")"), json!("5Ab"));
+    assert_eq!(
+        f("LEN(\"héllo\") & UPPER(\"a\") & LOWER(\"B\")"),
+        json!("5Ab")
+    );
     assert_eq!(f("TRIM(\"  a   b \")"), json!("a b"));
     assert_eq!(
         f("LEFT(\"Zapier\", 3) & RIGHT(\"Zapier\") & MID(\"Zapier\", 2, 3)"),
@@ -72,7 +81,14 @@ fn refusals() {
     assert!(error("number.formula('1 +')").contains("where a value should be"));
     assert!(error("number.formula('\"abc\" * 2')").contains("#VALUE!"));
     assert!(error("number.formula('ROUND()')").contains("1 to 2 arguments"));
-    assert!(error(&format!("number.formula('{}1{}')", "(".repeat(100), ")".repeat(100))).contains("too deeply"));
+    assert!(
+        error(&format!(
+            "number.formula('{}1{}')",
+            "(".repeat(100),
+            ")".repeat(100)
+        ))
+        .contains("too deeply")
+    );
 }
 
 /// An expression tree of whole numbers and `+ - *`, and the value Rust computes for it (in
@@ -80,16 +96,19 @@ fn refusals() {
 fn arith() -> impl Strategy<Value = (String, f64)> {
     let leaf = (0i64..1000).prop_map(|n| (n.to_string(), n as f64));
     leaf.prop_recursive(4, 32, 2, |inner| {
-        (inner.clone(), prop::sample::select(vec!['+', '-', '*']), inner).prop_map(
-            |((a, x), op, (b, y))| {
+        (
+            inner.clone(),
+            prop::sample::select(vec!['+', '-', '*']),
+            inner,
+        )
+            .prop_map(|((a, x), op, (b, y))| {
                 let v = match op {
                     '+' => x + y,
                     '-' => x - y,
                     _ => x * y,
                 };
                 (format!("({a} {op} {b})"), v)
-            },
-        )
+            })
     })
 }
 

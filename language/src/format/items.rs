@@ -42,8 +42,7 @@ pub(super) fn line_itemize(args: &[Value]) -> Out {
         g if g.trim().is_empty() => DEFAULT_GROUP.to_string(),
         g => g,
     };
-    let columns: Vec<(&String, Vec<Value>)> =
-        props.iter().map(|(k, v)| (k, values(v))).collect();
+    let columns: Vec<(&String, Vec<Value>)> = props.iter().map(|(k, v)| (k, values(v))).collect();
     let count = columns.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
     let items: Vec<Value> = (0..count)
         .map(|i| {
@@ -143,7 +142,10 @@ mod tests {
                 {"sku": "C3", "qty": ""},
             ]})
         );
-        assert_eq!(eval("util.lineItemize({'a': ''})"), json!({"line_items": []}));
+        assert_eq!(
+            eval("util.lineItemize({'a': ''})"),
+            json!({"line_items": []})
+        );
         assert!(error("util.lineItemize('x')").contains("map of names"));
     }
 
@@ -161,7 +163,10 @@ mod tests {
             eval("util.parseCsv('a;b\\nc', false, 'semicolon')"),
             json!({"row_count": 2, "line_items": [["a", "b"], ["c"]]})
         );
-        assert_eq!(eval("util.parseCsv('')"), json!({"row_count": 0, "line_items": []}));
+        assert_eq!(
+            eval("util.parseCsv('')"),
+            json!({"row_count": 0, "line_items": []})
+        );
         assert!(error("util.parseCsv('a', true, 'x')").contains("not a CSV delimiter"));
     }
 }

@@ -22,11 +22,18 @@ pub(super) fn markdown_to_html(args: &[Value]) -> Out {
     })
 }
 
-/// HTML → Markdown: headings as `#`, emphasis as `*`/`**`, links inline, `script` and `style`
-/// dropped.
+/// HTML → Markdown: headings as `#`, emphasis as `*`/`**`, list items as `* `, links inline,
+/// `script`, `style` and `head` dropped.
 pub(super) fn html_to_markdown(args: &[Value]) -> Out {
     each(&args[0], &|s| {
+        // One space after a list marker, as html2text writes it (htmd's default is three).
+        let options = htmd::options::Options {
+            ul_bullet_spacing: 1,
+            ol_number_spacing: 1,
+            ..Default::default()
+        };
         let converter = htmd::HtmlToMarkdown::builder()
+            .options(options)
             .skip_tags(vec!["script", "style", "head"])
             .build();
         converter
@@ -58,19 +65,28 @@ mod tests {
             json!("<ul>\n<li>a</li>\n<li>b</li>\n</ul>")
         );
         assert_eq!(eval("text.markdownToHtml('')"), json!(""));
-        assert_eq!(eval("text.markdownToHtml(['*x*'])"), json!(["<p><em>x</em></p>"]));
+        assert_eq!(
+            eval("text.markdownToHtml(['*x*'])"),
+            json!(["<p><em>x</em></p>"])
+        );
     }
 
     /// string.htmlmarkdown: "Convert HTML into Markdown".
     #[test]
     fn html_to_markdown() {
         assert_eq!(
-            eval("text.htmlToMarkdown('<h1>Hi</h1><p>Some <strong>bold</strong> and <a href=\"https://x.test\">a link</a>.</p>')"),
+            eval(
+                "text.htmlToMarkdown('<h1>Hi</h1><p>Some <strong>bold</strong> and <a href=\"https://x.test\">a link</a>.</p>')"
+            ),
             json!("# Hi\n\nSome **bold** and [a link](https://x.test).")
         );
         assert_eq!(
             eval("text.htmlToMarkdown('<p>a</p><script>alert(1)</script>')"),
             json!("a")
+        );
+        assert_eq!(
+            eval("text.htmlToMarkdown('<ul><li><em>one</em></li><li>two</li></ul>')"),
+            json!("* *one*\n* two")
         );
         assert_eq!(eval("text.htmlToMarkdown('')"), json!(""));
     }

@@ -29,9 +29,9 @@ fn style(format: &str) -> Option<usize> {
     if f.is_empty() {
         return Some(0);
     }
-    FORMATS
-        .iter()
-        .position(|(key, name, example)| f == *key || (!name.is_empty() && f == *name) || f == *example)
+    FORMATS.iter().position(|(key, name, example)| {
+        f == *key || (!name.is_empty() && f == *name) || f == *example
+    })
 }
 
 /// `number.phone(value[, format[, region]])`: the number written in the format; `region`
@@ -127,7 +127,10 @@ mod tests {
             eval("number.phone('+44 20 7946 0958', '0')"),
             json!("+442079460958")
         );
-        assert_eq!(eval("number.phone(['5558001212'], '5')"), json!(["555-800-1212"]));
+        assert_eq!(
+            eval("number.phone(['5558001212'], '5')"),
+            json!(["555-800-1212"])
+        );
         assert!(error("number.phone('5558001212', 'fancy')").contains("not a phone format"));
     }
 }

@@ -111,7 +111,8 @@ impl Mapper<'_> {
         sys: &mut System,
     ) -> Option<String> {
         let n = self.node(i).clone();
-        if self.kinds[i] != Kind::Formatter || transform_key(&n).as_deref() != Some("util.import_csv")
+        if self.kinds[i] != Kind::Formatter
+            || transform_key(&n).as_deref() != Some("util.import_csv")
         {
             return None;
         }
@@ -156,7 +157,8 @@ impl Mapper<'_> {
         x.with
             .insert("value".into(), Value::String(format!("{{{{ {expr} }}}}")));
         x.legacy = self.legacy(i);
-        x.legacy.insert("transform".into(), "util.import_csv".into());
+        x.legacy
+            .insert("transform".into(), "util.import_csv".into());
         self.note_once(
             codes::FORMATTER_MAPPED.id,
             Finding::info(
