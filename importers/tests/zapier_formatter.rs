@@ -6,22 +6,32 @@
 use claw_importers::zapier;
 use serde_json::{Value, json};
 
-/// A one-Zap export: a catch hook, then the given Formatter node, then nothing.
-fn import_one(action: &str, params: Value) -> (claw_language::Execution, Vec<String>) {
+/// A one-Zap export: a catch hook (node 1), then `nodes` (id → node), imported.
+fn import_nodes(nodes: Value) -> zapier::Imported {
+    let mut all = json!({
+        "1": {"id": 1, "type_of": "read", "params": {}, "parent_id": null, "root_id": null,
+              "action": "hook_v2", "selected_api": "WebHookCLIAPI@1.1.1", "title": "F"}
+    });
+    if let (Some(m), Value::Object(more)) = (all.as_object_mut(), nodes) {
+        m.extend(more);
+    }
     let export = json!({
         "metadata": {"version": 2},
-        "zaps": [{
-            "id": 1, "title": "F",
-            "nodes": {
-                "1": {"id": 1, "type_of": "read", "params": {}, "parent_id": null, "root_id": null,
-                      "action": "hook_v2", "selected_api": "WebHookCLIAPI@1.1.1", "title": "F"},
-                "2": {"id": 2, "type_of": "write", "params": params, "parent_id": 1, "root_id": 1,
-                      "action": action, "selected_api": "ZapierFormatterCLIAPI@1.0.8",
-                      "meta": {"stepTitle": "Fmt"}}
-            }
-        }]
+        "zaps": [{"id": 1, "title": "F", "nodes": all}]
     });
-    let imported = zapier::import_bytes("f.json", export.to_string().as_bytes()).unwrap();
+    zapier::import_bytes("f.json", export.to_string().as_bytes()).unwrap()
+}
+
+/// A formatter node under the hook.
+fn formatter_node(id: u32, action: &str, params: Value) -> Value {
+    json!({"id": id, "type_of": "write", "params": params, "parent_id": id - 1, "root_id": 1,
+           "action": action, "selected_api": "ZapierFormatterCLIAPI@1.0.8",
+           "meta": {"stepTitle": "Fmt"}})
+}
+
+/// A one-Zap export: a catch hook, then the given Formatter node, then nothing.
+fn import_one(action: &str, params: Value) -> (claw_language::Execution, Vec<String>) {
+    let imported = import_nodes(json!({"2": formatter_node(2, action, params)}));
     let sys = imported.generated[0].system.clone();
     let codes = imported.findings.iter().map(|f| f.code.clone()).collect();
     (sys.execution[0].clone(), codes)
@@ -237,24 +247,18 @@ fn second_slice_transforms() {
 /// (`format.fields` under the Zapier step's name, so `{{N__line_items}}` still resolves).
 #[test]
 fn import_csv_is_a_download_then_a_parse() {
-    let export = json!({
-        "metadata": {"version": 2},
-        "zaps": [{
-            "id": 1, "title": "F",
-            "nodes": {
-                "1": {"id": 1, "type_of": "read", "params": {}, "parent_id": null, "root_id": null,
-                      "action": "hook_v2", "selected_api": "WebHookCLIAPI@1.1.1", "title": "F"},
-                "2": {"id": 2, "type_of": "write", "parent_id": 1, "root_id": 1,
-                      "params": {"transform": "import_csv", "inputs": "{{1__file}}", "delimiter": "semicolon"},
-                      "action": "util", "selected_api": "ZapierFormatterCLIAPI@1.0.8",
-                      "meta": {"stepTitle": "Rows"}},
-                "3": {"id": 3, "type_of": "write", "parent_id": 2, "root_id": 1,
-                      "params": {"url": "https://x.test/n", "data": {"n": "{{2__row_count}}"}},
-                      "action": "post", "selected_api": "WebHookCLIAPI@1.1.1"}
-            }
-        }]
-    });
-    let imported = zapier::import_bytes("f.json", export.to_string().as_bytes()).unwrap();
+    let mut rows = formatter_node(
+        2,
+        "util",
+        json!({"transform": "import_csv", "inputs": "{{1__file}}", "delimiter": "semicolon"}),
+    );
+    rows["meta"]["stepTitle"] = json!("Rows");
+    let imported = import_nodes(json!({
+        "2": rows,
+        "3": {"id": 3, "type_of": "write", "parent_id": 2, "root_id": 1,
+              "params": {"url": "https://x.test/n", "data": {"n": "{{2__row_count}}"}},
+              "action": "post", "selected_api": "WebHookCLIAPI@1.1.1"}
+    }));
     let x = &imported.generated[0].system.execution;
     assert_eq!(x[0].name, "rows_download");
     assert_eq!(x[0].action, "http.get");

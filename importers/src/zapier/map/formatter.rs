@@ -18,7 +18,7 @@ use claw_language::format::expand_special;
 use serde_json::{Map, Value};
 
 /// Params that are not options of the transform.
-pub(super) const NOT_OPTIONS: &[&str] = &[
+const NOT_OPTIONS: &[&str] = &[
     "transform",
     "inputs",
     "options",
@@ -70,6 +70,26 @@ pub(super) fn transform_key(n: &Node) -> Option<String> {
     }
 }
 
+/// A Formatter step's options: its params other than the transform, the inputs and Zapier's
+/// own fields, with those under `params.options` added (Zapier's Formatter service receives
+/// them either way).
+pub(super) fn options_of(params: &Map<String, Value>) -> Map<String, Value> {
+    let mut options: Map<String, Value> = params
+        .iter()
+        .filter(|(k, _)| !NOT_OPTIONS.contains(&k.as_str()) && !k.starts_with("_zap"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(Value::Object(o)) = params.get("options") {
+        options.extend(o.clone());
+    }
+    options
+}
+
+/// An option left empty in Zapier's editor: never a reason to refuse a mapping.
+pub(super) fn blank(v: &Value) -> bool {
+    v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty())
+}
+
 /// A CEL literal that can sit inside a `{{ }}` hole (a `}}` in the text would close it).
 pub(super) fn lit(s: &str) -> String {
     cel_string(s).replace("}}", "}\\u007d")
@@ -82,14 +102,7 @@ impl Mapper<'_> {
         let name = self.names[i].clone();
         let key = transform_key(n);
         let params = n.params.clone().unwrap_or_default();
-        let mut options: Map<String, Value> = params
-            .iter()
-            .filter(|(k, _)| !NOT_OPTIONS.contains(&k.as_str()) && !k.starts_with("_zap"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if let Some(Value::Object(o)) = params.get("options") {
-            options.extend(o.clone());
-        }
+        let options = options_of(&params);
         let input = params.get("inputs").cloned().unwrap_or(Value::Null);
         let result = match &key {
             Some(k) => self.translate(i, k, &input, &options),
@@ -167,8 +180,7 @@ impl Mapper<'_> {
         let (function, read) =
             spec(key).ok_or_else(|| Refusal::Transform(unsupported_reason(key)))?;
         for (k, v) in options {
-            let blank = v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
-            if !read.contains(&k.as_str()) && !blank {
+            if !read.contains(&k.as_str()) && !blank(v) {
                 return Err(Refusal::Option(format!(
                     "option `{k}` is not one `{key}` has; running without it could give another result"
                 )));

@@ -8,7 +8,7 @@
 //! unported with `formatter_option`, so a wrong guess is reported, never run.
 
 use super::Mapper;
-use super::formatter::{Mapped, NOT_OPTIONS, Refusal, lit, transform_key};
+use super::formatter::{Mapped, Refusal, blank, lit, options_of, transform_key};
 use crate::findings::Finding;
 use crate::zapier::apps::Kind;
 use crate::zapier::codes;
@@ -117,18 +117,10 @@ impl Mapper<'_> {
             return None;
         }
         let params = n.params.clone().unwrap_or_default();
-        let mut options: Map<String, Value> = params
+        let options = options_of(&params);
+        let unknown = options
             .iter()
-            .filter(|(k, _)| !NOT_OPTIONS.contains(&k.as_str()) && !k.starts_with("_zap"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if let Some(Value::Object(o)) = params.get("options") {
-            options.extend(o.clone());
-        }
-        let unknown = options.iter().any(|(k, v)| {
-            !CSV_OPTIONS.contains(&k.as_str())
-                && !(v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()))
-        });
+            .any(|(k, v)| !CSV_OPTIONS.contains(&k.as_str()) && !blank(v));
         if unknown {
             return None;
         }
