@@ -143,7 +143,11 @@ impl Mapper<'_> {
         };
         let header = arg(self, "has_header", "true");
         let delimiter = arg(self, "delimiter", "''");
-        let expr = format!("util.parseCsv(steps.{download}.output.body, {header}, {delimiter})");
+        // `?body`: in record-only mode the download is recorded, not made, and has no body; the
+        // parse then sees an empty file instead of failing the run.
+        let expr = format!(
+            "util.parseCsv(steps.{download}.output.?body.orValue(''), {header}, {delimiter})"
+        );
         let mut x = Execution::new(&name, get.succeeded_event(), "format.fields");
         x.description = n.step_title().map(str::to_string);
         x.with
