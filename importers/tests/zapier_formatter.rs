@@ -279,4 +279,9 @@ fn import_csv_is_a_download_then_a_parse() {
         v,
         json!({"row_count": 1, "line_items": [{"a": "1", "b": "2"}]})
     );
+    // Record-only mode records the download without making it: no body, so no rows.
+    let recorded = json!({"steps": {"rows_download": {"output": {"recorded": true}}}});
+    let v = claw_language::expr::render_template(x[1].with["value"].as_str().unwrap(), &recorded)
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    assert_eq!(v, json!({"row_count": 0, "line_items": []}));
 }
