@@ -349,7 +349,13 @@ fn binary(op: Op, a: Val, b: Val) -> Result<Val, FormatError> {
 /// `number.formula(text)`: the formula's value, a number, text or boolean.
 pub(super) fn formula(args: &[Value]) -> Out {
     let src = as_text(&args[0]);
-    Ok(eval(&parse(&src)?)?.json())
+    match eval(&parse(&src)?)? {
+        // A function (POWER, ROUND of a huge value) can overflow where an operator is checked.
+        Val::Num(n) if !n.is_finite() => {
+            Err(FormatError::new("#NUM!: the result is not a finite number"))
+        }
+        v => Ok(v.json()),
+    }
 }
 
 #[cfg(test)]

@@ -81,6 +81,7 @@ fn refusals() {
     assert!(error("number.formula('1 +')").contains("where a value should be"));
     assert!(error("number.formula('\"abc\" * 2')").contains("#VALUE!"));
     assert!(error("number.formula('ROUND()')").contains("1 to 2 arguments"));
+    assert!(error("number.formula('POWER(10, 400)')").contains("#NUM!"));
     assert!(
         error(&format!(
             "number.formula('{}1{}')",
