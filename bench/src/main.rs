@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod crontab;
+mod formatter;
 mod log_system;
 mod runtime;
 mod shadow;
@@ -37,6 +38,8 @@ enum Bench {
     Soak(soak::Args),
     /// Shadow diff rate: runs compared per second on 1,000,000 synthetic run pairs.
     Shadow(shadow::Args),
+    /// Formatter functions: ns per call in the expression engine vs a trivial expression.
+    Formatter(formatter::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -47,5 +50,6 @@ fn main() -> anyhow::Result<()> {
         Bench::Shadow(a) => shadow::run(a),
         Bench::Crontab(a) => crontab::run(a),
         Bench::Soak(a) => soak::run(a),
+        Bench::Formatter(a) => formatter::run(a),
     }
 }

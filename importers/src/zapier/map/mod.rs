@@ -10,6 +10,7 @@
 mod decisions;
 mod execution;
 mod formatter;
+mod formatter_extra;
 mod refs;
 mod trigger;
 mod webhook;
@@ -265,6 +266,9 @@ impl Mapper<'_> {
                 e
             }
             _ => {
+                if let Some(e) = self.import_csv(i, parent_out, sys) {
+                    return e;
+                }
                 let x = self.execution(i, parent_out);
                 let e = x.succeeded_event();
                 sys.execution.push(x);
