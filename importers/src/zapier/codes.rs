@@ -86,10 +86,10 @@ claw_language::diagnostic_codes! {
     FORMATTER_OPTION = "claw::import::formatter_option", Warning,
         "A Formatter by Zapier option the importer does not read, or a value of it that cannot be translated: the step is kept as `unported.*`.",
         "write the value with the formatter functions in a `format.value` step, taking the option into account";
-    /// A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.
+    /// A Code by Zapier step in Python uses what the runtime's Python sandbox does not offer.
     PYTHON_CODE = "claw::import::python_code", Warning,
-        "A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.",
-        "port it to JavaScript (`code.js`) or to a plug-in adapter";
+        "A Code by Zapier step in Python (imported as `code.python`) uses what the runtime's Python sandbox does not offer: a module outside its standard-library subset (e.g. `requests`) or `StoreClient`; the step fails when it reaches it.",
+        "rewrite that part with the standard-library subset (docs/runtime.md, `code.python`); move an HTTP call to an `http.*` step before the code";
     /// A filter operator nobody has documented: the criterion fails closed (`false`).
     UNKNOWN_OPERATOR = "claw::import::unknown_operator", Warning,
         "A filter operator nobody has documented: the criterion fails closed (`false`).",

@@ -39,7 +39,7 @@ _ALLOWED = (
     "base64 binascii hashlib hmac uuid copy urllib.parse html html.parser difflib typing "
     "dataclasses enum csv struct bisect heapq pprint zlib traceback "
     "encodings.idna encodings.latin_1 encodings.ascii encodings.cp1252 encodings.utf_16 "
-    "encodings.utf_32 encodings.utf_8_sig"
+    "encodings.utf_32 encodings.utf_8_sig encodings.punycode"
 ).split()
 
 _BLOCKED_PREFIXES = (

@@ -10,6 +10,7 @@
 mod decisions;
 mod execution;
 mod formatter;
+mod python;
 mod refs;
 mod trigger;
 

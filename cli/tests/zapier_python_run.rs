@@ -1,0 +1,223 @@
+//! Code by Zapier in Python runs for real: `samples/zapier/python-code.json` is imported with
+//! `claw import zapier --accept`, checked with `claw check`, then run by `claw run` on SQLite;
+//! a webhook delivery goes through the Python step and a Webhooks by Zapier POST to a
+//! loopback receiver. Then hostile code, through the same runtime: each escape fails its step
+//! cleanly and the runtime keeps serving.
+//!
+//! The Zapier behaviour encoded (help.zapier.com, "Use Python code in Zaps" and "Code by
+//! Zapier: input and output"): `input_data` is a dict of the mapped input fields, all
+//! strings; the code sets `output` to a dict (or returns one); each key of that dict is a
+//! field later steps map (`{{2__tier}}`); `print` output is kept with the step's run
+//! (Zapier shows it as `runtime_meta.logs`), not sent to later steps unless mapped.
+
+#[path = "common/ops.rs"]
+mod ops;
+
+use ops::*;
+use serde_json::{Value, json};
+use std::io::Read;
+use std::net::TcpListener;
+
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../samples/zapier/python-code.json"
+);
+
+/// The event of `kind` for step `name` in the run's events.
+fn event<'a>(ev: &'a Value, kind: &str, name: &str) -> &'a Value {
+    ev["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == kind && e["step"] == name)
+        .unwrap_or_else(|| panic!("no {kind} of `{name}` in {ev}"))
+}
+
+// Long on purpose: one scenario against a real `claw` process (import, check, run, deliver,
+// read the events); split, each part would have to import and start the server again.
+#[test]
+fn imported_python_zap_runs_under_claw_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("systems");
+    let imported = cli(&[
+        "import",
+        "zapier",
+        SAMPLE,
+        "--accept",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    let file = out.join("score-inbound-orders.claw");
+    let checked = cli(&["check", file.to_str().unwrap()]);
+    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+
+    // The Webhooks by Zapier POST goes to the loopback receiver instead of fulfilment.
+    let recv = Receiver::start();
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "https://fulfilment.example.com/orders",
+        &format!("{}/orders", recv.base),
+    );
+    std::fs::write(&file, text).unwrap();
+
+    let db = sqlite(dir.path());
+    let srv = Server::start(&file, &db, &[], &[]);
+    let run = hook(
+        &srv.url,
+        "score-inbound-orders",
+        "new_order",
+        json!({
+            "id": "A-1001",
+            "total": "149.90",
+            "items": "widget:2, gadget, widget:1",
+            "customer": {"email": "Grace@Example.EDU"},
+            "placed_at": "2024-03-05T14:30:00Z",
+            "postcode": "sw1a 1aa"
+        }),
+    );
+    let ev = finished(&db, &run);
+    assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
+
+    // The code's `output` dict is the step's output, keys as the code wrote them; what it
+    // printed is `runtime_meta.logs`.
+    assert_eq!(
+        event(&ev, "step.succeeded", "score_order")["data"]["output"],
+        json!({
+            "order_id": "A-1001",
+            "units": 4,
+            "skus": "gadget,widget",
+            "score": 15,
+            "tier": "priority",
+            "weekday": "Tuesday",
+            "postcode": "SW1A1AA",
+            "runtime_meta": {"logs": ["scored order A-1001 as 15"]}
+        })
+    );
+    // The POST carried the mapped fields (its rendered params are in the events).
+    let started = event(&ev, "step.attempt_started", "send_to_fulfilment");
+    let data = &started["data"]["params"]["data"];
+    assert_eq!(data["order"], "A-1001");
+    assert_eq!(data["tier"], "priority");
+    assert_eq!(data["skus"], "gadget,widget");
+    assert_eq!(data["weekday"], "Tuesday");
+    assert_eq!(recv.seen("/orders").len(), 1);
+
+    let stopped = srv.stop(SIGTERM);
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+}
+
+/// A system whose one Python step runs the payload's `attack` (the sandbox is the same
+/// whether the code comes from a file or from `exec`).
+const HOSTILE: &str = r#"system: hostile
+version: 1.0.0
+triggers:
+  - attempt:
+      source: webhook
+      idempotency: id
+decisions: []
+execution:
+  - attack:
+      on: attempt
+      action: code.python
+      timeout: 3s
+      with:
+        code: "exec(input_data['attack'])\nreturn {'survived': True}"
+        input:
+          attack: "{{ attack }}"
+data:
+  events:
+    store: event-log
+    retention: 30d
+observability:
+  owner: security
+"#;
+
+// Long on purpose: one runtime receives every attack in turn, so the test shows that it
+// stays up between them; a test per attack would start a fresh runtime each time.
+#[test]
+fn escapes_fail_the_step_and_the_runtime_stays_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "hostile.claw", HOSTILE);
+    let inside = dir.path().join("secret.txt");
+    std::fs::write(&inside, "top secret").unwrap();
+    let outside = dir.path().join("dropped.txt");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+
+    let db = sqlite(dir.path());
+    let srv = Server::start(&file, &db, &[], &[]);
+    let attacks: Vec<(String, &str)> = vec![
+        (
+            format!("import socket\nsocket.create_connection(('127.0.0.1', {port})).sendall(b'x')"),
+            "module `socket` is not available",
+        ),
+        (
+            format!("print(open({:?}).read())", inside.display()),
+            "`open` is not allowed",
+        ),
+        (
+            format!("open({:?}, 'w').write('x')", outside.display()),
+            "`open` is not allowed",
+        ),
+        ("open('here.txt', 'w')".into(), "`open` is not allowed"),
+        (
+            "import subprocess\nsubprocess.run(['id'])".into(),
+            "module `subprocess` is not available",
+        ),
+        (
+            "import os\nwhile True:\n    os.fork()".into(),
+            "`os.fork` is not allowed",
+        ),
+        ("while True:\n    pass".into(), "time limit of 3s"),
+        ("x = ' ' * (10 ** 10)".into(), "memory limit"),
+    ];
+    for (i, (code, why)) in attacks.iter().enumerate() {
+        let run = hook(
+            &srv.url,
+            "hostile",
+            "attempt",
+            json!({"id": i, "attack": code}),
+        );
+        let ev = finished(&db, &run);
+        assert_eq!(ev["run"]["status"], "failed", "{code}: {ev}");
+        let error = event(&ev, "step.failed", "attack")["data"]["error"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.starts_with("code.python in step `attack`: ") && error.contains(why),
+            "{code}: {error}"
+        );
+        // Permanent: one attempt, no retry.
+        assert_eq!(
+            event(&ev, "step.failed", "attack")["data"]["attempts"],
+            1,
+            "{ev}"
+        );
+    }
+    assert!(!outside.exists() && !dir.path().join("here.txt").exists());
+    let mut arrived = Vec::new();
+    while let Ok((mut s, _)) = listener.accept() {
+        let mut b = Vec::new();
+        let _ = s.read_to_end(&mut b);
+        arrived.push(b);
+    }
+    assert!(arrived.is_empty(), "a connection reached the listener");
+
+    // The runtime is still up and runs harmless code.
+    let run = hook(
+        &srv.url,
+        "hostile",
+        "attempt",
+        json!({"id": "ok", "attack": "x = 1"}),
+    );
+    let ev = finished(&db, &run);
+    assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
+    assert_eq!(
+        event(&ev, "step.succeeded", "attack")["data"]["output"],
+        json!({"survived": true})
+    );
+    let stopped = srv.stop(SIGTERM);
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+}
