@@ -29,7 +29,8 @@ const MAX_STDERR: usize = 16 * 1024;
 /// Resource limits of one `code.python` call.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Address space in bytes (the interpreter itself takes about 30 MiB of it).
+    /// Address space in bytes (the interpreter and its preloaded modules take a few tens of
+    /// MiB of it).
     pub memory: u64,
     /// Wall-clock budget; CPU time is limited to it too (rounded up, plus a second).
     pub time: Duration,
