@@ -131,15 +131,10 @@ async fn no_network() {
         );
     }
     let mut got = Vec::new();
-    loop {
-        match listener.accept() {
-            Ok((mut s, _)) => {
-                let mut b = Vec::new();
-                let _ = s.read_to_end(&mut b);
-                got.push(b);
-            }
-            Err(_) => break,
-        }
+    while let Ok((mut s, _)) = listener.accept() {
+        let mut b = Vec::new();
+        let _ = s.read_to_end(&mut b);
+        got.push(b);
     }
     assert!(got.is_empty(), "a connection reached the listener: {got:?}");
 }

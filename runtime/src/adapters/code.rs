@@ -62,7 +62,7 @@ async fn run_python(call: &Call, mut limits: python::Limits) -> Result<Value, Ad
     if let Value::Object(m) = &mut output
         && !outcome.logs.is_empty()
     {
-        let lines: Vec<Value> = outcome.logs.lines().map(|l| Value::from(l)).collect();
+        let lines: Vec<Value> = outcome.logs.lines().map(Value::from).collect();
         m.insert("runtime_meta".into(), serde_json::json!({"logs": lines}));
     }
     Ok(output)
