@@ -12,53 +12,25 @@
 
 #[path = "common/ops.rs"]
 mod ops;
+#[path = "common/zapier_run.rs"]
+mod zapier_run;
 
+use claw_testkit::sink::Sink;
 use ops::*;
-use serde_json::{Value, json};
-use std::io::Read;
-use std::net::TcpListener;
+use serde_json::json;
+use zapier_run::{import_and_check, redirect, step_event as event};
 
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../samples/zapier/python-code.json"
-);
-
-/// The event of `kind` for step `name` in the run's events.
-fn event<'a>(ev: &'a Value, kind: &str, name: &str) -> &'a Value {
-    ev["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == kind && e["step"] == name)
-        .unwrap_or_else(|| panic!("no {kind} of `{name}` in {ev}"))
-}
-
-// Long on purpose: one scenario against a real `claw` process (import, check, run, deliver,
-// read the events); split, each part would have to import and start the server again.
 #[test]
 fn imported_python_zap_runs_under_claw_run() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("systems");
-    let imported = cli(&[
-        "import",
-        "zapier",
-        SAMPLE,
-        "--accept",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
-    let file = out.join("score-inbound-orders.claw");
-    let checked = cli(&["check", file.to_str().unwrap()]);
-    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
-
+    let file = import_and_check("python-code.json", dir.path(), "score-inbound-orders");
     // The Webhooks by Zapier POST goes to the loopback receiver instead of fulfilment.
     let recv = Receiver::start();
-    let text = std::fs::read_to_string(&file).unwrap().replace(
+    redirect(
+        &file,
         "https://fulfilment.example.com/orders",
         &format!("{}/orders", recv.base),
     );
-    std::fs::write(&file, text).unwrap();
 
     let db = sqlite(dir.path());
     let srv = Server::start(&file, &db, &[], &[]);
@@ -141,9 +113,8 @@ fn escapes_fail_the_step_and_the_runtime_stays_up() {
     let inside = dir.path().join("secret.txt");
     std::fs::write(&inside, "top secret").unwrap();
     let outside = dir.path().join("dropped.txt");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let sink = Sink::bind();
+    let port = sink.port();
 
     let db = sqlite(dir.path());
     let srv = Server::start(&file, &db, &[], &[]);
@@ -197,13 +168,10 @@ fn escapes_fail_the_step_and_the_runtime_stays_up() {
         );
     }
     assert!(!outside.exists() && !dir.path().join("here.txt").exists());
-    let mut arrived = Vec::new();
-    while let Ok((mut s, _)) = listener.accept() {
-        let mut b = Vec::new();
-        let _ = s.read_to_end(&mut b);
-        arrived.push(b);
-    }
-    assert!(arrived.is_empty(), "a connection reached the listener");
+    assert!(
+        sink.arrived().is_empty(),
+        "a connection reached the listener"
+    );
 
     // The runtime is still up and runs harmless code.
     let run = hook(

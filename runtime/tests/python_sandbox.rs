@@ -7,9 +7,8 @@
 
 use claw_runtime::adapters::{Adapter, Call, CodeAdapter};
 use claw_runtime::python::{self, Limits, PythonError};
+use claw_testkit::sink::Sink;
 use serde_json::{Value, json};
-use std::io::Read;
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 fn quick() -> Limits {
@@ -110,9 +109,8 @@ async fn script_errors_name_the_line() {
 /// A connection to a loopback listener the test holds: refused, and nothing arrives.
 #[tokio::test]
 async fn no_network() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let sink = Sink::bind();
+    let port = sink.port();
     for code in [
         format!(
             "import socket\ns = socket.create_connection(('127.0.0.1', {port}))\ns.sendall(b'x')"
@@ -130,13 +128,10 @@ async fn no_network() {
             "{code}: {e:?}"
         );
     }
-    let mut got = Vec::new();
-    while let Ok((mut s, _)) = listener.accept() {
-        let mut b = Vec::new();
-        let _ = s.read_to_end(&mut b);
-        got.push(b);
-    }
-    assert!(got.is_empty(), "a connection reached the listener: {got:?}");
+    assert!(
+        sink.arrived().is_empty(),
+        "a connection reached the listener"
+    );
 }
 
 #[tokio::test]
