@@ -255,3 +255,59 @@ async fn a_root_runtime_runs_code_as_nobody() {
         assert_eq!(out.output["uid"], 65534, "{:?}", out.output);
     }
 }
+
+/// Record-only mode (shadow mode, `--dry-run`) runs `code.python` for real, as it does
+/// `code.js`: the step is pure, and later steps' recorded calls carry its real output.
+#[tokio::test]
+async fn record_only_mode_runs_python_and_records_what_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("py.claw");
+    std::fs::write(
+        &file,
+        r#"system: py
+version: 1.0.0
+triggers:
+  - order:
+      source: webhook
+      idempotency: id
+decisions: []
+execution:
+  - score:
+      on: order
+      action: code.python
+      with:
+        code: "return {'double': int(input_data['n']) * 2}"
+        input:
+          n: "{{ n }}"
+  - notify:
+      on: score.succeeded
+      action: http.post
+      with:
+        url: http://127.0.0.1:9/
+        body:
+          double: "{{ steps.score.output.double }}"
+data:
+  events:
+    store: event-log
+    retention: 30d
+observability:
+  owner: tests
+"#,
+    )
+    .unwrap();
+    let sys = claw_runtime::LoadedSystem::load(&file).unwrap();
+    let rt = claw_runtime::Runtime::record_only(vec![sys]).await.unwrap();
+    let sim = rt
+        .simulate(
+            "py",
+            "order",
+            json!({"id": "o1", "n": "21"}),
+            claw_runtime::StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sim.status, "succeeded");
+    let actions: Vec<&str> = sim.calls.iter().map(|c| c.action.as_str()).collect();
+    assert_eq!(actions, ["code.python", "http.post"]);
+    assert_eq!(sim.calls[1].params["body"], json!({"double": 42}));
+}

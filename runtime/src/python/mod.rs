@@ -107,20 +107,34 @@ pub struct Outcome {
 /// `PATH`. The system interpreter comes before `PATH` because a `PATH` entry may be a shim
 /// (pyenv) that needs the environment the sandbox takes away.
 pub fn interpreter() -> Result<PathBuf, PythonError> {
+    find_interpreter(
+        std::env::var_os("CLAW_PYTHON"),
+        Path::new("/usr/bin/python3"),
+        std::env::var_os("PATH"),
+    )
+}
+
+/// [`interpreter`] with its inputs given: the `CLAW_PYTHON` value, the system interpreter's
+/// path and the `PATH` value.
+pub fn find_interpreter(
+    claw_python: Option<std::ffi::OsString>,
+    system: &Path,
+    path: Option<std::ffi::OsString>,
+) -> Result<PathBuf, PythonError> {
     let mut looked = Vec::new();
-    if let Some(p) = std::env::var_os("CLAW_PYTHON") {
+    if let Some(p) = claw_python {
         let p = PathBuf::from(p);
         if p.is_file() {
             return Ok(p);
         }
+        // Named on purpose: falling back to another interpreter would hide the mistake.
         looked.push(format!("CLAW_PYTHON={}", p.display()));
     } else {
-        let system = Path::new("/usr/bin/python3");
         if system.is_file() {
             return Ok(system.to_path_buf());
         }
         looked.push(system.display().to_string());
-        if let Some(path) = std::env::var_os("PATH") {
+        if let Some(path) = path {
             for dir in std::env::split_paths(&path) {
                 let p = dir.join("python3");
                 if p.is_file() {
@@ -285,6 +299,37 @@ fn read_answer(line: &str, limits: &Limits) -> Result<Outcome, PythonError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_interpreter_is_a_coded_error() {
+        let e = find_interpreter(
+            Some("/nonexistent/python3".into()),
+            Path::new("/usr/bin/python3"),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            PythonError::Missing {
+                looked: "CLAW_PYTHON=/nonexistent/python3".into()
+            }
+        );
+        assert!(
+            e.to_string().starts_with("claw::runtime::python_missing: "),
+            "{e}"
+        );
+        let e = find_interpreter(
+            None,
+            Path::new("/nonexistent/python3"),
+            Some("/nonexistent".into()),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("looked for /nonexistent/python3, python3 on PATH"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn answers_are_read() {
