@@ -189,3 +189,31 @@ fn escapes_fail_the_step_and_the_runtime_stays_up() {
     let stopped = srv.stop(SIGTERM);
     assert!(stopped.status.success(), "{}", stopped.stderr);
 }
+
+/// No interpreter where the runtime looks: the step fails at once with the stable code,
+/// without retrying, and the runtime stays up.
+#[test]
+fn a_missing_interpreter_fails_the_step_with_its_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "hostile.claw", HOSTILE);
+    let db = sqlite(dir.path());
+    let srv = Server::start(&file, &db, &[], &[("CLAW_PYTHON", "/nonexistent/python3")]);
+    let run = hook(
+        &srv.url,
+        "hostile",
+        "attempt",
+        json!({"id": 1, "attack": "x = 1"}),
+    );
+    let ev = finished(&db, &run);
+    assert_eq!(ev["run"]["status"], "failed", "{ev}");
+    let failed = &event(&ev, "step.failed", "attack")["data"];
+    assert_eq!(failed["attempts"], 1, "{ev}");
+    assert_eq!(
+        failed["error"],
+        "code.python in step `attack`: claw::runtime::python_missing: no Python interpreter: \
+         looked for CLAW_PYTHON=/nonexistent/python3; install python3 (Debian: `apt-get install \
+         python3`) or set CLAW_PYTHON to its path"
+    );
+    let stopped = srv.stop(SIGTERM);
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+}
