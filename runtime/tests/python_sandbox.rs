@@ -311,3 +311,32 @@ observability:
     assert_eq!(actions, ["code.python", "http.post"]);
     assert_eq!(sim.calls[1].params["body"], json!({"double": 42}));
 }
+
+/// Calls at once (runs in parallel): each child is limited to no new process, and the
+/// others running as the same user do not stop one from starting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_all_run() {
+    let calls = (0..8).map(|i| async move {
+        run("return {'i': input_data['i']}", json!({"i": i}))
+            .await
+            .map(|o| o.output)
+    });
+    let outs = futures_join(calls).await;
+    for (i, o) in outs.into_iter().enumerate() {
+        assert_eq!(o.unwrap(), json!({"i": i}));
+    }
+}
+
+/// Awaits every future, concurrently, keeping their order.
+async fn futures_join<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = fs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
