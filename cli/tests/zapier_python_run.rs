@@ -80,7 +80,8 @@ fn imported_python_zap_runs_under_claw_run() {
 
 /// A system whose one Python step runs the payload's `attack` (the sandbox is the same
 /// whether the code comes from a file or from `exec`).
-const HOSTILE: &str = r#"system: hostile
+const HOSTILE: &str = claw_testkit::with_tail!(
+    r#"system: hostile
 version: 1.0.0
 triggers:
   - attempt:
@@ -96,16 +97,10 @@ execution:
         code: "exec(input_data['attack'])\nreturn {'survived': True}"
         input:
           attack: "{{ attack }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: security
-"#;
+"#
+);
 
-// Long on purpose: one runtime receives every attack in turn, so the test shows that it
-// stays up between them; a test per attack would start a fresh runtime each time.
+/// One runtime receives every attack in turn, so the test shows that it stays up between them.
 #[test]
 fn escapes_fail_the_step_and_the_runtime_stays_up() {
     let dir = tempfile::tempdir().unwrap();

@@ -262,8 +262,7 @@ async fn a_root_runtime_runs_code_as_nobody() {
 async fn record_only_mode_runs_python_and_records_what_follows() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("py.claw");
-    std::fs::write(
-        &file,
+    let text = claw_testkit::with_tail!(
         r#"system: py
 version: 1.0.0
 triggers:
@@ -286,15 +285,9 @@ execution:
         url: http://127.0.0.1:9/
         body:
           double: "{{ steps.score.output.double }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  owner: tests
-"#,
-    )
-    .unwrap();
+"#
+    );
+    std::fs::write(&file, text).unwrap();
     let sys = claw_runtime::LoadedSystem::load(&file).unwrap();
     let rt = claw_runtime::Runtime::record_only(vec![sys]).await.unwrap();
     let sim = rt
