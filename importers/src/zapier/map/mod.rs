@@ -11,6 +11,7 @@ mod decisions;
 mod execution;
 mod formatter;
 mod formatter_extra;
+mod python;
 mod refs;
 mod trigger;
 mod webhook;
