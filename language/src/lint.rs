@@ -9,6 +9,19 @@ use crate::parse::SourceMap;
 /// Adapters the runtime ships. Others are plug-ins: allowed, with a warning.
 pub const BUILTIN_ADAPTERS: &[&str] = &[
     "http", "shell", "code", "log", "format", "slack", "webhook", "queue", "delay", "email",
+    "state",
+];
+
+/// The operations of the built-in `state` adapter (`state.set`, …), over `data.state` stores.
+pub const STATE_OPERATIONS: &[&str] = &[
+    "set",
+    "get",
+    "increment",
+    "remove",
+    "push",
+    "pop",
+    "set_many",
+    "get_many",
 ];
 
 /// Adapters whose operations have no outside effect, so retries and dead letters are moot.

@@ -1,7 +1,8 @@
 //! Adapters: the plug-in point for everything a run does outside itself.
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
-//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `slack`, `webhook`, `queue`.
+//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `slack`, `webhook`, `queue`,
+//! and `state` (added by the runtime builder: it needs the event store).
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
@@ -11,6 +12,7 @@ mod http;
 mod log;
 mod queue;
 mod shell;
+mod state;
 
 pub use code::CodeAdapter;
 pub use format::FormatAdapter;
@@ -19,6 +21,7 @@ pub use http::{HttpAdapter, NotifyAdapter};
 pub use log::LogAdapter;
 pub use queue::QueueAdapter;
 pub use shell::ShellAdapter;
+pub use state::{DeclaredStores, StateAdapter};
 
 use serde::Serialize;
 use serde_json::Value;

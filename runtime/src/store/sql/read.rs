@@ -339,6 +339,13 @@ impl EventStore for SqlStore {
     async fn flush(&self) -> Result<(), StoreError> {
         self.commit(Vec::new()).await.map(|_| ())
     }
+
+    async fn apply_state(
+        &self,
+        req: &crate::store::state::StateRequest,
+    ) -> Result<serde_json::Value, StoreError> {
+        SqlStore::apply_state(self, req).await
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,182 @@
+//! `state.*`: operations on a system's declared `data.state` stores, kept in the event
+//! store's database (what Storage by Zapier becomes).
+//!
+//! Operations: `set` (`key`, `value`), `get` (`key`, `default`), `increment` (`key`,
+//! `amount`, default 1), `remove` (`key`), `push` (`key`, `value`), `pop` (`key`, `default`,
+//! `from: start|end`), `set_many` (`values`, a map), `get_many` (`keys`, a list or
+//! comma-separated text). Every operation names its store with `store`. The adapter only
+//! reads the parameters; the store applies the operation exactly once per idempotency key
+//! (see [`crate::store::state`]).
+
+use super::{Adapter, AdapterError, Call, required};
+use crate::engine::Clock;
+use crate::store::state::{StateOp, StateRequest};
+use crate::store::{EventStore, StoreError};
+use crate::time::{Millis, UnixMillis};
+use claw_language::lint::STATE_OPERATIONS;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The declared stores of every loaded system: (system, store) → the store's `ttl`.
+pub type DeclaredStores = BTreeMap<(String, String), Option<Millis>>;
+
+/// Applies `state.*` operations through the event store.
+pub struct StateAdapter {
+    store: Arc<dyn EventStore>,
+    declared: DeclaredStores,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for StateAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateAdapter")
+            .field("declared", &self.declared)
+            .finish()
+    }
+}
+
+impl StateAdapter {
+    /// An adapter over `store` for the declared stores (an undeclared one is refused).
+    pub fn new(
+        store: Arc<dyn EventStore>,
+        declared: DeclaredStores,
+        clock: Arc<dyn Clock>,
+    ) -> StateAdapter {
+        StateAdapter {
+            store,
+            declared,
+            clock,
+        }
+    }
+}
+
+/// A key parameter: text, or a number or boolean written as text (templates of ids).
+fn key_param(call: &Call, name: &str) -> Result<String, AdapterError> {
+    match call.params.get(name) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(v.to_string()),
+        _ => Err(AdapterError::permanent(format!(
+            "{} in step `{}` needs a non-empty `{name}`",
+            call.action, call.step
+        ))),
+    }
+}
+
+fn param(call: &Call, name: &str) -> Value {
+    call.params.get(name).cloned().unwrap_or(Value::Null)
+}
+
+/// `increment`'s `amount`: a number or numeric text; 1 when absent.
+fn amount(call: &Call) -> Result<f64, AdapterError> {
+    let bad = || {
+        AdapterError::permanent(format!(
+            "state.increment in step `{}`: `amount` must be a number",
+            call.step
+        ))
+    };
+    match call.params.get("amount") {
+        None | Some(Value::Null) => Ok(1.0),
+        Some(Value::Number(n)) => n.as_f64().ok_or_else(bad),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(1.0),
+        Some(Value::String(s)) => s.trim().parse().map_err(|_| bad()),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// `get_many`'s `keys`: a list, or comma-separated text.
+fn keys(call: &Call) -> Result<Vec<String>, AdapterError> {
+    match call.params.get("keys") {
+        Some(Value::Array(a)) => Ok(a
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect()),
+        Some(Value::String(s)) => Ok(s
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect()),
+        _ => Err(AdapterError::permanent(format!(
+            "state.get_many in step `{}` needs `keys` (a list or comma-separated text)",
+            call.step
+        ))),
+    }
+}
+
+/// The operation a call asks for.
+pub(crate) fn op_of(call: &Call) -> Result<StateOp, AdapterError> {
+    Ok(match call.operation.as_str() {
+        "set" => StateOp::Set {
+            key: key_param(call, "key")?,
+            value: param(call, "value"),
+        },
+        "get" => StateOp::Get {
+            key: key_param(call, "key")?,
+            default: param(call, "default"),
+        },
+        "increment" => StateOp::Increment {
+            key: key_param(call, "key")?,
+            amount: amount(call)?,
+        },
+        "remove" => StateOp::Remove {
+            key: key_param(call, "key")?,
+        },
+        "push" => StateOp::Push {
+            key: key_param(call, "key")?,
+            value: param(call, "value"),
+        },
+        "pop" => StateOp::Pop {
+            key: key_param(call, "key")?,
+            default: param(call, "default"),
+            first: call.params.get("from").and_then(Value::as_str) == Some("start"),
+        },
+        "set_many" => StateOp::SetMany {
+            values: match call.params.get("values") {
+                Some(Value::Object(m)) => m.clone(),
+                _ => {
+                    return Err(AdapterError::permanent(format!(
+                        "state.set_many in step `{}` needs `values`, a map",
+                        call.step
+                    )));
+                }
+            },
+        },
+        "get_many" => StateOp::GetMany { keys: keys(call)? },
+        other => {
+            return Err(AdapterError::permanent(format!(
+                "state has no operation `{other}`; expected one of {}",
+                STATE_OPERATIONS.join(", ")
+            )));
+        }
+    })
+}
+
+#[async_trait::async_trait]
+impl Adapter for StateAdapter {
+    async fn call(&self, call: &Call) -> Result<Value, AdapterError> {
+        let store = required(call, "store")?;
+        let Some(ttl) = self.declared.get(&(call.system.clone(), store.to_string())) else {
+            return Err(AdapterError::permanent(format!(
+                "{} in step `{}`: `{store}` is not a state store declared under data.state",
+                call.action, call.step
+            )));
+        };
+        let req = StateRequest {
+            system: call.system.clone(),
+            store: store.to_string(),
+            idempotency_key: call.idempotency_key.clone(),
+            op: op_of(call)?,
+            ttl: *ttl,
+            now: UnixMillis::from(self.clock.now()),
+        };
+        self.store.apply_state(&req).await.map_err(|e| match e {
+            StoreError::State(e) => AdapterError::permanent(format!("step `{}`: {e}", call.step)),
+            StoreError::NoStateStores => AdapterError::permanent(e.to_string()),
+            other => AdapterError::retryable(format!("{}: {other}", call.action)),
+        })
+    }
+}
