@@ -111,6 +111,8 @@ fn samples_cover_every_node_type() {
         "http.post",
         "unported.code.python",
         "email.send_outbound",
+        "state.set",
+        "state.increment",
     ] {
         assert!(actions.contains(&a), "no {a} step in samples: {actions:?}");
     }
@@ -118,7 +120,6 @@ fn samples_cover_every_node_type() {
         "unported.zapier_formatter.",
         "unported.zapier_looping.",
         "unported.digest.",
-        "unported.storage.",
         "unported.sub_zap.",
         "unported.lookup_table.",
     ] {

@@ -53,7 +53,10 @@ async fn concurrent_increments_lose_no_update() {
         for t in tasks {
             t.await.unwrap();
         }
-        let out = store.apply_state(&req("shop", "read", get(), 2)).await.unwrap();
+        let out = store
+            .apply_state(&req("shop", "read", get(), 2))
+            .await
+            .unwrap();
         assert_eq!(out["value"], json!(60), "{}", db.label);
     }
 }
@@ -62,14 +65,26 @@ async fn concurrent_increments_lose_no_update() {
 async fn a_repeated_key_applies_once() {
     for db in common::databases().await {
         let store = SqlStore::connect(&db.url).await.unwrap();
-        let first = store.apply_state(&req("shop", "r1:count", incr(), 1)).await.unwrap();
-        let again = store.apply_state(&req("shop", "r1:count", incr(), 2)).await.unwrap();
+        let first = store
+            .apply_state(&req("shop", "r1:count", incr(), 1))
+            .await
+            .unwrap();
+        let again = store
+            .apply_state(&req("shop", "r1:count", incr(), 2))
+            .await
+            .unwrap();
         assert_eq!(first, again, "{}", db.label);
         assert_eq!(first["value"], json!(1));
-        let out = store.apply_state(&req("shop", "r2:read", get(), 3)).await.unwrap();
+        let out = store
+            .apply_state(&req("shop", "r2:read", get(), 3))
+            .await
+            .unwrap();
         assert_eq!(out["value"], json!(1), "{}", db.label);
         // Another system's store of the same name is another store.
-        let other = store.apply_state(&req("blog", "r1:count", incr(), 4)).await.unwrap();
+        let other = store
+            .apply_state(&req("blog", "r1:count", incr(), 4))
+            .await
+            .unwrap();
         assert_eq!(other["value"], json!(1), "{}", db.label);
     }
 }
@@ -89,9 +104,15 @@ async fn ttl_expires_entries() {
         );
         set.ttl = Some(Millis(500));
         store.apply_state(&set).await.unwrap();
-        let live = store.apply_state(&req("shop", "r2:get", get(), 1_400)).await.unwrap();
+        let live = store
+            .apply_state(&req("shop", "r2:get", get(), 1_400))
+            .await
+            .unwrap();
         assert_eq!(live["found"], json!(true), "{}", db.label);
-        let gone = store.apply_state(&req("shop", "r3:get", get(), 1_500)).await.unwrap();
+        let gone = store
+            .apply_state(&req("shop", "r3:get", get(), 1_500))
+            .await
+            .unwrap();
         assert_eq!(gone["found"], json!(false), "{}", db.label);
         let mut push = req(
             "shop",

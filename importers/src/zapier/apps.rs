@@ -18,7 +18,9 @@ pub enum Kind {
     Code,
     /// Formatter by Zapier: a pure `format.*` step calling a formatter function.
     Formatter,
-    /// Built-ins with no runtime equivalent (Looping, Digest, Storage, Sub-Zap, Lookup table).
+    /// Storage by Zapier: a `state.*` step over a `data.state` store.
+    Storage,
+    /// Built-ins with no runtime equivalent (Looping, Digest, Sub-Zap, Lookup table).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
@@ -48,11 +50,13 @@ pub fn kind(n: &Node) -> Kind {
     if matches!(base.as_str(), "zapierformatter" | "formatter") {
         return Kind::Formatter;
     }
+    if base == "storage" {
+        return Kind::Storage;
+    }
     const UNPORTED: &[&str] = &[
         "zapierlooping",
         "looping",
         "digest",
-        "storage",
         "subzap",
         "lookuptable",
         "zapierlookuptable",

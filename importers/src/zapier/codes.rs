@@ -86,6 +86,10 @@ claw_language::diagnostic_codes! {
     FORMATTER_OPTION = "claw::import::formatter_option", Warning,
         "A Formatter by Zapier option the importer does not read, or a value of it that cannot be translated: the step is kept as `unported.*`.",
         "write the value with the formatter functions in a `format.value` step, taking the option into account";
+    /// A Storage by Zapier step was mapped to a `state.*` step on a `data.state` store named from a hash of its storage secret (a warning when some of its params were not translated).
+    STORAGE_MAPPED = "claw::import::storage_mapped", Info,
+        "A Storage by Zapier step was mapped to a `state.*` step on a `data.state` store named from a hash of its storage secret.",
+        "check the step's `with:` against the Zap (no export with Storage params has been seen); steps that shared a Zapier store share the `zapier_storage_*` store";
     /// A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.",

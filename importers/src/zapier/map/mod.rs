@@ -11,6 +11,7 @@ mod decisions;
 mod execution;
 mod formatter;
 mod refs;
+mod storage;
 mod trigger;
 
 pub use trigger::DEFAULT_POLL_MINUTES;
@@ -71,6 +72,7 @@ pub fn zap(
     let trigger_event = trigger.name.clone();
     sys.triggers.push(trigger);
     m.map_items(&trigger_event, &mut sys);
+    storage::declare_stores(&mut sys);
     m.idempotency_candidates();
     if sys.execution.is_empty() {
         record_runs_without_actions(&mut sys, &mut m);
