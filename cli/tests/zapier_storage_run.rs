@@ -10,74 +10,37 @@
 
 #[path = "common/ops.rs"]
 mod ops;
+#[path = "common/zapier_run.rs"]
+mod zapier_run;
 
 use ops::*;
-use serde_json::{Value, json};
+use zapier_run::{import_and_run, output, sent};
 
 const SAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../samples/zapier/storage-count-signups.json"
 );
 
-/// The output of step `name` in the run's events.
-fn output(ev: &Value, name: &str) -> Value {
-    ev["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "step.succeeded" && e["step"] == name)
-        .map(|e| e["data"]["output"].clone())
-        .unwrap_or_else(|| panic!("no output of `{name}` in {ev}"))
-}
-
-/// The rendered `data` the POST step sent.
-fn posted(ev: &Value) -> Value {
-    ev["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "step.attempt_started" && e["step"] == "notify_team")
-        .map(|e| e["data"]["params"]["data"].clone())
-        .unwrap_or_else(|| panic!("no notify_team attempt in {ev}"))
-}
-
 fn signup(i: usize) -> Value {
     json!({"name": format!("user{i}"), "email": format!("user{i}@example.com")})
 }
 
-// Long on purpose: one scenario against a real `claw` process (import, check, run, deliver
-// in order then all at once, read the events); split, each part would import and start again.
 #[test]
 fn imported_storage_zap_runs_under_claw_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("systems");
-    let imported = cli(&[
-        "import",
-        "zapier",
-        SAMPLE,
-        "--accept",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
-    let file = out.join("count-signups.claw");
-    let checked = cli(&["check", file.to_str().unwrap()]);
-    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
-
     let recv = Receiver::start();
-    let text = std::fs::read_to_string(&file).unwrap().replace(
+    let run = import_and_run(
+        SAMPLE,
+        "count-signups.claw",
         "https://team.example.com/signups",
         &format!("{}/signups", recv.base),
     );
-    std::fs::write(&file, text).unwrap();
-    let db = sqlite(dir.path());
-    let srv = Server::start(&file, &db, &[], &[]);
+    let (db, srv) = (&run.db, &run.server);
 
     // In order: each run sees what the previous ones stored.
     let mut evs = Vec::new();
     for i in 1..=3 {
-        let run = hook(&srv.url, "count-signups", "new_signup", signup(i));
-        let ev = finished(&db, &run);
+        let id = hook(&srv.url, "count-signups", "new_signup", signup(i));
+        let ev = finished(db, &id);
         assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
         evs.push(ev);
     }
@@ -100,7 +63,7 @@ fn imported_storage_zap_runs_under_claw_run() {
     );
     assert_eq!(output(&evs[2], "previous_signup")["value"], json!("user2"));
     assert_eq!(
-        posted(&evs[2]),
+        sent(&evs[2], "notify_team")["data"],
         json!({"name": "user3", "count": 3, "emails": 3, "previous": "user2"})
     );
 
@@ -115,7 +78,7 @@ fn imported_storage_zap_runs_under_claw_run() {
     let mut counts: Vec<i64> = ids
         .iter()
         .map(|id| {
-            let ev = finished(&db, id);
+            let ev = finished(db, id);
             assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
             output(&ev, "count_signups")["value"].as_i64().unwrap()
         })
@@ -124,6 +87,6 @@ fn imported_storage_zap_runs_under_claw_run() {
     assert_eq!(counts, (4..=33).collect::<Vec<i64>>());
     assert_eq!(recv.seen("/signups").len(), 33);
 
-    let stopped = srv.stop(SIGTERM);
+    let stopped = run.server.stop(SIGTERM);
     assert!(stopped.status.success(), "{}", stopped.stderr);
 }

@@ -113,6 +113,7 @@ fn samples_cover_every_node_type() {
         "email.send_outbound",
         "state.set",
         "state.increment",
+        "format.value",
     ] {
         assert!(actions.contains(&a), "no {a} step in samples: {actions:?}");
     }
@@ -121,7 +122,6 @@ fn samples_cover_every_node_type() {
         "unported.zapier_looping.",
         "unported.digest.",
         "unported.sub_zap.",
-        "unported.lookup_table.",
     ] {
         assert!(
             actions.iter().any(|a| a.starts_with(prefix)),

@@ -20,7 +20,9 @@ pub enum Kind {
     Formatter,
     /// Storage by Zapier: a `state.*` step over a `data.state` store.
     Storage,
-    /// Built-ins with no runtime equivalent (Looping, Digest, Sub-Zap, Lookup table).
+    /// Lookup Table by Zapier: a `data.tables` table and a `format.value` step reading it.
+    LookupTable,
+    /// Built-ins with no runtime equivalent (Looping, Digest, Sub-Zap).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
@@ -53,14 +55,10 @@ pub fn kind(n: &Node) -> Kind {
     if base == "storage" {
         return Kind::Storage;
     }
-    const UNPORTED: &[&str] = &[
-        "zapierlooping",
-        "looping",
-        "digest",
-        "subzap",
-        "lookuptable",
-        "zapierlookuptable",
-    ];
+    if matches!(base.as_str(), "lookuptable" | "zapierlookuptable") {
+        return Kind::LookupTable;
+    }
+    const UNPORTED: &[&str] = &["zapierlooping", "looping", "digest", "subzap"];
     if UNPORTED.contains(&base.as_str()) {
         return Kind::Unported;
     }

@@ -90,6 +90,10 @@ claw_language::diagnostic_codes! {
     STORAGE_MAPPED = "claw::import::storage_mapped", Info,
         "A Storage by Zapier step was mapped to a `state.*` step on a `data.state` store named from a hash of its storage secret.",
         "check the step's `with:` against the Zap (no export with Storage params has been seen); steps that shared a Zapier store share the `zapier_storage_*` store";
+    /// A Lookup Table by Zapier step was mapped to a `data.tables` table of its rows and a pure `format.value` step reading it.
+    LOOKUP_TABLE_MAPPED = "claw::import::lookup_table_mapped", Info,
+        "A Lookup Table by Zapier step was mapped to a `data.tables` table of its rows and a pure `format.value` step reading it.",
+        "check the table's rows and the step's key against the Zap (no export with a Lookup Table step has been seen)";
     /// A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.",

@@ -10,6 +10,7 @@
 mod decisions;
 mod execution;
 mod formatter;
+mod lookup;
 mod refs;
 mod storage;
 mod trigger;
@@ -48,6 +49,8 @@ struct Mapper<'a> {
     once: BTreeSet<&'static str>,
     files: Vec<(PathBuf, String)>,
     root_fields: Vec<Vec<String>>,
+    /// Tables the steps need (Lookup Table rows), added to `data.tables` after the walk.
+    tables: Vec<claw_language::model::Table>,
 }
 
 /// Maps one Zap. `system` is the (already deduplicated) system name.
@@ -73,6 +76,7 @@ pub fn zap(
     sys.triggers.push(trigger);
     m.map_items(&trigger_event, &mut sys);
     storage::declare_stores(&mut sys);
+    sys.data.tables.append(&mut m.tables);
     m.idempotency_candidates();
     if sys.execution.is_empty() {
         record_runs_without_actions(&mut sys, &mut m);
@@ -185,6 +189,7 @@ impl Mapper<'_> {
             once: BTreeSet::new(),
             files: Vec::new(),
             root_fields: Vec::new(),
+            tables: Vec::new(),
         }
     }
 
