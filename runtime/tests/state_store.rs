@@ -89,6 +89,62 @@ async fn a_repeated_key_applies_once() {
     }
 }
 
+/// Retention prunes the remembered operations older than its horizon and the entries that had
+/// expired by then; a live entry stays whatever its age.
+#[tokio::test]
+async fn retention_prunes_remembered_operations_and_expired_entries() {
+    for db in common::databases().await {
+        let store = SqlStore::connect(&db.url).await.unwrap();
+        let set = |key: &str, k: &str, ttl: Option<i64>, now: i64| {
+            let mut r = req(
+                "shop",
+                k,
+                StateOp::Set {
+                    key: key.into(),
+                    value: json!(k),
+                },
+                now,
+            );
+            r.ttl = ttl.map(Millis);
+            r
+        };
+        store
+            .apply_state(&set("old", "r1:set", Some(10), 100))
+            .await
+            .unwrap();
+        store
+            .apply_state(&set("kept", "r2:set", None, 100))
+            .await
+            .unwrap();
+        store
+            .apply_state(&set("new", "r3:set", None, 5_000))
+            .await
+            .unwrap();
+        store.prune("shop", UnixMillis(1_000)).await.unwrap();
+        let count = |sql: &'static str| {
+            let url = db.url.clone();
+            async move {
+                if url.starts_with("sqlite") {
+                    let p = sqlx::SqlitePool::connect(&url).await.unwrap();
+                    sqlx::query_scalar::<_, i64>(sql)
+                        .fetch_one(&p)
+                        .await
+                        .unwrap()
+                } else {
+                    let p = sqlx::PgPool::connect(&url).await.unwrap();
+                    sqlx::query_scalar::<_, i64>(sql)
+                        .fetch_one(&p)
+                        .await
+                        .unwrap()
+                }
+            }
+        };
+        let applied = count("SELECT COUNT(*) FROM state_applied").await;
+        let entries = count("SELECT COUNT(*) FROM state_entries").await;
+        assert_eq!((applied, entries), (1, 2), "{}", db.label);
+    }
+}
+
 #[tokio::test]
 async fn ttl_expires_entries() {
     for db in common::databases().await {

@@ -331,6 +331,18 @@ impl EventStore for SqlStore {
                 .bind(slot_of(before).0)
                 .execute(&mut *tx)
                 .await?;
+            // State: the remembered operations of the pruned past (their runs are gone, so
+            // nothing re-drives them) and entries that had expired by then.
+            sqlx::query("DELETE FROM state_applied WHERE system = $1 AND applied_at < $2")
+                .bind(system)
+                .bind(before.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM state_entries WHERE system = $1 AND expires_at < $2")
+                .bind(system)
+                .bind(before.0)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(a.rows_affected())
         })
