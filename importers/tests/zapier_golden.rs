@@ -113,6 +113,7 @@ fn samples_cover_every_node_type() {
         "email.send_outbound",
         "state.set",
         "state.increment",
+        "table.find",
         "format.value",
     ] {
         assert!(actions.contains(&a), "no {a} step in samples: {actions:?}");

@@ -9,7 +9,7 @@ use crate::parse::SourceMap;
 /// Adapters the runtime ships. Others are plug-ins: allowed, with a warning.
 pub const BUILTIN_ADAPTERS: &[&str] = &[
     "http", "shell", "code", "log", "format", "slack", "webhook", "queue", "delay", "email",
-    "state",
+    "state", "table",
 ];
 
 /// The operations of the built-in `state` adapter (`state.set`, …), over `data.state` stores.
@@ -23,6 +23,10 @@ pub const STATE_OPERATIONS: &[&str] = &[
     "set_many",
     "get_many",
 ];
+
+/// The operations of the built-in `table` adapter (`table.find`, …), over `data.state` stores
+/// used as tables of records.
+pub const TABLE_OPERATIONS: &[&str] = &["find", "create", "update"];
 
 /// Adapters whose operations have no outside effect, so retries and dead letters are moot.
 const PURE_ADAPTERS: &[&str] = &["log", "delay", "code", "format"];

@@ -20,6 +20,8 @@ pub enum Kind {
     Formatter,
     /// Storage by Zapier: a `state.*` step over a `data.state` store.
     Storage,
+    /// Zapier Tables: a `table.*` step on a `data.state` store standing for the table.
+    ZapierTable,
     /// Lookup Table by Zapier: a `data.tables` table and a `format.value` step reading it.
     LookupTable,
     /// Built-ins with no runtime equivalent (Looping, Digest, Sub-Zap).
@@ -54,6 +56,9 @@ pub fn kind(n: &Node) -> Kind {
     }
     if base == "storage" {
         return Kind::Storage;
+    }
+    if base == "table" {
+        return Kind::ZapierTable;
     }
     if matches!(base.as_str(), "lookuptable" | "zapierlookuptable") {
         return Kind::LookupTable;

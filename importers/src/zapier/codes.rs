@@ -94,6 +94,10 @@ claw_language::diagnostic_codes! {
     LOOKUP_TABLE_MAPPED = "claw::import::lookup_table_mapped", Info,
         "A Lookup Table by Zapier step was mapped to a `data.tables` table of its rows and a pure `format.value` step reading it.",
         "check the table's rows and the step's key against the Zap (no export with a Lookup Table step has been seen)";
+    /// A Zapier Tables step was mapped to a `table.*` step on a `data.state` store; the table's records are not in the export.
+    TABLE_ROWS_MISSING = "claw::import::table_rows_missing", Warning,
+        "A Zapier Tables step was mapped to a `table.*` step on a `data.state` store; the table's records are not in the export.",
+        "export the table from Zapier as CSV, rename its header to the field ids (f1, f2, …) and load it with `claw table load SYSTEM TABLE rows.csv`";
     /// A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.",

@@ -2,7 +2,7 @@
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
 //! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `slack`, `webhook`, `queue`,
-//! and `state` (added by the runtime builder: it needs the event store).
+//! and `state` and `table` (added by the runtime builder: they need the event store).
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 

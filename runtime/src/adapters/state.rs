@@ -4,7 +4,12 @@
 //! Operations: `set` (`key`, `value`), `get` (`key`, `default`), `increment` (`key`,
 //! `amount`, default 1), `remove` (`key`), `push` (`key`, `value`), `pop` (`key`, `default`,
 //! `from: start|end`), `set_many` (`values`, a map), `get_many` (`keys`, a list or
-//! comma-separated text). Every operation names its store with `store`. The adapter only
+//! comma-separated text). Every operation names its store with `store`.
+//!
+//! `table.*` treats a store as a table of records (what a Zapier Table becomes, loaded with
+//! `claw table load`): `find` (`field`, `value`: one value or a list of accepted values),
+//! `create` (`data`, the record's fields; the id is the next free number), `update` (`id`,
+//! `data`). They name their store with `table`. The adapter only
 //! reads the parameters; the store applies the operation exactly once per idempotency key
 //! (see [`crate::store::state`]).
 
@@ -13,8 +18,8 @@ use crate::engine::Clock;
 use crate::store::state::{StateOp, StateRequest};
 use crate::store::{EventStore, StoreError};
 use crate::time::{Millis, UnixMillis};
-use claw_language::lint::STATE_OPERATIONS;
-use serde_json::Value;
+use claw_language::lint::{STATE_OPERATIONS, TABLE_OPERATIONS};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -107,8 +112,57 @@ fn keys(call: &Call) -> Result<Vec<String>, AdapterError> {
     }
 }
 
+/// A map parameter (`data` of `table.create`/`table.update`); absent is empty.
+fn map_param(call: &Call, name: &str) -> Result<Map<String, Value>, AdapterError> {
+    match call.params.get(name) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(_) => Err(AdapterError::permanent(format!(
+            "{} in step `{}` needs `{name}` to be a map",
+            call.action, call.step
+        ))),
+    }
+}
+
+/// The operation a `table.*` call asks for.
+fn table_op_of(call: &Call) -> Result<StateOp, AdapterError> {
+    Ok(match call.operation.as_str() {
+        "find" => StateOp::Find {
+            field: key_param(call, "field")?,
+            values: match call.params.get("value") {
+                // Zapier's `in` takes a list whose items may be lists (line items): flattened.
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .flat_map(|v| match v {
+                        Value::Array(inner) => inner.clone(),
+                        other => vec![other.clone()],
+                    })
+                    .collect(),
+                Some(v) => vec![v.clone()],
+                None => Vec::new(),
+            },
+        },
+        "create" => StateOp::Create {
+            data: map_param(call, "data")?,
+        },
+        "update" => StateOp::Update {
+            id: key_param(call, "id")?,
+            data: map_param(call, "data")?,
+        },
+        other => {
+            return Err(AdapterError::permanent(format!(
+                "table has no operation `{other}`; expected one of {}",
+                TABLE_OPERATIONS.join(", ")
+            )));
+        }
+    })
+}
+
 /// The operation a call asks for.
 pub(crate) fn op_of(call: &Call) -> Result<StateOp, AdapterError> {
+    if call.action.starts_with("table.") {
+        return table_op_of(call);
+    }
     Ok(match call.operation.as_str() {
         "set" => StateOp::Set {
             key: key_param(call, "key")?,
@@ -158,7 +212,13 @@ pub(crate) fn op_of(call: &Call) -> Result<StateOp, AdapterError> {
 #[async_trait::async_trait]
 impl Adapter for StateAdapter {
     async fn call(&self, call: &Call) -> Result<Value, AdapterError> {
-        let store = required(call, "store")?;
+        // A `table.*` step names its store `table`; a `state.*` step, `store`.
+        let store_param = if call.action.starts_with("table.") {
+            "table"
+        } else {
+            "store"
+        };
+        let store = required(call, store_param)?;
         let Some(ttl) = self.declared.get(&(call.system.clone(), store.to_string())) else {
             return Err(AdapterError::permanent(format!(
                 "{} in step `{}`: `{store}` is not a state store declared under data.state",

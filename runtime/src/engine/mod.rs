@@ -227,8 +227,15 @@ impl RuntimeBuilder {
         // `state` adapter keeps it.
         if adapters.get("state").is_none() {
             let declared = declared_stores(systems.values().map(|s| &**s));
-            let state = StateAdapter::new(self.store.clone(), declared, self.clock.clone());
-            adapters.register("state", Arc::new(state));
+            let state = Arc::new(StateAdapter::new(
+                self.store.clone(),
+                declared,
+                self.clock.clone(),
+            ));
+            adapters.register("state", state.clone());
+            if adapters.get("table").is_none() {
+                adapters.register("table", state);
+            }
         }
         let (draining, _) = watch::channel(false);
         Ok(Runtime {

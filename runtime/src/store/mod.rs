@@ -7,6 +7,7 @@
 
 mod sql;
 pub mod state;
+mod table;
 
 pub use sql::{SqlStore, redact_url as redact};
 

@@ -65,6 +65,26 @@ pub enum StateOp {
         /// Entry keys.
         keys: Vec<String>,
     },
+    /// `table.find`: the records whose `field` equals one of `values` (a store used as a
+    /// table: each entry a record, its key the record id, its value the record's fields).
+    Find {
+        /// Field compared.
+        field: String,
+        /// Values it may equal (compared as text).
+        values: Vec<Value>,
+    },
+    /// `table.create`: a new record with the next free numeric id.
+    Create {
+        /// The record's fields.
+        data: Map<String, Value>,
+    },
+    /// `table.update`: sets fields of an existing record.
+    Update {
+        /// Record id.
+        id: String,
+        /// Fields set (others kept).
+        data: Map<String, Value>,
+    },
 }
 
 impl StateOp {
@@ -79,7 +99,15 @@ impl StateOp {
             | StateOp::Pop { key, .. } => vec![key.clone()],
             StateOp::SetMany { values } => values.keys().cloned().collect(),
             StateOp::GetMany { keys } => keys.clone(),
+            StateOp::Update { id, .. } => vec![id.clone()],
+            StateOp::Find { .. } | StateOp::Create { .. } => Vec::new(),
         }
+    }
+
+    /// Whether the operation reads every entry of the store (a search, or the next free id)
+    /// rather than the entries [`StateOp::keys`] names.
+    pub fn reads_all(&self) -> bool {
+        matches!(self, StateOp::Find { .. } | StateOp::Create { .. })
     }
 
     /// Whether the operation writes nothing (reads are still remembered under their key, so
@@ -123,6 +151,12 @@ pub enum StateError {
         key: String,
         /// What it holds.
         value: Value,
+    },
+    /// `table.update` of a record that does not exist.
+    #[error("table.update: no record `{id}`")]
+    NoRecord {
+        /// Record id.
+        id: String,
     },
     /// `push` or `pop` on a value that is not a list.
     #[error("the value under `{key}` is not a list: {value}")]
@@ -241,6 +275,9 @@ pub fn apply(op: &StateOp, current: &BTreeMap<String, Value>) -> Result<Applied,
                 .map(|k| (k.clone(), get(k).unwrap_or(Value::Null)))
                 .collect();
             done(Vec::new(), json!({"values": values}))
+        }
+        StateOp::Find { .. } | StateOp::Create { .. } | StateOp::Update { .. } => {
+            super::table::apply(op, current)
         }
     }
 }

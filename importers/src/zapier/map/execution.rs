@@ -51,6 +51,9 @@ impl Mapper<'_> {
                 secret_inputs = self.code_step(i, &n, &params, &mut x, &mut legacy);
             }
             Kind::Unported => self.unported_step(i, &n, &mut x),
+            Kind::ZapierTable if self.zapier_table(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+            }
             Kind::LookupTable if self.lookup_table(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }

@@ -13,6 +13,7 @@ mod formatter;
 mod lookup;
 mod refs;
 mod storage;
+mod tables;
 mod trigger;
 
 pub use trigger::DEFAULT_POLL_MINUTES;
@@ -76,6 +77,7 @@ pub fn zap(
     sys.triggers.push(trigger);
     m.map_items(&trigger_event, &mut sys);
     storage::declare_stores(&mut sys);
+    tables::declare_tables(&mut sys);
     sys.data.tables.append(&mut m.tables);
     m.idempotency_candidates();
     if sys.execution.is_empty() {

@@ -33,6 +33,21 @@ macro_rules! apply_in {
             Some(text) => parse(&text, "state_applied.output")?,
             None => {
                 let mut current = BTreeMap::new();
+                if req.op.reads_all() {
+                    let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+                        "SELECT entry_key, value, expires_at FROM state_entries \
+                         WHERE system = $1 AND store = $2",
+                    )
+                    .bind(&req.system)
+                    .bind(&req.store)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                    for (key, text, expires) in rows {
+                        if expires.is_none_or(|e| e > req.now.0) {
+                            current.insert(key, parse(&text, "state_entries.value")?);
+                        }
+                    }
+                }
                 for key in req.op.keys() {
                     let row: Option<(String, Option<i64>)> = sqlx::query_as(
                         "SELECT value, expires_at FROM state_entries \
