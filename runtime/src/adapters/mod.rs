@@ -163,7 +163,9 @@ pub struct RecordedCall {
 pub const MAX_RECORDED_CALLS: usize = 10_000;
 
 /// Record-only stand-in for every adapter: keeps the call, does nothing (except `code.js` and
-/// `format.*`, which are pure and run so their output feeds later steps). Keeps the last
+/// `format.*`, which are pure and run so their output feeds later steps, and `state.*` and
+/// `table.*`, which give the output they would give on an empty store, so later steps that
+/// read it render). Keeps the last
 /// [`MAX_RECORDED_CALLS`] calls; [`RecordingAdapter::take_calls_of`] hands a run's calls over.
 #[derive(Debug, Default)]
 pub struct RecordingAdapter {
@@ -220,6 +222,9 @@ impl Adapter for RecordingAdapter {
         }
         if call.action.starts_with("format.") {
             return format::output(call);
+        }
+        if call.action.starts_with("state.") || call.action.starts_with("table.") {
+            return state::recorded_output(call);
         }
         Ok(serde_json::json!({"recorded": true}))
     }

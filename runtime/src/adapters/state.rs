@@ -209,6 +209,19 @@ pub(crate) fn op_of(call: &Call) -> Result<StateOp, AdapterError> {
     })
 }
 
+/// What a `state.*` or `table.*` call would give on an empty store, without touching one: the
+/// record-only stand-in's output, shaped like the real one so later steps' templates render.
+pub(crate) fn recorded_output(call: &Call) -> Result<Value, AdapterError> {
+    let op = op_of(call)?;
+    // An update needs its record: on the empty store it would fail; record what it would set.
+    if let StateOp::Update { id, data } = &op {
+        return Ok(serde_json::json!({"id": id, "data": data}));
+    }
+    crate::store::state::apply(&op, &std::collections::BTreeMap::new())
+        .map(|a| a.output)
+        .map_err(|e| AdapterError::permanent(format!("step `{}`: {e}", call.step)))
+}
+
 #[async_trait::async_trait]
 impl Adapter for StateAdapter {
     async fn call(&self, call: &Call) -> Result<Value, AdapterError> {
@@ -238,5 +251,52 @@ impl Adapter for StateAdapter {
             StoreError::NoStateStores => AdapterError::permanent(e.to_string()),
             other => AdapterError::retryable(format!("{}: {other}", call.action)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recorded_output;
+    use crate::adapters::Call;
+    use serde_json::json;
+
+    fn call(action: &str, params: serde_json::Value) -> Call {
+        let (_, op) = action.split_once('.').unwrap_or_default();
+        Call {
+            system: "s".into(),
+            run_id: "r".into(),
+            step: "x".into(),
+            action: action.into(),
+            operation: op.into(),
+            params,
+            idempotency_key: "k".into(),
+            timeout: std::time::Duration::from_secs(1),
+        }
+    }
+
+    /// Record-only: the output a real call gives on an empty store, so later steps render.
+    #[test]
+    fn recorded_outputs_have_the_real_shape() {
+        let inc = call("state.increment", json!({"store": "c", "key": "n"}));
+        assert_eq!(recorded_output(&inc).unwrap()["value"], json!(1));
+        let get = call(
+            "state.get",
+            json!({"store": "c", "key": "n", "default": "d"}),
+        );
+        assert_eq!(recorded_output(&get).unwrap()["value"], json!("d"));
+        let find = call(
+            "table.find",
+            json!({"table": "t", "field": "f1", "value": "a"}),
+        );
+        assert_eq!(recorded_output(&find).unwrap()["found"], json!(false));
+        let upd = call(
+            "table.update",
+            json!({"table": "t", "id": "3", "data": {"f": 1}}),
+        );
+        assert_eq!(
+            recorded_output(&upd).unwrap(),
+            json!({"id": "3", "data": {"f": 1}})
+        );
+        assert!(recorded_output(&call("state.nope", json!({}))).is_err());
     }
 }
