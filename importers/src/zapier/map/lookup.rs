@@ -71,22 +71,8 @@ impl Mapper<'_> {
         let params = n.params.clone().unwrap_or_default();
         let rows = first(&params, TABLE_PARAMS).and_then(pairs);
         let Some(rows) = rows.filter(|r| !r.is_empty()) else {
-            x.action = format!(
-                "unported.{}.{}",
-                crate::zapier::apps::adapter(n.app()),
-                crate::zapier::apps::operation(n.action())
-            );
-            self.note(
-                Finding::warning(
-                    codes::UNPORTED_STEP.id,
-                    format!(
-                        "Lookup Table step `{name}` is kept as `{}`: the export has no static table (`table` as a map or rows of key and value, without references)",
-                        x.action
-                    ),
-                    self.origin(Some(i)),
-                )
-                .at_path(format!("/execution/{name}")),
-            );
+            let why = "the export has no static table (`table` as a map or rows of key and value, without references)";
+            self.keep_unported(i, n, x, "Lookup Table", why);
             return false;
         };
         let table = format!("{name}_lookup");

@@ -7,6 +7,7 @@
 //! references in params and filter operands → CEL). This file holds the shared state, the
 //! naming of items and the walk over the tree that calls the stages in order.
 
+mod builtin;
 mod decisions;
 mod execution;
 mod formatter;

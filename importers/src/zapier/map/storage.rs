@@ -14,7 +14,6 @@ use super::{Mapper, plain};
 use crate::findings::Finding;
 use crate::zapier::codes;
 use crate::zapier::model::Node;
-use claw_language::model::StateStore;
 use claw_language::{Execution, System};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -91,24 +90,11 @@ impl Mapper<'_> {
     pub(super) fn storage(&mut self, i: usize, n: &Node, x: &mut Execution) -> bool {
         let name = self.names[i].clone();
         let Some(op) = operation(n.action()) else {
-            x.action = format!(
-                "unported.{}.{}",
-                crate::zapier::apps::adapter(n.app()),
-                crate::zapier::apps::operation(n.action())
+            let why = format!(
+                "the action has no `state.*` equivalent (state.{} are)",
+                claw_language::lint::STATE_OPERATIONS.join(", state.")
             );
-            self.note(
-                Finding::warning(
-                    codes::UNPORTED_STEP.id,
-                    format!(
-                        "Storage by Zapier step `{name}` ({}) is kept as `{}`: the action has no `state.*` equivalent (state.{} are)",
-                        n.action(),
-                        x.action,
-                        claw_language::lint::STATE_OPERATIONS.join(", state.")
-                    ),
-                    self.origin(Some(i)),
-                )
-                .at_path(format!("/execution/{name}")),
-            );
+            self.keep_unported(i, n, x, "Storage by Zapier", &why);
             return false;
         };
         let params = n.params.clone().unwrap_or_default();
@@ -162,29 +148,14 @@ impl Mapper<'_> {
     }
 }
 
-/// Declares, under `data.state`, every store the system's `state.*` steps name and it does
-/// not declare yet (in the steps' order).
+/// Declares, under `data.state`, every Storage store the system's `state.*` steps name.
 pub(super) fn declare_stores(sys: &mut System) {
-    let mut wanted: Vec<String> = Vec::new();
-    for x in sys.execution.iter().filter(|x| x.adapter() == "state") {
-        if let Some(s) = x.with.get("store").and_then(Value::as_str)
-            && s.starts_with(STORE_PREFIX)
-            && !wanted.iter().any(|w| w == s)
-            && !sys.data.state.iter().any(|d| d.name == s)
-        {
-            wanted.push(s.to_string());
-        }
-    }
-    for name in wanted {
-        sys.data.state.push(StateStore {
-            name,
-            description: Some(
-                "Storage by Zapier values (the store Zapier keyed by a storage secret)".into(),
-            ),
-            key: None,
-            ttl: Some(ZAPIER_STORAGE_TTL.into()),
-        });
-    }
+    super::builtin::declare_state(
+        sys,
+        ("state", "store", STORE_PREFIX),
+        "Storage by Zapier values (the store Zapier keyed by a storage secret)",
+        Some(ZAPIER_STORAGE_TTL),
+    );
 }
 
 #[cfg(test)]

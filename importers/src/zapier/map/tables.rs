@@ -15,7 +15,6 @@ use super::{Mapper, plain};
 use crate::findings::Finding;
 use crate::zapier::codes;
 use crate::zapier::model::Node;
-use claw_language::model::StateStore;
 use claw_language::{Execution, System};
 use serde_json::{Map, Value};
 
@@ -72,22 +71,7 @@ impl Mapper<'_> {
             Ok((op, ())) => op,
             Err(why) => {
                 x.with.clear();
-                x.action = format!(
-                    "unported.{}.{}",
-                    crate::zapier::apps::adapter(n.app()),
-                    crate::zapier::apps::operation(n.action())
-                );
-                self.note(
-                    Finding::warning(
-                        codes::UNPORTED_STEP.id,
-                        format!(
-                            "Zapier Tables step `{name}` is kept as `{}`: {why}",
-                            x.action
-                        ),
-                        self.origin(Some(i)),
-                    )
-                    .at_path(format!("/execution/{name}")),
-                );
+                self.keep_unported(i, n, x, "Zapier Tables", &why);
                 return false;
             }
         };
@@ -165,24 +149,12 @@ fn record_data(params: &Map<String, Value>, x: &mut Execution) {
 
 /// Declares, under `data.state`, every Zapier Table store the system's `table.*` steps name.
 pub(super) fn declare_tables(sys: &mut System) {
-    let mut wanted: Vec<String> = Vec::new();
-    for x in sys.execution.iter().filter(|x| x.adapter() == "table") {
-        if let Some(s) = x.with.get("table").and_then(Value::as_str)
-            && s.starts_with(TABLE_PREFIX)
-            && !wanted.iter().any(|w| w == s)
-            && !sys.data.state.iter().any(|d| d.name == s)
-        {
-            wanted.push(s.to_string());
-        }
-    }
-    for name in wanted {
-        sys.data.state.push(StateStore {
-            name,
-            description: Some("Zapier Table records (load them with `claw table load`)".into()),
-            key: None,
-            ttl: None,
-        });
-    }
+    super::builtin::declare_state(
+        sys,
+        ("table", "table", TABLE_PREFIX),
+        "Zapier Table records (load them with `claw table load`)",
+        None,
+    );
 }
 
 #[cfg(test)]
