@@ -46,6 +46,18 @@ fn imported_zapier_tables_zap_runs_under_claw_run() {
     let loaded = cli(&load);
     assert_eq!(loaded.code, 0, "{}{}", loaded.stdout, loaded.stderr);
     assert!(loaded.stdout.contains("2 record(s)"), "{}", loaded.stdout);
+    // A table the system does not declare is refused (a typo would load nowhere useful).
+    let typo = cli(&[
+        "table",
+        "load",
+        "contacts-table",
+        "zapier_table_typo",
+        csv.to_str().unwrap(),
+        "--db",
+        &run.db,
+    ]);
+    assert_ne!(typo.code, 0, "{}", typo.stdout);
+    assert!(typo.stderr.contains("declares no table"), "{}", typo.stderr);
 
     let contact = |email: &str| {
         let body = json!({"email": email, "page": format!("page-{email}")});

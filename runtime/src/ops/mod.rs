@@ -60,6 +60,16 @@ pub enum OpsError {
     /// No file was given and the database holds no source of the system.
     #[error("system `{0}` was never run against this database; pass its .claw file")]
     NeverRun(String),
+    /// `claw table load` into a table the system does not declare.
+    #[error(
+        "system `{system}` declares no table `{table}` under data.state (as last run against this database)"
+    )]
+    UnknownTable {
+        /// The system.
+        system: String,
+        /// The table asked for.
+        table: String,
+    },
     /// A table's CSV file does not parse.
     #[error("the CSV file does not parse: {0}")]
     BadCsv(String),

@@ -5,7 +5,8 @@
 //! row's number (1 for the first record). A record with an id already in the table is
 //! replaced. The load is one `state` operation under a key derived from the file's content, so
 //! loading the same file again changes nothing, and a load interrupted by a crash applied
-//! either every record or none.
+//! either every record or none. When the database holds the system's source (saved by
+//! `claw run`), a table it does not declare is refused.
 
 use super::OpsError;
 use crate::store::EventStore;
@@ -59,13 +60,35 @@ fn records(text: &str) -> Result<Map<String, Value>, OpsError> {
     Ok(out)
 }
 
-/// Loads the records of the CSV `text` into `table` of `system`.
+/// Refuses a table the system does not declare under `data.state`, when the database holds the
+/// system's source (`claw run` saves it); a system never run cannot be checked.
+async fn check_declared(store: &dyn EventStore, system: &str, table: &str) -> Result<(), OpsError> {
+    let Some((path, text)) = store.latest_source(system).await? else {
+        return Ok(());
+    };
+    let checked = claw_language::check::check_text(&text, Some(&path), None);
+    let declared = checked
+        .system
+        .is_none_or(|s| s.data.state.iter().any(|d| d.name == table));
+    if declared {
+        Ok(())
+    } else {
+        Err(OpsError::UnknownTable {
+            system: system.to_string(),
+            table: table.to_string(),
+        })
+    }
+}
+
+/// Loads the records of the CSV `text` into `table` of `system` (refused when the system, as
+/// last run against this database, does not declare the table under `data.state`).
 pub async fn load_table(
     store: &dyn EventStore,
     system: &str,
     table: &str,
     text: &str,
 ) -> Result<TableLoad, OpsError> {
+    check_declared(store, system, table).await?;
     let values = records(text)?;
     let count = values.len();
     let digest = Sha256::digest(text.as_bytes());
