@@ -22,6 +22,8 @@ pub const STATE_OPERATIONS: &[&str] = &[
     "pop",
     "set_many",
     "get_many",
+    "set_if",
+    "clear",
 ];
 
 /// The operations of the built-in `table` adapter (`table.find`, …), over `data.state` stores

@@ -61,6 +61,46 @@ async fn concurrent_increments_lose_no_update() {
     }
 }
 
+/// Compare-and-set under contention: of many runs setting the same key from null, one wins
+/// (StoreClient's `set_value_if`); `clear` then empties the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_compare_and_set_wins_and_clear_empties() {
+    for db in common::databases().await {
+        let store = Arc::new(SqlStore::connect(&db.url).await.unwrap());
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let op = StateOp::SetIf {
+                    key: "signups".into(),
+                    value: json!(i),
+                    previous: Value::Null,
+                };
+                let out = store
+                    .apply_state(&req("shop", &format!("run{i}:claim"), op, 1))
+                    .await
+                    .unwrap();
+                out["set"] == json!(true)
+            }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            wins += usize::from(t.await.unwrap());
+        }
+        assert_eq!(wins, 1, "{}", db.label);
+        let cleared = store
+            .apply_state(&req("shop", "clear", StateOp::Clear, 2))
+            .await
+            .unwrap();
+        assert_eq!(cleared["removed"], json!(1), "{}", db.label);
+        let out = store
+            .apply_state(&req("shop", "read", get(), 3))
+            .await
+            .unwrap();
+        assert_eq!(out["found"], json!(false), "{}", db.label);
+    }
+}
+
 #[tokio::test]
 async fn a_repeated_key_applies_once() {
     for db in common::databases().await {

@@ -4,7 +4,8 @@
 //! Operations: `set` (`key`, `value`), `get` (`key`, `default`), `increment` (`key`,
 //! `amount`, default 1), `remove` (`key`), `push` (`key`, `value`), `pop` (`key`, `default`,
 //! `from: start|end`), `set_many` (`values`, a map), `get_many` (`keys`, a list or
-//! comma-separated text). Every operation names its store with `store`.
+//! comma-separated text), `set_if` (`key`, `value`, `previous`: set only if the key holds
+//! `previous`), `clear`. Every operation names its store with `store`.
 //!
 //! `table.*` treats a store as a table of records (what a Zapier Table becomes, loaded with
 //! `claw table load`): `find` (`field`, `value`: one value or a list of accepted values),
@@ -200,6 +201,12 @@ pub(crate) fn op_of(call: &Call) -> Result<StateOp, AdapterError> {
             },
         },
         "get_many" => StateOp::GetMany { keys: keys(call)? },
+        "set_if" => StateOp::SetIf {
+            key: key_param(call, "key")?,
+            value: param(call, "value"),
+            previous: param(call, "previous"),
+        },
+        "clear" => StateOp::Clear,
         other => {
             return Err(AdapterError::permanent(format!(
                 "state has no operation `{other}`; expected one of {}",

@@ -65,6 +65,18 @@ pub enum StateOp {
         /// Entry keys.
         keys: Vec<String>,
     },
+    /// `state.set_if`: stores `value` under `key` only if the key holds `previous` now (an
+    /// absent key counts as null), a compare-and-set.
+    SetIf {
+        /// Entry key.
+        key: String,
+        /// New value.
+        value: Value,
+        /// The value the key must hold.
+        previous: Value,
+    },
+    /// `state.clear`: removes every entry of the store.
+    Clear,
     /// `table.find`: the records whose `field` equals one of `values` (a store used as a
     /// table: each entry a record, its key the record id, its value the record's fields).
     Find {
@@ -92,6 +104,7 @@ impl StateOp {
     pub fn keys(&self) -> Vec<String> {
         match self {
             StateOp::Set { key, .. }
+            | StateOp::SetIf { key, .. }
             | StateOp::Get { key, .. }
             | StateOp::Increment { key, .. }
             | StateOp::Remove { key }
@@ -100,14 +113,17 @@ impl StateOp {
             StateOp::SetMany { values } => values.keys().cloned().collect(),
             StateOp::GetMany { keys } => keys.clone(),
             StateOp::Update { id, .. } => vec![id.clone()],
-            StateOp::Find { .. } | StateOp::Create { .. } => Vec::new(),
+            StateOp::Find { .. } | StateOp::Create { .. } | StateOp::Clear => Vec::new(),
         }
     }
 
     /// Whether the operation reads every entry of the store (a search, or the next free id)
     /// rather than the entries [`StateOp::keys`] names.
     pub fn reads_all(&self) -> bool {
-        matches!(self, StateOp::Find { .. } | StateOp::Create { .. })
+        matches!(
+            self,
+            StateOp::Find { .. } | StateOp::Create { .. } | StateOp::Clear
+        )
     }
 
     /// Whether the operation writes nothing (reads are still remembered under their key, so
@@ -276,6 +292,25 @@ pub fn apply(op: &StateOp, current: &BTreeMap<String, Value>) -> Result<Applied,
                 .collect();
             done(Vec::new(), json!({"values": values}))
         }
+        StateOp::SetIf {
+            key,
+            value,
+            previous,
+        } => {
+            let now = get(key).unwrap_or(Value::Null);
+            let set = now == *previous;
+            let writes = if set {
+                vec![(key.clone(), Some(value.clone()))]
+            } else {
+                Vec::new()
+            };
+            let kept = if set { value.clone() } else { now };
+            done(writes, json!({"key": key, "value": kept, "set": set}))
+        }
+        StateOp::Clear => done(
+            current.keys().map(|k| (k.clone(), None)).collect(),
+            json!({"removed": current.len()}),
+        ),
         StateOp::Find { .. } | StateOp::Create { .. } | StateOp::Update { .. } => {
             super::table::apply(op, current)
         }
@@ -368,6 +403,23 @@ mod tests {
         assert_eq!(empty.output["found"], json!(false));
         assert!(empty.writes.is_empty());
         assert!(apply(&push, &cur(&[("l", json!("text"))])).is_err());
+    }
+
+    #[test]
+    fn compare_and_set_and_clear() {
+        let op = StateOp::SetIf {
+            key: "k".into(),
+            value: json!(2),
+            previous: json!(1),
+        };
+        let a = apply(&op, &cur(&[("k", json!(1))])).unwrap();
+        assert_eq!(a.output, json!({"key": "k", "value": 2, "set": true}));
+        let b = apply(&op, &cur(&[("k", json!(5))])).unwrap();
+        assert_eq!(b.output, json!({"key": "k", "value": 5, "set": false}));
+        assert!(b.writes.is_empty());
+        let c = apply(&StateOp::Clear, &cur(&[("a", json!(1)), ("b", json!(2))])).unwrap();
+        assert_eq!(c.output, json!({"removed": 2}));
+        assert_eq!(c.writes.len(), 2);
     }
 
     #[test]

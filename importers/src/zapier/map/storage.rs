@@ -44,6 +44,8 @@ fn operation(action: &str) -> Option<&'static str> {
         "popvaluefromlist" | "popvalue" | "pop" | "listpop" => "pop",
         "setmultiplevalues" | "setmany" => "set_many",
         "getmultiplevalues" | "getmany" => "get_many",
+        "setvalueif" | "setif" => "set_if",
+        "removeallvalues" | "clear" | "deleteallvalues" => "clear",
         _ => return None,
     })
 }
@@ -61,6 +63,11 @@ fn params_of(op: &str) -> &'static [(&'static [&'static str], &'static str)] {
         "pop" => &[KEY, DEFAULT, (&["location", "from", "position"], "from")],
         "set_many" => &[(&["values", "pairs"], "values")],
         "get_many" => &[(&["keys"], "keys")],
+        "set_if" => &[
+            KEY,
+            VALUE,
+            (&["previous", "previous_value", "old_value"], "previous"),
+        ],
         _ => &[],
     }
 }
@@ -167,7 +174,9 @@ mod tests {
         assert_eq!(operation("set_value"), Some("set"));
         assert_eq!(operation("Increment Value"), Some("increment"));
         assert_eq!(operation("pop_value_from_list"), Some("pop"));
-        assert_eq!(operation("remove_all_values"), None);
+        assert_eq!(operation("remove_all_values"), Some("clear"));
+        assert_eq!(operation("set_value_if"), Some("set_if"));
+        assert_eq!(operation("list_all_keys"), None);
     }
 
     #[test]
