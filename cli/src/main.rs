@@ -54,6 +54,8 @@ enum Command {
     Dlq(cmd::runtime::dlq::Args),
     /// Runs, failures, DLQ depth and SLO figures over a window.
     Status(cmd::runtime::status::Args),
+    /// Load the records of a table the `table.*` steps use (a Zapier Table's rows) from CSV.
+    Table(cmd::runtime::table::Args),
     /// Shadow mode: run an imported system beside the legacy one and gate the cutover.
     Shadow(cmd::shadow::Args),
 }
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         Command::Events(a) => cmd::runtime::events::run(a),
         Command::Dlq(a) => cmd::runtime::dlq::run(a),
         Command::Status(a) => cmd::runtime::status::run(a),
+        Command::Table(a) => cmd::runtime::table::run(a),
         Command::Shadow(a) => cmd::shadow::run(a),
     };
     match result {

@@ -111,6 +111,10 @@ fn samples_cover_every_node_type() {
         "http.post",
         "code.python",
         "email.send_outbound",
+        "state.set",
+        "state.increment",
+        "table.find",
+        "format.value",
     ] {
         assert!(actions.contains(&a), "no {a} step in samples: {actions:?}");
     }
@@ -118,9 +122,7 @@ fn samples_cover_every_node_type() {
         "unported.zapier_formatter.",
         "unported.zapier_looping.",
         "unported.digest.",
-        "unported.storage.",
         "unported.sub_zap.",
-        "unported.lookup_table.",
     ] {
         assert!(
             actions.iter().any(|a| a.starts_with(prefix)),

@@ -95,6 +95,10 @@ crate::diagnostic_codes! {
     MISSING_FILE = "claw::missing_file", Error,
         "a table `source:` file does not exist relative to the `.claw` file",
         "Create it or fix the path.";
+    /// A `state.*` or `table.*` step that names no declared state store.
+    UNKNOWN_STATE_STORE = "claw::unknown_state_store", Error,
+        "a `state.*` step whose `store` (a `table.*` step: `table`) is missing or not declared under `data.state`",
+        "Declare the store under `data.state`, or fix the step's `with: store:` (`with: table:`).";
     /// A route, dead letter or secret reference that is not `scheme://target`.
     BAD_URI = "claw::bad_uri", Error,
         "a route, dead letter or secret reference that is not `scheme://target` with an allowed scheme",

@@ -9,7 +9,26 @@ use crate::parse::SourceMap;
 /// Adapters the runtime ships. Others are plug-ins: allowed, with a warning.
 pub const BUILTIN_ADAPTERS: &[&str] = &[
     "http", "shell", "code", "log", "format", "slack", "webhook", "queue", "delay", "email", "rss",
+    "state", "table",
 ];
+
+/// The operations of the built-in `state` adapter (`state.set`, …), over `data.state` stores.
+pub const STATE_OPERATIONS: &[&str] = &[
+    "set",
+    "get",
+    "increment",
+    "remove",
+    "push",
+    "pop",
+    "set_many",
+    "get_many",
+    "set_if",
+    "clear",
+];
+
+/// The operations of the built-in `table` adapter (`table.find`, …), over `data.state` stores
+/// used as tables of records.
+pub const TABLE_OPERATIONS: &[&str] = &["find", "create", "update"];
 
 /// Adapters whose operations have no outside effect, so retries and dead letters are moot.
 const PURE_ADAPTERS: &[&str] = &["log", "delay", "code", "format"];

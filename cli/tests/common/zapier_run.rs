@@ -1,11 +1,10 @@
 //! Helpers for the tests that import a sample Zap and run it under `claw run`: import and
-//! check it, point its HTTP steps at a loopback receiver, read a step's events. Included with
-//! `#[path = "common/zapier_run.rs"] mod zapier_run;` beside `common/ops.rs`.
+//! check it, point its outside URLs at a loopback receiver, start `claw run` on SQLite, read a
+//! step's events. Included beside `common/ops.rs` with
+//! `#[path = "common/zapier_run.rs"] mod zapier_run;`.
 #![allow(dead_code)]
 
-use super::ops::cli;
-use serde_json::Value;
-use std::path::{Path, PathBuf};
+use super::ops::*;
 
 /// Imports the sample Zap file `sample` (under `samples/zapier/`) into `dir/systems` with
 /// `claw import zapier --accept`, checks the system `system` with `claw check`, and returns
@@ -44,4 +43,58 @@ pub fn step_event<'a>(ev: &'a Value, kind: &str, name: &str) -> &'a Value {
         .iter()
         .find(|e| e["kind"] == kind && e["step"] == name)
         .unwrap_or_else(|| panic!("no {kind} of `{name}` in {ev}"))
+}
+
+/// A started import: the directory holding the system and database, the database URL and the
+/// running server.
+pub struct Imported {
+    pub dir: tempfile::TempDir,
+    pub db: String,
+    pub server: Server,
+}
+
+/// Imports `sample`, checks the system `file` it gives, replaces `url` in it by `to` and
+/// starts `claw run` on it.
+pub fn import_and_run(sample: &str, file: &str, url: &str, to: &str) -> Imported {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("systems");
+    let imported = cli(&[
+        "import",
+        "zapier",
+        sample,
+        "--accept",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    let file = out.join(file);
+    let checked = cli(&["check", file.to_str().unwrap()]);
+    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+    let text = std::fs::read_to_string(&file).unwrap().replace(url, to);
+    std::fs::write(&file, text).unwrap();
+    let db = sqlite(dir.path());
+    let server = Server::start(&file, &db, &[], &[]);
+    Imported { dir, db, server }
+}
+
+/// The output of step `name` in a run's events.
+pub fn output(ev: &Value, name: &str) -> Value {
+    ev["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "step.succeeded" && e["step"] == name)
+        .map(|e| e["data"]["output"].clone())
+        .unwrap_or_else(|| panic!("no output of `{name}` in {ev}"))
+}
+
+/// The rendered params of the first attempt of step `name`.
+pub fn sent(ev: &Value, name: &str) -> Value {
+    ev["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "step.attempt_started" && e["step"] == name)
+        .map(|e| e["data"]["params"].clone())
+        .unwrap_or_else(|| panic!("no attempt of `{name}` in {ev}"))
 }

@@ -18,7 +18,13 @@ pub enum Kind {
     Code,
     /// Formatter by Zapier: a pure `format.*` step calling a formatter function.
     Formatter,
-    /// Built-ins with no runtime equivalent (Looping, Digest, Storage, Sub-Zap, Lookup table).
+    /// Storage by Zapier: a `state.*` step over a `data.state` store.
+    Storage,
+    /// Zapier Tables: a `table.*` step on a `data.state` store standing for the table.
+    ZapierTable,
+    /// Lookup Table by Zapier: a `data.tables` table and a `format.value` step reading it.
+    LookupTable,
+    /// Built-ins with no runtime equivalent (Looping, Digest, Sub-Zap).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
@@ -48,15 +54,16 @@ pub fn kind(n: &Node) -> Kind {
     if matches!(base.as_str(), "zapierformatter" | "formatter") {
         return Kind::Formatter;
     }
-    const UNPORTED: &[&str] = &[
-        "zapierlooping",
-        "looping",
-        "digest",
-        "storage",
-        "subzap",
-        "lookuptable",
-        "zapierlookuptable",
-    ];
+    if base == "storage" {
+        return Kind::Storage;
+    }
+    if base == "table" {
+        return Kind::ZapierTable;
+    }
+    if matches!(base.as_str(), "lookuptable" | "zapierlookuptable") {
+        return Kind::LookupTable;
+    }
+    const UNPORTED: &[&str] = &["zapierlooping", "looping", "digest", "subzap"];
     if UNPORTED.contains(&base.as_str()) {
         return Kind::Unported;
     }

@@ -90,6 +90,18 @@ claw_language::diagnostic_codes! {
     WEBHOOK_OPTION = "claw::import::webhook_option", Warning,
         "A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.",
         "check the receiving end, or write the request in a `code.js` step";
+    /// A Storage by Zapier step was mapped to a `state.*` step on a `data.state` store named from a hash of its storage secret (a warning when some of its params were not translated).
+    STORAGE_MAPPED = "claw::import::storage_mapped", Info,
+        "A Storage by Zapier step was mapped to a `state.*` step on a `data.state` store named from a hash of its storage secret.",
+        "check the step's `with:` against the Zap (no export with Storage params has been seen); steps that shared a Zapier store share the `zapier_storage_*` store";
+    /// A Lookup Table by Zapier step was mapped to a `data.tables` table of its rows and a pure `format.value` step reading it.
+    LOOKUP_TABLE_MAPPED = "claw::import::lookup_table_mapped", Info,
+        "A Lookup Table by Zapier step was mapped to a `data.tables` table of its rows and a pure `format.value` step reading it.",
+        "check the table's rows and the step's key against the Zap (no export with a Lookup Table step has been seen)";
+    /// A Zapier Tables step was mapped to a `table.*` step on a `data.state` store; the table's records are not in the export.
+    TABLE_ROWS_MISSING = "claw::import::table_rows_missing", Warning,
+        "A Zapier Tables step was mapped to a `table.*` step on a `data.state` store; the table's records are not in the export.",
+        "export the table from Zapier as CSV, rename its header to the field ids (f1, f2, …) and load it with `claw table load SYSTEM TABLE rows.csv`";
     /// A Code by Zapier step in Python uses what the runtime's Python sandbox does not offer.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python (imported as `code.python`) uses what the runtime's Python sandbox does not offer: a module outside its standard-library subset (e.g. `requests`) or `StoreClient`; the step fails when it reaches it.",

@@ -9,6 +9,7 @@ use crate::units;
 use std::path::Path;
 
 mod flow;
+mod state;
 mod trigger;
 
 use trigger::trigger;
@@ -53,6 +54,7 @@ pub fn validate(sys: &System, loc: &Located<'_>) -> Vec<Diagnostic> {
     }
     reads.append(&mut decision_reads);
     data(sys, loc, &mut out);
+    state::steps(sys, loc, &mut out);
     observability(sys, loc, &mut out);
     names_across_layers(sys, loc, &mut out);
     flow::flow(sys, loc, reads, &mut out);

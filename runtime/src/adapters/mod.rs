@@ -2,7 +2,7 @@
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
 //! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `slack`, `webhook`, `queue`,
-//! `rss`.
+//! `rss`, and `state` and `table` (added by the runtime builder: they need the event store).
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
@@ -13,6 +13,7 @@ mod log;
 mod queue;
 mod rss;
 pub(crate) mod shell;
+mod state;
 
 pub use code::CodeAdapter;
 pub use format::FormatAdapter;
@@ -22,6 +23,7 @@ pub use log::LogAdapter;
 pub use queue::QueueAdapter;
 pub use rss::RssAdapter;
 pub use shell::ShellAdapter;
+pub use state::{DeclaredStores, StateAdapter};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -164,7 +166,9 @@ pub struct RecordedCall {
 pub const MAX_RECORDED_CALLS: usize = 10_000;
 
 /// Record-only stand-in for every adapter: keeps the call, does nothing (except `code.*` and
-/// `format.*`, which are pure and run so their output feeds later steps). Keeps the last
+/// `format.*`, which are pure and run so their output feeds later steps, and `state.*` and
+/// `table.*`, which give the output they would give on an empty store, so later steps that
+/// read it render). Keeps the last
 /// [`MAX_RECORDED_CALLS`] calls; [`RecordingAdapter::take_calls_of`] hands a run's calls over.
 #[derive(Debug, Default)]
 pub struct RecordingAdapter {
@@ -221,6 +225,9 @@ impl Adapter for RecordingAdapter {
         }
         if call.action.starts_with("format.") {
             return format::output(call);
+        }
+        if call.action.starts_with("state.") || call.action.starts_with("table.") {
+            return state::recorded_output(call);
         }
         Ok(serde_json::json!({"recorded": true}))
     }

@@ -16,7 +16,7 @@
 //! `state` folds events into a run's state and builds the scope expressions read;
 //! `summary` holds the read-only views over stored runs.
 
-use crate::adapters::{Adapters, RecordedCall, RecordingAdapter};
+use crate::adapters::{Adapters, DeclaredStores, RecordedCall, RecordingAdapter, StateAdapter};
 use crate::metrics::Metrics;
 use crate::plan::LoadedSystem;
 use crate::secrets::Secrets;
@@ -222,12 +222,27 @@ impl RuntimeBuilder {
             }
             systems.insert(s.name().to_string(), Arc::new(s));
         }
+        let mut adapters = self.adapters;
+        // `state.*` lives in the event store's database; a registry that brings its own
+        // `state` adapter keeps it.
+        if adapters.get("state").is_none() {
+            let declared = declared_stores(systems.values().map(|s| &**s));
+            let state = Arc::new(StateAdapter::new(
+                self.store.clone(),
+                declared,
+                self.clock.clone(),
+            ));
+            adapters.register("state", state.clone());
+            if adapters.get("table").is_none() {
+                adapters.register("table", state);
+            }
+        }
         let (draining, _) = watch::channel(false);
         Ok(Runtime {
             inner: Arc::new(Inner {
                 store: self.store,
                 systems,
-                adapters: self.adapters,
+                adapters,
                 recorder,
                 secrets: self.secrets,
                 mode: self.mode,
@@ -240,6 +255,23 @@ impl RuntimeBuilder {
             }),
         })
     }
+}
+
+/// Every loaded system's `data.state` stores with their `ttl` (one that does not parse was
+/// refused by the checker; here it means no expiry).
+fn declared_stores<'a>(systems: impl Iterator<Item = &'a LoadedSystem>) -> DeclaredStores {
+    let mut declared = DeclaredStores::new();
+    for s in systems {
+        for store in &s.system.data.state {
+            let ttl = store
+                .ttl
+                .as_deref()
+                .and_then(|t| claw_language::units::parse_duration(t).ok())
+                .map(crate::time::Millis::from_duration);
+            declared.insert((s.name().to_string(), store.name.clone()), ttl);
+        }
+    }
+    declared
 }
 
 fn ms(t: DateTime<Utc>) -> UnixMillis {

@@ -1,16 +1,18 @@
 //! What the runtime commands do besides serving (`claw backfill`, `replay`, `status`,
-//! `dlq retry`, `fire --direct`): finding the system to run, feeding payloads through a
+//! `dlq retry`, `fire --direct`, `table load`): finding the system to run, feeding payloads through a
 //! runtime, and reading the figures back. The cli parses arguments and prints the reports.
 
 mod backfill;
 mod dlq;
 mod replay;
 mod status;
+mod table;
 
 pub use backfill::{BackfillReport, backfill, default_trigger};
 pub use dlq::{RetryOutcome, retry_dead_letter};
 pub use replay::{ReplayOptions, replay};
 pub use status::status;
+pub use table::{TableLoad, load_table};
 
 use crate::engine::EngineError;
 use crate::plan::{LoadError, LoadedSystem};
@@ -58,6 +60,19 @@ pub enum OpsError {
     /// No file was given and the database holds no source of the system.
     #[error("system `{0}` was never run against this database; pass its .claw file")]
     NeverRun(String),
+    /// `claw table load` into a table the system does not declare.
+    #[error(
+        "system `{system}` declares no table `{table}` under data.state (as last run against this database)"
+    )]
+    UnknownTable {
+        /// The system.
+        system: String,
+        /// The table asked for.
+        table: String,
+    },
+    /// A table's CSV file does not parse.
+    #[error("the CSV file does not parse: {0}")]
+    BadCsv(String),
     /// The system has several triggers and none was chosen.
     #[error("system `{0}` has several triggers; choose one with --trigger")]
     WhichTrigger(String),

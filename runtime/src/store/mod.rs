@@ -6,6 +6,8 @@
 //! the engine.
 
 mod sql;
+pub mod state;
+mod table;
 
 pub use sql::{SqlStore, redact_url as redact};
 
@@ -28,6 +30,12 @@ pub enum StoreError {
     /// The writer task stopped (the store is shutting down).
     #[error("the event store writer has stopped")]
     WriterGone,
+    /// A `state.*` operation cannot apply to the values it found.
+    #[error(transparent)]
+    State(#[from] state::StateError),
+    /// This store keeps no state stores (a test double or a backend without them).
+    #[error("this event store has no state stores")]
+    NoStateStores,
     /// A stored JSON document does not parse.
     #[error("corrupt JSON in the store ({what}): {source}")]
     Json {
@@ -418,4 +426,10 @@ pub trait EventStore: Send + Sync {
     async fn prune(&self, system: &str, before: UnixMillis) -> Result<u64, StoreError>;
     /// Waits until every queued write is committed.
     async fn flush(&self) -> Result<(), StoreError>;
+    /// Applies a `state.*` operation once per idempotency key, in one transaction with the
+    /// key and its output; a repeat of the key returns the remembered output.
+    async fn apply_state(&self, req: &state::StateRequest) -> Result<Value, StoreError> {
+        let _ = req;
+        Err(StoreError::NoStateStores)
+    }
 }

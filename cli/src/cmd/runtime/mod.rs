@@ -8,3 +8,4 @@ pub mod replay;
 pub mod run;
 pub mod runs;
 pub mod status;
+pub mod table;

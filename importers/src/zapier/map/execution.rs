@@ -51,6 +51,15 @@ impl Mapper<'_> {
                 secret_inputs = self.code_step(i, &n, &params, &mut x, &mut legacy);
             }
             Kind::Unported => self.unported_step(i, &n, &mut x),
+            Kind::ZapierTable if self.zapier_table(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+            }
+            Kind::LookupTable if self.lookup_table(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+            }
+            Kind::Storage if self.storage(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+            }
             Kind::Formatter if self.formatter(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
                 if let Some(t) = super::formatter::transform_key(&n) {

@@ -327,7 +327,7 @@ impl Mapper<'_> {
     /// A param value as a CEL expression. Text with references becomes the references (a
     /// missing field reads as "", as Zapier renders it) joined to the literal text; `special`
     /// expands Zapier's `[:space:]`-style groups in the literal text.
-    fn arg(&mut self, at: usize, v: &Value, special: bool) -> String {
+    pub(super) fn arg(&mut self, at: usize, v: &Value, special: bool) -> String {
         match v {
             Value::String(s) => self.text_arg(at, s, special),
             Value::Array(a) => {

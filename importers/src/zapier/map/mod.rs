@@ -7,12 +7,16 @@
 //! references in params and filter operands → CEL). This file holds the shared state, the
 //! naming of items and the walk over the tree that calls the stages in order.
 
+mod builtin;
 mod decisions;
 mod execution;
 mod formatter;
 mod formatter_extra;
+mod lookup;
 mod python;
 mod refs;
+mod storage;
+mod tables;
 mod trigger;
 mod webhook;
 
@@ -50,6 +54,8 @@ struct Mapper<'a> {
     once: BTreeSet<&'static str>,
     files: Vec<(PathBuf, String)>,
     root_fields: Vec<Vec<String>>,
+    /// Tables the steps need (Lookup Table rows), added to `data.tables` after the walk.
+    tables: Vec<claw_language::model::Table>,
 }
 
 /// Maps one Zap. `system` is the (already deduplicated) system name.
@@ -74,6 +80,9 @@ pub fn zap(
     let trigger_event = trigger.name.clone();
     sys.triggers.push(trigger);
     m.map_items(&trigger_event, &mut sys);
+    storage::declare_stores(&mut sys);
+    tables::declare_tables(&mut sys);
+    sys.data.tables.append(&mut m.tables);
     m.idempotency_candidates();
     if sys.execution.is_empty() {
         record_runs_without_actions(&mut sys, &mut m);
@@ -186,6 +195,7 @@ impl Mapper<'_> {
             once: BTreeSet::new(),
             files: Vec::new(),
             root_fields: Vec::new(),
+            tables: Vec::new(),
         }
     }
 

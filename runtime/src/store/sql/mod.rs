@@ -8,6 +8,7 @@
 
 mod group;
 mod read;
+mod state;
 mod stats;
 mod writer;
 
@@ -82,6 +83,11 @@ const SQLITE_MIGRATIONS: &Migrations = &[
         "runtime holder",
         include_str!("../../../migrations/sqlite/0004_runtime_holder.sql"),
     ),
+    (
+        5,
+        "state stores",
+        include_str!("../../../migrations/sqlite/0005_state.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &Migrations = &[
@@ -104,6 +110,11 @@ const POSTGRES_MIGRATIONS: &Migrations = &[
         4,
         "runtime holder",
         include_str!("../../../migrations/postgres/0004_runtime_holder.sql"),
+    ),
+    (
+        5,
+        "state stores",
+        include_str!("../../../migrations/postgres/0005_state.sql"),
     ),
 ];
 

@@ -374,6 +374,18 @@ impl EventStore for SqlStore {
                 .bind(slot_of(before).0)
                 .execute(&mut *tx)
                 .await?;
+            // State: the remembered operations of the pruned past (their runs are gone, so
+            // nothing re-drives them) and entries that had expired by then.
+            sqlx::query("DELETE FROM state_applied WHERE system = $1 AND applied_at < $2")
+                .bind(system)
+                .bind(before.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM state_entries WHERE system = $1 AND expires_at < $2")
+                .bind(system)
+                .bind(before.0)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(a.rows_affected())
         })
@@ -381,6 +393,13 @@ impl EventStore for SqlStore {
 
     async fn flush(&self) -> Result<(), StoreError> {
         self.commit(Vec::new()).await.map(|_| ())
+    }
+
+    async fn apply_state(
+        &self,
+        req: &crate::store::state::StateRequest,
+    ) -> Result<serde_json::Value, StoreError> {
+        SqlStore::apply_state(self, req).await
     }
 }
 

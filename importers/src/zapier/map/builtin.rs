@@ -1,0 +1,73 @@
+//! What the built-in app mappings (`storage`, `lookup`, `tables`) share: keeping a step they
+//! cannot translate as `unported.*` with its reason, and declaring the `data.state` stores
+//! their steps name.
+
+use super::Mapper;
+use crate::findings::Finding;
+use crate::zapier::apps;
+use crate::zapier::codes;
+use crate::zapier::model::Node;
+use claw_language::model::StateStore;
+use claw_language::{Execution, System};
+use serde_json::Value;
+
+impl Mapper<'_> {
+    /// Keeps the step at node `i` as `unported.<app>.<action>`, with an `unported_step`
+    /// finding that says what it is (`what`, e.g. "Storage by Zapier") and why.
+    pub(super) fn keep_unported(
+        &mut self,
+        i: usize,
+        n: &Node,
+        x: &mut Execution,
+        what: &str,
+        why: &str,
+    ) {
+        let name = self.names[i].clone();
+        x.action = format!(
+            "unported.{}.{}",
+            apps::adapter(n.app()),
+            apps::operation(n.action())
+        );
+        self.note(
+            Finding::warning(
+                codes::UNPORTED_STEP.id,
+                format!(
+                    "{what} step `{name}` ({}) is kept as `{}`: {why}",
+                    n.action(),
+                    x.action
+                ),
+                self.origin(Some(i)),
+            )
+            .at_path(format!("/execution/{name}")),
+        );
+    }
+}
+
+/// Declares under `data.state`, in the steps' order, each store whose name starts with
+/// `prefix` that the system's `<adapter>.*` steps name in `with.<param>` and that is not
+/// declared yet.
+pub(super) fn declare_state(
+    sys: &mut System,
+    (adapter, param, prefix): (&str, &str, &str),
+    description: &str,
+    ttl: Option<&str>,
+) {
+    let mut wanted: Vec<String> = Vec::new();
+    for x in sys.execution.iter().filter(|x| x.adapter() == adapter) {
+        if let Some(s) = x.with.get(param).and_then(Value::as_str)
+            && s.starts_with(prefix)
+            && !wanted.iter().any(|w| w == s)
+            && !sys.data.state.iter().any(|d| d.name == s)
+        {
+            wanted.push(s.to_string());
+        }
+    }
+    for name in wanted {
+        sys.data.state.push(StateStore {
+            name,
+            description: Some(description.to_string()),
+            key: None,
+            ttl: ttl.map(str::to_string),
+        });
+    }
+}
