@@ -18,7 +18,9 @@ pub enum Kind {
     Code,
     /// Formatter by Zapier: a pure `format.*` step calling a formatter function.
     Formatter,
-    /// Built-ins with no runtime equivalent (Looping, Digest, Storage, Sub-Zap, Lookup table).
+    /// Looping by Zapier: a `loop.items` step; the steps after it run `for_each` item.
+    Loop,
+    /// Built-ins with no runtime equivalent (Digest, Storage, Sub-Zap, Lookup table).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
@@ -48,9 +50,10 @@ pub fn kind(n: &Node) -> Kind {
     if matches!(base.as_str(), "zapierformatter" | "formatter") {
         return Kind::Formatter;
     }
+    if matches!(base.as_str(), "zapierlooping" | "looping") {
+        return Kind::Loop;
+    }
     const UNPORTED: &[&str] = &[
-        "zapierlooping",
-        "looping",
         "digest",
         "storage",
         "subzap",

@@ -370,6 +370,17 @@ fn execution_key(w: &mut W, x: &Execution, key: &str) {
                 w.raw(6, key, if e { "true" } else { "false" });
             }
         }
+        "for_each" => w.opt(6, key, &x.for_each),
+        "on_item_failure" => {
+            if let Some(f) = x.on_item_failure {
+                w.kv(6, key, f.as_str());
+            }
+        }
+        "max_items" => {
+            if let Some(m) = x.max_items {
+                w.raw(6, key, &m.to_string());
+            }
+        }
         "legacy" => w.smap(6, key, &x.legacy),
         _ => {}
     }

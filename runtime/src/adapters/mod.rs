@@ -1,7 +1,8 @@
 //! Adapters: the plug-in point for everything a run does outside itself.
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
-//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `slack`, `webhook`, `queue`.
+//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `loop`, `slack`, `webhook`,
+//! `queue`.
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
@@ -9,6 +10,7 @@ mod code;
 mod format;
 mod http;
 mod log;
+mod looping;
 mod queue;
 mod shell;
 
@@ -17,6 +19,7 @@ pub use format::FormatAdapter;
 pub use http::client as http_client;
 pub use http::{HttpAdapter, NotifyAdapter};
 pub use log::LogAdapter;
+pub use looping::LoopAdapter;
 pub use queue::QueueAdapter;
 pub use shell::ShellAdapter;
 
@@ -120,6 +123,7 @@ impl Adapters {
         a.register("code", Arc::new(CodeAdapter::default()));
         a.register("log", Arc::new(LogAdapter));
         a.register("format", Arc::new(FormatAdapter));
+        a.register("loop", Arc::new(LoopAdapter));
         a.register("queue", Arc::new(QueueAdapter));
         a
     }
@@ -217,6 +221,9 @@ impl Adapter for RecordingAdapter {
         }
         if call.action.starts_with("format.") {
             return format::output(call);
+        }
+        if call.action.starts_with("loop.") {
+            return looping::output(call);
         }
         Ok(serde_json::json!({"recorded": true}))
     }

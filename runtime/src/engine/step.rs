@@ -81,6 +81,9 @@ impl Runtime {
         if let Waited::Draining = self.wait_delay(sys, run, st, step, &ss).await? {
             return Ok(Waited::Draining);
         }
+        if step.for_each.is_some() {
+            return self.run_each(sys, run, st, step).await;
+        }
         if step.exec.action == "delay.wait" {
             return self
                 .finish_step(
@@ -145,7 +148,7 @@ impl Runtime {
         };
         // Pure steps (log, code, format) have no outside effect: repeating one after a
         // crash is harmless, so their start is not worth a commit of its own.
-        let pure = matches!(step.exec.adapter(), "log" | "code" | "format");
+        let pure = is_pure(step);
         let started_data =
             json!({"action": step.exec.action, "idempotency_key": key, "params": params});
         let ops = vec![self.event(
@@ -163,19 +166,7 @@ impl Runtime {
         }
         match self.call_timed(run, step, params, key).await {
             Ok(output) => {
-                let mut extra = Vec::new();
-                if step.exec.action == "queue.publish"
-                    && let Some(q) = output.get("queue").and_then(Value::as_str)
-                {
-                    extra.push(Write::Publish {
-                        queue: q.to_string(),
-                        system: run.system.clone(),
-                        run_id: run.id.clone(),
-                        step: name.to_string(),
-                        at: ms(self.inner.clock.now()),
-                        body: output.get("message").cloned().unwrap_or(Value::Null),
-                    });
-                }
+                let extra = self.published(run, step, &output);
                 self.finish_step(run, st, step, attempt, Ok(output), deferred, extra)
                     .await
                     .map(Some)
@@ -185,6 +176,24 @@ impl Runtime {
                 self.after_failed_attempt(sys, run, st, step, failed).await
             }
         }
+    }
+
+    /// The queue message a `queue.publish` step's output asks for (none for other steps).
+    pub(super) fn published(&self, run: &RunRecord, step: &StepPlan, output: &Value) -> Vec<Write> {
+        let mut extra = Vec::new();
+        if step.exec.action == "queue.publish"
+            && let Some(q) = output.get("queue").and_then(Value::as_str)
+        {
+            extra.push(Write::Publish {
+                queue: q.to_string(),
+                system: run.system.clone(),
+                run_id: run.id.clone(),
+                step: step.exec.name.clone(),
+                at: ms(self.inner.clock.now()),
+                body: output.get("message").cloned().unwrap_or(Value::Null),
+            });
+        }
+        extra
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -271,7 +280,7 @@ impl Runtime {
                 json!({"output": o}),
             ));
             ops.extend(extra);
-            if matches!(step.exec.adapter(), "log" | "code" | "format") {
+            if is_pure(step) {
                 // A pure step's outcome is committed with the run's next commit.
                 st.pending.extend(ops);
             } else {
@@ -473,7 +482,7 @@ impl Runtime {
 
     /// Calls the step's adapter (action `prefix.operation`) within its timeout, and
     /// records how long the call took in the execution latency histogram.
-    async fn call_timed(
+    pub(super) async fn call_timed(
         &self,
         run: &RunRecord,
         step: &StepPlan,
@@ -509,4 +518,10 @@ impl Runtime {
             .observe(started.elapsed().as_secs_f64());
         result
     }
+}
+
+/// Whether a step has no outside effect (log, code, format, loop): repeating it after a
+/// crash is harmless, so its events ride along with the run's next commit.
+pub(super) fn is_pure(step: &StepPlan) -> bool {
+    matches!(step.exec.adapter(), "log" | "code" | "format" | "loop")
 }

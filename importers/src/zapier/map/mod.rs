@@ -10,6 +10,7 @@
 mod decisions;
 mod execution;
 mod formatter;
+mod looping;
 mod refs;
 mod trigger;
 
@@ -248,6 +249,7 @@ impl Mapper<'_> {
 
     /// Maps one node consuming `parent_out`; returns the event its children consume.
     fn map_item(&mut self, i: usize, parent_out: &str, sys: &mut System) -> String {
+        self.decision_in_loop(i);
         match self.kinds[i] {
             Kind::Branch => {
                 self.branch(i, parent_out, &mut sys.decisions);
