@@ -111,12 +111,12 @@ fn samples_cover_every_node_type() {
         "http.post",
         "unported.code.python",
         "email.send_outbound",
+        "loop.items",
     ] {
         assert!(actions.contains(&a), "no {a} step in samples: {actions:?}");
     }
     for prefix in [
         "unported.zapier_formatter.",
-        "unported.zapier_looping.",
         "unported.digest.",
         "unported.storage.",
         "unported.sub_zap.",

@@ -422,6 +422,9 @@ mod tests {
         x.idempotency = Some("x.id".into());
         x.dead_letter = Some("queue://q".into());
         x.enabled = Some(false);
+        x.for_each = Some("payload.lines".into());
+        x.on_item_failure = Some(ItemFailure::Stop);
+        x.max_items = Some(10);
         x.legacy.insert("k".into(), "v".into());
         let mut sys = System::new("s");
         sys.triggers.push(t);
