@@ -3,7 +3,8 @@
 //! The mapping runs in stages, each in its own module and each a set of `Mapper` methods with a
 //! clear input (a node index in the Zap's tree) and output: [`trigger`] (the root node → a
 //! `Trigger`), [`decisions`] (filters and Paths → `Decision`s), [`execution`] (action, code and
-//! delay steps → `Execution`s, plus idempotency-key candidates) and [`refs`] (Zapier `{{…}}`
+//! delay steps → `Execution`s, plus idempotency-key candidates), [`looping`] (Looping steps →
+//! `loop.items`, and `for_each` on the steps after them) and [`refs`] (Zapier `{{…}}`
 //! references in params and filter operands → CEL). This file holds the shared state, the
 //! naming of items and the walk over the tree that calls the stages in order.
 
