@@ -34,24 +34,11 @@ fn of_kind<'a>(ev: &'a Value, kind: &str, step: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-// Long on purpose: one scenario against a real `claw` process (import, check, run, deliver,
-// read the events); split, each part would have to import and start the server again.
 #[test]
 fn imported_loop_zap_calls_once_per_line_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("systems");
-    let imported = cli(&[
-        "import",
-        "zapier",
-        SAMPLE,
-        "--accept",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
-    let file = out.join("reserve-order-lines.claw");
-    let checked = cli(&["check", file.to_str().unwrap()]);
-    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+    let file = import_and_check(SAMPLE, &out, "reserve-order-lines");
 
     // The Webhooks by Zapier POST goes to the loopback receiver instead of the warehouse.
     let recv = Receiver::start();

@@ -128,11 +128,16 @@ async fn each_item_has_its_own_key_and_retries() {
 #[tokio::test]
 async fn a_failed_item_lets_the_rest_run_and_the_next_loop_skips_it() {
     for db in databases().await {
-        let (_d, rt) = runtime(&db.url, &lines_system("")).await;
+        let policy = "      dead_letter: queue://lines.dlq\n";
+        let (_d, rt) = runtime(&db.url, &lines_system(policy)).await;
         let good = receiver(ReceiverOpts::default()).await;
         let bad = refusing_receiver().await;
         let lines = json!([line(1, true), line(2, false), line(3, true)]);
         let (status, events) = run(&rt, "o2", lines, &good.url, &bad.url).await;
+        // The failed item, and only it, is dead-lettered, filed under its index.
+        let dead = rt.store().dead_letters(Some("open")).await.unwrap();
+        let filed: Vec<&str> = dead.iter().map(|d| d.step.as_str()).collect();
+        assert_eq!(filed, ["first[1]"], "{}", db.label);
         // The step succeeds (Zapier carries on with the other iterations); the run shows
         // the failure.
         assert_eq!(status, "failed", "{}: {events:?}", db.label);

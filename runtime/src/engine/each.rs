@@ -13,7 +13,7 @@ use super::{EngineError, Runtime, ms, rfc3339};
 use crate::adapters::AdapterError;
 use crate::codes;
 use crate::plan::{LoadedSystem, StepPlan, backoff_delay};
-use crate::store::{EventRecord, RunRecord, Write};
+use crate::store::{EventRecord, RunRecord};
 use crate::time::{Millis, UnixMillis};
 use claw_language::model::{DEFAULT_MAX_ITEMS, ItemFailure};
 use serde_json::{Value, json};
@@ -461,37 +461,7 @@ impl Runtime {
         err: AdapterError,
     ) -> Result<(), EngineError> {
         let name = &step.exec.name;
-        let now = ms(self.inner.clock.now());
-        let mut ops = Vec::new();
-        if let Some(target) = &step.exec.dead_letter {
-            let item_step = format!("{name}[{index}]");
-            ops.push(self.event(
-                run,
-                "step.dead_lettered",
-                Some(name),
-                Some(attempt),
-                json!({"index": index, "target": target, "error": err.message}),
-            ));
-            ops.push(Write::DeadLetter {
-                system: sys.name().to_string(),
-                run_id: run.id.clone(),
-                step: item_step.clone(),
-                target: target.clone(),
-                error: err.message.clone(),
-                at: now,
-            });
-            if let Some(q) = target.strip_prefix("queue://") {
-                ops.push(Write::Publish {
-                    queue: q.to_string(),
-                    system: sys.name().to_string(),
-                    run_id: run.id.clone(),
-                    step: item_step.clone(),
-                    at: now,
-                    body: json!({"run_id": run.id, "step": item_step, "index": index, "error": err.message, "payload": run.payload}),
-                });
-            }
-            self.inner.metrics.step(&run.system, name, "dead_lettered");
-        }
+        let mut ops = self.dead_letter_writes(sys, run, step, attempt, &err.message, Some(index));
         ops.push(self.event(
             run,
             "step.item_failed",

@@ -304,36 +304,7 @@ impl Runtime {
         err: AdapterError,
     ) -> Result<Waited, EngineError> {
         let name = &step.exec.name;
-        let now = ms(self.inner.clock.now());
-        let mut ops = Vec::new();
-        if let Some(target) = &step.exec.dead_letter {
-            ops.push(self.event(
-                run,
-                "step.dead_lettered",
-                Some(name),
-                Some(attempt),
-                json!({"target": target, "error": err.message}),
-            ));
-            ops.push(Write::DeadLetter {
-                system: sys.name().to_string(),
-                run_id: run.id.clone(),
-                step: name.clone(),
-                target: target.clone(),
-                error: err.message.clone(),
-                at: now,
-            });
-            if let Some(q) = target.strip_prefix("queue://") {
-                ops.push(Write::Publish {
-                    queue: q.to_string(),
-                    system: sys.name().to_string(),
-                    run_id: run.id.clone(),
-                    step: name.clone(),
-                    at: now,
-                    body: json!({"run_id": run.id, "step": name, "error": err.message, "payload": run.payload}),
-                });
-            }
-            self.inner.metrics.step(&run.system, name, "dead_lettered");
-        }
+        let mut ops = self.dead_letter_writes(sys, run, step, attempt, &err.message, None);
         ops.push(self.event(
             run,
             "step.failed",
@@ -350,6 +321,59 @@ impl Runtime {
         st.steps.entry(name.clone()).or_default().done = Some(Err(err.message));
         st.emit(&step.exec.failed_event());
         Ok(Waited::Elapsed)
+    }
+
+    /// The writes filing failed work in the step's dead letter (none without one): the
+    /// `step.dead_lettered` event, the dead letter, and the message for a `queue://` target.
+    /// `index`: an item of a `for_each` step, filed as `<step>[<index>]`.
+    pub(super) fn dead_letter_writes(
+        &self,
+        sys: &LoadedSystem,
+        run: &RunRecord,
+        step: &StepPlan,
+        attempt: u32,
+        error: &str,
+        index: Option<usize>,
+    ) -> Vec<Write> {
+        let name = &step.exec.name;
+        let Some(target) = &step.exec.dead_letter else {
+            return Vec::new();
+        };
+        let now = ms(self.inner.clock.now());
+        let filed_as = match index {
+            Some(i) => format!("{name}[{i}]"),
+            None => name.clone(),
+        };
+        let mut data = json!({"target": target, "error": error});
+        let mut body =
+            json!({"run_id": run.id, "step": filed_as, "error": error, "payload": run.payload});
+        if let Some(i) = index {
+            data["index"] = json!(i);
+            body["index"] = json!(i);
+        }
+        let mut ops = vec![
+            self.event(run, "step.dead_lettered", Some(name), Some(attempt), data),
+            Write::DeadLetter {
+                system: sys.name().to_string(),
+                run_id: run.id.clone(),
+                step: filed_as.clone(),
+                target: target.clone(),
+                error: error.to_string(),
+                at: now,
+            },
+        ];
+        if let Some(q) = target.strip_prefix("queue://") {
+            ops.push(Write::Publish {
+                queue: q.to_string(),
+                system: sys.name().to_string(),
+                run_id: run.id.clone(),
+                step: filed_as,
+                at: now,
+                body,
+            });
+        }
+        self.inner.metrics.step(&run.system, name, "dead_lettered");
+        ops
     }
 
     /// Waits out the step's durable delay, if it has one not yet fired (also `delay.wait`,
