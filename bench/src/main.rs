@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod crontab;
 mod log_system;
+mod looping;
 mod runtime;
 mod shadow;
 mod sheet;
@@ -35,6 +36,8 @@ enum Bench {
     Crontab(crontab::Args),
     /// Soak: the real `claw run` at half of saturation for minutes, RSS/WAL/p99/stuck runs over time.
     Soak(soak::Args),
+    /// A run whose `for_each` step has 500 items (Looping by Zapier's cap): accept to finish.
+    Loop(looping::Args),
     /// Shadow diff rate: runs compared per second on 1,000,000 synthetic run pairs.
     Shadow(shadow::Args),
 }
@@ -47,5 +50,6 @@ fn main() -> anyhow::Result<()> {
         Bench::Shadow(a) => shadow::run(a),
         Bench::Crontab(a) => crontab::run(a),
         Bench::Soak(a) => soak::run(a),
+        Bench::Loop(a) => looping::run(a),
     }
 }

@@ -2,12 +2,13 @@
 //! each item runs in order as a durable unit of its own: its own idempotency key (the
 //! step's key and the item's index), attempts, retries and dead letter, and its own
 //! terminal event (`step.item_succeeded`, `step.item_failed`, `step.item_skipped`), every
-//! one carrying `index`. A resumed run reads those back, so a finished item is never run
-//! again and an item that was in flight is repeated with the same key. The step ends with
+//! one carrying `index`. A success is committed together with the next item's start (before
+//! that item's call). A resumed run reads those back, so an item whose end is committed is
+//! never run again and an item that was in flight is repeated with the same key. The step ends with
 //! `step.succeeded` whose output lists every item's output.
 
 use super::lifecycle::Waited;
-use super::state::{RunState, key_string, scope};
+use super::state::{RunState, scope};
 use super::step::is_pure;
 use super::{EngineError, Runtime, ms, rfc3339};
 use crate::adapters::AdapterError;
@@ -143,27 +144,33 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// The scope one item's templates read: the run's scope plus `each` (`loop` is a reserved word in CEL).
-fn item_scope(
-    sys: &LoadedSystem,
-    run: &RunRecord,
-    st: &RunState,
-    index: usize,
-    items: &[Value],
-) -> Value {
-    let mut sc = scope(sys, run, Some(st));
-    if let Value::Object(m) = &mut sc {
-        m.insert(
-            "each".into(),
-            json!({
-                "item": items.get(index).cloned().unwrap_or(Value::Null),
-                "index": index,
-                "iteration": index + 1,
-                "count": items.len(),
-            }),
-        );
+/// The scope the items' templates read: the run's scope, built once per loop (nothing it
+/// holds changes while the step's items run), plus `each` for the current item (`loop` is a
+/// reserved word in CEL). Rebuilding the whole scope per item made a loop quadratic in the
+/// payload's size.
+struct LoopScope {
+    scope: Value,
+    items: Vec<Value>,
+}
+
+impl LoopScope {
+    fn new(scope: Value, items: Vec<Value>) -> LoopScope {
+        LoopScope { scope, items }
     }
-    sc
+
+    /// The scope of item `index`.
+    fn at(&mut self, index: usize) -> &Value {
+        let each = json!({
+            "item": self.items.get(index).cloned().unwrap_or(Value::Null),
+            "index": index,
+            "iteration": index + 1,
+            "count": self.items.len(),
+        });
+        if let Value::Object(m) = &mut self.scope {
+            m.insert("each".into(), each);
+        }
+        &self.scope
+    }
 }
 
 /// Why item `index` of `step` is not run: a `for_each` step it chains after (by
@@ -209,8 +216,10 @@ impl Runtime {
             },
         };
         let stop_on_failure = step.exec.on_item_failure == Some(ItemFailure::Stop);
+        let count = items.len();
+        let mut ls = LoopScope::new(scope(sys, run, Some(st)), items);
         let mut stopped_by: Option<usize> = None;
-        for index in 0..items.len() {
+        for index in 0..count {
             let ended = self.item_end(st, &name, index);
             if let Some(end) = ended {
                 if matches!(end, ItemEnd::Failed(_)) && stop_on_failure {
@@ -235,7 +244,7 @@ impl Runtime {
                 self.commit_run(st, Vec::new()).await?;
                 return Ok(Waited::Draining);
             }
-            match self.run_item(sys, run, st, step, index, &items).await? {
+            match self.run_item(sys, run, st, step, index, &mut ls).await? {
                 None => return Ok(Waited::Draining),
                 Some(false) if stop_on_failure => stopped_by = Some(index),
                 Some(_) => {}
@@ -321,17 +330,7 @@ impl Runtime {
         sc: &Value,
         index: usize,
     ) -> Result<String, String> {
-        let base = match &step.idempotency {
-            Some(c) => c
-                .eval(sc)
-                .map(|v| key_string(&v))
-                .map_err(|e| format!("idempotency expression: {}", e.message))?,
-            None => format!(
-                "{}:{}",
-                st.key_base.as_deref().unwrap_or(&run.id),
-                step.exec.name
-            ),
-        };
+        let base = self.key_in(run, st, step, || sc.clone())?;
         Ok(format!("{base}#{index}"))
     }
 
@@ -345,7 +344,7 @@ impl Runtime {
         st: &mut RunState,
         step: &StepPlan,
         index: usize,
-        items: &[Value],
+        ls: &mut LoopScope,
     ) -> Result<Option<bool>, EngineError> {
         let name = step.exec.name.clone();
         let (failed_before, retry_due) = st
@@ -361,12 +360,12 @@ impl Runtime {
         }
         let mut attempt = failed_before + 1;
         loop {
-            let sc = item_scope(sys, run, st, index, items);
+            let sc = ls.at(index);
             let prepared = step
                 .params
-                .render(&sc)
+                .render(sc)
                 .map_err(|e| format!("rendering the parameters of `{name}`: {}", e.message))
-                .and_then(|p| Ok((p, self.item_key(run, st, step, &sc, index)?)));
+                .and_then(|p| Ok((p, self.item_key(run, st, step, sc, index)?)));
             let (params, key) = match prepared {
                 Ok(x) => x,
                 Err(msg) => {
@@ -399,11 +398,11 @@ impl Runtime {
                         json!({"index": index, "output": output}),
                     )];
                     ops.extend(self.published(run, step, &output));
-                    if is_pure(step) {
-                        st.pending.extend(ops);
-                    } else {
-                        self.commit_run(st, ops).await?;
-                    }
+                    // The end rides along with the next commit (the next item's start, which
+                    // precedes its call, or the step's end): one commit per item instead of
+                    // two. A crash before it repeats this item's call with the same key, as a
+                    // crash during the call would.
+                    st.pending.extend(ops);
                     self.inner
                         .metrics
                         .step(&run.system, &name, "item_succeeded");

@@ -40,9 +40,21 @@ impl Runtime {
         st: &RunState,
         step: &StepPlan,
     ) -> Result<String, String> {
+        self.key_in(run, st, step, || scope(sys, run, Some(st)))
+    }
+
+    /// The step's key: its `idempotency` expression evaluated over the scope `sc` gives (built
+    /// only then), else the run's key base and the step name.
+    pub(super) fn key_in(
+        &self,
+        run: &RunRecord,
+        st: &RunState,
+        step: &StepPlan,
+        sc: impl FnOnce() -> Value,
+    ) -> Result<String, String> {
         match &step.idempotency {
             Some(c) => c
-                .eval(&scope(sys, run, Some(st)))
+                .eval(&sc())
                 .map(|v| key_string(&v))
                 .map_err(|e| format!("idempotency expression: {}", e.message)),
             None => Ok(format!(
