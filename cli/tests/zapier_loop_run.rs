@@ -102,6 +102,14 @@ fn imported_loop_zap_calls_once_per_line_in_order() {
     assert_eq!(done[0]["data"]["output"]["count"], 3);
     assert_eq!(done[0]["data"]["output"]["failed"], json!([]));
 
+    // `claw events` names each item's events by the item.
+    let text = cli(&["events", &run, "--db", &db]);
+    let item_lines = text
+        .stdout
+        .lines()
+        .filter(|l| l.contains("step.item_succeeded") && l.contains(" reserve_stock[2] #1"));
+    assert_eq!(item_lines.count(), 1, "{}", text.stdout);
+
     let stopped = srv.stop(SIGTERM);
     assert!(stopped.status.success(), "{}", stopped.stderr);
 }
