@@ -146,6 +146,23 @@ fn looper(target: &str) -> String {
     webhook_system("looper", "order", "id", &steps, TAIL)
 }
 
+/// Starts `claw run` again after a SIGKILL. PostgreSQL notices the killed runtime's lock
+/// connection is gone a moment later (its advisory lock is released then), so a start refused
+/// with `claw::runtime::db_in_use` is tried again for up to 10 s.
+fn restart(file: &Path, db: &str) -> Server {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let tried = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Server::start(file, db, &[], &[("RUST_LOG", "warn")])
+        }));
+        match tried {
+            Ok(server) => return server,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_loop_finishes_the_rest_and_repeats_no_finished_item() {
     on_every_database("loop crash", loop_crash_case).await;
@@ -191,8 +208,7 @@ async fn loop_crash_case(tdb: TestDb) {
         "{l}: {before} items reached before the kill"
     );
 
-    let restarted =
-        tokio::task::block_in_place(|| Server::start(&file, db, &[], &[("RUST_LOG", "warn")]));
+    let restarted = tokio::task::block_in_place(|| restart(&file, db));
     let ev = tokio::task::block_in_place(|| finished(db, &run));
     restarted.stop(SIGTERM);
     assert_eq!(ev["run"]["status"], "succeeded", "{l}: {ev}");
