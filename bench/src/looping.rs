@@ -65,8 +65,9 @@ async fn receiver() -> anyhow::Result<String> {
                 }
                 let mut body = vec![0; len];
                 let _ = r.read_exact(&mut body).await;
-                let reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-                             Content-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":true}";
+                // A plain-text body: the step's output does not matter here.
+                let reply = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\
+                             Content-Length: 2\r\nConnection: close\r\n\r\nok";
                 let _ = r.get_mut().write_all(reply.as_bytes()).await;
             });
         }
@@ -114,7 +115,7 @@ async fn bench_one(
         a.items,
         a.runs,
         a.items as f64 / median.as_secs_f64(),
-        if label == "sqlite" {
+        if label == "sqlite" && a.items == 500 {
             format!(
                 "; target < 1 s: {}",
                 if median < Duration::from_secs(1) {
