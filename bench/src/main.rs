@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod crontab;
+mod formatter;
 mod log_system;
 mod looping;
 mod runtime;
@@ -40,6 +41,8 @@ enum Bench {
     Loop(looping::Args),
     /// Shadow diff rate: runs compared per second on 1,000,000 synthetic run pairs.
     Shadow(shadow::Args),
+    /// Formatter functions: ns per call in the expression engine vs a trivial expression.
+    Formatter(formatter::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -51,5 +54,6 @@ fn main() -> anyhow::Result<()> {
         Bench::Crontab(a) => crontab::run(a),
         Bench::Soak(a) => soak::run(a),
         Bench::Loop(a) => looping::run(a),
+        Bench::Formatter(a) => formatter::run(a),
     }
 }

@@ -203,6 +203,12 @@ pub const TRIGGER: &[Field] = &[
         "Webhook signature check.",
     ),
     f(
+        "body",
+        Kind::OneOf(crate::model::HookBody::WORDS),
+        false,
+        "How a webhook reads the request: json (default), any (JSON, form or query string, as Zapier's Catch Hook) or raw (body, headers and query string unparsed).",
+    ),
+    f(
         "idempotency",
         Kind::Expr,
         false,

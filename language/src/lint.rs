@@ -8,7 +8,8 @@ use crate::parse::SourceMap;
 
 /// Adapters the runtime ships. Others are plug-ins: allowed, with a warning.
 pub const BUILTIN_ADAPTERS: &[&str] = &[
-    "http", "shell", "code", "log", "format", "loop", "slack", "webhook", "queue", "delay", "email",
+    "http", "shell", "code", "log", "format", "loop", "slack", "webhook", "queue", "delay",
+    "email", "rss",
 ];
 
 /// Adapters whose operations have no outside effect, so retries and dead letters are moot.

@@ -120,6 +120,20 @@ keyword_enum! {
     }
 }
 
+keyword_enum! {
+    /// How a webhook reads the request it receives.
+    HookBody {
+        /// A JSON body only (the default): anything else is refused with 415.
+        Json = "json",
+        /// A JSON body, a form (`application/x-www-form-urlencoded`) or none, with the query
+        /// string's fields added (the body's win): what Zapier's Catch Hook accepts.
+        Any = "any",
+        /// Nothing is parsed: the payload is `raw_body` (the body as text), `headers` (names
+        /// in lower case) and `querystring`, as Zapier's Catch Raw Hook gives them.
+        Raw = "raw",
+    }
+}
+
 /// Signature check for webhooks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookAuth {
@@ -150,6 +164,8 @@ pub struct Trigger {
     pub path: Option<String>,
     /// Signature check, for `webhook`.
     pub auth: Option<WebhookAuth>,
+    /// How the request is read, for `webhook` (default `json`).
+    pub body: Option<HookBody>,
     /// Polling interval, for `poll`.
     pub every: Option<String>,
     /// Read operation (`adapter.operation`), for `poll`.
@@ -179,6 +195,7 @@ impl Trigger {
             catch_up: None,
             path: None,
             auth: None,
+            body: None,
             every: None,
             action: None,
             with: IndexMap::new(),

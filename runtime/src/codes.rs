@@ -3,10 +3,10 @@
 //! documented in the runtime section of docs/diagnostics.md.
 
 claw_language::diagnostic_codes! {
-    /// A webhook body not sent as JSON.
+    /// A webhook body not sent as JSON (or, with `body: any`, neither JSON nor a form).
     HOOK_CONTENT_TYPE = "claw::hook::content_type", Error,
-        "a webhook delivery's Content-Type is not application/json (415)",
-        "send the payload with `Content-Type: application/json`";
+        "a webhook delivery's Content-Type is not application/json (415); with `body: any`, neither JSON nor a form",
+        "send the payload with `Content-Type: application/json` (or, with `body: any`, as a form)";
     /// A webhook body that does not parse.
     HOOK_BAD_JSON = "claw::hook::bad_json", Error,
         "a webhook body is not valid JSON (400)",

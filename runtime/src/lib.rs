@@ -42,6 +42,7 @@ pub mod triggers;
 #[cfg(feature = "typescript")]
 pub mod typescript;
 pub mod watchdog;
+pub mod webhook_body;
 
 pub use engine::{Mode, Runtime, Simulation, StartOptions};
 pub use plan::{LoadError, LoadedSystem};

@@ -100,6 +100,9 @@ pub enum DelayPlan {
     For(Duration),
     /// Wait until the RFC 3339 time the template renders to.
     Until(String),
+    /// `delay.queue`: wait for this run's turn in the queue its `queue` parameter names
+    /// (rendered per run; the step's name without one), each turn `spacing` after the last.
+    Queue(Duration),
 }
 
 /// A trigger ready to accept payloads.
@@ -239,6 +242,21 @@ fn step_plan(path: &Path, base: &Path, x: &Execution) -> Result<StepPlan, LoadEr
         None => DEFAULT_TIMEOUT,
     };
     let delay = match &x.delay {
+        None if x.action == "delay.queue" => {
+            let spacing = x
+                .with
+                .get("spacing")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    unsupported(
+                        path,
+                        format!("{what}: `delay.queue` needs `spacing:`, a duration such as `1m`"),
+                    )
+                })?;
+            Some(DelayPlan::Queue(units::parse_duration(spacing).map_err(
+                |e| unsupported(path, format!("{what}: spacing: {e}")),
+            )?))
+        }
         None => None,
         Some(d) if d.contains("{{") => Some(DelayPlan::Until(d.clone())),
         Some(d) => Some(DelayPlan::For(

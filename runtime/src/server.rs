@@ -2,18 +2,20 @@
 //!
 //! * `POST /hooks/<system>/<trigger>`: 202 `{run_id}` once the run is durably stored;
 //!   200 with the first run id for a duplicate; 404 unknown hook; 413 body too large;
-//!   415 not JSON; 401 bad signature; 422 idempotency expression failed; 503 draining.
+//!   415 not JSON (or, with `body: any`, neither JSON nor a form); 401 bad signature; 422 idempotency expression failed; 503 draining.
 //! * `POST /admin/fire/<system>/<trigger>`: fires any trigger (used by `claw fire`).
 //! * `GET /metrics` (Prometheus text), `GET /healthz`.
 
 use crate::codes;
 use crate::engine::{EngineError, Runtime, StartOptions};
+use crate::webhook_body;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use claw_language::model::HookBody;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
@@ -121,6 +123,7 @@ async fn accept(rt: &Runtime, system: &str, trigger: &str, payload: Value) -> Re
 async fn hook(
     State(rt): State<Runtime>,
     Path((system, path)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -172,9 +175,10 @@ async fn hook(
             );
         }
     }
-    let payload = match parse_body(&headers, &body) {
+    let mode = plan.trigger.body.unwrap_or(HookBody::Json);
+    let payload = match webhook_body::payload(mode, &headers, query.as_deref(), &body) {
         Ok(p) => p,
-        Err(r) => return *r,
+        Err(r) => return problem(r.status, r.code, r.message),
     };
     let trigger = plan.trigger.name.clone();
     accept(&rt, &system, &trigger, payload).await

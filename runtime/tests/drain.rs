@@ -46,6 +46,15 @@ impl EventStore for UnflushableStore {
     async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError> {
         self.0.schedule_mark(system, trigger).await
     }
+    async fn take_queue_slot(
+        &self,
+        scope: &str,
+        queue: &str,
+        now: claw_runtime::UnixMillis,
+        spacing: claw_runtime::Millis,
+    ) -> Result<claw_runtime::UnixMillis, StoreError> {
+        self.0.take_queue_slot(scope, queue, now, spacing).await
+    }
     async fn save_source(
         &self,
         system: &str,

@@ -292,6 +292,24 @@ pub fn http(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
     })
 }
 
+/// One blocking POST with the given headers and body, as a sender other than JSON would send.
+pub fn post_with(url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    claw_runtime::install_crypto();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut r = reqwest::Client::new().post(url).body(body.to_string());
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let resp = r.send().await.unwrap();
+        let code = resp.status().as_u16();
+        (code, resp.text().await.unwrap())
+    })
+}
+
 pub fn hook(url: &str, system: &str, trigger: &str, body: Value) -> String {
     let (code, text) = http(
         "POST",
@@ -309,6 +327,10 @@ pub struct Seen {
     pub path: String,
     pub key: String,
     pub headers: BTreeMap<String, String>,
+    /// The query string, if any.
+    pub query: Option<String>,
+    /// The request body as text.
+    pub body: String,
 }
 
 /// How the receiver answers, by path.
@@ -320,6 +342,8 @@ pub struct Script {
     pub flaky: BTreeSet<String>,
     /// Path → answers 400 (not retryable).
     pub reject: BTreeSet<String>,
+    /// Path → answers 200 with this body (a feed, a document) instead of the echo.
+    pub serve: BTreeMap<String, String>,
     pub seen: Vec<Seen>,
 }
 
@@ -335,6 +359,7 @@ pub async fn receive(
     State(state): State<Arc<Mutex<Script>>>,
     uri: Uri,
     headers: HeaderMap,
+    body: String,
 ) -> (StatusCode, String) {
     let h: BTreeMap<String, String> = headers
         .iter()
@@ -348,7 +373,12 @@ pub async fn receive(
         path: path.clone(),
         key,
         headers: h.clone(),
+        query: uri.query().map(str::to_string),
+        body,
     });
+    if let Some(doc) = s.serve.get(&path) {
+        return (StatusCode::OK, doc.clone());
+    }
     let echo = json!({
         "authorization": h.get("authorization"),
         "x-sig": h.get("x-sig"),

@@ -127,6 +127,7 @@ fn name_class(name: &str) -> NameClass {
         "accesskey",
         "privatekey",
         "credential",
+        "basicauth",
     ];
     if strong.iter().any(|k| n.contains(k)) || words.iter().any(|w| w == "pwd") {
         return NameClass::Strong;
@@ -365,6 +366,8 @@ mod tests {
             ("client_secret", "shh"),
             ("Authorization", "Basic dXNlcjpwYXNz"),
             ("key", "AKIAIOSFODNN7EXAMPLE"),
+            // Webhooks by Zapier's basic auth, `user|password`.
+            ("basic_auth", "ops|hunter22"),
         ];
         for (k, v) in caught {
             assert!(is_credential(k, v), "`{k}: {v}` is a credential");

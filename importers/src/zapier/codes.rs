@@ -94,6 +94,10 @@ claw_language::diagnostic_codes! {
     LOOP_DECISION = "claw::import::loop_decision", Warning,
         "A filter or path after a Looping step decides once per run, not once per item, and cannot read the loop's item.",
         "move the condition into the steps' `for_each` expression (e.g. `steps.loop.output.items.filter(i, i.loop_iteration <= 10)`)";
+    /// A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.
+    WEBHOOK_OPTION = "claw::import::webhook_option", Warning,
+        "A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.",
+        "check the receiving end, or write the request in a `code.js` step";
     /// A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.",
@@ -163,9 +167,9 @@ claw_language::diagnostic_codes! {
         "A Delay Until uses a Zapier date expression; the runtime expects the template to give an RFC 3339 time.",
         "map an ISO date field and do the offset in CEL, e.g. `{{ timestamp(start.dateTime) - duration('1h') }}`";
     /// A Delay After Queue: Zapier also serialised runs sharing a queue; only the wait is imported.
-    DELAY_QUEUE = "claw::import::delay_queue", Warning,
-        "A Delay After Queue: Zapier also serialised runs sharing a queue; only the wait is imported.",
-        "add a lock or a concurrency limit if runs must not overlap";
+    DELAY_QUEUE = "claw::import::delay_queue", Info,
+        "A Delay After Queue becomes `delay.queue`: runs sharing its queue are released one at a time, each `spacing` after the previous release (the first after `spacing` too).",
+        "check the spacing and, for a queue shared with other Zaps, that they name the same queue";
     /// Several steps follow one step outside a Paths branch; they are imported as parallel steps on the same event.
     PARALLEL_STEPS = "claw::import::parallel_steps", Info,
         "Several steps follow one step outside a Paths branch; they are imported as parallel steps on the same event.",

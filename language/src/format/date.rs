@@ -73,7 +73,7 @@ const RELATIVE: &[&str] = &[
 ];
 
 /// A time zone by IANA name; "" gives `default`.
-fn zone(name: &str, default: Option<Tz>) -> Result<Option<Tz>, FormatError> {
+pub(super) fn zone(name: &str, default: Option<Tz>) -> Result<Option<Tz>, FormatError> {
     let n = name.trim();
     if n.is_empty() {
         return Ok(default);

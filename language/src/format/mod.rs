@@ -14,9 +14,15 @@
 
 mod currency;
 mod date;
+mod date_compare;
 mod date_tokens;
 mod extract;
+mod formula;
+mod formula_fns;
+mod items;
+mod markup;
 mod number;
+mod phone;
 mod plural;
 mod text;
 mod titlecase;
@@ -108,12 +114,17 @@ library! {
     "text.extractNumber" [1] "string.number_extract" => extract::number;
     "text.extractPhone" [1, 2] "string.phone_extract" => extract::phone;
     "text.extractPattern" [2] "string.re_extract" => extract::pattern;
+    "text.markdownToHtml" [1] "string.markdown" => markup::markdown_to_html;
+    "text.htmlToMarkdown" [1] "string.htmlmarkdown" => markup::html_to_markdown;
     "number.format" [3] "number.formatting" => number::format;
     "number.currency" [2, 3, 4] "number.currency" => currency::format;
     "number.math" [2] "number.math" => number::math;
-    "number.random" [3, 4] "" => number::random;
+    "number.random" [3, 4] "number.random_number" => number::random;
+    "number.phone" [1, 2, 3] "number.phone" => phone::phone;
+    "number.formula" [1] "number.spreadsheet_formula" => formula::formula;
     "date.format" [2, 3, 4, 5] "date.formatting" => date::format;
     "date.add" [3, 4] "date.manipulate" => date::add;
+    "date.compare" [2, 3, 4] "date.compare" => date_compare::compare;
     "util.lookup" [2, 3] "util.lookup" => util::lookup;
     "util.pick" [2, 3] "util.choose" => util::pick;
     "util.pickRandom" [2, 3] "util.choose" => util::pick_random;
@@ -121,6 +132,8 @@ library! {
     "util.lineItemsToFields" [1, 2] "util.lineitem_to_string_v2" => util::to_fields;
     "util.textToLineItems" [1, 2] "util.string_to_lineitem" => util::from_text;
     "util.appendLineItem" [2] "util.append" => util::append;
+    "util.lineItemize" [1, 2] "util.line_itemizer" => items::line_itemize;
+    "util.parseCsv" [1, 2, 3] "util.import_csv" => items::parse_csv;
 }
 
 /// The function of that qualified name.
@@ -259,6 +272,11 @@ pub(crate) mod testing {
             Ok(v) => v,
             Err(e) => panic!("`{expr}`: {}", e.message),
         }
+    }
+
+    /// `s` as a CEL string literal (JSON's escapes are CEL's).
+    pub fn quote(s: &str) -> String {
+        Value::String(s.to_string()).to_string()
     }
 
     /// The error evaluating `expr` gives.

@@ -143,6 +143,23 @@ impl P {
                 }
             }
         }
+        if let Some(n) = m.get("body") {
+            let p = join(path, "body");
+            if let Some(s) = self.string(n, &p) {
+                match HookBody::parse(&s) {
+                    Some(b) => t.body = Some(b),
+                    None => {
+                        self.err(
+                            codes::BAD_VALUE,
+                            format!("unknown webhook body `{s}`"),
+                            n.span,
+                            &p,
+                        )
+                        .help = Some(format!("one of: {}", HookBody::WORDS.join(", ")));
+                    }
+                }
+            }
+        }
         t.path = self.opt_string(&m, "path", path);
         if let Some(n) = m.get("auth") {
             let p = join(path, "auth");

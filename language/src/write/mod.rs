@@ -336,6 +336,11 @@ fn trigger_key(w: &mut W, t: &Trigger, key: &str) {
                 w.opt(8, "header", &a.header);
             }
         }
+        "body" => {
+            if let Some(b) = t.body {
+                w.kv(6, key, b.as_str());
+            }
+        }
         "idempotency" => w.opt(6, key, &t.idempotency),
         "emits" => w.opt(6, key, &t.emits),
         "enabled" => {
@@ -399,6 +404,7 @@ mod tests {
         t.schedule = Some("@daily".into());
         t.timezone = Some("UTC".into());
         t.catch_up = Some(CatchUp::All);
+        t.body = Some(HookBody::Raw);
         t.every = Some("5m".into());
         t.action = Some("http.get".into());
         t.with.insert("url".into(), Value::String("u".into()));

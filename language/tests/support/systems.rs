@@ -126,6 +126,11 @@ pub fn trigger(n: String) -> impl Strategy<Value = Trigger> {
                 CatchUp::All,
             ])),
             opt(tricky()),
+            prop::option::of(prop::sample::select(vec![
+                HookBody::Json,
+                HookBody::Any,
+                HookBody::Raw,
+            ])),
         ),
         (
             prop::option::of((tricky(), opt(tricky()))),
@@ -140,7 +145,7 @@ pub fn trigger(n: String) -> impl Strategy<Value = Trigger> {
     )
         .prop_map(
             move |(
-                (source, description, idempotency, schedule, timezone, catch_up, path),
+                (source, description, idempotency, schedule, timezone, catch_up, path, body),
                 (auth, every, action, with, subject, emits, enabled, legacy),
             )| Trigger {
                 name: n.clone(),
@@ -155,6 +160,7 @@ pub fn trigger(n: String) -> impl Strategy<Value = Trigger> {
                     hmac_sha256: k,
                     header: h,
                 }),
+                body,
                 every,
                 action,
                 with,

@@ -18,7 +18,9 @@ pub fn client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-/// Generic HTTP calls: params `url`, optional `headers`, `query`, `body`.
+/// Generic HTTP calls: params `url`, optional `headers`, `query`, `basic_auth` (`user|password`),
+/// and a body: `body` (a string as is, any other value as JSON) or `form` (an object, sent
+/// URL-encoded). `http.request` takes the method from `method`.
 #[derive(Debug, Clone)]
 pub struct HttpAdapter {
     client: reqwest::Client,
@@ -31,6 +33,16 @@ impl HttpAdapter {
     }
 }
 
+/// A response read up to a size limit.
+pub(crate) struct Fetched {
+    /// HTTP status.
+    pub status: reqwest::StatusCode,
+    /// The body's first bytes, at most the limit.
+    pub body: Vec<u8>,
+    /// Whether the body was longer than the limit.
+    pub truncated: bool,
+}
+
 async fn send(
     client: &reqwest::Client,
     method: reqwest::Method,
@@ -38,6 +50,45 @@ async fn send(
     call: &Call,
     body: Option<&Value>,
 ) -> Result<Value, AdapterError> {
+    let what = format!("{} in step `{}`", call.action, call.step);
+    let Fetched {
+        status,
+        body: buf,
+        truncated,
+    } = fetch(client, method, url, call, body, MAX_BODY).await?;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let body = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text));
+    let code = status.as_u16();
+    if status.is_success() || status.is_redirection() {
+        return Ok(json!({"status": code, "body": body, "truncated": truncated}));
+    }
+    let snippet: String = match &body {
+        Value::String(s) => s.chars().take(200).collect(),
+        other => other.to_string().chars().take(200).collect(),
+    };
+    Err(status_error(&what, status, &snippet))
+}
+
+/// The error for a non-success status: 5xx, 429 and 408 may pass on a later try.
+pub(crate) fn status_error(what: &str, status: reqwest::StatusCode, snippet: &str) -> AdapterError {
+    let msg = format!("{what}: HTTP {}: {snippet}", status.as_u16());
+    if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
+        AdapterError::retryable(msg)
+    } else {
+        AdapterError::permanent(msg)
+    }
+}
+
+/// Sends one request with the step's headers, query and `Idempotency-Key`, and reads at most
+/// `limit` bytes of the answer. Transport failures and timeouts are retryable.
+pub(crate) async fn fetch(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    call: &Call,
+    body: Option<&Value>,
+    limit: usize,
+) -> Result<Fetched, AdapterError> {
     let mut req = client
         .request(method, url)
         .timeout(call.timeout)
@@ -52,16 +103,15 @@ async fn send(
         }
     }
     if let Some(Value::Object(q)) = call.params.get("query") {
-        let pairs: Vec<(String, String)> = q
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                )
-            })
-            .collect();
-        req = req.query(&pairs);
+        req = req.query(&pairs(q));
+    }
+    // `user|password`, Zapier's spelling of basic auth (the value is a resolved secret).
+    if let Some(auth) = str_param(&call.params, "basic_auth") {
+        let (user, password) = auth.split_once('|').unwrap_or((auth, ""));
+        req = req.basic_auth(user, Some(password));
+    }
+    if let Some(Value::Object(f)) = call.params.get("form") {
+        req = req.form(&pairs(f));
     }
     match body {
         Some(Value::String(s)) => req = req.body(s.clone()),
@@ -89,8 +139,8 @@ async fn send(
     loop {
         match resp.chunk().await {
             Ok(Some(c)) => {
-                if buf.len() + c.len() > MAX_BODY {
-                    buf.extend_from_slice(&c[..MAX_BODY - buf.len()]);
+                if buf.len() + c.len() > limit {
+                    buf.extend_from_slice(&c[..limit - buf.len()]);
                     truncated = true;
                     break;
                 }
@@ -111,22 +161,23 @@ async fn send(
             }
         }
     }
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let body = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text));
-    let code = status.as_u16();
-    if status.is_success() || status.is_redirection() {
-        return Ok(json!({"status": code, "body": body, "truncated": truncated}));
-    }
-    let snippet: String = match &body {
-        Value::String(s) => s.chars().take(200).collect(),
-        other => other.to_string().chars().take(200).collect(),
-    };
-    let msg = format!("{what}: HTTP {code}: {snippet}");
-    if status.is_server_error() || code == 429 || code == 408 {
-        Err(AdapterError::retryable(msg))
-    } else {
-        Err(AdapterError::permanent(msg))
-    }
+    Ok(Fetched {
+        status,
+        body: buf,
+        truncated,
+    })
+}
+
+/// An object's fields as text pairs (query strings and forms carry text only).
+fn pairs(m: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    m.iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_string),
+            )
+        })
+        .collect()
 }
 
 fn kind(e: &reqwest::Error) -> &'static str {
@@ -150,9 +201,20 @@ impl Adapter for HttpAdapter {
             "put" => reqwest::Method::PUT,
             "patch" => reqwest::Method::PATCH,
             "delete" => reqwest::Method::DELETE,
+            // Any method, named by the `method` parameter (Zapier's custom request).
+            "request" => {
+                let m = required(call, "method")?;
+                reqwest::Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes()).map_err(
+                    |_| {
+                        AdapterError::permanent(format!(
+                            "http.request: `{m}` is not an HTTP method"
+                        ))
+                    },
+                )?
+            }
             other => {
                 return Err(AdapterError::permanent(format!(
-                    "http has no operation `{other}`; expected get, post, put, patch or delete"
+                    "http has no operation `{other}`; expected get, post, put, patch, delete or request"
                 )));
             }
         };

@@ -2,7 +2,7 @@
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
 //! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `loop`, `slack`, `webhook`,
-//! `queue`.
+//! `queue`, `rss`.
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
@@ -12,6 +12,7 @@ mod http;
 mod log;
 mod looping;
 mod queue;
+mod rss;
 mod shell;
 
 pub use code::CodeAdapter;
@@ -21,6 +22,7 @@ pub use http::{HttpAdapter, NotifyAdapter};
 pub use log::LogAdapter;
 pub use looping::LoopAdapter;
 pub use queue::QueueAdapter;
+pub use rss::RssAdapter;
 pub use shell::ShellAdapter;
 
 use serde::Serialize;
@@ -118,13 +120,14 @@ impl Adapters {
         let mut a = Adapters::default();
         a.register("http", Arc::new(HttpAdapter::new(client.clone())));
         a.register("slack", Arc::new(NotifyAdapter::slack(client.clone())));
-        a.register("webhook", Arc::new(NotifyAdapter::webhook(client)));
+        a.register("webhook", Arc::new(NotifyAdapter::webhook(client.clone())));
         a.register("shell", Arc::new(ShellAdapter));
         a.register("code", Arc::new(CodeAdapter::default()));
         a.register("log", Arc::new(LogAdapter));
         a.register("format", Arc::new(FormatAdapter));
         a.register("loop", Arc::new(LoopAdapter));
         a.register("queue", Arc::new(QueueAdapter));
+        a.register("rss", Arc::new(RssAdapter::new(client)));
         a
     }
 

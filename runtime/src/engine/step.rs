@@ -96,7 +96,7 @@ impl Runtime {
         if step.for_each.is_some() {
             return self.run_each(sys, run, st, step).await;
         }
-        if step.exec.action == "delay.wait" {
+        if matches!(step.exec.action.as_str(), "delay.wait" | "delay.queue") {
             return self
                 .finish_step(
                     run,
@@ -422,6 +422,18 @@ impl Runtime {
                     let now = self.inner.clock.now();
                     let due = match &delay {
                         DelayPlan::For(d) => ms(now) + Millis(d.as_millis() as i64),
+                        DelayPlan::Queue(spacing) => {
+                            let (scope, queue) = queue_of(sys, run, st, step);
+                            self.inner
+                                .store
+                                .take_queue_slot(
+                                    &scope,
+                                    &queue,
+                                    ms(now),
+                                    Millis(spacing.as_millis() as i64),
+                                )
+                                .await?
+                        }
                         DelayPlan::Until(t) => {
                             let sc = scope(sys, run, Some(st));
                             claw_language::expr::render_template(t, &sc)
@@ -560,4 +572,29 @@ impl Runtime {
 /// crash is harmless, so its events ride along with the run's next commit.
 pub(super) fn is_pure(step: &StepPlan) -> bool {
     matches!(step.exec.adapter(), "log" | "code" | "format" | "loop")
+}
+
+/// The queue a `delay.queue` step waits in: its `queue` parameter rendered for this run
+/// (shared by every system that names it, as Zapier's queue title is), or, without one (or
+/// when it renders empty), the step itself within its system.
+fn queue_of(
+    sys: &LoadedSystem,
+    run: &RunRecord,
+    st: &RunState,
+    step: &StepPlan,
+) -> (String, String) {
+    let named = step.exec.with.get("queue").and_then(|q| match q {
+        Value::String(t) if t.contains("{{") => {
+            let sc = scope(sys, run, Some(st));
+            claw_language::expr::render_template(t, &sc)
+                .ok()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        }
+        Value::String(t) => Some(t.clone()),
+        other => Some(other.to_string()),
+    });
+    match named.filter(|q| !q.trim().is_empty()) {
+        Some(q) => ("*".to_string(), q),
+        None => (sys.system.system.clone(), step.exec.name.clone()),
+    }
 }

@@ -320,6 +320,17 @@ pub trait EventStore: Send + Sync {
     }
     /// Last handled fire time of a schedule trigger.
     async fn schedule_mark(&self, system: &str, trigger: &str) -> Result<Option<i64>, StoreError>;
+    /// Takes the next release time of a "delay after queue" queue: `max(now, the previous
+    /// release) + spacing`, in one atomic statement, so runs that reach the queue at the same
+    /// moment (also in other processes on one PostgreSQL) get distinct times `spacing` apart.
+    /// `scope` is the system, or `*` for a queue shared across systems.
+    async fn take_queue_slot(
+        &self,
+        scope: &str,
+        queue: &str,
+        now: UnixMillis,
+        spacing: Millis,
+    ) -> Result<UnixMillis, StoreError>;
     /// Saves the source of a loaded system.
     async fn save_source(
         &self,

@@ -67,6 +67,9 @@ impl Mapper<'_> {
             let nv = self.rewrite(v, i, &adapter, k);
             x.with.insert(k.clone(), nv);
         }
+        if n.app().to_ascii_lowercase().starts_with("webhook") && x.action.starts_with("http.") {
+            self.webhook_params(i, &op, &mut x);
+        }
         // Added after the params are rewritten: the references are not literals to redact again.
         if !secret_inputs.is_empty() {
             let input = x
@@ -230,7 +233,22 @@ impl Mapper<'_> {
             match (num, u) {
                 (Some(_), Some(u)) => {
                     let d = format!("{}{u}", value.trim());
-                    if claw_language::units::parse_duration(&d).is_ok() {
+                    if claw_language::units::parse_duration(&d).is_ok() && action.contains("queue")
+                    {
+                        // Delay After Queue: the duration spaces the releases of one queue.
+                        x.action = "delay.queue".into();
+                        x.with.insert("spacing".into(), Value::String(d));
+                        skip.insert("delay_for_value");
+                        skip.insert("delay_for_unit");
+                        if let Some(q) = n
+                            .param("queue_title")
+                            .filter(|q| !plain(q).trim().is_empty())
+                        {
+                            let q = self.rewrite(&q.clone(), i, "delay", "queue_title");
+                            x.with.insert("queue".into(), q);
+                        }
+                        skip.insert("queue_title");
+                    } else if claw_language::units::parse_duration(&d).is_ok() {
                         x.delay = Some(d);
                         skip.insert("delay_for_value");
                         skip.insert("delay_for_unit");
@@ -243,9 +261,9 @@ impl Mapper<'_> {
                     self.note(Finding::warning(codes::UNPORTED_STEP.id, format!("delay `{name}` waits `{value} {unit}`, which is not a fixed duration; it is kept as `{}`", x.action), self.origin(Some(i))).at_path(format!("/execution/{name}")));
                 }
             }
-            if action.contains("queue") {
+            if x.action == "delay.queue" {
                 self.note(
-                    Finding::warning(codes::DELAY_QUEUE.id, format!("delay `{name}` is a Delay After Queue: Zapier also serialised runs sharing a queue title; only the wait is imported"), self.origin(Some(i)))
+                    Finding::info(codes::DELAY_QUEUE.id, format!("delay `{name}` is a Delay After Queue: runs sharing its queue are released one at a time, each {value} {unit} after the previous release"), self.origin(Some(i)))
                         .at_path(format!("/execution/{name}")),
                 );
             }

@@ -36,7 +36,7 @@ const NOW_FIELDS: &[&str] = &[
 ];
 
 /// Why a Formatter step stays unported.
-enum Refusal {
+pub(super) enum Refusal {
     /// The transform has no mapping.
     Transform(String),
     /// An option is unknown, or its value cannot be translated.
@@ -44,9 +44,9 @@ enum Refusal {
 }
 
 /// A transform's translation: the expression, and whether it gives several fields.
-struct Mapped {
-    expr: String,
-    fields: bool,
+pub(super) struct Mapped {
+    pub(super) expr: String,
+    pub(super) fields: bool,
 }
 
 /// The transform key (`category.name`) a Formatter node names, if any.
@@ -70,8 +70,28 @@ pub(super) fn transform_key(n: &Node) -> Option<String> {
     }
 }
 
+/// A Formatter step's options: its params other than the transform, the inputs and Zapier's
+/// own fields, with those under `params.options` added (Zapier's Formatter service receives
+/// them either way).
+pub(super) fn options_of(params: &Map<String, Value>) -> Map<String, Value> {
+    let mut options: Map<String, Value> = params
+        .iter()
+        .filter(|(k, _)| !NOT_OPTIONS.contains(&k.as_str()) && !k.starts_with("_zap"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(Value::Object(o)) = params.get("options") {
+        options.extend(o.clone());
+    }
+    options
+}
+
+/// An option left empty in Zapier's editor: never a reason to refuse a mapping.
+pub(super) fn blank(v: &Value) -> bool {
+    v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty())
+}
+
 /// A CEL literal that can sit inside a `{{ }}` hole (a `}}` in the text would close it).
-fn lit(s: &str) -> String {
+pub(super) fn lit(s: &str) -> String {
     cel_string(s).replace("}}", "}\\u007d")
 }
 
@@ -82,14 +102,7 @@ impl Mapper<'_> {
         let name = self.names[i].clone();
         let key = transform_key(n);
         let params = n.params.clone().unwrap_or_default();
-        let mut options: Map<String, Value> = params
-            .iter()
-            .filter(|(k, _)| !NOT_OPTIONS.contains(&k.as_str()) && !k.starts_with("_zap"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if let Some(Value::Object(o)) = params.get("options") {
-            options.extend(o.clone());
-        }
+        let options = options_of(&params);
         let input = params.get("inputs").cloned().unwrap_or(Value::Null);
         let result = match &key {
             Some(k) => self.translate(i, k, &input, &options),
@@ -167,8 +180,7 @@ impl Mapper<'_> {
         let (function, read) =
             spec(key).ok_or_else(|| Refusal::Transform(unsupported_reason(key)))?;
         for (k, v) in options {
-            let blank = v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
-            if !read.contains(&k.as_str()) && !blank {
+            if !read.contains(&k.as_str()) && !blank(v) {
                 return Err(Refusal::Option(format!(
                     "option `{k}` is not one `{key}` has; running without it could give another result"
                 )));
@@ -187,6 +199,9 @@ impl Mapper<'_> {
         };
         let arg =
             |m: &mut Self, k: &str| -> Option<String> { opt(k).map(|v| m.arg(at, &v, special(k))) };
+        if let Some(done) = self.translate_extra(at, key, input, options) {
+            return done;
+        }
         let i = self.arg(at, input, false);
         let expr = match key {
             "string.split" => return self.split(at, &i, options),
@@ -294,6 +309,11 @@ impl Mapper<'_> {
                 "the segment index `{other}` is not a number, `all` or `fields`"
             ))),
         }
+    }
+
+    /// A param value as a CEL expression, with no `[:space:]`-style groups expanded.
+    pub(super) fn formatter_arg(&mut self, at: usize, v: &Value) -> String {
+        self.arg(at, v, false)
     }
 
     /// A list argument (the inputs of math and pick): a JSON list item by item, or one value.
@@ -481,22 +501,14 @@ fn spec(key: &str) -> Option<(&'static str, &'static [&'static str])> {
         "util.lineitem_to_string_v2" => ("util.lineItemsToFields", &["separator"]),
         "util.string_to_lineitem" => ("util.textToLineItems", &[]),
         "util.append" => ("util.appendLineItem", &["append_text"]),
-        _ => return None,
+        _ => return super::formatter_extra::spec(key),
     })
 }
 
 /// Why a transform the importer knows of is not mapped (yet), or that it is unknown.
 fn unsupported_reason(key: &str) -> String {
     match key {
-        "string.htmlmarkdown" | "string.markdown" => {
-            "HTML ↔ Markdown conversion has no formatter function yet".into()
-        }
-        "number.spreadsheet_formula" => {
-            "spreadsheet-style formulas have no formatter function yet".into()
-        }
-        "number.phone" => "phone number formatting (libphonenumber) has no formatter function yet".into(),
-        "util.import_csv" => "Import CSV downloads a file, which a pure step never does; fetch it with an `http.get` step".into(),
-        "util.line_itemizer" => "creating line items from several fields has no formatter function yet".into(),
+        "util.import_csv" => "Import CSV is written as an `http.get` step and a `util.parseCsv` step only when its params are `inputs` (the file's URL), `has_header` and `delimiter`; these hold other options".into(),
         "string.superhero" => "the superhero-name transform is a joke with no equivalent".into(),
         other => format!("`{other}` is not a Formatter transform the importer knows"),
     }

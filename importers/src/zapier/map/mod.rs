@@ -11,9 +11,11 @@
 mod decisions;
 mod execution;
 mod formatter;
+mod formatter_extra;
 mod looping;
 mod refs;
 mod trigger;
+mod webhook;
 
 pub use trigger::DEFAULT_POLL_MINUTES;
 
@@ -267,6 +269,9 @@ impl Mapper<'_> {
                 e
             }
             _ => {
+                if let Some(e) = self.import_csv(i, parent_out, sys) {
+                    return e;
+                }
                 let x = self.execution(i, parent_out);
                 let e = x.succeeded_event();
                 sys.execution.push(x);

@@ -7,6 +7,7 @@ use crate::zapier::apps;
 use crate::zapier::codes;
 use crate::zapier::model::Node;
 use crate::zapier::schedule;
+use claw_language::model::HookBody;
 use claw_language::{Source, Trigger};
 use serde_json::{Map, Value};
 
@@ -24,6 +25,15 @@ impl Mapper<'_> {
             self.schedule_trigger(i, &n, &name, &params)
         } else if apps::is_instant(&n) {
             let mut t = Trigger::new(&name, Source::Webhook);
+            // Webhooks by Zapier's Catch Hook takes JSON, forms and query strings; Catch Raw
+            // Hook hands the request over unparsed. Apps' own hooks send JSON.
+            if n.app().to_ascii_lowercase().starts_with("webhook") {
+                t.body = Some(if n.action().to_ascii_lowercase().contains("raw") {
+                    HookBody::Raw
+                } else {
+                    HookBody::Any
+                });
+            }
             if n.app().to_ascii_lowercase().starts_with("subzap") {
                 self.note(Finding::info(codes::SUBZAP_TRIGGER.id, "a Sub-Zap start is imported as a webhook trigger: callers POST the inputs; the Sub-Zap's reply to its caller has no equivalent", self.origin(Some(i))));
             }
@@ -139,12 +149,28 @@ impl Mapper<'_> {
             let nv = self.rewrite(v, i, adapter, k);
             t.with.insert(k.clone(), nv);
         }
+        if adapter == "rss" {
+            t.idempotency = rss_item_key(t.with.shift_remove("trigger_style").as_ref());
+        }
         self.note(
             Finding::warning(codes::POLLING_TRIGGER.id, format!("`{}` {} is a polling trigger: runs start up to {every} minutes late and deduplication depends on the idempotency key; the export does not say whether the app has an instant trigger", n.app(), n.action()), self.origin(Some(i)))
                 .at_path(format!("/triggers/{name}"))
                 .with_help("if the app offers an instant (webhook) trigger, use `source: webhook` instead"),
         );
         t
+    }
+}
+
+/// What makes an RSS item new, from RSS by Zapier's `trigger_style`: `smart` (the default, "a
+/// different guid or URL") keys items by the `rss` adapter's `id` (the guid, else the link);
+/// a links-only style by `link`; any other style ("anything is different") by the whole item
+/// (no expression: the poll trigger then hashes the item's JSON).
+fn rss_item_key(style: Option<&Value>) -> Option<String> {
+    let style = style.and_then(Value::as_str).unwrap_or("smart").trim();
+    match style.to_ascii_lowercase().as_str() {
+        "" | "smart" | "guid" => Some("id".into()),
+        s if s.contains("link") || s.contains("url") => Some("link".into()),
+        _ => None,
     }
 }
 

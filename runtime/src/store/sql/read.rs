@@ -7,7 +7,7 @@ use crate::store::{
     Accepted, DeadLetterRecord, EventRecord, EventStore, QueueMessage, RunFilter, RunRecord,
     StoreError, Write, status,
 };
-use crate::time::UnixMillis;
+use crate::time::{Millis, UnixMillis};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::BTreeMap;
 use tokio::sync::oneshot;
@@ -269,6 +269,49 @@ impl EventStore for SqlStore {
                 .await?;
             Ok(match row { Some(r) => Some(r.try_get("last_fire")?), None => None })
         })
+    }
+
+    async fn take_queue_slot(
+        &self,
+        scope: &str,
+        queue: &str,
+        now: UnixMillis,
+        spacing: Millis,
+    ) -> Result<UnixMillis, StoreError> {
+        // Kept beside the schedule marks under a key no trigger name can have (`#`).
+        let key = format!("delay_queue#{queue}");
+        let first = now.0.saturating_add(spacing.0);
+        let slot: i64 = match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_scalar(
+                    "INSERT INTO schedule_marks (system, trigger_name, last_fire) VALUES ($1, $2, $3) \
+                     ON CONFLICT (system, trigger_name) DO UPDATE \
+                     SET last_fire = max(schedule_marks.last_fire, $4) + $5 RETURNING last_fire",
+                )
+                .bind(scope)
+                .bind(&key)
+                .bind(first)
+                .bind(now.0)
+                .bind(spacing.0)
+                .fetch_one(p)
+                .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_scalar(
+                    "INSERT INTO schedule_marks (system, trigger_name, last_fire) VALUES ($1, $2, $3) \
+                     ON CONFLICT (system, trigger_name) DO UPDATE \
+                     SET last_fire = GREATEST(schedule_marks.last_fire, $4) + $5 RETURNING last_fire",
+                )
+                .bind(scope)
+                .bind(&key)
+                .bind(first)
+                .bind(now.0)
+                .bind(spacing.0)
+                .fetch_one(p)
+                .await?
+            }
+        };
+        Ok(UnixMillis(slot))
     }
 
     async fn save_source(
