@@ -82,7 +82,7 @@ fn imported_loop_zap_calls_once_per_line_in_order() {
     let started = of_kind(&ev, "step.attempt_started", "reserve_stock");
     let bodies: Vec<&Value> = started
         .iter()
-        .map(|e| &e["data"]["params"]["data"])
+        .map(|e| &e["data"]["params"]["body"])
         .collect();
     assert_eq!(
         bodies,

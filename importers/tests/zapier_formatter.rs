@@ -267,8 +267,9 @@ fn import_csv_is_a_download_then_a_parse() {
     assert_eq!(x[1].on, vec!["rows_download.succeeded".to_string()]);
     assert_eq!(x[1].legacy["transform"], "util.import_csv");
     assert_eq!(x[2].on, vec!["rows.succeeded".to_string()]);
+    // Webhooks by Zapier POST without `payload_type` sends a form (Zapier's default).
     assert_eq!(
-        x[2].with["data"]["n"],
+        x[2].with["form"]["n"],
         json!("{{ steps.rows.output.row_count }}")
     );
     let scope =

@@ -109,7 +109,7 @@ fn samples_cover_every_node_type() {
         "code.js",
         "delay.wait",
         "http.post",
-        "unported.code.python",
+        "code.python",
         "email.send_outbound",
         "loop.items",
     ] {

@@ -55,4 +55,8 @@ claw_language::diagnostic_codes! {
     TYPESCRIPT = "claw::runtime::typescript", Error,
         "a `.ts` policy does not parse, or claw was built without the `typescript` feature",
         "fix the TypeScript at the position shown, or compile the policy to .js";
+    /// A `code.python` step ran where no Python interpreter is found.
+    PYTHON_MISSING = "claw::runtime::python_missing", Error,
+        "a `code.python` step ran but no Python interpreter was found (CLAW_PYTHON, /usr/bin/python3, python3 on PATH); the step fails without retrying",
+        "install python3 (Debian: `apt-get install python3`) or set CLAW_PYTHON to the interpreter's path, then retry the run from the dead letter queue";
 }

@@ -9,6 +9,7 @@
 //! * [`adapters`]: the [`adapters::Adapter`] plug-in trait and the built-in adapters.
 //! * [`sandbox`]: the JavaScript sandbox for policies and `code.js`; `.ts` policies are
 //!   stripped of their types first (`typescript`, behind the default feature of that name).
+//! * [`python`]: the sandboxed `python3` subprocess behind `code.python` steps.
 //! * [`server`]: webhooks, admin, metrics and health over axum.
 //! * [`triggers`]: poll and queue triggers.
 //! * [`slo`] and [`alerts`]: SLO figures from run statistics the store keeps, alerts once per breach.
@@ -29,6 +30,7 @@ pub mod engine;
 pub mod metrics;
 pub mod ops;
 pub mod plan;
+pub mod python;
 pub mod retention;
 pub mod sandbox;
 pub mod scheduler;

@@ -135,11 +135,11 @@ pub struct LoadedSystem {
     pub tables: serde_json::Map<String, Value>,
 }
 
-/// The script of a `code.js` step that names a `file:` (relative to the system file, as the
+/// The script of a `code.js` or `code.python` step that names a `file:` (relative to the system file, as the
 /// Zapier importer writes extracted Code steps) instead of inline `code:`, read once at load
 /// so a missing file is an error before any run, and a replay runs the script it loaded.
 fn code_file(base: &Path, x: &Execution, with: &Value) -> Result<Option<String>, LoadError> {
-    if x.action != "code.js" || with.get("code").is_some() {
+    if !matches!(x.action.as_str(), "code.js" | "code.python") || with.get("code").is_some() {
         return Ok(None);
     }
     let Some(file) = with.get("file").and_then(Value::as_str) else {
@@ -223,7 +223,7 @@ fn policy_logic(path: &Path, what: &str, p: &Path) -> Result<DecisionLogic, Load
 }
 
 /// An execution step compiled: back-off, timeout and delay parsed (defaults filled in),
-/// idempotency and parameters compiled, a `code.js` step's `file:` read.
+/// idempotency and parameters compiled, a `code.js` or `code.python` step's `file:` read.
 fn step_plan(path: &Path, base: &Path, x: &Execution) -> Result<StepPlan, LoadError> {
     let what = format!("execution `{}`", x.name);
     let backoff = match &x.backoff {

@@ -183,10 +183,36 @@ pub fn run(source: &str, input: &Value, limits: Limits) -> Result<Value, Sandbox
             let f = f.into_function().ok_or_else(|| {
                 SandboxError::Script("`export default` must be a function taking the input".into())
             })?;
-            f.call((value,)).map_err(|e| classify(&ctx, e))?
+            // A policy reads its input directly (`decide(input)`); Zapier's module style
+            // destructures it (`main({inputData})`). Both work: the input object also has
+            // itself as a non-enumerable `inputData` (invisible to keys and JSON).
+            let both: rquickjs::Function = ctx
+                .eval(
+                    "(function (v) { if (v !== null && typeof v === 'object' && !('inputData' in v)) \
+                     { Object.defineProperty(v, 'inputData', { value: v, enumerable: false }); } \
+                     return v; })",
+                )
+                .map_err(|e| classify(&ctx, e))?;
+            let arg: rquickjs::Value = both.call((value,)).map_err(|e| classify(&ctx, e))?;
+            f.call((arg,)).map_err(|e| classify(&ctx, e))?
         } else {
             let o: rquickjs::Value = globals.get("output").map_err(|e| classify(&ctx, e))?;
             if o.is_undefined() { completion } else { o }
+        };
+        // Zapier's module-style code is `export default async function main(...)`: its
+        // result is a promise, settled here by running the job queue (the interrupt deadline
+        // still bounds it). A rejection is the script's error; a promise nothing can settle
+        // (it awaits what never comes) is one too, not an empty object.
+        let out = match out.as_promise() {
+            Some(p) => match p.finish::<rquickjs::Value>() {
+                Err(rquickjs::Error::WouldBlock) => {
+                    return Err(SandboxError::Script(
+                        "the code awaits something that never settles".into(),
+                    ));
+                }
+                r => r.map_err(|e| classify(&ctx, e))?,
+            },
+            None => out,
         };
         if out.is_undefined() {
             return Ok(None);
@@ -242,6 +268,39 @@ mod tests {
         assert_eq!(
             run(src, &json!({"n": 11}), quick()).unwrap(),
             json!({"big": true})
+        );
+    }
+
+    /// Zapier's module style: `export default async function main({inputData})`.
+    #[test]
+    fn async_module_code_gives_its_resolved_value() {
+        let src = "export default async function main({inputData}) {\n  const n = await Promise.resolve(inputData.x);\n  return {a: n + 1};\n}\n";
+        assert_eq!(
+            run(src, &json!({"x": 1}), quick()).unwrap(),
+            json!({"a": 2})
+        );
+        let src =
+            "export default async function main({inputData}) {\n  throw new Error('nope');\n}\n";
+        assert_eq!(
+            run(src, &json!({}), quick()),
+            Err(SandboxError::Script("nope".into()))
+        );
+        let src = "export default async function main() {\n  await new Promise(() => {});\n  return {};\n}\n";
+        assert!(matches!(
+            run(src, &json!({}), quick()),
+            Err(SandboxError::Script(_))
+        ));
+    }
+
+    /// `fetch` (which Zapier's JavaScript Code allows) does not exist here: the step fails,
+    /// rather than giving the empty object an unsettled promise would serialise to.
+    #[test]
+    fn fetch_in_async_code_fails() {
+        let src = "export default async function main() {\n  const r = await fetch('http://127.0.0.1:1/');\n  return {s: r.status};\n}\n";
+        let e = run(src, &json!({}), quick()).unwrap_err();
+        assert!(
+            matches!(&e, SandboxError::Script(m) if m.contains("fetch")),
+            "{e:?}"
         );
     }
 

@@ -265,7 +265,7 @@ async fn an_imported_zapier_code_step_feeds_the_paths_it_came_with() {
         .iter()
         .find(|c| c.step == "forward_unrouted_lead")
         .unwrap();
-    assert_eq!(forward.params["data"]["id"], "L-77");
+    assert_eq!(forward.params["body"]["id"], "L-77");
     assert!(sim.calls.iter().all(|c| c.step != "create_hubspot_contact"));
 }
 

@@ -98,10 +98,10 @@ claw_language::diagnostic_codes! {
     WEBHOOK_OPTION = "claw::import::webhook_option", Warning,
         "A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.",
         "check the receiving end, or write the request in a `code.js` step";
-    /// A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.
+    /// A Code by Zapier step in Python uses what the runtime's Python sandbox does not offer.
     PYTHON_CODE = "claw::import::python_code", Warning,
-        "A Code by Zapier step in Python has no runtime equivalent; its code is saved under `policies/`.",
-        "port it to JavaScript (`code.js`) or to a plug-in adapter";
+        "A Code by Zapier step in Python (imported as `code.python`) uses what the runtime's Python sandbox does not offer: a module outside its standard-library subset (e.g. `requests`) or `StoreClient`; the step fails when it reaches it.",
+        "rewrite that part with the standard-library subset (docs/runtime.md, `code.python`); move an HTTP call to an `http.*` step before the code";
     /// A filter operator nobody has documented: the criterion fails closed (`false`).
     UNKNOWN_OPERATOR = "claw::import::unknown_operator", Warning,
         "A filter operator nobody has documented: the criterion fails closed (`false`).",

@@ -13,7 +13,7 @@ mod log;
 mod looping;
 mod queue;
 mod rss;
-mod shell;
+pub(crate) mod shell;
 
 pub use code::CodeAdapter;
 pub use format::FormatAdapter;
@@ -166,7 +166,7 @@ pub struct RecordedCall {
 /// step of every run and nobody takes them, so the oldest go first.
 pub const MAX_RECORDED_CALLS: usize = 10_000;
 
-/// Record-only stand-in for every adapter: keeps the call, does nothing (except `code.js` and
+/// Record-only stand-in for every adapter: keeps the call, does nothing (except `code.*` and
 /// `format.*`, which are pure and run so their output feeds later steps). Keeps the last
 /// [`MAX_RECORDED_CALLS`] calls; [`RecordingAdapter::take_calls_of`] hands a run's calls over.
 #[derive(Debug, Default)]
@@ -217,9 +217,9 @@ impl Adapter for RecordingAdapter {
             }
             c.push_back(rec);
         }
-        // `code.js` is pure (sandboxed, no clock, no I/O): running it changes nothing
+        // `code.js` and `code.python` are pure (sandboxed, no I/O): running them changes nothing
         // outside, and its real output lets later steps' templates render as they would.
-        if call.action == "code.js" {
+        if call.action == "code.js" || call.action == "code.python" {
             return CodeAdapter::default().call(call).await;
         }
         if call.action.starts_with("format.") {

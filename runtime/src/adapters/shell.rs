@@ -21,7 +21,7 @@ const DEFAULT_MAX_OUTPUT: usize = 64 * 1024;
 const TAIL_CHARS: usize = 300;
 
 /// The last [`TAIL_CHARS`] characters of `s`, trimmed.
-fn tail(s: &str) -> &str {
+pub(crate) fn tail(s: &str) -> &str {
     let s = s.trim();
     let start = s
         .char_indices()
@@ -33,10 +33,10 @@ fn tail(s: &str) -> &str {
 
 /// Kills a process group (the command's `sh` is its leader) with SIGKILL when dropped,
 /// unless disarmed.
-struct GroupKill(Option<i32>);
+pub(crate) struct GroupKill(pub(crate) Option<i32>);
 
 impl GroupKill {
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(pgid) = self.0.take() {
             // SAFETY: kill(2) with a negative pid signals the process group we created with
             // `process_group(0)`; it has no memory-safety preconditions.
@@ -46,7 +46,7 @@ impl GroupKill {
         }
     }
 
-    fn disarm(&mut self) {
+    pub(crate) fn disarm(&mut self) {
         self.0 = None;
     }
 }
@@ -62,7 +62,10 @@ impl Drop for GroupKill {
 pub struct ShellAdapter;
 
 /// Reads a stream to its end, keeping the first `cap` bytes; true if more came.
-async fn read_capped<R: tokio::io::AsyncRead + Unpin>(r: Option<R>, cap: usize) -> (Vec<u8>, bool) {
+pub(crate) async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
+    r: Option<R>,
+    cap: usize,
+) -> (Vec<u8>, bool) {
     let mut out = Vec::new();
     let Some(mut r) = r else {
         return (out, false);

@@ -98,7 +98,7 @@ impl Mapper<'_> {
     }
 
     /// A Code by Zapier step: the code is saved as a file (credentials redacted) that the step
-    /// runs; Python has no runtime equivalent and is kept as `unported.code.python`.
+    /// runs, as `code.js` or `code.python` (map/python.rs notes what the Python sandbox lacks).
     fn code_step(
         &mut self,
         i: usize,
@@ -127,12 +127,8 @@ impl Mapper<'_> {
             );
         }
         if python {
-            x.action = "unported.code.python".into();
-            self.note(
-                Finding::warning(codes::PYTHON_CODE.id, format!("Code by Zapier (Python) step `{name}` has no runtime equivalent; its code is saved as `{file}`"), self.origin(Some(i)))
-                    .at_path(format!("/execution/{name}"))
-                    .with_help("port it to JavaScript (`code.js`) or to a plug-in adapter"),
-            );
+            x.action = "code.python".into();
+            self.python_findings(i, &code, &file);
         } else {
             x.action = "code.js".into();
         }

@@ -13,6 +13,7 @@ mod execution;
 mod formatter;
 mod formatter_extra;
 mod looping;
+mod python;
 mod refs;
 mod trigger;
 mod webhook;
