@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod crontab;
 mod formatter;
 mod log_system;
+mod looping;
 mod runtime;
 mod shadow;
 mod sheet;
@@ -36,6 +37,8 @@ enum Bench {
     Crontab(crontab::Args),
     /// Soak: the real `claw run` at half of saturation for minutes, RSS/WAL/p99/stuck runs over time.
     Soak(soak::Args),
+    /// A run whose `for_each` step has 500 items (Looping by Zapier's cap): accept to finish.
+    Loop(looping::Args),
     /// Shadow diff rate: runs compared per second on 1,000,000 synthetic run pairs.
     Shadow(shadow::Args),
     /// Formatter functions: ns per call in the expression engine vs a trivial expression.
@@ -50,6 +53,7 @@ fn main() -> anyhow::Result<()> {
         Bench::Shadow(a) => shadow::run(a),
         Bench::Crontab(a) => crontab::run(a),
         Bench::Soak(a) => soak::run(a),
+        Bench::Loop(a) => looping::run(a),
         Bench::Formatter(a) => formatter::run(a),
     }
 }

@@ -134,6 +134,8 @@ fn pins() -> Vec<Pin> {
                 "claw::import::formula_unported",
                 "claw::import::iexact_case",
                 "claw::import::idempotency_candidates",
+                "claw::import::loop_decision",
+                "claw::import::loop_mapped",
                 "claw::import::paused_flags_ignored",
                 "claw::import::subzap_trigger",
                 // Its two Zapier Tables find_record steps: the table's rows are not exported.

@@ -115,12 +115,12 @@ fn samples_cover_every_node_type() {
         "state.increment",
         "table.find",
         "format.value",
+        "loop.items",
     ] {
         assert!(actions.contains(&a), "no {a} step in samples: {actions:?}");
     }
     for prefix in [
         "unported.zapier_formatter.",
-        "unported.zapier_looping.",
         "unported.digest.",
         "unported.sub_zap.",
     ] {

@@ -59,6 +59,10 @@ crate::diagnostic_codes! {
     BAD_BACKOFF = "claw::bad_backoff", Error,
         "a backoff that is not `exponential BASE..MAX`, `exponential BASE` or `fixed D`",
         "e.g. `backoff: exponential 1s..5m`.";
+    /// A loop setting on a step that does not loop.
+    LOOP_WITHOUT_ITEMS = "claw::loop_without_items", Error,
+        "`on_item_failure` or `max_items` on a step without `for_each`",
+        "Add `for_each: <expression giving a list>`, or remove the key.";
     /// An SLO objective that does not parse.
     BAD_OBJECTIVE = "claw::bad_objective", Error,
         "an SLO objective that is neither a latency, a ratio nor a number",

@@ -321,8 +321,12 @@ impl Compiled {
     /// Evaluates with the top-level keys of `scope` (a JSON object) as variables.
     pub fn eval(&self, scope: &serde_json::Value) -> Result<serde_json::Value, ExprError> {
         let mut ctx = cel::Context::with_env(stdlib());
+        // Only the variables the expression names are converted: converting the whole scope
+        // made every evaluation cost the size of the payload and of every step's output (a
+        // loop's items each rendered their templates over the whole list).
+        let refs = self.program.references();
         if let serde_json::Value::Object(map) = scope {
-            for (k, v) in map {
+            for (k, v) in map.iter().filter(|(k, _)| refs.has_variable(k)) {
                 let val = cel::to_value(v).map_err(|e| ExprError {
                     message: format!("cannot pass `{k}` to the expression: {e}"),
                     offset: None,

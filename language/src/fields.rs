@@ -378,6 +378,24 @@ pub const EXECUTION: &[Field] = &[
         false,
         "false declares the step but skips it (a paused legacy step).",
     ),
+    f(
+        "for_each",
+        Kind::Expr,
+        false,
+        "Expression giving a list: the step runs once per item, in order (each.item, each.index).",
+    ),
+    f(
+        "on_item_failure",
+        Kind::OneOf(crate::model::ItemFailure::WORDS),
+        false,
+        "What a failed item does to the rest of a for_each step (default continue).",
+    ),
+    f(
+        "max_items",
+        Kind::Count,
+        false,
+        "Most items a for_each step accepts, 1 to 1000 (default 500, Zapier's cap).",
+    ),
     LEGACY,
 ];
 

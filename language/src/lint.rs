@@ -8,8 +8,8 @@ use crate::parse::SourceMap;
 
 /// Adapters the runtime ships. Others are plug-ins: allowed, with a warning.
 pub const BUILTIN_ADAPTERS: &[&str] = &[
-    "http", "shell", "code", "log", "format", "slack", "webhook", "queue", "delay", "email", "rss",
-    "state", "table",
+    "http", "shell", "code", "log", "format", "loop", "slack", "webhook", "queue", "delay",
+    "email", "rss", "state", "table",
 ];
 
 /// The operations of the built-in `state` adapter (`state.set`, …), over `data.state` stores.
@@ -31,7 +31,7 @@ pub const STATE_OPERATIONS: &[&str] = &[
 pub const TABLE_OPERATIONS: &[&str] = &["find", "create", "update"];
 
 /// Adapters whose operations have no outside effect, so retries and dead letters are moot.
-const PURE_ADAPTERS: &[&str] = &["log", "delay", "code", "format"];
+const PURE_ADAPTERS: &[&str] = &["log", "delay", "code", "format", "loop"];
 
 /// Every lint's code and one-line fix hint, for callers that list them (the hint is the code's
 /// registered `fix`; see [`crate::codes`]).

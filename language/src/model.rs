@@ -95,6 +95,20 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// What a `for_each` step does with the items left after one item failed for good.
+    ItemFailure {
+        /// Run the remaining items (Looping by Zapier's behaviour); the run still ends failed.
+        Continue = "continue",
+        /// Skip the remaining items; the step fails.
+        Stop = "stop",
+    }
+}
+
+/// The loop size a `for_each` step accepts when it declares no `max_items`: Looping by
+/// Zapier's own cap.
+pub const DEFAULT_MAX_ITEMS: u32 = 500;
+
+keyword_enum! {
     /// What to do with schedule fire times missed while the runtime was down.
     CatchUp {
         /// Skip them.
@@ -308,6 +322,13 @@ pub struct Execution {
     pub delay: Option<String>,
     /// `false` keeps the step declared but skipped.
     pub enabled: Option<bool>,
+    /// CEL expression giving a list: the step runs once per item, in order, each item a
+    /// durable unit of its own (templates read `each.item`, `each.index`, `each.iteration`).
+    pub for_each: Option<String>,
+    /// What a failed item does to the items after it (default `continue`).
+    pub on_item_failure: Option<ItemFailure>,
+    /// Most items the step accepts; a longer list fails the step (default 500).
+    pub max_items: Option<u32>,
     /// Facts about the legacy origin.
     pub legacy: IndexMap<String, String>,
 }
@@ -328,6 +349,9 @@ impl Execution {
             dead_letter: None,
             delay: None,
             enabled: None,
+            for_each: None,
+            on_item_failure: None,
+            max_items: None,
             legacy: IndexMap::new(),
         }
     }

@@ -43,6 +43,14 @@ claw_language::diagnostic_codes! {
     DB_IN_USE = "claw::runtime::db_in_use", Error,
         "another `claw run` holds this database (named by host, pid and start time), so this one refuses to start",
         "stop the other runtime first, or give this one a database of its own";
+    /// A `for_each` expression that does not give a list.
+    LOOP_NOT_A_LIST = "claw::runtime::loop_not_a_list", Error,
+        "a `for_each` expression gave something other than a list (or failed); the step fails without running any item",
+        "make the expression give a list, e.g. `steps.split.output.items`";
+    /// A `for_each` list over the step's cap.
+    LOOP_TOO_MANY_ITEMS = "claw::runtime::loop_too_many_items", Error,
+        "a `for_each` list is longer than the step's `max_items` (default 500, Zapier's cap); the step fails without running any item",
+        "raise `max_items` (at most 1000), or split the list upstream";
     /// A TypeScript policy that cannot be used.
     TYPESCRIPT = "claw::runtime::typescript", Error,
         "a `.ts` policy does not parse, or claw was built without the `typescript` feature",

@@ -89,6 +89,8 @@ pub struct StepPlan {
     /// The step's `with:` parameters as templates compiled once at load (compiling CEL
     /// is far costlier than evaluating it, and the parameters are rendered on every run).
     pub params: Template,
+    /// Compiled `for_each` expression: the step runs once per item of the list it gives.
+    pub for_each: Option<Compiled>,
 }
 
 /// A step's delay.
@@ -265,6 +267,10 @@ fn step_plan(path: &Path, base: &Path, x: &Execution) -> Result<StepPlan, LoadEr
         Some(e) => Some(compile_expr(path, &format!("{what} idempotency"), e)?),
         None => None,
     };
+    let for_each = match &x.for_each {
+        Some(e) => Some(compile_expr(path, &format!("{what} for_each"), e)?),
+        None => None,
+    };
     let with = serde_json::to_value(&x.with).unwrap_or(Value::Null);
     let mut params = Template::compile(&with);
     if let Some(script) = code_file(base, x, &with)? {
@@ -279,6 +285,7 @@ fn step_plan(path: &Path, base: &Path, x: &Execution) -> Result<StepPlan, LoadEr
         timeout,
         delay,
         params,
+        for_each,
     })
 }
 

@@ -569,3 +569,22 @@ execution:
         command: "sleep 1; echo crunched"
       timeout: 5s
 "#;
+
+/// Imports the Zapier export `sample` into `out` with `claw import zapier --accept`, checks the
+/// system `name` with `claw check`, and returns its file: the start of every test that runs an
+/// imported sample.
+pub fn import_and_check(sample: &str, out: &Path, name: &str) -> PathBuf {
+    let imported = cli(&[
+        "import",
+        "zapier",
+        sample,
+        "--accept",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    let file = out.join(format!("{name}.claw"));
+    let checked = cli(&["check", file.to_str().unwrap()]);
+    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+    file
+}

@@ -24,7 +24,9 @@ pub enum Kind {
     ZapierTable,
     /// Lookup Table by Zapier: a `data.tables` table and a `format.value` step reading it.
     LookupTable,
-    /// Built-ins with no runtime equivalent (Looping, Digest, Sub-Zap).
+    /// Looping by Zapier: a `loop.items` step; the steps after it run `for_each` item.
+    Loop,
+    /// Built-ins with no runtime equivalent (Digest, Sub-Zap).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
@@ -63,7 +65,10 @@ pub fn kind(n: &Node) -> Kind {
     if matches!(base.as_str(), "lookuptable" | "zapierlookuptable") {
         return Kind::LookupTable;
     }
-    const UNPORTED: &[&str] = &["zapierlooping", "looping", "digest", "subzap"];
+    if matches!(base.as_str(), "zapierlooping" | "looping") {
+        return Kind::Loop;
+    }
+    const UNPORTED: &[&str] = &["digest", "subzap"];
     if UNPORTED.contains(&base.as_str()) {
         return Kind::Unported;
     }

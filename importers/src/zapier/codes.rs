@@ -86,6 +86,14 @@ claw_language::diagnostic_codes! {
     FORMATTER_OPTION = "claw::import::formatter_option", Warning,
         "A Formatter by Zapier option the importer does not read, or a value of it that cannot be translated: the step is kept as `unported.*`.",
         "write the value with the formatter functions in a `format.value` step, taking the option into account";
+    /// A Looping by Zapier step became a `loop.items` step, and the steps after it `for_each` steps (said once per Zap).
+    LOOP_MAPPED = "claw::import::loop_mapped", Info,
+        "A Looping by Zapier step became a `loop.items` step, and the steps after it run once per item (`for_each`).",
+        "compare the per-item calls with the Zap's task history; docs/importers/zapier.md lists the known differences";
+    /// A filter or path after a Looping step: it decides once per run, not once per item.
+    LOOP_DECISION = "claw::import::loop_decision", Warning,
+        "A filter or path after a Looping step decides once per run, not once per item, and cannot read the loop's item.",
+        "move the condition into the steps' `for_each` expression (e.g. `steps.loop.output.items.filter(i, i.loop_iteration <= 10)`)";
     /// A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.
     WEBHOOK_OPTION = "claw::import::webhook_option", Warning,
         "A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.",

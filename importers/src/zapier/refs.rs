@@ -211,6 +211,16 @@ pub fn step_path(step: &str, fields: &[String]) -> String {
     out
 }
 
+/// The CEL expression reading a field of the current loop item (`each.item.<fields>`): what a
+/// reference to a Looping step's output becomes in the steps after the loop.
+pub fn loop_item_path(fields: &[String]) -> String {
+    let mut out = String::from("each.item");
+    for f in fields {
+        select(&mut out, f);
+    }
+    out
+}
+
 /// Escapes literal text for a `.claw` template (`{{` would start a hole).
 pub fn escape_text(s: &str) -> String {
     s.replace("{{", "\\{{")

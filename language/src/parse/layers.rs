@@ -330,6 +330,27 @@ impl P {
         if let Some(n) = m.get("enabled") {
             e.enabled = self.boolean(n, &join(path, "enabled"));
         }
+        e.for_each = self.opt_string(&m, "for_each", path);
+        if let Some(n) = m.get("on_item_failure") {
+            let p = join(path, "on_item_failure");
+            if let Some(s) = self.string(n, &p) {
+                match ItemFailure::parse(&s) {
+                    Some(f) => e.on_item_failure = Some(f),
+                    None => {
+                        self.err(
+                            codes::BAD_VALUE,
+                            format!("unknown on_item_failure policy `{s}`"),
+                            n.span,
+                            &p,
+                        )
+                        .help = Some(format!("one of: {}", ItemFailure::WORDS.join(", ")));
+                    }
+                }
+            }
+        }
+        if let Some(n) = m.get("max_items") {
+            e.max_items = self.count(n, &join(path, "max_items"));
+        }
         e.legacy = self.legacy(&m, path);
         Some(e)
     }

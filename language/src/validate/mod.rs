@@ -362,6 +362,37 @@ fn execution<'s>(
             check_duration(d, &p, loc, out);
         }
     }
+    if let Some(f) = &x.for_each {
+        let p = format!("{path}/for_each");
+        if let Some(c) = check_expr(f, &p, "for_each list", loc, out) {
+            record_reads(user, &[c], || p.clone(), &mut key_reads);
+        }
+    }
+    if x.max_items == Some(0) {
+        out.push(
+            loc.err(
+                codes::BAD_VALUE,
+                "max_items must be at least 1",
+                &format!("{path}/max_items"),
+            )
+            .with_help("leave it out for Zapier's cap of 500 items"),
+        );
+    }
+    if x.for_each.is_none() && (x.on_item_failure.is_some() || x.max_items.is_some()) {
+        let key = if x.on_item_failure.is_some() {
+            "on_item_failure"
+        } else {
+            "max_items"
+        };
+        out.push(
+            loc.err(
+                codes::LOOP_WITHOUT_ITEMS,
+                format!("`{key}` only applies to a step with `for_each`"),
+                &format!("{path}/{key}"),
+            )
+            .with_help("add `for_each: <expression giving a list>`, or remove the key"),
+        );
+    }
     reads.append(&mut delay_reads);
     reads.append(&mut key_reads);
 }

@@ -375,6 +375,17 @@ fn execution_key(w: &mut W, x: &Execution, key: &str) {
                 w.raw(6, key, if e { "true" } else { "false" });
             }
         }
+        "for_each" => w.opt(6, key, &x.for_each),
+        "on_item_failure" => {
+            if let Some(f) = x.on_item_failure {
+                w.kv(6, key, f.as_str());
+            }
+        }
+        "max_items" => {
+            if let Some(m) = x.max_items {
+                w.raw(6, key, &m.to_string());
+            }
+        }
         "legacy" => w.smap(6, key, &x.legacy),
         _ => {}
     }
@@ -417,6 +428,9 @@ mod tests {
         x.idempotency = Some("x.id".into());
         x.dead_letter = Some("queue://q".into());
         x.enabled = Some(false);
+        x.for_each = Some("payload.lines".into());
+        x.on_item_failure = Some(ItemFailure::Stop);
+        x.max_items = Some(10);
         x.legacy.insert("k".into(), "v".into());
         let mut sys = System::new("s");
         sys.triggers.push(t);

@@ -238,11 +238,17 @@ pub fn execution(n: String) -> impl Strategy<Value = Execution> {
             prop::option::of(any::<bool>()),
             smap(),
         ),
+        (
+            opt(tricky()),
+            prop::option::of(prop::sample::select(ItemFailure::ALL)),
+            prop::option::of(1u32..=1000),
+        ),
     )
         .prop_map(
             move |(
                 (description, on, action, with, retries),
                 (backoff, timeout, idempotency, dead_letter, delay, enabled, legacy),
+                (for_each, on_item_failure, max_items),
             )| Execution {
                 name: n.clone(),
                 description,
@@ -256,6 +262,9 @@ pub fn execution(n: String) -> impl Strategy<Value = Execution> {
                 dead_letter,
                 delay,
                 enabled,
+                for_each,
+                on_item_failure,
+                max_items,
                 legacy,
             },
         )

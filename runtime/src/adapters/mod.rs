@@ -1,8 +1,9 @@
 //! Adapters: the plug-in point for everything a run does outside itself.
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
-//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `slack`, `webhook`, `queue`,
-//! `rss`, and `state` and `table` (added by the runtime builder: they need the event store).
+//! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `loop`, `slack`, `webhook`,
+//! `queue`, `rss`, and `state` and `table` (added by the runtime builder: they need the event
+//! store).
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
@@ -10,6 +11,7 @@ mod code;
 mod format;
 mod http;
 mod log;
+mod looping;
 mod queue;
 mod rss;
 pub(crate) mod shell;
@@ -20,6 +22,7 @@ pub use format::FormatAdapter;
 pub use http::client as http_client;
 pub use http::{HttpAdapter, NotifyAdapter};
 pub use log::LogAdapter;
+pub use looping::LoopAdapter;
 pub use queue::QueueAdapter;
 pub use rss::RssAdapter;
 pub use shell::ShellAdapter;
@@ -125,6 +128,7 @@ impl Adapters {
         a.register("code", Arc::new(CodeAdapter::default()));
         a.register("log", Arc::new(LogAdapter));
         a.register("format", Arc::new(FormatAdapter));
+        a.register("loop", Arc::new(LoopAdapter));
         a.register("queue", Arc::new(QueueAdapter));
         a.register("rss", Arc::new(RssAdapter::new(client)));
         a
@@ -228,6 +232,9 @@ impl Adapter for RecordingAdapter {
         }
         if call.action.starts_with("state.") || call.action.starts_with("table.") {
             return state::recorded_output(call);
+        }
+        if call.action.starts_with("loop.") {
+            return looping::output(call);
         }
         Ok(serde_json::json!({"recorded": true}))
     }

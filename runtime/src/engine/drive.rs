@@ -117,11 +117,12 @@ impl Runtime {
     /// Commits the run's end (`run.finished` and its final status) and counts it: failed
     /// if a step failed for good or a policy failed, else succeeded.
     async fn finish(&self, run: &RunRecord, st: &mut RunState) -> Result<(), EngineError> {
-        let failed = st.steps.values().any(|s| matches!(s.done, Some(Err(_))))
-            || st
-                .decisions
-                .values()
-                .any(|d| d.output.get("policy_failed") == Some(&Value::Bool(true)));
+        let failed = st.steps.values().any(|s| {
+            matches!(s.done, Some(Err(_))) || s.each.as_ref().is_some_and(|e| e.any_failed())
+        }) || st
+            .decisions
+            .values()
+            .any(|d| d.output.get("policy_failed") == Some(&Value::Bool(true)));
         let final_status = if failed {
             status::FAILED
         } else {

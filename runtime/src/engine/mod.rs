@@ -14,6 +14,7 @@
 //! decision; `step` executes one step (delay, attempts, retries, dead letters);
 //! `lifecycle` resumes, counts in-flight runs and drains; `dlq` retries dead letters;
 //! `state` folds events into a run's state and builds the scope expressions read;
+//! `each` runs a `for_each` step item by item;
 //! `summary` holds the read-only views over stored runs.
 
 use crate::adapters::{Adapters, DeclaredStores, RecordedCall, RecordingAdapter, StateAdapter};
@@ -34,6 +35,7 @@ mod accept;
 mod decide;
 mod dlq;
 mod drive;
+mod each;
 mod lifecycle;
 mod state;
 mod step;

@@ -17,6 +17,8 @@ pub(super) struct StepState {
     pub(super) failed_attempts: u32,
     pub(super) retry_due: Option<UnixMillis>,
     pub(super) done: Option<Result<Value, String>>,
+    /// A `for_each` step's items and what each has done (see `each`).
+    pub(super) each: Option<super::each::EachState>,
 }
 
 /// A run folded from its events.
@@ -44,7 +46,20 @@ impl RunState {
 
     pub(super) fn apply(&mut self, ev: &EventRecord) {
         let step = ev.step.clone().unwrap_or_default();
+        // A `for_each` step's per-item events carry the item's index.
+        if let Some(index) = ev.data.get("index").and_then(Value::as_u64) {
+            let s = self.steps.entry(step).or_default();
+            s.each
+                .get_or_insert_with(Default::default)
+                .apply(index as usize, ev);
+            return;
+        }
         match ev.kind.as_str() {
+            "step.loop_started" => {
+                let items = ev.data.get("items").and_then(Value::as_array).cloned();
+                self.steps.entry(step).or_default().each =
+                    Some(super::each::EachState::new(items.unwrap_or_default()));
+            }
             "trigger.received" => {
                 if let Some(e) = ev.data.get("event").and_then(Value::as_str) {
                     self.emit(e);

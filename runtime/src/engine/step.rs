@@ -40,9 +40,21 @@ impl Runtime {
         st: &RunState,
         step: &StepPlan,
     ) -> Result<String, String> {
+        self.key_in(run, st, step, || scope(sys, run, Some(st)))
+    }
+
+    /// The step's key: its `idempotency` expression evaluated over the scope `sc` gives (built
+    /// only then), else the run's key base and the step name.
+    pub(super) fn key_in(
+        &self,
+        run: &RunRecord,
+        st: &RunState,
+        step: &StepPlan,
+        sc: impl FnOnce() -> Value,
+    ) -> Result<String, String> {
         match &step.idempotency {
             Some(c) => c
-                .eval(&scope(sys, run, Some(st)))
+                .eval(&sc())
                 .map(|v| key_string(&v))
                 .map_err(|e| format!("idempotency expression: {}", e.message)),
             None => Ok(format!(
@@ -80,6 +92,9 @@ impl Runtime {
         }
         if let Waited::Draining = self.wait_delay(sys, run, st, step, &ss).await? {
             return Ok(Waited::Draining);
+        }
+        if step.for_each.is_some() {
+            return self.run_each(sys, run, st, step).await;
         }
         if matches!(step.exec.action.as_str(), "delay.wait" | "delay.queue") {
             return self
@@ -145,7 +160,7 @@ impl Runtime {
         };
         // Pure steps (log, code, format) have no outside effect: repeating one after a
         // crash is harmless, so their start is not worth a commit of its own.
-        let pure = matches!(step.exec.adapter(), "log" | "code" | "format");
+        let pure = is_pure(step);
         let started_data =
             json!({"action": step.exec.action, "idempotency_key": key, "params": params});
         let ops = vec![self.event(
@@ -163,19 +178,7 @@ impl Runtime {
         }
         match self.call_timed(run, step, params, key).await {
             Ok(output) => {
-                let mut extra = Vec::new();
-                if step.exec.action == "queue.publish"
-                    && let Some(q) = output.get("queue").and_then(Value::as_str)
-                {
-                    extra.push(Write::Publish {
-                        queue: q.to_string(),
-                        system: run.system.clone(),
-                        run_id: run.id.clone(),
-                        step: name.to_string(),
-                        at: ms(self.inner.clock.now()),
-                        body: output.get("message").cloned().unwrap_or(Value::Null),
-                    });
-                }
+                let extra = self.published(run, step, &output);
                 self.finish_step(run, st, step, attempt, Ok(output), deferred, extra)
                     .await
                     .map(Some)
@@ -185,6 +188,24 @@ impl Runtime {
                 self.after_failed_attempt(sys, run, st, step, failed).await
             }
         }
+    }
+
+    /// The queue message a `queue.publish` step's output asks for (none for other steps).
+    pub(super) fn published(&self, run: &RunRecord, step: &StepPlan, output: &Value) -> Vec<Write> {
+        let mut extra = Vec::new();
+        if step.exec.action == "queue.publish"
+            && let Some(q) = output.get("queue").and_then(Value::as_str)
+        {
+            extra.push(Write::Publish {
+                queue: q.to_string(),
+                system: run.system.clone(),
+                run_id: run.id.clone(),
+                step: step.exec.name.clone(),
+                at: ms(self.inner.clock.now()),
+                body: output.get("message").cloned().unwrap_or(Value::Null),
+            });
+        }
+        extra
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -271,7 +292,7 @@ impl Runtime {
                 json!({"output": o}),
             ));
             ops.extend(extra);
-            if matches!(step.exec.adapter(), "log" | "code" | "format") {
+            if is_pure(step) {
                 // A pure step's outcome is committed with the run's next commit.
                 st.pending.extend(ops);
             } else {
@@ -295,36 +316,7 @@ impl Runtime {
         err: AdapterError,
     ) -> Result<Waited, EngineError> {
         let name = &step.exec.name;
-        let now = ms(self.inner.clock.now());
-        let mut ops = Vec::new();
-        if let Some(target) = &step.exec.dead_letter {
-            ops.push(self.event(
-                run,
-                "step.dead_lettered",
-                Some(name),
-                Some(attempt),
-                json!({"target": target, "error": err.message}),
-            ));
-            ops.push(Write::DeadLetter {
-                system: sys.name().to_string(),
-                run_id: run.id.clone(),
-                step: name.clone(),
-                target: target.clone(),
-                error: err.message.clone(),
-                at: now,
-            });
-            if let Some(q) = target.strip_prefix("queue://") {
-                ops.push(Write::Publish {
-                    queue: q.to_string(),
-                    system: sys.name().to_string(),
-                    run_id: run.id.clone(),
-                    step: name.clone(),
-                    at: now,
-                    body: json!({"run_id": run.id, "step": name, "error": err.message, "payload": run.payload}),
-                });
-            }
-            self.inner.metrics.step(&run.system, name, "dead_lettered");
-        }
+        let mut ops = self.dead_letter_writes(sys, run, step, attempt, &err.message, None);
         ops.push(self.event(
             run,
             "step.failed",
@@ -341,6 +333,59 @@ impl Runtime {
         st.steps.entry(name.clone()).or_default().done = Some(Err(err.message));
         st.emit(&step.exec.failed_event());
         Ok(Waited::Elapsed)
+    }
+
+    /// The writes filing failed work in the step's dead letter (none without one): the
+    /// `step.dead_lettered` event, the dead letter, and the message for a `queue://` target.
+    /// `index`: an item of a `for_each` step, filed as `<step>[<index>]`.
+    pub(super) fn dead_letter_writes(
+        &self,
+        sys: &LoadedSystem,
+        run: &RunRecord,
+        step: &StepPlan,
+        attempt: u32,
+        error: &str,
+        index: Option<usize>,
+    ) -> Vec<Write> {
+        let name = &step.exec.name;
+        let Some(target) = &step.exec.dead_letter else {
+            return Vec::new();
+        };
+        let now = ms(self.inner.clock.now());
+        let filed_as = match index {
+            Some(i) => format!("{name}[{i}]"),
+            None => name.clone(),
+        };
+        let mut data = json!({"target": target, "error": error});
+        let mut body =
+            json!({"run_id": run.id, "step": filed_as, "error": error, "payload": run.payload});
+        if let Some(i) = index {
+            data["index"] = json!(i);
+            body["index"] = json!(i);
+        }
+        let mut ops = vec![
+            self.event(run, "step.dead_lettered", Some(name), Some(attempt), data),
+            Write::DeadLetter {
+                system: sys.name().to_string(),
+                run_id: run.id.clone(),
+                step: filed_as.clone(),
+                target: target.clone(),
+                error: error.to_string(),
+                at: now,
+            },
+        ];
+        if let Some(q) = target.strip_prefix("queue://") {
+            ops.push(Write::Publish {
+                queue: q.to_string(),
+                system: sys.name().to_string(),
+                run_id: run.id.clone(),
+                step: filed_as,
+                at: now,
+                body,
+            });
+        }
+        self.inner.metrics.step(&run.system, name, "dead_lettered");
+        ops
     }
 
     /// Waits out the step's durable delay, if it has one not yet fired (also `delay.wait`,
@@ -485,7 +530,7 @@ impl Runtime {
 
     /// Calls the step's adapter (action `prefix.operation`) within its timeout, and
     /// records how long the call took in the execution latency histogram.
-    async fn call_timed(
+    pub(super) async fn call_timed(
         &self,
         run: &RunRecord,
         step: &StepPlan,
@@ -521,6 +566,12 @@ impl Runtime {
             .observe(started.elapsed().as_secs_f64());
         result
     }
+}
+
+/// Whether a step has no outside effect (log, code, format, loop): repeating it after a
+/// crash is harmless, so its events ride along with the run's next commit.
+pub(super) fn is_pure(step: &StepPlan) -> bool {
+    matches!(step.exec.adapter(), "log" | "code" | "format" | "loop")
 }
 
 /// The queue a `delay.queue` step waits in: its `queue` parameter rendered for this run

@@ -31,12 +31,18 @@ pub fn run(a: Args) -> Result<ExitCode> {
                     run.id, run.system, run.trigger, run.status
                 );
                 for e in &events {
+                    // A loop item's events name the item: `step[index]`.
+                    let step = match (&e.step, e.data.get("index").and_then(|i| i.as_u64())) {
+                        (Some(s), Some(i)) => format!("{s}[{i}]"),
+                        (Some(s), None) => s.clone(),
+                        (None, _) => "-".to_string(),
+                    };
                     println!(
                         "{:>6}  {}  {:<22} {}{}  {}",
                         e.seq,
                         common::show_ms(Some(e.at)),
                         e.kind,
-                        e.step.as_deref().unwrap_or("-"),
+                        step,
                         e.attempt.map(|a| format!(" #{a}")).unwrap_or_default(),
                         e.data
                     );

@@ -50,7 +50,7 @@ impl Mapper<'_> {
                 skip.insert("code");
                 secret_inputs = self.code_step(i, &n, &params, &mut x, &mut legacy);
             }
-            Kind::Unported => self.unported_step(i, &n, &mut x),
+            Kind::Loop if self.looping(i, &n, &mut x, &mut skip) => {}
             Kind::ZapierTable if self.zapier_table(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }
@@ -60,6 +60,7 @@ impl Mapper<'_> {
             Kind::Storage if self.storage(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }
+            Kind::Unported | Kind::Loop => self.unported_step(i, &n, &mut x),
             Kind::Formatter if self.formatter(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
                 if let Some(t) = super::formatter::transform_key(&n) {
@@ -101,6 +102,7 @@ impl Mapper<'_> {
             x.with.shift_remove("packages");
         }
         x.legacy = legacy;
+        self.loop_body(i, &mut x);
         x
     }
 
@@ -150,7 +152,7 @@ impl Mapper<'_> {
         x.action = format!("unported.{app_seg}.{op}");
         let what = match app_seg.as_str() {
             s if s.contains("looping") => {
-                "Looping by Zapier runs the following steps once per item; the runtime has no per-item fan-out"
+                "a loop inside another loop, or a Looping action whose params are unknown, has no equivalent yet"
             }
             s if s.contains("sub_zap") || s.contains("subzap") => {
                 "Sub-Zap calls and replies have no equivalent (a system cannot return a value to a caller)"

@@ -3,7 +3,8 @@
 //! The mapping runs in stages, each in its own module and each a set of `Mapper` methods with a
 //! clear input (a node index in the Zap's tree) and output: [`trigger`] (the root node → a
 //! `Trigger`), [`decisions`] (filters and Paths → `Decision`s), [`execution`] (action, code and
-//! delay steps → `Execution`s, plus idempotency-key candidates) and [`refs`] (Zapier `{{…}}`
+//! delay steps → `Execution`s, plus idempotency-key candidates), [`looping`] (Looping steps →
+//! `loop.items`, and `for_each` on the steps after them) and [`refs`] (Zapier `{{…}}`
 //! references in params and filter operands → CEL). This file holds the shared state, the
 //! naming of items and the walk over the tree that calls the stages in order.
 
@@ -13,6 +14,7 @@ mod execution;
 mod formatter;
 mod formatter_extra;
 mod lookup;
+mod looping;
 mod python;
 mod refs;
 mod storage;
@@ -261,6 +263,7 @@ impl Mapper<'_> {
 
     /// Maps one node consuming `parent_out`; returns the event its children consume.
     fn map_item(&mut self, i: usize, parent_out: &str, sys: &mut System) -> String {
+        self.decision_in_loop(i);
         match self.kinds[i] {
             Kind::Branch => {
                 self.branch(i, parent_out, &mut sys.decisions);

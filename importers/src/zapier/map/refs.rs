@@ -7,9 +7,7 @@ use crate::secrets;
 use crate::zapier::apps::Kind;
 use crate::zapier::codes;
 use crate::zapier::filter::{CompareValue, FieldRef, Issue};
-use crate::zapier::refs::{
-    self as syntax, Piece, Ref, cel_string, escape_text, step_path, trigger_path,
-};
+use crate::zapier::refs::{self as syntax, Piece, Ref, cel_string, escape_text, trigger_path};
 use serde_json::{Map, Value};
 
 /// Where a reference points.
@@ -58,7 +56,7 @@ impl Mapper<'_> {
     pub(super) fn expr_for(&self, at: usize, r: &Ref) -> Result<String, Unresolved> {
         Ok(match self.target(at, r)? {
             Target::Trigger => trigger_path(&r.fields),
-            Target::Step(s) => step_path(&s, &r.fields),
+            Target::Step(s) => self.step_read(&s, &r.fields),
         })
     }
 
@@ -154,7 +152,7 @@ impl Mapper<'_> {
                             trigger_path(&init)
                         },
                     ),
-                    Target::Step(s) => (step_path(&s, &r.fields), step_path(&s, &init)),
+                    Target::Step(s) => (self.step_read(&s, &r.fields), self.step_read(&s, &init)),
                 };
                 Ok(FieldRef { expr, parent, last })
             }
