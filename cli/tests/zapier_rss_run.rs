@@ -52,19 +52,7 @@ fn posted(recv: &Receiver) -> Vec<BTreeMap<String, String>> {
 #[test]
 fn imported_rss_zap_posts_each_new_item_once() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("systems");
-    let imported = cli(&[
-        "import",
-        "zapier",
-        SAMPLE,
-        "--accept",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
-    let file = out.join("share-new-blog-posts.claw");
-    let checked = cli(&["check", file.to_str().unwrap()]);
-    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+    let file = import_and_check(SAMPLE, &dir.path().join("systems"), "share-new-blog-posts");
 
     let recv = Receiver::start();
     let text = std::fs::read_to_string(&file)

@@ -13,20 +13,7 @@ pub fn import_and_check(sample: &str, dir: &Path, system: &str) -> PathBuf {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../samples/zapier")
         .join(sample);
-    let out = dir.join("systems");
-    let imported = cli(&[
-        "import",
-        "zapier",
-        sample.to_str().unwrap(),
-        "--accept",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
-    let file = out.join(format!("{system}.claw"));
-    let checked = cli(&["check", file.to_str().unwrap()]);
-    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
-    file
+    super::ops::import_and_check(sample.to_str().unwrap(), &dir.join("systems"), system)
 }
 
 /// Replaces the URL `from` in the system `file` by `to` (a loopback receiver's).
@@ -57,21 +44,9 @@ pub struct Imported {
 /// starts `claw run` on it.
 pub fn import_and_run(sample: &str, file: &str, url: &str, to: &str) -> Imported {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("systems");
-    let imported = cli(&[
-        "import",
-        "zapier",
-        sample,
-        "--accept",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
-    let file = out.join(file);
-    let checked = cli(&["check", file.to_str().unwrap()]);
-    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
-    let text = std::fs::read_to_string(&file).unwrap().replace(url, to);
-    std::fs::write(&file, text).unwrap();
+    let name = file.trim_end_matches(".claw");
+    let file = super::ops::import_and_check(sample, &dir.path().join("systems"), name);
+    redirect(&file, url, to);
     let db = sqlite(dir.path());
     let server = Server::start(&file, &db, &[], &[]);
     Imported { dir, db, server }

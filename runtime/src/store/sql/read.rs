@@ -281,35 +281,28 @@ impl EventStore for SqlStore {
         // Kept beside the schedule marks under a key no trigger name can have (`#`).
         let key = format!("delay_queue#{queue}");
         let first = now.0.saturating_add(spacing.0);
+        // One statement on either database; only the name of "the larger of" differs.
+        macro_rules! take {
+            ($p:expr, $max:literal) => {
+                sqlx::query_scalar(concat!(
+                    "INSERT INTO schedule_marks (system, trigger_name, last_fire) VALUES ($1, $2, $3) \
+                     ON CONFLICT (system, trigger_name) DO UPDATE \
+                     SET last_fire = ",
+                    $max,
+                    "(schedule_marks.last_fire, $4) + $5 RETURNING last_fire"
+                ))
+                .bind(scope)
+                .bind(&key)
+                .bind(first)
+                .bind(now.0)
+                .bind(spacing.0)
+                .fetch_one($p)
+                .await?
+            };
+        }
         let slot: i64 = match &self.pool {
-            Pool::Sqlite(p) => {
-                sqlx::query_scalar(
-                    "INSERT INTO schedule_marks (system, trigger_name, last_fire) VALUES ($1, $2, $3) \
-                     ON CONFLICT (system, trigger_name) DO UPDATE \
-                     SET last_fire = max(schedule_marks.last_fire, $4) + $5 RETURNING last_fire",
-                )
-                .bind(scope)
-                .bind(&key)
-                .bind(first)
-                .bind(now.0)
-                .bind(spacing.0)
-                .fetch_one(p)
-                .await?
-            }
-            Pool::Postgres(p) => {
-                sqlx::query_scalar(
-                    "INSERT INTO schedule_marks (system, trigger_name, last_fire) VALUES ($1, $2, $3) \
-                     ON CONFLICT (system, trigger_name) DO UPDATE \
-                     SET last_fire = GREATEST(schedule_marks.last_fire, $4) + $5 RETURNING last_fire",
-                )
-                .bind(scope)
-                .bind(&key)
-                .bind(first)
-                .bind(now.0)
-                .bind(spacing.0)
-                .fetch_one(p)
-                .await?
-            }
+            Pool::Sqlite(p) => take!(p, "max"),
+            Pool::Postgres(p) => take!(p, "GREATEST"),
         };
         Ok(UnixMillis(slot))
     }
