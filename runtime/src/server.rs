@@ -44,43 +44,6 @@ fn problem(status: StatusCode, code: &str, message: String) -> Response {
         .into_response()
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            let mime = v
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            mime == "application/json" || mime.ends_with("+json")
-        })
-        .unwrap_or(false)
-}
-
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
-    if !is_json(headers) {
-        return Err(Box::new(problem(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            codes::HOOK_CONTENT_TYPE.id,
-            "send the payload as application/json".into(),
-        )));
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        Box::new(problem(
-            StatusCode::BAD_REQUEST,
-            codes::HOOK_BAD_JSON.id,
-            format!(
-                "the body is not JSON: line {}, column {}: {e}",
-                e.line(),
-                e.column()
-            ),
-        ))
-    })
-}
-
 async fn accept(rt: &Runtime, system: &str, trigger: &str, payload: Value) -> Response {
     match rt
         .accept(system, trigger, payload, StartOptions::default())
@@ -193,9 +156,10 @@ async fn fire(
     let payload = if body.is_empty() {
         json!({})
     } else {
-        match parse_body(&headers, &body) {
+        // The admin endpoint takes JSON, as a `body: json` webhook does.
+        match webhook_body::payload(HookBody::Json, &headers, None, &body) {
             Ok(p) => p,
-            Err(r) => return *r,
+            Err(r) => return problem(r.status, r.code, r.message),
         }
     };
     accept(&rt, &system, &trigger, payload).await
