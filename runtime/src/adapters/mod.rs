@@ -2,12 +2,13 @@
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
 //! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `loop`, `slack`, `webhook`,
-//! `queue`, `rss`, and `state` and `table` (added by the runtime builder: they need the event
+//! `email`, `queue`, `rss`, and `state` and `table` (added by the runtime builder: they need the event
 //! store).
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
 mod code;
+mod email;
 mod format;
 mod http;
 mod log;
@@ -18,6 +19,7 @@ pub(crate) mod shell;
 mod state;
 
 pub use code::CodeAdapter;
+pub use email::EmailAdapter;
 pub use format::FormatAdapter;
 pub use http::client as http_client;
 pub use http::{HttpAdapter, NotifyAdapter};
@@ -127,6 +129,7 @@ impl Adapters {
         a.register("shell", Arc::new(ShellAdapter));
         a.register("code", Arc::new(CodeAdapter::default()));
         a.register("log", Arc::new(LogAdapter));
+        a.register("email", Arc::new(EmailAdapter));
         a.register("format", Arc::new(FormatAdapter));
         a.register("loop", Arc::new(LoopAdapter));
         a.register("queue", Arc::new(QueueAdapter));
