@@ -8,6 +8,7 @@
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
 mod code;
+mod code_fetch;
 mod email;
 mod format;
 mod http;
@@ -127,7 +128,7 @@ impl Adapters {
         a.register("slack", Arc::new(NotifyAdapter::slack(client.clone())));
         a.register("webhook", Arc::new(NotifyAdapter::webhook(client.clone())));
         a.register("shell", Arc::new(ShellAdapter));
-        a.register("code", Arc::new(CodeAdapter::default()));
+        a.register("code", Arc::new(CodeAdapter::with_client(client.clone())));
         a.register("log", Arc::new(LogAdapter));
         a.register("email", Arc::new(EmailAdapter));
         a.register("format", Arc::new(FormatAdapter));
@@ -225,9 +226,22 @@ impl Adapter for RecordingAdapter {
             }
             c.push_back(rec);
         }
-        // `code.js` and `code.python` are pure (sandboxed, no I/O): running them changes nothing
-        // outside, and its real output lets later steps' templates render as they would.
-        if call.action == "code.js" || call.action == "code.python" {
+        // `code.js` and `code.python` are sandboxed: running them changes nothing outside, and
+        // their real output lets later steps' templates render as they would. A `fetch` in
+        // `code.js` is an effect: recorded as a call of its own, answered `{"recorded": true}`.
+        if call.action == "code.js" {
+            let (out, fetched) = CodeAdapter::default().call_recording(call).await;
+            if let Ok(mut c) = self.calls.lock() {
+                for f in fetched {
+                    if c.len() >= MAX_RECORDED_CALLS {
+                        c.pop_front();
+                    }
+                    c.push_back(f);
+                }
+            }
+            return out;
+        }
+        if call.action == "code.python" {
             return CodeAdapter::default().call(call).await;
         }
         if call.action.starts_with("format.") {
