@@ -8,6 +8,7 @@ pub mod diag;
 pub mod draw;
 pub mod expr;
 pub mod fields;
+pub mod figures;
 pub mod files;
 pub mod format;
 pub mod graph;
