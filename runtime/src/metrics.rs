@@ -51,10 +51,17 @@ pub struct WatchdogLabels {
     pub kind: String,
 }
 
+/// Upper bounds of the latency buckets, in seconds. They reach an hour because latency
+/// objectives of slow systems (`sync_latency_p95: 2m`) and the rules compiled from them
+/// (`claw compile --target prometheus`) need a bucket above the objective: with 60 s as the
+/// last bound every slower run fell into `+Inf`, where no quantile can be told.
+pub const LATENCY_BUCKETS: [f64; 20] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    120.0, 300.0, 600.0, 1800.0, 3600.0,
+];
+
 fn latency_histogram() -> Histogram {
-    Histogram::new([
-        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
-    ])
+    Histogram::new(LATENCY_BUCKETS)
 }
 
 /// Every runtime metric.
@@ -166,5 +173,37 @@ impl Metrics {
                 outcome: outcome.into(),
             })
             .inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exposition_names_every_family_and_bucket() {
+        let m = Metrics::default();
+        m.run("s", "t", "succeeded");
+        m.step("s", "x", "failed");
+        m.watchdog("s", "lost");
+        let labels = NameLabels {
+            system: "s".into(),
+            name: "t".into(),
+        };
+        m.run_latency.get_or_create(&labels).observe(90.0);
+        m.execution_latency.get_or_create(&labels).observe(0.2);
+        let text = m.render();
+        for line in [
+            "claw_runs_total{system=\"s\",trigger=\"t\",outcome=\"succeeded\"} 1",
+            "claw_executions_total{system=\"s\",step=\"x\",outcome=\"failed\"} 1",
+            "claw_watchdog_runs_total{system=\"s\",kind=\"lost\"} 1",
+            "claw_dlq_depth 0",
+            "claw_run_latency_seconds_bucket{le=\"60.0\",system=\"s\",name=\"t\"} 0",
+            "claw_run_latency_seconds_bucket{le=\"120.0\",system=\"s\",name=\"t\"} 1",
+            "claw_run_latency_seconds_bucket{le=\"3600.0\",system=\"s\",name=\"t\"} 1",
+            "claw_run_latency_seconds_count{system=\"s\",name=\"t\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+        }
     }
 }
