@@ -15,6 +15,7 @@ pub mod graph;
 pub mod lint;
 pub mod model;
 pub mod parse;
+pub mod routes;
 pub mod schema;
 pub mod secret;
 pub mod units;
