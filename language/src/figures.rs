@@ -80,7 +80,10 @@ pub fn percentile_of(name: &str) -> Option<(f64, &str)> {
 
 /// Whether a figure name is a ratio in 0..=1 (see the naming rule).
 pub fn is_ratio(name: &str) -> bool {
-    matches!(figure(name), Some(Figure::ErrorRatio | Figure::SuccessRatio))
+    matches!(
+        figure(name),
+        Some(Figure::ErrorRatio | Figure::SuccessRatio)
+    )
 }
 
 #[cfg(test)]
