@@ -73,6 +73,15 @@ impl Finding {
             message,
         }
     }
+
+    /// The registered code of the finding.
+    pub fn diagnostic_code(&self) -> claw_language::Code {
+        codes::ALL
+            .iter()
+            .find(|c| c.id == self.code)
+            .copied()
+            .unwrap_or(codes::UNTRANSLATABLE)
+    }
 }
 
 /// One generated file.
