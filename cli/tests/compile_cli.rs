@@ -50,19 +50,24 @@ fn compiles_the_samples_as_the_golden_files() {
     }
 }
 
+/// `claw compile INPUT --target prometheus -o OUT`.
+fn to_prometheus(input: &str, out: &Path) -> Out {
+    cli(&[
+        "compile",
+        input,
+        "--target",
+        "prometheus",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn exit_codes_and_a_located_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let bad = root().join("samples/broken/bad_expression-alert.claw");
-    let o = cli(&[
-        "compile",
-        bad.to_str().unwrap(),
-        "--target",
-        "prometheus",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = to_prometheus(bad.to_str().unwrap(), &out);
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(
         o.stderr.contains("bad_expression-alert.claw:"),
@@ -71,14 +76,7 @@ fn exit_codes_and_a_located_error() {
     );
     assert!(o.stderr.contains("nothing written"), "{}", o.stderr);
     assert!(!out.exists());
-    let o = cli(&[
-        "compile",
-        "/nonexistent.claw",
-        "--target",
-        "prometheus",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = to_prometheus("/nonexistent.claw", &out);
     assert_eq!(o.code, 2, "{}", o.stderr);
     let o = cli(&["compile", "x.claw", "-o", out.to_str().unwrap()]);
     assert_eq!(o.code, 2, "--target is required: {}", o.stderr);
@@ -88,14 +86,7 @@ fn exit_codes_and_a_located_error() {
         SLO_TAIL
     );
     let file = write(dir.path(), "dlq.claw", &sys);
-    let o = cli(&[
-        "compile",
-        file.to_str().unwrap(),
-        "--target",
-        "prometheus",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = to_prometheus(file.to_str().unwrap(), &out);
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(
         o.stderr.contains("claw::compile::untranslatable"),
@@ -130,11 +121,7 @@ execution:
         url: "http://127.0.0.1:{closed}/x"
       retries: 0
       timeout: 1s
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
+{data}observability:
   slo:
     error_rate: <1%
     go_latency_p95: 5s
@@ -142,7 +129,8 @@ observability:
     - on: error_rate > 10%
       route: slack://ops
   owner: ops
-"#
+"#,
+        data = claw_testkit::systems::DATA
     )
 }
 

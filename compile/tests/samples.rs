@@ -136,7 +136,8 @@ fn amtool_checks_the_alertmanager_config() {
 
 /// A system with every kind of objective and an alert PromQL cannot say: the minimum-traffic
 /// alert fires only when quiet, the untranslatable alert is reported and left out.
-const EDGES: &str = r#"system: edges
+const EDGES: &str = claw_testkit::with_observability!(
+    r#"system: edges
 version: 1.0.0
 triggers:
   - order:
@@ -151,12 +152,8 @@ execution:
       action: log.info
       with:
         message: hi
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
+"#,
+    r#"  slo:
     availability: ">= 99.9"
     order_latency_p95: 30s
     runs: ">= 10"
@@ -169,7 +166,8 @@ observability:
     - on: runs < 5 || failed >= 100
       route: email://ops@example.com
   owner: ops
-"#;
+"#
+);
 
 #[test]
 fn every_kind_of_objective_and_an_untranslatable_alert() {
