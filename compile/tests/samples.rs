@@ -241,3 +241,56 @@ fn every_sample_alert_fires_on_a_breach_and_not_on_healthy_series() {
         }
     }
 }
+
+/// The systems the importers wrote (golden/zapier, golden/crontab, golden/sheets): imported
+/// observability layers (default SLOs and alerts, routes or none) compile, pass promtool, and
+/// leave nothing out.
+#[test]
+fn imported_systems_pass_promtool() {
+    let mut systems = Vec::new();
+    for sub in ["zapier", "crontab", "sheets"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("golden").join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "claw"))
+            .collect();
+        files.sort();
+        for f in files {
+            let (_, checked) = claw_language::check_file(&f).unwrap();
+            let sys = checked
+                .valid_system()
+                .unwrap_or_else(|| panic!("{}", f.display()));
+            systems.push(sys.clone());
+        }
+    }
+    assert!(systems.len() > 25, "{} imported systems", systems.len());
+    let refs: Vec<&System> = systems.iter().collect();
+    let out = compile(&refs, Target::Prometheus, &Options::default());
+    assert_eq!(out.findings, Vec::new());
+    let Some(promtool) = claw_testkit::tools::tool("promtool", "prometheus", "compile imported")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write_all(dir.path(), &out.files).unwrap();
+    assert_eq!(
+        out.files.len(),
+        2 * systems.len(),
+        "system names are unique"
+    );
+    let (tests, rules): (Vec<&str>, Vec<&str>) = out
+        .files
+        .iter()
+        .map(|f| f.name.as_str())
+        .partition(|n| n.ends_with(".rules.test.yml"));
+    run(
+        &promtool,
+        &[&["check", "rules"], rules.as_slice()].concat(),
+        dir.path(),
+    );
+    run(
+        &promtool,
+        &[&["test", "rules"], tests.as_slice()].concat(),
+        dir.path(),
+    );
+}
