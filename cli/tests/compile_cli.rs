@@ -82,7 +82,7 @@ fn exit_codes_and_a_located_error() {
     assert_eq!(o.code, 2, "--target is required: {}", o.stderr);
     // An alert PromQL cannot say: a located warning, the rest written, exit 1.
     let sys = format!(
-        "system: dlq\nversion: 1.0.0\ntriggers:\n  - go:\n      source: webhook\ndecisions: []\nexecution:\n  - note:\n      on: go\n      action: log.info\n      with:\n        message: hi\n{}  alerts:\n    - on: dlq_depth > 0\n      route: slack://ops\n",
+        "system: dlq\nversion: 1.0.0\ntriggers:\n  - go:\n      source: webhook\ndecisions: []\nexecution:\n  - note:\n      on: go\n      action: log.info\n      with:\n        message: hi\n{}  alerts:\n    - on: running > 0\n      route: slack://ops\n",
         SLO_TAIL
     );
     let file = write(dir.path(), "dlq.claw", &sys);
@@ -97,7 +97,8 @@ fn exit_codes_and_a_located_error() {
     assert!(out.join("dlq.rules.yml").exists());
 }
 
-/// The drift system: `go` runs succeed, `bad` runs fail (their step posts to a closed port).
+/// The drift system: `go` runs succeed, `bad` runs fail (their step posts to a closed port)
+/// and leave a dead letter.
 fn drift_system(closed: u16) -> String {
     format!(
         r#"system: drift
@@ -121,12 +122,15 @@ execution:
         url: "http://127.0.0.1:{closed}/x"
       retries: 0
       timeout: 1s
+      dead_letter: queue://drift.dlq
 {data}observability:
   slo:
     error_rate: <1%
     go_latency_p95: 5s
   alerts:
     - on: error_rate > 10%
+      route: slack://ops
+    - on: dlq_depth > 0
       route: slack://ops
   owner: ops
 "#,
@@ -188,7 +192,8 @@ fn the_rules_read_the_metrics_a_real_run_emits() {
         "json",
     ]);
     // One failed run in four finished: the recorded error ratio is 0.25, the p95 latency of
-    // `go` exists, and the file's alert (error_rate > 10%) fires, all from the real names.
+    // `go` exists, and the file's two alerts (error_rate > 10%, dlq_depth > 0: the failed run
+    // left a dead letter) fire, all from the real names.
     let test = format!(
         r#"rule_files:
   - drift.rules.yml
@@ -211,7 +216,7 @@ tests:
     eval_time: 2h
     exp_samples:
     - labels: '{{}}'
-      value: 1
+      value: 2
 "#,
         series = as_input_series(&exposition)
     );

@@ -4,7 +4,7 @@
 claw_language::diagnostic_codes! {
     /// Part of the observability layer has no Prometheus counterpart.
     UNTRANSLATABLE = "claw::compile::untranslatable", Warning,
-        "an alert condition or SLO cannot be written as PromQL over the runtime's metrics (a `!`, arithmetic, `dlq_depth`, `running`, a name outside the naming rule), so it is left out of the rules",
+        "an alert condition or SLO cannot be written as PromQL over the runtime's metrics (a `!`, arithmetic, `running`, a name outside the naming rule), so it is left out of the rules",
         "write the condition as comparisons of figures with numbers joined by && and ||, or keep that alert in claw's own alerting (claw run)";
     /// The output folder cannot be written.
     WRITE = "claw::compile::write", Error,

@@ -12,6 +12,8 @@ use claw_language::figures::{Figure, RunCount, figure};
 pub const RUNS_TOTAL: &str = "claw_runs_total";
 /// Trigger-to-completion latency buckets by `system`, `name` (the trigger) and `le`.
 pub const RUN_LATENCY_BUCKET: &str = "claw_run_latency_seconds_bucket";
+/// Open dead letters by `system` (a gauge; systems without any have no series).
+pub const SYSTEM_DLQ_DEPTH: &str = "claw_system_dlq_depth";
 /// Upper bounds of the runtime's latency buckets (`claw_runtime::metrics::LATENCY_BUCKETS`,
 /// pinned equal by the cli's drift test); the synthetic series of the unit tests use them.
 pub const LATENCY_BUCKETS: [f64; 20] = [
@@ -123,7 +125,10 @@ pub fn figure_query(sys: &System, name: &str) -> Result<String, String> {
                 RunCount::Succeeded => "succeeded",
                 RunCount::Failed => "failed",
                 RunCount::Running => {
-                    return Err("`running` has no counter: the runtime exposes no gauge of unfinished runs".into());
+                    return Err(
+                        "`running` has no counter: the runtime exposes no gauge of unfinished runs"
+                            .into(),
+                    );
                 }
             };
             Ok(format!(
@@ -131,9 +136,12 @@ pub fn figure_query(sys: &System, name: &str) -> Result<String, String> {
                 selector(system, &[("outcome", outcome)])
             ))
         }
-        Some(Figure::DlqDepth) => Err(
-            "`dlq_depth` has no per-system gauge on /metrics (`claw_dlq_depth` counts every system)".into(),
-        ),
-        None => Err(format!("`{name}` is not a figure of the naming rule (docs/observability.md)")),
+        Some(Figure::DlqDepth) => Ok(format!(
+            "(sum by (system) ({SYSTEM_DLQ_DEPTH}{}) or on() vector(0))",
+            selector(system, &[])
+        )),
+        None => Err(format!(
+            "`{name}` is not a figure of the naming rule (docs/observability.md)"
+        )),
     }
 }

@@ -3,20 +3,24 @@
 //! the evaluation time — each alert firing where its breach is simulated, none on healthy
 //! series.
 
-use crate::promql::{LATENCY_BUCKETS, RUN_LATENCY_BUCKET, RUNS_TOTAL, quoted};
+use crate::promql::{LATENCY_BUCKETS, RUN_LATENCY_BUCKET, RUNS_TOTAL, SYSTEM_DLQ_DEPTH, quoted};
 use crate::rules::{AlertRule, SystemRules};
-use crate::scenario::{EVAL_TIME, MINUTES, RUNS_PER_MINUTE, Scenario};
+use crate::scenario::{EVAL_TIME, FAILING_DLQ_DEPTH, MINUTES, RUNS_PER_MINUTE, Scenario};
 use crate::yaml::{Node, render as yaml};
 use claw_language::System;
 
-fn series(name: &str, labels: &[(&str, &str)], per_minute: u32) -> Node {
+/// A series starting at `start` and growing by `per_minute` (a counter; a gauge with 0).
+fn series(name: &str, labels: &[(&str, &str)], start: u32, per_minute: u32) -> Node {
     let sel: Vec<String> = labels
         .iter()
         .map(|(k, v)| format!("{k}={}", quoted(v)))
         .collect();
     Node::map([
         ("series", Node::str(format!("{name}{{{}}}", sel.join(",")))),
-        ("values", Node::str(format!("0+{per_minute}x{MINUTES}"))),
+        (
+            "values",
+            Node::str(format!("{start}+{per_minute}x{MINUTES}")),
+        ),
     ])
 }
 
@@ -38,6 +42,7 @@ fn input_series(sys: &System, s: Scenario) -> Vec<Node> {
             out.push(series(
                 RUNS_TOTAL,
                 &[("system", system), ("trigger", t), ("outcome", o)],
+                0,
                 RUNS_PER_MINUTE,
             ));
         }
@@ -55,9 +60,18 @@ fn input_series(sys: &System, s: Scenario) -> Vec<Node> {
             out.push(series(
                 RUN_LATENCY_BUCKET,
                 &[("le", &le), ("system", system), ("name", t)],
+                0,
                 n,
             ));
         }
+    }
+    if s == Scenario::Failing {
+        out.push(series(
+            SYSTEM_DLQ_DEPTH,
+            &[("system", system)],
+            FAILING_DLQ_DEPTH,
+            0,
+        ));
     }
     out
 }

@@ -7,6 +7,8 @@ use claw_language::figures::{Figure, RunCount, figure};
 pub const RUNS_PER_MINUTE: u32 = 10;
 /// How long the synthetic series run, in minutes (past the longest `for:`, 3h).
 pub const MINUTES: u32 = 300;
+/// Open dead letters of the system in the breach scenario.
+pub const FAILING_DLQ_DEPTH: u32 = 10;
 /// When the tests evaluate the alerts.
 pub const EVAL_TIME: &str = "4h";
 
@@ -15,7 +17,8 @@ pub const EVAL_TIME: &str = "4h";
 pub enum Scenario {
     /// Traffic on every trigger, every run succeeds within a millisecond.
     Healthy,
-    /// Traffic on every trigger, every run fails, slower than the last latency bucket.
+    /// Traffic on every trigger, every run fails, slower than the last latency bucket, and
+    /// dead letters are open.
     Failing,
     /// No traffic at all.
     Quiet,
@@ -70,7 +73,11 @@ impl Scenario {
                 | (Scenario::Failing, RunCount::Failed) => per_hour,
                 _ => 0.0,
             }),
-            Figure::DlqDepth => None,
+            Figure::DlqDepth => Some(if self == Scenario::Failing {
+                f64::from(FAILING_DLQ_DEPTH)
+            } else {
+                0.0
+            }),
         }
     }
 }

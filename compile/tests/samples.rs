@@ -161,6 +161,8 @@ execution:
   alerts:
     - on: availability < 99% && order_latency_p95 > 10s
       route: pagerduty://Billing-API
+    - on: running > 5
+      route: slack://ops
     - on: dlq_depth > 0
       route: slack://ops
     - on: runs < 5 || failed >= 100
@@ -176,7 +178,7 @@ fn every_kind_of_objective_and_an_untranslatable_alert() {
     let out = compile(&[&sys], Target::Prometheus, &Options::default());
     assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
     assert_eq!(out.findings[0].path, "/observability/alerts/1/on");
-    assert!(out.findings[0].message.contains("dlq_depth"));
+    assert!(out.findings[0].message.contains("running"));
     let mut findings = Vec::new();
     let rules = claw_compile::rules::system_rules(&sys, &mut findings);
     for a in rules.slo_alerts.iter().chain(&rules.alerts) {

@@ -243,6 +243,9 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
         }
-        assert!(!text.contains("system=\"u\""), "a system without dead letters: {text}");
+        assert!(
+            !text.contains("system=\"u\""),
+            "a system without dead letters: {text}"
+        );
     }
 }
