@@ -30,8 +30,19 @@ fn corpus_systems_compile_and_pass_promtool() {
             .into_iter()
             .map(|g| g.system),
     );
-    // The importers check every system they generate (importers/src/output.rs), so these are
-    // what `claw compile` would be given after an import.
+    // What `claw compile` reads after an import: each system as written, and checked.
+    let exprs = claw_language::expr::ExprCache::default();
+    let systems: Vec<System> = systems
+        .iter()
+        .map(|sys| {
+            let text = claw_language::write::to_claw(sys);
+            let checked = claw_language::check_text_with(&text, None, None, &exprs);
+            checked
+                .valid_system()
+                .unwrap_or_else(|| panic!("{} does not check", sys.system))
+                .clone()
+        })
+        .collect();
     let mut names: Vec<&str> = systems.iter().map(|s| s.system.as_str()).collect();
     names.sort_unstable();
     names.dedup();
