@@ -35,8 +35,8 @@ enum Command {
     /// Every system must check (`claw check`); nothing is written otherwise. Parts of the
     /// observability layer PromQL cannot express are reported as warnings and left out. Files
     /// are written atomically and are byte-identical for the same systems. Exit codes: 0
-    /// written; 1 a system does not check, or something was left out; 2 usage error or
-    /// unreadable input.
+    /// written; 1 a system does not check (or two files define one system), or something was
+    /// left out; 2 usage error, unreadable input, or an output folder that cannot be written.
     Compile(cmd::compile::Args),
     /// Print the JSON Schema of the .claw language (for editors).
     Schema(cmd::schema::Args),

@@ -233,3 +233,34 @@ tests:
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn two_files_defining_one_system_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = root().join("samples/systems/dispatch.claw");
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    std::fs::copy(&a, copy.join("dispatch.claw")).unwrap();
+    std::fs::create_dir(copy.join("policies")).unwrap();
+    for p in std::fs::read_dir(root().join("samples/systems/policies")).unwrap() {
+        let p = p.unwrap().path();
+        std::fs::copy(&p, copy.join("policies").join(p.file_name().unwrap())).unwrap();
+    }
+    let out = dir.path().join("out");
+    let o = cli(&[
+        "compile",
+        a.to_str().unwrap(),
+        copy.to_str().unwrap(),
+        "--target",
+        "alertmanager",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("two files define system `dispatch`"),
+        "{}",
+        o.stderr
+    );
+    assert!(!out.exists());
+}

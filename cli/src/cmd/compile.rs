@@ -38,26 +38,19 @@ pub struct Args {
     format: Format,
 }
 
-/// Runs the command.
-pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let files = match super::claw_files(&a.paths) {
-        Ok(f) if !f.is_empty() => f,
-        Ok(_) => {
-            eprintln!("error[{}]: no .claw files found", codes::IO.id);
-            return Ok(exit::usage());
-        }
-        Err(code) => return Ok(code),
-    };
+/// One input file: its path, its text and what checking it found.
+type CheckedFile = (PathBuf, String, claw_language::Checked);
+
+/// Checks every file; when one cannot be read or does not check, says why (located) and gives
+/// the exit code instead: nothing is compiled from a partly valid set.
+fn check_all(files: &[PathBuf]) -> Result<Vec<CheckedFile>, ExitCode> {
     let mut checked = Vec::new();
     let mut invalid = false;
-    for f in &files {
-        let (text, c) = match claw_language::check_file(f) {
-            Ok(x) => x,
-            Err(e) => {
-                eprintln!("error[{}]: cannot read {}: {e}", codes::IO.id, f.display());
-                return Ok(exit::usage());
-            }
-        };
+    for f in files {
+        let (text, c) = claw_language::check_file(f).map_err(|e| {
+            eprintln!("error[{}]: cannot read {}: {e}", codes::IO.id, f.display());
+            exit::usage()
+        })?;
         if !c.is_valid() {
             let errors: Vec<Diagnostic> = c
                 .diagnostics
@@ -71,14 +64,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         checked.push((f.clone(), text, c));
     }
-    if invalid {
-        return Ok(exit::findings());
-    }
-    let systems: Vec<&claw_language::System> = checked
+    let mut names: Vec<&str> = checked
         .iter()
-        .filter_map(|(_, _, c)| c.valid_system())
+        .filter_map(|(_, _, c)| c.system.as_ref().map(|s| s.system.as_str()))
         .collect();
-    let mut names: Vec<&str> = systems.iter().map(|s| s.system.as_str()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
         eprintln!(
@@ -86,32 +75,59 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             codes::IO.id,
             w[0]
         );
-        return Ok(exit::usage());
+        invalid = true;
     }
+    if invalid {
+        return Err(exit::findings());
+    }
+    Ok(checked)
+}
+
+/// Prints each finding located in the file that defines its system, as `claw check` prints
+/// its warnings.
+fn print_findings(checked: &[CheckedFile], findings: &[claw_compile::Finding]) {
+    for f in findings {
+        let Some((path, text, c)) = checked
+            .iter()
+            .find(|(_, _, c)| c.system.as_ref().is_some_and(|s| s.system == f.system))
+        else {
+            continue;
+        };
+        let mut d = Diagnostic::warning(f.diagnostic_code(), f.message.clone())
+            .at(c.map.value(&f.path))
+            .at_path(f.path.clone());
+        d.file = Some(path.display().to_string());
+        eprint!("{}", diag::render(&[d], text, color_stderr()));
+    }
+}
+
+/// Runs the command.
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let files = match super::claw_files(&a.paths) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => {
+            eprintln!("error[{}]: no .claw files found", codes::IO.id);
+            return Ok(exit::usage());
+        }
+        Err(code) => return Ok(code),
+    };
+    let checked = match check_all(&files) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let systems: Vec<&claw_language::System> = checked
+        .iter()
+        .filter_map(|(_, _, c)| c.valid_system())
+        .collect();
     let target = match a.target {
         CompileTarget::Prometheus => Target::Prometheus,
         CompileTarget::Alertmanager => Target::Alertmanager,
     };
-    let out = claw_compile::compile(
-        &systems,
-        target,
-        &Options {
-            secrets_dir: a.secrets_dir,
-        },
-    );
-    for f in &out.findings {
-        // Located in the file that defines the system, as `claw check` locates its warnings.
-        if let Some((path, text, c)) = checked
-            .iter()
-            .find(|(_, _, c)| c.system.as_ref().is_some_and(|s| s.system == f.system))
-        {
-            let mut d = Diagnostic::warning(f.diagnostic_code(), f.message.clone())
-                .at(c.map.value(&f.path))
-                .at_path(f.path.clone());
-            d.file = Some(path.display().to_string());
-            eprint!("{}", diag::render(&[d], text, color_stderr()));
-        }
-    }
+    let options = Options {
+        secrets_dir: a.secrets_dir,
+    };
+    let out = claw_compile::compile(&systems, target, &options);
+    print_findings(&checked, &out.findings);
     let written = claw_compile::write_all(&a.output, &out.files)?;
     match a.format {
         Format::Text => {
