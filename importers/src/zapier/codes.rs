@@ -94,6 +94,10 @@ claw_language::diagnostic_codes! {
     LOOP_DECISION = "claw::import::loop_decision", Warning,
         "A filter or path after a Looping step decides once per run, not once per item, and cannot read the loop's item.",
         "move the condition into the steps' `for_each` expression (e.g. `steps.loop.output.items.filter(i, i.loop_iteration <= 10)`)";
+    /// A Filter after a Looping step decides per item: its condition filters the items of the steps below it (`for_each`), as Zapier stops only that iteration.
+    LOOP_FILTER = "claw::import::loop_filter", Info,
+        "A Filter after a Looping step decides per item: its condition filters the items of the steps below it (`for_each`).",
+        "check the `for_each` expressions of the steps after the loop against the filter's criteria";
     /// A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.
     WEBHOOK_OPTION = "claw::import::webhook_option", Warning,
         "A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.",
