@@ -26,7 +26,9 @@ pub enum Kind {
     LookupTable,
     /// Looping by Zapier: a `loop.items` step; the steps after it run `for_each` item.
     Loop,
-    /// Built-ins with no runtime equivalent (Digest, Sub-Zap).
+    /// Sub-Zap by Zapier: `call.return`, `system.call` (the start is the trigger).
+    SubZap,
+    /// Built-ins with no runtime equivalent (Digest).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
@@ -68,7 +70,10 @@ pub fn kind(n: &Node) -> Kind {
     if matches!(base.as_str(), "zapierlooping" | "looping") {
         return Kind::Loop;
     }
-    const UNPORTED: &[&str] = &["digest", "subzap"];
+    if base == "subzap" {
+        return Kind::SubZap;
+    }
+    const UNPORTED: &[&str] = &["digest"];
     if UNPORTED.contains(&base.as_str()) {
         return Kind::Unported;
     }

@@ -18,6 +18,7 @@ mod looping;
 mod python;
 mod refs;
 mod storage;
+mod subzap;
 mod tables;
 mod trigger;
 mod webhook;
@@ -58,16 +59,24 @@ struct Mapper<'a> {
     root_fields: Vec<Vec<String>>,
     /// Tables the steps need (Lookup Table rows), added to `data.tables` after the walk.
     tables: Vec<claw_language::model::Table>,
+    /// The system each Zap of the import is given, by Zap id: a Call a Sub-Zap step names
+    /// the Sub-Zap it calls by its Zap id.
+    links: &'a Links,
 }
 
-/// Maps one Zap. `system` is the (already deduplicated) system name.
+/// Zap id → the system name the import gives that Zap.
+pub type Links = std::collections::HashMap<String, String>;
+
+/// Maps one Zap. `system` is the (already deduplicated) system name; `links` the names of
+/// every Zap of the import, by Zap id.
 pub fn zap(
     export: &Export,
     zap: &Zap,
     tree: &Tree,
     system: &str,
+    links: &Links,
 ) -> Result<(Generated, Vec<Finding>), ZapierError> {
-    let mut m = Mapper::new(export, zap, tree, system);
+    let mut m = Mapper::new(export, zap, tree, system, links);
     m.assign_names();
     m.resolve_live_ids();
     let mut sys = System::new(system);
@@ -175,7 +184,13 @@ fn plain(v: &Value) -> String {
 
 impl Mapper<'_> {
     /// A mapper for one Zap, with each node's kind known and nothing named or mapped yet.
-    fn new<'a>(export: &'a Export, zap: &'a Zap, tree: &'a Tree, system: &str) -> Mapper<'a> {
+    fn new<'a>(
+        export: &'a Export,
+        zap: &'a Zap,
+        tree: &'a Tree,
+        system: &str,
+        links: &'a Links,
+    ) -> Mapper<'a> {
         let kinds: Vec<Kind> = (0..tree.nodes.len())
             .map(|i| {
                 if i == tree.root {
@@ -198,6 +213,7 @@ impl Mapper<'_> {
             files: Vec::new(),
             root_fields: Vec::new(),
             tables: Vec::new(),
+            links,
         }
     }
 
