@@ -77,6 +77,11 @@ fn unknown_op(x: &Execution, only: &str, path: &str, loc: &Located<'_>) -> Diagn
 /// A `system.call` step's own shape: a plain system name and a mapping of inputs.
 fn caller(x: &Execution, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic>) {
     if callee(x).is_none() {
+        let at = if x.with.contains_key("system") {
+            format!("{path}/with/system")
+        } else {
+            path.to_string()
+        };
         out.push(
             loc.err(
                 codes::CALL_TARGET,
@@ -84,7 +89,7 @@ fn caller(x: &Execution, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic
                     "step `{}` must name the system it calls as plain text in `with: system:`",
                     x.name
                 ),
-                path,
+                &at,
             )
             .with_help(codes::CALL_TARGET.fix),
         );
