@@ -134,9 +134,11 @@ fn sigkill_between_call_and_reply_calls_once() {
     let db = sqlite(dir.path());
     let srv = start(&caller, &callee, &db);
     let id = hook(&srv.url, CALLER, "new_contact", contact());
-    wait_for("the audit POST to be tried", Duration::from_secs(15), || {
-        (recv.seen("/contacts").len() >= 2).then_some(())
-    });
+    wait_for(
+        "the audit POST to be tried",
+        Duration::from_secs(15),
+        || (recv.seen("/contacts").len() >= 2).then_some(()),
+    );
     let killed = srv.stop(SIGKILL);
     assert!(!killed.status.success());
     assert_eq!(events(&db, &id)["run"]["status"], "running");

@@ -22,6 +22,6 @@ pub mod write;
 pub mod yaml;
 
 pub use check::{Checked, check_file, check_system, check_text, check_text_with, lint_system};
-pub use validate::call::check_calls;
 pub use diag::{Code, CodeLevel, Diagnostic, Severity, Span};
 pub use model::*;
+pub use validate::call::check_calls;

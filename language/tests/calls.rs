@@ -67,7 +67,10 @@ fn codes(found: &[(usize, claw_language::Diagnostic)]) -> Vec<(usize, String)> {
 
 #[test]
 fn an_input_the_called_system_does_not_take_is_an_error_at_the_input() {
-    let (a, b) = (checked(CALLER), checked(&callee("call\n      inputs: [Email, Name]")));
+    let (a, b) = (
+        checked(CALLER),
+        checked(&callee("call\n      inputs: [Email, Name]")),
+    );
     let systems = [
         (a.system.as_ref().unwrap(), &a.map),
         (b.system.as_ref().unwrap(), &b.map),
@@ -75,7 +78,10 @@ fn an_input_the_called_system_does_not_take_is_an_error_at_the_input() {
     let found = check_calls(&systems, true);
     assert_eq!(codes(&found), [(0, "claw::call_unknown_input".to_string())]);
     let d = &found[0].1;
-    assert!(d.message.contains("`Emial`") && d.message.contains("Email, Name"), "{d:?}");
+    assert!(
+        d.message.contains("`Emial`") && d.message.contains("Email, Name"),
+        "{d:?}"
+    );
     // Located at the input, in the caller's file.
     assert_eq!(d.span.map(|s| s.line), Some(16));
 }
@@ -108,13 +114,18 @@ fn a_missing_called_system_is_an_error_only_when_all_are_required() {
 fn a_call_trigger_needs_no_idempotency_and_inputs_belong_to_it() {
     let c = checked(&callee("call\n      inputs: [Email]"));
     assert!(
-        !c.diagnostics.iter().any(|d| d.code == "claw::lint::no_idempotency"),
+        !c.diagnostics
+            .iter()
+            .any(|d| d.code == "claw::lint::no_idempotency"),
         "{:?}",
         c.diagnostics
     );
     let wrong = check_text(&callee("webhook\n      inputs: [Email]"), None, None);
     assert!(
-        wrong.diagnostics.iter().any(|d| d.code == "claw::trigger_config"),
+        wrong
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "claw::trigger_config"),
         "{:?}",
         wrong.diagnostics
     );

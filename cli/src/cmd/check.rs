@@ -117,7 +117,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 /// a finding here; `claw run` requires it).
 fn resolve_calls(read: &mut [(&PathBuf, String, claw_language::Checked)]) {
     let found = {
-        let valid: Vec<(usize, &claw_language::System, &claw_language::parse::SourceMap)> = read
+        let valid: Vec<(
+            usize,
+            &claw_language::System,
+            &claw_language::parse::SourceMap,
+        )> = read
             .iter()
             .enumerate()
             .filter_map(|(i, (_, _, c))| c.valid_system().map(|s| (i, s, &c.map)))

@@ -55,7 +55,10 @@ pub(super) fn steps(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) 
                 if x.with.get("output").is_some_and(|o| !o.is_object()) {
                     out.push(loc.err(
                         codes::WRONG_TYPE,
-                        format!("step `{}`: `output` must be a mapping of reply values", x.name),
+                        format!(
+                            "step `{}`: `output` must be a mapping of reply values",
+                            x.name
+                        ),
                         &format!("{path}/with/output"),
                     ));
                 }
@@ -68,7 +71,11 @@ pub(super) fn steps(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) 
 fn unknown_op(x: &Execution, only: &str, path: &str, loc: &Located<'_>) -> Diagnostic {
     loc.err(
         codes::BAD_VALUE,
-        format!("`{}` is not an operation of the `{}` adapter", x.action, x.adapter()),
+        format!(
+            "`{}` is not an operation of the `{}` adapter",
+            x.action,
+            x.adapter()
+        ),
         &format!("{path}/action"),
     )
     .with_help(format!("the only one is `{only}`"))
@@ -98,7 +105,10 @@ fn caller(x: &Execution, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic
         out.push(
             loc.err(
                 codes::CALL_TARGET,
-                format!("step `{}`: `inputs` must be a mapping of input name to value", x.name),
+                format!(
+                    "step `{}`: `inputs` must be a mapping of input name to value",
+                    x.name
+                ),
                 &format!("{path}/with/inputs"),
             )
             .with_help(codes::CALL_TARGET.fix),
@@ -110,7 +120,10 @@ fn caller(x: &Execution, path: &str, loc: &Located<'_>, out: &mut Vec<Diagnostic
 /// with the source map of its file. A called system absent from `systems` is an error only
 /// with `require_all` (`claw run`, which must run it); `claw check` may be given a caller
 /// alone. Returns each finding with the index of the system it belongs to.
-pub fn check_calls(systems: &[(&System, &SourceMap)], require_all: bool) -> Vec<(usize, Diagnostic)> {
+pub fn check_calls(
+    systems: &[(&System, &SourceMap)],
+    require_all: bool,
+) -> Vec<(usize, Diagnostic)> {
     let mut out = Vec::new();
     for (i, (sys, map)) in systems.iter().enumerate() {
         let err = |code: crate::diag::Code, msg: String, path: &str| {
@@ -124,7 +137,10 @@ pub fn check_calls(systems: &[(&System, &SourceMap)], require_all: bool) -> Vec<
             let path = format!("/execution/{}/with/system", x.name);
             let Some((target, _)) = systems.iter().find(|(s, _)| s.system == name) else {
                 if require_all {
-                    let msg = format!("step `{}` calls system `{name}`, which is not loaded", x.name);
+                    let msg = format!(
+                        "step `{}` calls system `{name}`, which is not loaded",
+                        x.name
+                    );
                     out.push((i, err(codes::CALL_UNKNOWN_SYSTEM, msg, &path)));
                 }
                 continue;
@@ -143,7 +159,11 @@ pub fn check_calls(systems: &[(&System, &SourceMap)], require_all: bool) -> Vec<
                     let msg = format!(
                         "step `{}` passes input `{key}`, which system `{name}` does not take (it takes: {})",
                         x.name,
-                        if trigger.inputs.is_empty() { "none".to_string() } else { trigger.inputs.join(", ") }
+                        if trigger.inputs.is_empty() {
+                            "none".to_string()
+                        } else {
+                            trigger.inputs.join(", ")
+                        }
                     );
                     let p = format!("/execution/{}/with/inputs/{key}", x.name);
                     out.push((i, err(codes::CALL_UNKNOWN_INPUT, msg, &p)));

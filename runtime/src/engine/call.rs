@@ -73,7 +73,9 @@ impl Runtime {
         }
         let opts = StartOptions {
             key: Some(key),
-            origin: Some(json!({"called_by": {"system": run.system, "run_id": run.id, "step": step}})),
+            origin: Some(
+                json!({"called_by": {"system": run.system, "run_id": run.id, "step": step}}),
+            ),
             ..StartOptions::default()
         };
         let acc = self

@@ -353,7 +353,11 @@ impl Mapper<'_> {
         let src = self.node(root).app().to_string();
         // A called Sub-Zap's runs are keyed by the caller's step: it needs no key of its own.
         if apps::is_schedule(self.node(root))
-            || self.node(root).app().to_ascii_lowercase().starts_with("subzap")
+            || self
+                .node(root)
+                .app()
+                .to_ascii_lowercase()
+                .starts_with("subzap")
         {
             return;
         }

@@ -13,13 +13,20 @@ use super::{Mapper, plain};
 use crate::findings::Finding;
 use crate::zapier::codes;
 use crate::zapier::model::Node;
+use claw_language::Execution;
 use claw_language::model::{Source, Trigger};
 use claw_language::validate::call::{CALL_ACTION, RETURN_ACTION};
-use claw_language::Execution;
 use serde_json::{Map, Value};
 
 /// Params that may name the called Sub-Zap (its Zap id), in the order they are tried.
-const ID_PARAMS: &[&str] = &["subzap_id", "sub_zap_id", "subzap", "sub_zap", "zap_id", "zap"];
+const ID_PARAMS: &[&str] = &[
+    "subzap_id",
+    "sub_zap_id",
+    "subzap",
+    "sub_zap",
+    "zap_id",
+    "zap",
+];
 
 /// Params that may hold the inputs passed, as one mapping.
 const INPUT_PARAMS: &[&str] = &["input_dict", "inputs", "input_data", "input"];
@@ -54,7 +61,9 @@ impl Mapper<'_> {
         let action = n.action().to_ascii_lowercase();
         if action.contains("return") {
             let out = match n.param("output_dict") {
-                Some(Value::Object(m)) => self.rewrite(&Value::Object(m.clone()), i, "call", "output"),
+                Some(Value::Object(m)) => {
+                    self.rewrite(&Value::Object(m.clone()), i, "call", "output")
+                }
                 _ => Value::Object(Map::new()),
             };
             x.action = RETURN_ACTION.into();
@@ -79,7 +88,10 @@ impl Mapper<'_> {
         let system = match id.as_deref().map(|z| (z, self.links.get(z))) {
             Some((_, Some(s))) => s.clone(),
             Some((z, None)) => {
-                let s = format!("zap-{}", claw_language::units::slug(z).trim_start_matches("s_"));
+                let s = format!(
+                    "zap-{}",
+                    claw_language::units::slug(z).trim_start_matches("s_")
+                );
                 self.note(
                     Finding::warning(
                         codes::SUBZAP_UNLINKED.id,
