@@ -143,6 +143,10 @@ crate::diagnostic_codes! {
     CALL_UNKNOWN_INPUT = "claw::call_unknown_input", Error,
         "a `system.call` step passes an input that the called system's `source: call` trigger does not list in `inputs:`",
         "Fix the input's name, or add it to the called trigger's `inputs:`.";
+    /// A `system.call` step calls a system that calls back the caller.
+    CALL_CYCLE = "claw::call_cycle", Error,
+        "a `system.call` step calls a system that calls the caller again, directly or through other systems",
+        "Break the loop: a called system must not call, even indirectly, the system that calls it.";
     /// A `system.call` step calls a system that is not loaded with it.
     CALL_UNKNOWN_SYSTEM = "claw::call_unknown_system", Error,
         "a `system.call` step calls a system that `claw run` was not given",

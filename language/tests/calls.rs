@@ -130,3 +130,17 @@ fn a_call_trigger_needs_no_idempotency_and_inputs_belong_to_it() {
         wrong.diagnostics
     );
 }
+
+#[test]
+fn a_system_calling_back_its_caller_is_a_cycle() {
+    let looped = CALLER
+        .replace("system: normalize-contact", "system: welcome-contact")
+        .replace(
+            "      idempotency: contact.id\n",
+            "      idempotency: contact.id\n  - again:\n      source: call\n      inputs: [Email, Emial]\n",
+        );
+    let a = check_text(&looped, None, None);
+    let systems = [(a.system.as_ref().unwrap(), &a.map)];
+    let found = codes(&check_calls(&systems, false));
+    assert_eq!(found, [(0, "claw::call_cycle".to_string())]);
+}

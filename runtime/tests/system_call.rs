@@ -111,13 +111,24 @@ async fn the_reply_is_the_output_and_a_repeat_attaches_to_the_same_run() {
         .await;
         let payload = json!({"id": "c1", "email": "Ada@Example.COM", "target": recv.url});
         let run = rt
-            .run_to_end("welcome", "contact", payload.clone(), StartOptions::default())
+            .run_to_end(
+                "welcome",
+                "contact",
+                payload.clone(),
+                StartOptions::default(),
+            )
             .await
             .unwrap();
         assert_eq!(run.status, "succeeded", "{}", db.label);
         let events = rt.store().events(&run.id).await.unwrap();
-        assert_eq!(output_of(&events, "normalize"), json!({"email": "ada@example.com"}));
-        assert_eq!(recv.seen.lock().unwrap().bodies, [json!({"email": "ada@example.com"})]);
+        assert_eq!(
+            output_of(&events, "normalize"),
+            json!({"email": "ada@example.com"})
+        );
+        assert_eq!(
+            recv.seen.lock().unwrap().bodies,
+            [json!({"email": "ada@example.com"})]
+        );
         let called = called_runs(&rt).await;
         assert_eq!(called.len(), 1, "{}", db.label);
         assert_eq!(called[0].payload["Email"], "Ada@Example.COM");
@@ -161,7 +172,10 @@ async fn a_timeout_is_retried_against_the_same_called_run() {
             .filter(|e| e.kind == "step.attempt_failed")
             .count();
         assert!(failed >= 1, "{}: {events:?}", db.label);
-        assert_eq!(output_of(&events, "normalize"), json!({"email": "grace@navy.mil"}));
+        assert_eq!(
+            output_of(&events, "normalize"),
+            json!({"email": "grace@navy.mil"})
+        );
         assert_eq!(called_runs(&rt).await.len(), 1, "{}", db.label);
     }
 }
@@ -228,10 +242,17 @@ async fn record_only_records_the_call_and_the_called_runs_effects() {
     // The called run's delay is recorded, not waited; its reply is pure and runs.
     assert_eq!(actions[0], ("normalize", "system.call"));
     assert!(actions.contains(&("audit", "http.post")), "{actions:?}");
-    assert_eq!(actions.last(), Some(&("welcome", "http.post")), "{actions:?}");
+    assert_eq!(
+        actions.last(),
+        Some(&("welcome", "http.post")),
+        "{actions:?}"
+    );
     let welcome = sim.calls.last().unwrap();
     assert_eq!(welcome.params["body"], json!({"email": "ada@example.com"}));
     assert!(sim.calls[0].params["called_run"].is_string());
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(recv.seen.lock().unwrap().bodies.is_empty(), "nothing was sent");
+    assert!(
+        recv.seen.lock().unwrap().bodies.is_empty(),
+        "nothing was sent"
+    );
 }

@@ -153,6 +153,13 @@ pub fn check_calls(
                 out.push((i, err(codes::CALL_NOT_CALLABLE, msg, &path)));
                 continue;
             };
+            if reaches(systems, name, &sys.system) {
+                let msg = format!(
+                    "step `{}` calls system `{name}`, which calls `{}` again (directly or through other systems): the calls would never end",
+                    x.name, sys.system
+                );
+                out.push((i, err(codes::CALL_CYCLE, msg, &path)));
+            }
             let passed = x.with.get("inputs").and_then(Value::as_object);
             for key in passed.into_iter().flat_map(|m| m.keys()) {
                 if !trigger.inputs.iter().any(|d| d == key) {
@@ -172,4 +179,28 @@ pub fn check_calls(
         }
     }
     out
+}
+
+/// Whether system `from` calls system `to`, directly or through systems it calls (`from`
+/// itself when they are the same), among `systems`.
+fn reaches(systems: &[(&System, &SourceMap)], from: &str, to: &str) -> bool {
+    let mut stack = vec![from];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(n) = stack.pop() {
+        if n == to {
+            return true;
+        }
+        if !seen.insert(n) {
+            continue;
+        }
+        if let Some((s, _)) = systems.iter().find(|(s, _)| s.system == n) {
+            stack.extend(
+                s.execution
+                    .iter()
+                    .filter(|x| x.action == CALL_ACTION)
+                    .filter_map(callee),
+            );
+        }
+    }
+    false
 }

@@ -168,7 +168,12 @@ pub(super) fn with_called_runs(
     let mut out = Vec::with_capacity(calls.len());
     for c in calls {
         let called = (c.action == CALL_ACTION)
-            .then(|| c.params.get("called_run").and_then(Value::as_str).map(str::to_string))
+            .then(|| {
+                c.params
+                    .get("called_run")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .flatten();
         out.push(c);
         if let Some(id) = called {
