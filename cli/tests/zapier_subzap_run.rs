@@ -172,3 +172,30 @@ fn sigkill_between_call_and_reply_calls_once() {
     let stopped = srv.stop(SIGTERM);
     assert!(stopped.status.success(), "{}", stopped.stderr);
 }
+
+/// `claw check` resolves the called system among the files it is given; `claw run` refuses a
+/// caller whose called system it was not given.
+#[test]
+fn calls_are_checked_across_files_and_run_needs_the_called_system() {
+    let recv = Receiver::start();
+    let (dir, caller, callee) = imported(&recv);
+    redirect(&caller, "          Email:", "          Emial:");
+    let alone = cli(&["check", caller.to_str().unwrap()]);
+    assert_eq!(alone.code, 0, "{}", alone.stderr);
+    let both = cli(&["check", caller.to_str().unwrap(), callee.to_str().unwrap()]);
+    assert_eq!(both.code, 1, "{}", both.stderr);
+    assert!(
+        both.stderr.contains("claw::call_unknown_input")
+            && both.stderr.contains("passes input `Emial`"),
+        "{}",
+        both.stderr
+    );
+    let db = sqlite(dir.path());
+    let run = cli(&run_args(&caller, &db));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("claw::call_unknown_system"),
+        "{}",
+        run.stderr
+    );
+}
