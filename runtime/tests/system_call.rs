@@ -234,22 +234,36 @@ async fn record_only_records_the_call_and_the_called_runs_effects() {
         .await
         .unwrap();
     assert_eq!(sim.status, "succeeded");
+    // The caller's own calls: the call, then the post of its reply.
     let actions: Vec<(&str, &str)> = sim
         .calls
         .iter()
         .map(|c| (c.step.as_str(), c.action.as_str()))
         .collect();
-    // The called run's delay is recorded, not waited; its reply is pure and runs.
-    assert_eq!(actions[0], ("normalize", "system.call"));
-    assert!(actions.contains(&("audit", "http.post")), "{actions:?}");
     assert_eq!(
-        actions.last(),
-        Some(&("welcome", "http.post")),
-        "{actions:?}"
+        actions,
+        [("normalize", "system.call"), ("welcome", "http.post")]
     );
-    let welcome = sim.calls.last().unwrap();
-    assert_eq!(welcome.params["body"], json!({"email": "ada@example.com"}));
-    assert!(sim.calls[0].params["called_run"].is_string());
+    assert_eq!(
+        sim.calls[1].params["body"],
+        json!({"email": "ada@example.com"})
+    );
+    // The called run's effects are recorded under its own run (its delay recorded, not
+    // waited; its reply pure, so it ran).
+    // The called run is keyed by the call's key, which links the two.
+    let called = called_runs(&rt).await;
+    assert_eq!(called.len(), 1);
+    assert_eq!(called[0].idempotency_key, sim.calls[0].idempotency_key);
+    let theirs: Vec<String> = rt
+        .recorded_calls()
+        .into_iter()
+        .filter(|c| c.run_id == called[0].id)
+        .map(|c| format!("{} {}", c.step, c.action))
+        .collect();
+    assert!(
+        theirs.contains(&"audit http.post".to_string()),
+        "{theirs:?}"
+    );
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(
         recv.seen.lock().unwrap().bodies.is_empty(),

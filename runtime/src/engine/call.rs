@@ -7,7 +7,7 @@
 //! the caller holds no state of its own beyond its step's start, already committed.
 
 use super::{EngineError, Runtime, StartOptions};
-use crate::adapters::{AdapterError, Call, RecordedCall, RecordingAdapter};
+use crate::adapters::{AdapterError, Call};
 use crate::store::{RunRecord, status};
 use claw_language::model::Source;
 use claw_language::validate::call::{CALL_ACTION, RETURN_ACTION};
@@ -74,19 +74,16 @@ impl Runtime {
             })?;
         tracing::info!(run_id = %run.id, step, called = name, called_run = %acc.run_id, attached = acc.duplicate, "system called");
         if let Some(rec) = &self.inner.recorder {
-            // The call is recorded like any effect, naming the run it started, whose own
-            // effects are recorded under that run ([`Runtime::simulate`] puts them after it).
-            let mut recorded = params.clone();
-            if let Value::Object(m) = &mut recorded {
-                m.insert("called_run".into(), Value::String(acc.run_id.clone()));
-            }
+            // The call is recorded like any effect. The run it started records its own effects
+            // under its own id, apart from the caller's (as Zapier keeps a Sub-Zap's tasks);
+            // that run's idempotency key is this call's key, which links the two.
             let call = Call {
                 system: run.system.clone(),
                 run_id: run.id.clone(),
                 step: step.to_string(),
                 action: CALL_ACTION.into(),
                 operation: "call".into(),
-                params: recorded,
+                params: params.clone(),
                 idempotency_key: key,
                 timeout,
             };
@@ -156,29 +153,4 @@ impl Runtime {
             })
             .map(|e| e.data.get("output").cloned().unwrap_or(Value::Null)))
     }
-}
-
-/// `calls` with, after each recorded `system.call`, the calls its called run recorded (taken
-/// from `rec`, and so on for the calls that run made): one run's simulation shows what its
-/// called systems would have done, in order.
-pub(super) fn with_called_runs(
-    rec: &RecordingAdapter,
-    calls: Vec<RecordedCall>,
-) -> Vec<RecordedCall> {
-    let mut out = Vec::with_capacity(calls.len());
-    for c in calls {
-        let called = (c.action == CALL_ACTION)
-            .then(|| {
-                c.params
-                    .get("called_run")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .flatten();
-        out.push(c);
-        if let Some(id) = called {
-            out.extend(with_called_runs(rec, rec.take_calls_of(&id)));
-        }
-    }
-    out
 }

@@ -442,7 +442,7 @@ impl Runtime {
             .map(|e| decision_from(e.step.as_deref().unwrap_or(""), &e.data))
             .collect();
         let calls = match &self.inner.recorder {
-            Some(r) => call::with_called_runs(r, r.take_calls_of(&run.id)),
+            Some(r) => r.take_calls_of(&run.id),
             None => Vec::new(),
         };
         Ok(Simulation {
