@@ -21,13 +21,6 @@ execution:
         inputs:
           Email: "{{ contact.email }}"
           Emial: "{{ contact.email }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
 "#;
 
 fn callee(source: &str) -> String {
@@ -44,19 +37,18 @@ execution:
       action: log.info
       with:
         message: called
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
-"#
+{}"#,
+        claw_testkit::systems::SLO_TAIL
     )
 }
 
 fn checked(text: &str) -> Checked {
-    let c = check_text(text, Some("x.claw"), None);
+    let text = if text.contains("\ndata:") {
+        text.to_string()
+    } else {
+        format!("{text}{}", claw_testkit::systems::SLO_TAIL)
+    };
+    let c = check_text(&text, Some("x.claw"), None);
     assert!(c.is_valid(), "{:?}", c.diagnostics);
     c
 }
@@ -139,7 +131,7 @@ fn a_system_calling_back_its_caller_is_a_cycle() {
             "      idempotency: contact.id\n",
             "      idempotency: contact.id\n  - again:\n      source: call\n      inputs: [Email, Emial]\n",
         );
-    let a = check_text(&looped, None, None);
+    let a = checked(&looped);
     let systems = [(a.system.as_ref().unwrap(), &a.map)];
     let found = codes(&check_calls(&systems, false));
     assert_eq!(found, [(0, "claw::call_cycle".to_string())]);

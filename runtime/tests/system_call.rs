@@ -77,6 +77,26 @@ execution:
     .replace("RETRIES", &retries.to_string())
 }
 
+/// A runtime over `url` with the caller (`timeout`, `retries`) and the called system (`wait`).
+async fn pair(url: &str, timeout: &str, retries: u32, wait: &str) -> (tempfile::TempDir, Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let systems = [
+        ("welcome", caller(timeout, retries)),
+        ("normalize", callee(wait, "")),
+    ];
+    let systems: Vec<(&str, &str)> = systems.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let rt = test_runtime(url, dir.path(), &systems, "").await;
+    (dir, rt)
+}
+
+/// Runs the caller to its end on a contact `id` with `email`, posting to `target`.
+async fn call(rt: &Runtime, id: &str, email: &str, target: &str) -> claw_runtime::store::RunRecord {
+    let payload = json!({"id": id, "email": email, "target": target});
+    rt.run_to_end("welcome", "contact", payload, StartOptions::default())
+        .await
+        .unwrap()
+}
+
 async fn called_runs(rt: &Runtime) -> Vec<claw_runtime::store::RunRecord> {
     rt.store().flush().await.unwrap();
     let q = claw_runtime::store::RunFilter {
@@ -98,27 +118,8 @@ fn output_of(events: &[claw_runtime::store::EventRecord], step: &str) -> Value {
 async fn the_reply_is_the_output_and_a_repeat_attaches_to_the_same_run() {
     for db in databases().await {
         let recv = receiver(ReceiverOpts::default()).await;
-        let dir = tempfile::tempdir().unwrap();
-        let rt = test_runtime(
-            &db.url,
-            dir.path(),
-            &[
-                ("welcome", &caller("5s", 0)),
-                ("normalize", &callee("10ms", "")),
-            ],
-            "",
-        )
-        .await;
-        let payload = json!({"id": "c1", "email": "Ada@Example.COM", "target": recv.url});
-        let run = rt
-            .run_to_end(
-                "welcome",
-                "contact",
-                payload.clone(),
-                StartOptions::default(),
-            )
-            .await
-            .unwrap();
+        let (_dir, rt) = pair(&db.url, "5s", 0, "10ms").await;
+        let run = call(&rt, "c1", "Ada@Example.COM", &recv.url).await;
         assert_eq!(run.status, "succeeded", "{}", db.label);
         let events = rt.store().events(&run.id).await.unwrap();
         assert_eq!(
@@ -135,10 +136,7 @@ async fn the_reply_is_the_output_and_a_repeat_attaches_to_the_same_run() {
         // Keyed by the caller's step (its run and name), so its every attempt finds this run.
         assert_eq!(called[0].idempotency_key, format!("{}:normalize", run.id));
         // The same delivery again is the first run: nothing is called twice.
-        let again = rt
-            .run_to_end("welcome", "contact", payload, StartOptions::default())
-            .await
-            .unwrap();
+        let again = call(&rt, "c1", "Ada@Example.COM", &recv.url).await;
         assert_eq!(again.id, run.id);
         assert_eq!(called_runs(&rt).await.len(), 1, "{}", db.label);
     }
@@ -149,22 +147,8 @@ async fn the_reply_is_the_output_and_a_repeat_attaches_to_the_same_run() {
 async fn a_timeout_is_retried_against_the_same_called_run() {
     for db in databases().await {
         let recv = receiver(ReceiverOpts::default()).await;
-        let dir = tempfile::tempdir().unwrap();
-        let rt = test_runtime(
-            &db.url,
-            dir.path(),
-            &[
-                ("welcome", &caller("150ms", 10)),
-                ("normalize", &callee("600ms", "")),
-            ],
-            "",
-        )
-        .await;
-        let payload = json!({"id": "c2", "email": "GRACE@NAVY.MIL", "target": recv.url});
-        let run = rt
-            .run_to_end("welcome", "contact", payload, StartOptions::default())
-            .await
-            .unwrap();
+        let (_dir, rt) = pair(&db.url, "150ms", 10, "600ms").await;
+        let run = call(&rt, "c2", "GRACE@NAVY.MIL", &recv.url).await;
         assert_eq!(run.status, "succeeded", "{}", db.label);
         let events = rt.store().events(&run.id).await.unwrap();
         let failed = events
@@ -185,22 +169,8 @@ async fn a_timeout_is_retried_against_the_same_called_run() {
 #[tokio::test]
 async fn a_called_run_that_ends_without_replying_fails_the_caller() {
     let db = sqlite();
-    let dir = tempfile::tempdir().unwrap();
-    let rt = test_runtime(
-        &db.url,
-        dir.path(),
-        &[
-            ("welcome", &caller("5s", 3)),
-            ("normalize", &callee("10ms", "")),
-        ],
-        "",
-    )
-    .await;
-    let payload = json!({"id": "c3", "email": "", "target": "http://127.0.0.1:9/"});
-    let run = rt
-        .run_to_end("welcome", "contact", payload, StartOptions::default())
-        .await
-        .unwrap();
+    let (_dir, rt) = pair(&db.url, "5s", 3, "10ms").await;
+    let run = call(&rt, "c3", "", "http://127.0.0.1:9/").await;
     assert_eq!(run.status, "failed");
     let events = rt.store().events(&run.id).await.unwrap();
     let failed = events

@@ -28,14 +28,10 @@ execution:
         url: https://crm.example.com/welcome
         body:
           email: "{{ steps.normalize.output.email }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
 "#;
+
+/// The data and observability layers both systems end with.
+const TAIL: &str = "data:\n  events:\n    store: event-log\n    retention: 30d\nobservability:\n  slo:\n    error_rate: <1%\n";
 
 const CALLED: &str = r#"system: normalize
 version: 1.0.0
@@ -58,21 +54,14 @@ execution:
       with:
         output:
           email: "{{ text.lower(Email) }}"
-data:
-  events:
-    store: event-log
-    retention: 30d
-observability:
-  slo:
-    error_rate: <1%
 "#;
 
 #[tokio::test]
 async fn a_call_is_recorded_and_its_reply_feeds_the_caller() {
     let dir = tempfile::tempdir().unwrap();
     let caller = dir.path().join("welcome.claw");
-    std::fs::write(&caller, CALLER).unwrap();
-    std::fs::write(dir.path().join("normalize.claw"), CALLED).unwrap();
+    std::fs::write(&caller, format!("{CALLER}{TAIL}")).unwrap();
+    std::fs::write(dir.path().join("normalize.claw"), format!("{CALLED}{TAIL}")).unwrap();
     let sim = Simulator::new(&caller).await.unwrap();
     let sys = load(&caller).unwrap();
     let bind = Binding::new(&sys.system);
