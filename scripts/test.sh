@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine. Installs what the tests need (PostgreSQL, Chromium,
-# the Python packages that generate sample workbooks), starts the servers on 127.0.0.1, runs
+# Python and the aiosmtpd SMTP server), starts the servers on 127.0.0.1, runs
 # formatting, lints and every test with every feature, and stops the servers afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/n
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # code.python steps run the system interpreter (runtime/src/python/mod.rs looks in /usr/bin first).
 [ -x /usr/bin/python3 ] || need+=(python3)
+# The email tests send through a real SMTP server on 127.0.0.1: aiosmtpd, Debian's package.
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -28,6 +28,8 @@ pub enum Kind {
     Loop,
     /// Sub-Zap by Zapier: `call.return`, `system.call` (the start is the trigger).
     SubZap,
+    /// Email by Zapier: an `email.send` step through the user's SMTP server.
+    Email,
     /// Built-ins with no runtime equivalent (Digest).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
@@ -72,6 +74,9 @@ pub fn kind(n: &Node) -> Kind {
     }
     if base == "subzap" {
         return Kind::SubZap;
+    }
+    if base == "email" {
+        return Kind::Email;
     }
     const UNPORTED: &[&str] = &["digest"];
     if UNPORTED.contains(&base.as_str()) {
@@ -164,6 +169,13 @@ pub fn is_instant(n: &Node) -> bool {
         || action.contains("hook")
         || action.contains("instant")
         || app.starts_with("subzap")
+        || is_email(n)
+}
+
+/// Whether a node is Email by Zapier (its trigger is mail to a zapiermail.com address, pushed
+/// as it arrives).
+pub fn is_email(n: &Node) -> bool {
+    strip_noise(n.app()).eq_ignore_ascii_case("email")
 }
 
 /// Whether a trigger is Schedule by Zapier.

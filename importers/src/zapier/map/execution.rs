@@ -63,6 +63,9 @@ impl Mapper<'_> {
             Kind::SubZap if self.subzap(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }
+            Kind::Email if self.email(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+            }
             Kind::Unported | Kind::Loop | Kind::SubZap => self.unported_step(i, &n, &mut x),
             Kind::Formatter if self.formatter(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));

@@ -10,6 +10,7 @@
 
 mod builtin;
 mod decisions;
+mod email;
 mod execution;
 mod formatter;
 mod formatter_extra;

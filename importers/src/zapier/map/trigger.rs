@@ -36,6 +36,9 @@ impl Mapper<'_> {
                     HookBody::Any
                 });
             }
+            if apps::is_email(&n) {
+                self.inbound_email(i);
+            }
             if !params.is_empty() {
                 t.legacy.insert("params".into(), scrubbed_json(&params));
             }
