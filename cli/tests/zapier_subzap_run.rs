@@ -116,11 +116,18 @@ fn imported_subzap_pair_runs_under_claw_run() {
 
 /// `claw run` is killed while the caller waits for the reply (the Sub-Zap's audit POST keeps
 /// failing and being retried); after a restart the caller waits again for the same called
-/// run: exactly one called run, and the caller completes with its reply.
+/// run: exactly one called run, and the caller completes with its reply. On SQLite, and on
+/// PostgreSQL when CLAW_TEST_POSTGRES_URL is set.
 #[test]
 fn sigkill_between_call_and_reply_calls_once() {
+    for tdb in claw_testkit::db::databases_blocking() {
+        crash_case(&tdb.url, tdb.label);
+    }
+}
+
+fn crash_case(db: &str, label: &str) {
     let recv = Receiver::start();
-    let (dir, caller, callee) = imported(&recv);
+    let (_dir, caller, callee) = imported(&recv);
     // The audit step retries (a user's edit the importer's lint asks for), so the called run
     // is still waiting when the process dies.
     redirect(
@@ -131,8 +138,7 @@ fn sigkill_between_call_and_reply_calls_once() {
     recv.script(|s| {
         s.down.insert("/contacts".into());
     });
-    let db = sqlite(dir.path());
-    let srv = start(&caller, &callee, &db);
+    let srv = start(&caller, &callee, db);
     let id = hook(&srv.url, CALLER, "new_contact", contact());
     wait_for(
         "the audit POST to be tried",
@@ -140,22 +146,22 @@ fn sigkill_between_call_and_reply_calls_once() {
         || (recv.seen("/contacts").len() >= 2).then_some(()),
     );
     let killed = srv.stop(SIGKILL);
-    assert!(!killed.status.success());
-    assert_eq!(events(&db, &id)["run"]["status"], "running");
+    assert!(!killed.status.success(), "{label}");
+    assert_eq!(events(db, &id)["run"]["status"], "running", "{label}");
 
     recv.script(|s| {
         s.down.clear();
     });
-    let srv = start(&caller, &callee, &db);
-    let ev = finished(&db, &id);
-    assert_eq!(ev["run"]["status"], "succeeded", "{ev}");
+    let srv = start(&caller, &callee, db);
+    let ev = finished(db, &id);
+    assert_eq!(ev["run"]["status"], "succeeded", "{label}: {ev}");
     assert_eq!(
         output(&ev, "normalize_contact"),
         json!({"email": "ada.lovelace@example.com", "greeting": "Welcome, Ada Lovelace!"})
     );
-    let called = runs(&db, &["--system", CALLEE]);
-    assert_eq!(called.len(), 1, "{called:?}");
-    assert_eq!(called[0]["status"], "succeeded");
+    let called = runs(db, &["--system", CALLEE]);
+    assert_eq!(called.len(), 1, "{label}: {called:?}");
+    assert_eq!(called[0]["status"], "succeeded", "{label}");
     // The caller's step was started twice (before and after the crash), with one key.
     let starts: Vec<&Value> = ev["events"]
         .as_array()
@@ -163,14 +169,14 @@ fn sigkill_between_call_and_reply_calls_once() {
         .iter()
         .filter(|e| e["kind"] == "step.attempt_started" && e["step"] == "normalize_contact")
         .collect();
-    assert_eq!(starts.len(), 2, "{ev}");
+    assert_eq!(starts.len(), 2, "{label}: {ev}");
     assert_eq!(
         starts[0]["data"]["idempotency_key"],
         starts[1]["data"]["idempotency_key"]
     );
-    assert_eq!(recv.seen("/welcome").len(), 1);
+    assert_eq!(recv.seen("/welcome").len(), 1, "{label}");
     let stopped = srv.stop(SIGTERM);
-    assert!(stopped.status.success(), "{}", stopped.stderr);
+    assert!(stopped.status.success(), "{label}: {}", stopped.stderr);
 }
 
 /// `claw check` resolves the called system among the files it is given; `claw run` refuses a
