@@ -28,6 +28,11 @@ const ID_PARAMS: &[&str] = &[
     "zap",
 ];
 
+/// How long one attempt of an imported call waits for the Sub-Zap's reply. Zapier documents no
+/// limit, and a Sub-Zap may hold Delay steps (the corpus one waits in a Delay After Queue), so
+/// the runtime's default for a step (30s, sized for an HTTP call) would cut it short.
+const CALL_TIMEOUT: &str = "1h";
+
 /// Params that may hold the inputs passed, as one mapping.
 const INPUT_PARAMS: &[&str] = &["input_dict", "inputs", "input_data", "input"];
 
@@ -132,6 +137,7 @@ impl Mapper<'_> {
         };
         let inputs = self.rewrite(&inputs, i, "system", "inputs");
         x.action = CALL_ACTION.into();
+        x.timeout = Some(CALL_TIMEOUT.into());
         x.with.insert("system".into(), Value::String(system));
         x.with.insert("inputs".into(), inputs);
         if self.once.insert("subzap_call") {
