@@ -14,8 +14,12 @@ use claw_language::validate::call::{CALL_ACTION, RETURN_ACTION};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// Time between two reads of the called run while waiting for its reply.
-const POLL_EVERY: Duration = Duration::from_millis(20);
+/// Time between the first reads of the called run while waiting for its reply; it doubles
+/// after each read up to [`POLL_MAX`], so a short call is answered at once and a long wait (a
+/// called system with delays, up to the step's timeout) costs a read a second, not fifty.
+const POLL_FIRST: Duration = Duration::from_millis(20);
+/// The longest time between two reads of a called run.
+const POLL_MAX: Duration = Duration::from_secs(1);
 
 impl Runtime {
     /// Calls the system `params.system` names with `params.inputs`, and waits up to `timeout`
@@ -100,6 +104,7 @@ impl Runtime {
         timeout: Duration,
     ) -> Result<Value, AdapterError> {
         let started = Instant::now();
+        let mut pause = POLL_FIRST;
         let store_err = |e: crate::store::StoreError| {
             AdapterError::retryable(format!("reading the run `{run_id}` of `{name}`: {e}"))
         };
@@ -126,7 +131,9 @@ impl Runtime {
                     "no reply from system `{name}` (run `{run_id}`) within {timeout:?}"
                 )));
             }
-            tokio::time::sleep(POLL_EVERY).await;
+            let left = timeout.saturating_sub(started.elapsed());
+            tokio::time::sleep(pause.min(left)).await;
+            pause = (pause * 2).min(POLL_MAX);
         }
     }
 
