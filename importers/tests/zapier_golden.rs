@@ -102,7 +102,7 @@ fn samples_cover_every_node_type() {
         .iter()
         .flat_map(|s| s.triggers.iter().map(|t| t.source.as_str()))
         .collect();
-    for s in ["webhook", "schedule", "poll"] {
+    for s in ["webhook", "schedule", "poll", "call"] {
         assert!(sources.contains(&s), "no {s} trigger in samples");
     }
     for a in [
@@ -116,14 +116,12 @@ fn samples_cover_every_node_type() {
         "table.find",
         "format.value",
         "loop.items",
+        "system.call",
+        "call.return",
     ] {
         assert!(actions.contains(&a), "no {a} step in samples: {actions:?}");
     }
-    for prefix in [
-        "unported.zapier_formatter.",
-        "unported.digest.",
-        "unported.sub_zap.",
-    ] {
+    for prefix in ["unported.zapier_formatter.", "unported.digest."] {
         assert!(
             actions.iter().any(|a| a.starts_with(prefix)),
             "no {prefix}* step in samples"

@@ -26,9 +26,11 @@ pub enum Kind {
     LookupTable,
     /// Looping by Zapier: a `loop.items` step; the steps after it run `for_each` item.
     Loop,
+    /// Sub-Zap by Zapier: `call.return`, `system.call` (the start is the trigger).
+    SubZap,
     /// Email by Zapier: an `email.send` step through the user's SMTP server.
     Email,
-    /// Built-ins with no runtime equivalent (Digest, Sub-Zap).
+    /// Built-ins with no runtime equivalent (Digest).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
@@ -70,10 +72,13 @@ pub fn kind(n: &Node) -> Kind {
     if matches!(base.as_str(), "zapierlooping" | "looping") {
         return Kind::Loop;
     }
+    if base == "subzap" {
+        return Kind::SubZap;
+    }
     if base == "email" {
         return Kind::Email;
     }
-    const UNPORTED: &[&str] = &["digest", "subzap"];
+    const UNPORTED: &[&str] = &["digest"];
     if UNPORTED.contains(&base.as_str()) {
         return Kind::Unported;
     }

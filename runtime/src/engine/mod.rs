@@ -14,7 +14,8 @@
 //! decision; `step` executes one step (delay, attempts, retries, dead letters);
 //! `lifecycle` resumes, counts in-flight runs and drains; `dlq` retries dead letters;
 //! `state` folds events into a run's state and builds the scope expressions read;
-//! `each` runs a `for_each` step item by item;
+//! `each` runs a `for_each` step item by item; `call` runs a `system.call` step (starts
+//! the called system's run and waits for its reply);
 //! `summary` holds the read-only views over stored runs.
 
 use crate::adapters::{Adapters, DeclaredStores, RecordedCall, RecordingAdapter, StateAdapter};
@@ -32,6 +33,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 
 mod accept;
+mod call;
 mod decide;
 mod dlq;
 mod drive;
