@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine. Installs what the tests need (PostgreSQL, Chromium,
-# Python and the aiosmtpd SMTP server, promtool and amtool), starts the servers on 127.0.0.1,
+# Python and the aiosmtpd SMTP server, promtool and amtool, the Grafana dashboard types), starts the servers on 127.0.0.1,
 # runs formatting, lints and every test with every feature, and stops the servers afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,9 @@ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/n
 # amtool (check-config).
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+# The Grafana dashboards are type-checked against grafana-foundation-sdk's published types
+# with the TypeScript compiler, both from the npm registry (below).
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -31,6 +34,16 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 2
   fi
 fi
+
+log "grafana dashboard types (npm)"
+# Pinned: the dashboard types of Grafana 11.6 and the compiler that checks against them.
+sdk="$PWD/target/grafana-sdk"
+if [ ! -x "$sdk/node_modules/.bin/tsc" ] || [ ! -d "$sdk/node_modules/@grafana/grafana-foundation-sdk" ]; then
+  mkdir -p "$sdk"
+  npm install --silent --no-audit --no-fund --prefix "$sdk" \
+    @grafana/grafana-foundation-sdk@11.6.0-cogv0.0.x.1769699379 typescript@5.9.3
+fi
+export CLAW_GRAFANA_SDK="$sdk"
 
 # A fresh clone gains nothing from incremental compilation, and its caches roughly double
 # the target directory (about 5 GB of 12 here); a CI run that ran out of disk showed the cost.
@@ -54,7 +67,8 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 # failure where CLAW_REQUIRE_CORPUS=1 (.ci/run sets it).
 export CLAW_SKIP_LOG="$PWD/target/claw-skipped.log"
 export CLAW_REQUIRE_POSTGRES=1
-# promtool and amtool were installed above, so a test that cannot find them fails here.
+# promtool, amtool and the dashboard types were installed above, so a test that cannot find
+# them fails here.
 export CLAW_REQUIRE_TOOLS=1
 mkdir -p target && : > "$CLAW_SKIP_LOG"
 

@@ -30,7 +30,7 @@ enum Command {
     Fmt(cmd::fmt::Args),
     /// Draw a system as a graph (Graphviz DOT or Mermaid).
     Graph(cmd::graph::Args),
-    /// Compile systems' SLOs and alerts into Prometheus rules (with promtool tests) or an Alertmanager config.
+    /// Compile systems' observability layer into Prometheus rules (with promtool tests), an Alertmanager config or Grafana dashboards.
     ///
     /// Every system must check (`claw check`); nothing is written otherwise. Parts of the
     /// observability layer PromQL cannot express are reported as warnings and left out. Files

@@ -6,6 +6,8 @@
 //!   showing each alert fire on a synthetic breach and stay quiet on healthy series.
 //! * [`Target::Alertmanager`]: one `alertmanager.yml` ([`alertmanager`]) whose route tree
 //!   sends each alert to the receiver its `route` label names; secrets are `*_file` paths.
+//! * [`Target::Grafana`]: per system, `<system>.dashboard.json` ([`grafana`]), a dashboard of
+//!   the same metrics and recorded rules.
 //!
 //! The output is a pure function of the systems: byte-identical for the same input, written
 //! atomically ([`write_all`]). The metric names the rules read are in [`promql`].
@@ -13,6 +15,7 @@
 pub mod alertmanager;
 pub mod codes;
 pub mod condition;
+pub mod grafana;
 pub mod promql;
 pub mod promtest;
 pub mod rulefile;
@@ -32,6 +35,8 @@ pub enum Target {
     Prometheus,
     /// An Alertmanager route tree and receivers.
     Alertmanager,
+    /// A Grafana dashboard per system.
+    Grafana,
 }
 
 /// Settings of the generated files.
@@ -150,6 +155,13 @@ pub fn compile(systems: &[&System], target: Target, options: &Options) -> Compil
             name: "alertmanager.yml".into(),
             text: alertmanager::render(&all, options),
         }],
+        Target::Grafana => systems
+            .iter()
+            .map(|sys| Artefact {
+                name: grafana::dashboard_file(&sys.system),
+                text: grafana::render(sys),
+            })
+            .collect(),
     };
     Compiled { files, findings }
 }

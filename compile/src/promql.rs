@@ -12,6 +12,12 @@ use claw_language::figures::{Figure, RunCount, figure};
 pub const RUNS_TOTAL: &str = "claw_runs_total";
 /// Trigger-to-completion latency buckets by `system`, `name` (the trigger) and `le`.
 pub const RUN_LATENCY_BUCKET: &str = "claw_run_latency_seconds_bucket";
+/// Execution attempts by `system`, `step` and `outcome`.
+pub const EXECUTIONS_TOTAL: &str = "claw_executions_total";
+/// Attempt latency buckets by `system`, `name` (the step) and `le`.
+pub const EXECUTION_LATENCY_BUCKET: &str = "claw_execution_latency_seconds_bucket";
+/// Runs the watchdog found without progress, by `system` and `kind`.
+pub const WATCHDOG_RUNS_TOTAL: &str = "claw_watchdog_runs_total";
 /// Open dead letters by `system` (a gauge; systems without any have no series).
 pub const SYSTEM_DLQ_DEPTH: &str = "claw_system_dlq_depth";
 /// Upper bounds of the runtime's latency buckets (`claw_runtime::metrics::LATENCY_BUCKETS`,

@@ -3,7 +3,8 @@
 //! `CLAW_BLESS=1 cargo test -p claw-compile --test samples` and review `git diff golden/`),
 //! every rule file passes `promtool check rules`, every generated unit-test file passes
 //! `promtool test rules` (each alert fires on its synthetic breach, none on healthy series),
-//! and the Alertmanager config passes `amtool check-config`.
+//! the Alertmanager config passes `amtool check-config`, and every Grafana dashboard
+//! type-checks against grafana-foundation-sdk's published dashboard types.
 
 use claw_compile::{Options, Target, compile, write_all};
 use claw_language::System;
@@ -55,6 +56,7 @@ fn outputs_match_golden() {
     for (target, sub) in [
         (Target::Prometheus, "prometheus"),
         (Target::Alertmanager, "alertmanager"),
+        (Target::Grafana, "grafana"),
     ] {
         let out = compiled(target);
         assert!(out.findings.is_empty(), "{:?}", out.findings);
@@ -132,6 +134,89 @@ fn amtool_checks_the_alertmanager_config() {
     let out = compiled(Target::Alertmanager);
     write_all(dir.path(), &out.files).unwrap();
     run(&amtool, &["check-config", "alertmanager.yml"], dir.path());
+}
+
+/// The dashboard types of Grafana's own SDK (`@grafana/grafana-foundation-sdk`, generated from
+/// Grafana's schema), with its string enums read as their JSON values and the Prometheus query
+/// as each panel's target: a dashboard JSON assigned to it must have every required field, the
+/// right types, and no field the model does not know (TypeScript's excess-property check).
+const DASHBOARD_TYPES: &str = r#"import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
+type Plain<T> = T extends string ? `${T}`
+  : T extends number | boolean | null | undefined ? T
+  : T extends (infer U)[] ? Plain<U>[]
+  : T extends object ? { [K in keyof T]: Plain<T[K]> }
+  : T;
+type Query = Plain<Omit<prometheus.dataquery, "_implementsDataqueryVariant">>;
+type PanelJson = Omit<Plain<dashboard.Panel>, "targets"> & { targets?: Query[] };
+type RowJson = Plain<dashboard.RowPanel>;
+type DashboardJson = Omit<Plain<dashboard.Dashboard>, "panels"> & { panels?: (PanelJson | RowJson)[] };
+"#;
+
+/// Type-checks `files` (name, dashboard JSON) with the SDK's compiler; the error output when
+/// they do not pass.
+fn tsc(sdk: &Path, files: &[(&str, &str)]) -> Result<(), String> {
+    let dir = tempfile::tempdir_in(sdk).unwrap();
+    let mut names = Vec::new();
+    for (i, (name, json)) in files.iter().enumerate() {
+        let ts = format!("d{i}.ts");
+        std::fs::write(
+            dir.path().join(&ts),
+            format!(
+                "// {name}\n{DASHBOARD_TYPES}const d: DashboardJson = {json};\nexport default d;\n"
+            ),
+        )
+        .unwrap();
+        names.push(ts);
+    }
+    let out = Command::new(sdk.join("node_modules/.bin/tsc"))
+        .args([
+            "--noEmit",
+            "--strict",
+            "--module",
+            "nodenext",
+            "--moduleResolution",
+            "nodenext",
+            "--target",
+            "es2022",
+        ])
+        .args(&names)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+#[test]
+fn every_dashboard_has_grafanas_types() {
+    let Some(sdk) = claw_testkit::tools::grafana_sdk("compile grafana") else {
+        return;
+    };
+    let out = compiled(Target::Grafana);
+    assert_eq!(out.files.len(), samples().len());
+    let files: Vec<(&str, &str)> = out
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.text.as_str()))
+        .collect();
+    if let Err(e) = tsc(&sdk, &files) {
+        panic!("the dashboards do not have Grafana's dashboard types:\n{e}");
+    }
+    // The check is not vacuous: a field the model does not know, or a required one missing,
+    // fails it.
+    let text = &out.files[0].text;
+    let unknown = text.replacen("\"legendFormat\"", "\"legendFormatt\"", 1);
+    assert!(tsc(&sdk, &[("unknown field", &unknown)]).is_err());
+    let missing = text.replacen("\"schemaVersion\"", "\"schemaVersionn\"", 1);
+    assert!(tsc(&sdk, &[("missing field", &missing)]).is_err());
 }
 
 /// A system with every kind of objective and an alert PromQL cannot say: the minimum-traffic

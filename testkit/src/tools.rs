@@ -23,3 +23,21 @@ pub fn tool(name: &str, package: &str, test: &str) -> Option<PathBuf> {
     crate::shared::record_skip(&note);
     None
 }
+
+/// The npm folder holding `grafana-foundation-sdk` and the TypeScript compiler
+/// (`CLAW_GRAFANA_SDK`, which the README's test command installs), or `None` after recording
+/// that `test` did not run. Panics when `CLAW_REQUIRE_TOOLS=1`.
+pub fn grafana_sdk(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("CLAW_GRAFANA_SDK").map(PathBuf::from);
+    if let Some(d) = dir.filter(|d| d.join("node_modules/.bin/tsc").is_file()) {
+        return Some(d);
+    }
+    let note = format!(
+        "{test}: NOT RUN: CLAW_GRAFANA_SDK does not name an npm folder with grafana-foundation-sdk and typescript (scripts/test.sh installs them)"
+    );
+    if crate::shared::required("CLAW_REQUIRE_TOOLS") {
+        panic!("{note}; CLAW_REQUIRE_TOOLS=1 makes a missing tool a failure");
+    }
+    crate::shared::record_skip(&note);
+    None
+}

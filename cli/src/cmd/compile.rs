@@ -1,5 +1,6 @@
 //! `claw compile`: checked systems' observability layer as Prometheus rules (with promtool
-//! unit tests) or an Alertmanager config, written into a folder (claw-compile does the work).
+//! unit tests), an Alertmanager config or Grafana dashboards, written into a folder
+//! (claw-compile does the work).
 
 use crate::output::{Format, color_stderr, exit};
 use claw_compile::{Options, Target};
@@ -15,6 +16,9 @@ pub enum CompileTarget {
     Prometheus,
     /// `alertmanager.yml`: a route per alert route URI and its receiver.
     Alertmanager,
+    /// `<system>.dashboard.json` per system: a Grafana dashboard (runs, errors against the
+    /// objective, latency quantiles, error budget, attempts by step, dead letters).
+    Grafana,
 }
 
 /// The arguments of `claw compile` (its help text is on the subcommand, in main.rs).
@@ -122,6 +126,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let target = match a.target {
         CompileTarget::Prometheus => Target::Prometheus,
         CompileTarget::Alertmanager => Target::Alertmanager,
+        CompileTarget::Grafana => Target::Grafana,
     };
     let options = Options {
         secrets_dir: a.secrets_dir,
