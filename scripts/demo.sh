@@ -29,9 +29,10 @@ done
 step "claw review $out --check (what is waiting for review)"
 "$claw" review "$out" --check || true
 
-step "claw compile samples/systems --target prometheus|alertmanager (rules and routes for the team's own tools)"
+step "claw compile samples/systems --target prometheus|alertmanager|grafana (rules, routes and dashboards for the team's own tools)"
 "$claw" compile samples/systems --target prometheus -o "$out/prometheus"
 "$claw" compile samples/systems --target alertmanager -o "$out/alertmanager"
+"$claw" compile samples/systems --target grafana -o "$out/grafana"
 if command -v promtool >/dev/null 2>&1; then
   (cd "$out/prometheus" && promtool check rules ./*.rules.yml && promtool test rules ./*.rules.test.yml)
 fi
