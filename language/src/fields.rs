@@ -430,6 +430,34 @@ pub const TABLE: &[Field] = &[
     f("rows", Kind::Rows, false, "Inline rows."),
 ];
 
+/// Digest keys (`data.digests`).
+pub const DIGEST: &[Field] = &[
+    f(
+        "description",
+        Kind::Text,
+        false,
+        "What the digest collects.",
+    ),
+    f(
+        "release",
+        Kind::OneOf(crate::model::DigestRelease::WORDS),
+        true,
+        "When the entries are released: on a count, or by a digest.release step (manual).",
+    ),
+    f(
+        "count",
+        Kind::Count,
+        false,
+        "How many entries a `release: count` digest releases at (1 to 1000).",
+    ),
+    f(
+        "separator",
+        Kind::Text,
+        false,
+        "Text between entries in the released digest (a newline when absent).",
+    ),
+];
+
 /// Data layer keys.
 pub const DATA: &[Field] = &[
     f(
@@ -449,6 +477,12 @@ pub const DATA: &[Field] = &[
         Kind::NamedList(TABLE),
         false,
         "Named reference tables decisions can read.",
+    ),
+    f(
+        "digests",
+        Kind::NamedList(DIGEST),
+        false,
+        "Named digests: durable batches the digest.* steps append to and release.",
     ),
 ];
 

@@ -8,6 +8,7 @@ use crate::parse::SourceMap;
 use crate::units;
 use std::path::Path;
 
+mod digest;
 mod flow;
 mod state;
 mod trigger;
@@ -55,6 +56,7 @@ pub fn validate(sys: &System, loc: &Located<'_>) -> Vec<Diagnostic> {
     reads.append(&mut decision_reads);
     data(sys, loc, &mut out);
     state::steps(sys, loc, &mut out);
+    digest::check(sys, loc, &mut out);
     observability(sys, loc, &mut out);
     names_across_layers(sys, loc, &mut out);
     flow::flow(sys, loc, reads, &mut out);

@@ -306,11 +306,31 @@ pub fn data() -> impl Strategy<Value = Data> {
             })
             .collect::<Vec<_>>()
     });
-    (tricky(), tricky(), state, tables).prop_map(|(store, retention, state, tables)| Data {
-        events: EventStore { store, retention },
-        state,
-        tables,
-    })
+    let release = prop::option::of(prop::sample::select(DigestRelease::ALL.to_vec()));
+    let digests = prop::collection::btree_map(
+        name(),
+        (opt(text()), release, opt(0u32..=1000), opt(tricky())),
+        0..3,
+    )
+    .prop_map(|m| {
+        m.into_iter()
+            .map(|(name, (description, release, count, separator))| Digest {
+                name,
+                description,
+                release,
+                count,
+                separator,
+            })
+            .collect::<Vec<_>>()
+    });
+    (tricky(), tricky(), state, tables, digests).prop_map(
+        |(store, retention, state, tables, digests)| Data {
+            events: EventStore { store, retention },
+            state,
+            tables,
+            digests,
+        },
+    )
 }
 
 pub fn observability() -> impl Strategy<Value = Observability> {

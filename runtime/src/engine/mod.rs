@@ -17,7 +17,10 @@
 //! `each` runs a `for_each` step item by item;
 //! `summary` holds the read-only views over stored runs.
 
-use crate::adapters::{Adapters, DeclaredStores, RecordedCall, RecordingAdapter, StateAdapter};
+use crate::adapters::{
+    Adapters, DeclaredStores, DigestAdapter, RecordedCall, RecordingAdapter, StateAdapter,
+    declared_digests,
+};
 use crate::metrics::Metrics;
 use crate::plan::LoadedSystem;
 use crate::secrets::Secrets;
@@ -238,6 +241,11 @@ impl RuntimeBuilder {
             if adapters.get("table").is_none() {
                 adapters.register("table", state);
             }
+        }
+        if adapters.get("digest").is_none() {
+            let declared = declared_digests(systems.values().map(|s| &s.system));
+            let digest = DigestAdapter::new(self.store.clone(), declared, self.clock.clone());
+            adapters.register("digest", Arc::new(digest));
         }
         let (draining, _) = watch::channel(false);
         Ok(Runtime {

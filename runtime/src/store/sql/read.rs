@@ -394,6 +394,12 @@ impl EventStore for SqlStore {
     ) -> Result<serde_json::Value, StoreError> {
         SqlStore::apply_state(self, req).await
     }
+    async fn apply_digest(
+        &self,
+        req: &crate::store::digest::DigestRequest,
+    ) -> Result<serde_json::Value, StoreError> {
+        SqlStore::apply_digest(self, req).await
+    }
 }
 
 #[cfg(test)]
