@@ -420,8 +420,8 @@ pub struct Digest {
     pub name: String,
     /// Human description.
     pub description: Option<String>,
-    /// When the entries are released; `None` is refused by the checker.
-    pub release: Option<DigestRelease>,
+    /// When the entries are released.
+    pub release: DigestRelease,
     /// How many entries a `count` digest releases at.
     pub count: Option<u32>,
     /// Text put between entries in the released digest (a newline when absent).

@@ -26,7 +26,9 @@ pub enum Kind {
     LookupTable,
     /// Looping by Zapier: a `loop.items` step; the steps after it run `for_each` item.
     Loop,
-    /// Built-ins with no runtime equivalent (Digest, Sub-Zap).
+    /// Digest by Zapier: a `digest.*` step over a `data.digests` digest.
+    Digest,
+    /// Built-ins with no runtime equivalent (Sub-Zap).
     Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
@@ -68,7 +70,10 @@ pub fn kind(n: &Node) -> Kind {
     if matches!(base.as_str(), "zapierlooping" | "looping") {
         return Kind::Loop;
     }
-    const UNPORTED: &[&str] = &["digest", "subzap"];
+    if base == "digest" {
+        return Kind::Digest;
+    }
+    const UNPORTED: &[&str] = &["subzap"];
     if UNPORTED.contains(&base.as_str()) {
         return Kind::Unported;
     }

@@ -110,6 +110,14 @@ claw_language::diagnostic_codes! {
     TABLE_ROWS_MISSING = "claw::import::table_rows_missing", Warning,
         "A Zapier Tables step was mapped to a `table.*` step on a `data.state` store; the table's records are not in the export.",
         "export the table from Zapier as CSV, rename its header to the field ids (f1, f2, …) and load it with `claw table load SYSTEM TABLE rows.csv`";
+    /// A Digest by Zapier step was mapped to a `digest.*` step on a `data.digests` digest named from its title (a warning when some of its params were not translated).
+    DIGEST_MAPPED = "claw::import::digest_mapped", Info,
+        "A Digest by Zapier step was mapped to a `digest.append` or `digest.release` step on a `data.digests` digest named from its title.",
+        "check the step's `with:` and the digest's `release:` against the Zap (no export with Digest params has been seen)";
+    /// A Digest by Zapier step releases on a schedule (daily, weekly, monthly), which the runtime does not run: the digest is released by hand.
+    DIGEST_SCHEDULE = "claw::import::digest_schedule", Warning,
+        "A Digest by Zapier step releases on a schedule (daily, weekly, monthly), which the runtime does not run; the digest was declared `release: manual`.",
+        "add a `source: schedule` trigger with a `digest.release` step (in this system or another) at the Zap's release time, or use `release: count`";
     /// A Code by Zapier step in Python uses what the runtime's Python sandbox does not offer.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python (imported as `code.python`) uses what the runtime's Python sandbox does not offer: a module outside its standard-library subset (e.g. `requests`) or `StoreClient`; the step fails when it reaches it.",

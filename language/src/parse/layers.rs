@@ -443,19 +443,22 @@ impl P {
     /// code (the checker reports the rest of a bad policy: a count without `count:`, …).
     fn digest(&mut self, name: String, body: &Node, path: &str) -> Option<Digest> {
         let s = self.fields(body, fields::DIGEST, path, &format!("digest `{name}`"))?;
-        let mut release = None;
+        // A missing or unknown policy is reported; `manual` stands in so the rest is checked.
+        let mut release = DigestRelease::Manual;
         if let Some(n) = s.get("release") {
             let p = join(path, "release");
             if let Some(word) = self.string(n, &p) {
-                release = DigestRelease::parse(&word);
-                if release.is_none() {
-                    self.err(
-                        codes::BAD_DIGEST_RELEASE,
-                        format!("digest `{name}`: unknown release policy `{word}`"),
-                        n.span,
-                        &p,
-                    )
-                    .help = Some(format!("one of: {}", DigestRelease::WORDS.join(", ")));
+                match DigestRelease::parse(&word) {
+                    Some(r) => release = r,
+                    None => {
+                        self.err(
+                            codes::BAD_DIGEST_RELEASE,
+                            format!("digest `{name}`: unknown release policy `{word}`"),
+                            n.span,
+                            &p,
+                        )
+                        .help = Some(format!("one of: {}", DigestRelease::WORDS.join(", ")));
+                    }
                 }
             }
         }

@@ -13,14 +13,14 @@ pub(super) fn check(sys: &System, loc: &Located<'_>, out: &mut Vec<Diagnostic>) 
     for d in &sys.data.digests {
         let path = format!("/data/digests/{}", d.name);
         let problem = match (d.release, d.count) {
-            (Some(DigestRelease::Count), None | Some(0)) => Some((
+            (DigestRelease::Count, None | Some(0)) => Some((
                 format!(
                     "digest `{}` releases on a count but declares no `count` of 1 or more",
                     d.name
                 ),
                 path.clone(),
             )),
-            (Some(DigestRelease::Manual), Some(_)) => Some((
+            (DigestRelease::Manual, Some(_)) => Some((
                 format!(
                     "digest `{}` is released by hand: its `count` would never apply",
                     d.name

@@ -133,9 +133,7 @@ fn digests(w: &mut W, digests: &[Digest]) {
         w.line(4, &format!("- {}:", key(&d.name)));
         let before = w.out.len();
         w.opt(8, "description", &d.description);
-        if let Some(r) = d.release {
-            w.kv(8, "release", r.as_str());
-        }
+        w.kv(8, "release", d.release.as_str());
         if let Some(c) = d.count {
             w.raw(8, "count", &c.to_string());
         }

@@ -306,10 +306,15 @@ pub fn data() -> impl Strategy<Value = Data> {
             })
             .collect::<Vec<_>>()
     });
-    let release = prop::option::of(prop::sample::select(DigestRelease::ALL.to_vec()));
+    let release = prop::sample::select(DigestRelease::ALL.to_vec());
     let digests = prop::collection::btree_map(
         name(),
-        (opt(text()), release, opt(0u32..=1000), opt(tricky())),
+        (
+            opt(text()),
+            release,
+            prop::option::of(0u32..=1000),
+            opt(tricky()),
+        ),
         0..3,
     )
     .prop_map(|m| {

@@ -40,8 +40,8 @@ pub fn declared_digests<'a>(
     for s in systems {
         for d in &s.data.digests {
             let release_at = match d.release {
-                Some(DigestRelease::Count) => d.count.filter(|n| *n > 0),
-                _ => None,
+                DigestRelease::Count => d.count.filter(|n| *n > 0),
+                DigestRelease::Manual => None,
             };
             let separator = d.separator.clone().unwrap_or_else(|| "\n".to_string());
             out.insert(

@@ -60,6 +60,9 @@ impl Mapper<'_> {
             Kind::Storage if self.storage(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }
+            Kind::Digest if self.digest(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+            }
             Kind::Unported | Kind::Loop => self.unported_step(i, &n, &mut x),
             Kind::Formatter if self.formatter(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
@@ -159,9 +162,6 @@ impl Mapper<'_> {
             }
             s if s.contains("storage") => {
                 "Storage by Zapier keeps values between runs; declare a `data.state` store and a plug-in adapter"
-            }
-            s if s.contains("digest") => {
-                "Digest by Zapier batches runs; the runtime has no batching"
             }
             _ => "this built-in has no runtime equivalent",
         };

@@ -10,6 +10,7 @@
 
 mod builtin;
 mod decisions;
+mod digest;
 mod execution;
 mod formatter;
 mod formatter_extra;
@@ -58,6 +59,8 @@ struct Mapper<'a> {
     root_fields: Vec<Vec<String>>,
     /// Tables the steps need (Lookup Table rows), added to `data.tables` after the walk.
     tables: Vec<claw_language::model::Table>,
+    /// Digests the Digest steps name, added to `data.digests` after the walk.
+    digests: Vec<claw_language::model::Digest>,
 }
 
 /// Maps one Zap. `system` is the (already deduplicated) system name.
@@ -85,6 +88,7 @@ pub fn zap(
     storage::declare_stores(&mut sys);
     tables::declare_tables(&mut sys);
     sys.data.tables.append(&mut m.tables);
+    sys.data.digests.append(&mut m.digests);
     m.idempotency_candidates();
     if sys.execution.is_empty() {
         record_runs_without_actions(&mut sys, &mut m);
@@ -198,6 +202,7 @@ impl Mapper<'_> {
             files: Vec::new(),
             root_fields: Vec::new(),
             tables: Vec::new(),
+            digests: Vec::new(),
         }
     }
 
