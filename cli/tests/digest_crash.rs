@@ -99,16 +99,8 @@ async fn crash_case(tdb: TestDb) {
     let mut accepted = Vec::new();
     for i in 0..40 {
         let body = json!({"lead": {"id": format!("l{i}")}});
-        let resp = client
-            .post(format!("{}/hooks/batcher/lead", server.url))
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 202, "{l}");
-        let v: Value = resp.json().await.unwrap();
-        accepted.push((v["run_id"].as_str().unwrap().to_string(), format!("l{i}")));
+        let id = hook_async(&client, &server.url, "batcher", "lead", &body).await;
+        accepted.push((id, format!("l{i}")));
     }
     // The write a dying process left behind, for every fourth run, before its step ran.
     let store = SqlStore::connect(db).await.unwrap();
@@ -132,11 +124,7 @@ async fn crash_case(tdb: TestDb) {
     server.stop(SIGKILL);
 
     let restarted = tokio::task::block_in_place(|| start(db, &file));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !store.unfinished_runs().await.unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "{l}: runs left unfinished");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    all_finished(&store, l).await;
     restarted.stop(SIGTERM);
 
     let mut released = Vec::new();

@@ -192,23 +192,11 @@ impl Mapper<'_> {
         policy: Option<Result<DigestRelease, String>>,
     ) {
         let name = self.names[i].clone();
-        let mut msg = format!(
+        let msg = format!(
             "Digest by Zapier step `{name}` became `{}` on the digest `{digest}` (declared under data.digests; named from the digest's title, so Zaps that shared it share it)",
             x.action
         );
-        if !ignored.is_empty() {
-            msg.push_str(&format!("; params not translated: {}", ignored.join(", ")));
-        }
-        let finding = if ignored.is_empty() {
-            Finding::info(codes::DIGEST_MAPPED.id, msg, self.origin(Some(i)))
-        } else {
-            Finding::warning(codes::DIGEST_MAPPED.id, msg, self.origin(Some(i)))
-        };
-        self.note(
-            finding
-                .at_path(format!("/execution/{name}"))
-                .with_help(codes::DIGEST_MAPPED.fix),
-        );
+        self.note_mapped(i, codes::DIGEST_MAPPED, msg, ignored);
         if let Some(Err(frequency)) = policy {
             self.note(
                 Finding::warning(

@@ -6,29 +6,19 @@
 //! never take the same entry: SQLite takes the database's write lock at `BEGIN IMMEDIATE`;
 //! PostgreSQL takes a transaction-scoped advisory lock on the digest before reading anything.
 
+use super::applied::parse;
 use super::{Pool, SqlStore};
 use crate::store::StoreError;
 use crate::store::digest::{DigestOp, DigestRequest};
 use serde_json::Value;
-
-fn parse(text: &str, what: &'static str) -> Result<Value, StoreError> {
-    serde_json::from_str(text).map_err(|source| StoreError::Json { what, source })
-}
 
 /// The body of one operation inside the open transaction `$tx`; evaluates to the output.
 /// A macro for the reason given in `sql/state.rs`: the two backends' transactions differ.
 macro_rules! digest_in {
     ($tx:ident, $req:expr) => {{
         let req: &DigestRequest = $req;
-        let remembered: Option<String> = sqlx::query_scalar(
-            "SELECT output FROM state_applied WHERE system = $1 AND idempotency_key = $2",
-        )
-        .bind(&req.system)
-        .bind(&req.idempotency_key)
-        .fetch_optional(&mut *$tx)
-        .await?;
-        match remembered {
-            Some(text) => parse(&text, "state_applied.output")?,
+        match remembered!($tx, &req.system, &req.idempotency_key) {
+            Some(output) => output,
             None => {
                 if let DigestOp::Append { entry, .. } = &req.op {
                     sqlx::query(
@@ -75,16 +65,7 @@ macro_rules! digest_in {
                 } else {
                     req.held(pending)
                 };
-                sqlx::query(
-                    "INSERT INTO state_applied (system, idempotency_key, output, applied_at) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&req.system)
-                .bind(&req.idempotency_key)
-                .bind(output.to_string())
-                .bind(req.now.0)
-                .execute(&mut *$tx)
-                .await?;
+                remember!($tx, &req.system, &req.idempotency_key, output, req.now.0);
                 output
             }
         }

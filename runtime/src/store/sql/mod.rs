@@ -6,6 +6,8 @@
 //!
 //! [`EventStore`]: super::EventStore
 
+#[macro_use]
+mod applied;
 mod digest;
 mod group;
 mod read;
