@@ -442,7 +442,7 @@ pub const DIGEST: &[Field] = &[
         "release",
         Kind::OneOf(crate::model::DigestRelease::WORDS),
         true,
-        "When the entries are released: on a count, or by a digest.release step (manual).",
+        "When the entries are released: on a count, on a schedule, or by a digest.release step (manual).",
     ),
     f(
         "count",
@@ -455,6 +455,18 @@ pub const DIGEST: &[Field] = &[
         Kind::Text,
         false,
         "Text between entries in the released digest (a newline when absent).",
+    ),
+    f(
+        "schedule",
+        Kind::Text,
+        false,
+        "When a `release: schedule` digest is released: a crontab line, as for a schedule trigger.",
+    ),
+    f(
+        "timezone",
+        Kind::Text,
+        false,
+        "IANA time zone of the digest's schedule (default UTC).",
     ),
 ];
 

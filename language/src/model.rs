@@ -113,6 +113,9 @@ keyword_enum! {
         /// Only by a `digest.release` step (Digest by Zapier's "manual" frequency, released by
         /// a "Release Existing Digest" step).
         Manual = "manual",
+        /// At each time of its `schedule`: the run continues from the `digest.append` step with
+        /// the batch (Digest by Zapier's daily, weekly and monthly frequencies).
+        Schedule = "schedule",
     }
 }
 
@@ -426,6 +429,10 @@ pub struct Digest {
     pub count: Option<u32>,
     /// Text put between entries in the released digest (a newline when absent).
     pub separator: Option<String>,
+    /// A `schedule` digest's release times: a crontab line, as a schedule trigger's.
+    pub schedule: Option<String>,
+    /// The IANA time zone `schedule` is read in (UTC when absent).
+    pub timezone: Option<String>,
 }
 
 /// A named reference table a decision can read.

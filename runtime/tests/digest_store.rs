@@ -212,3 +212,85 @@ async fn a_run_that_releases_nothing_holds_at_the_digest_step() {
         );
     }
 }
+
+const SCHEDULED: &str = "system: daily
+version: 1.0.0
+triggers:
+  - lead:
+      source: manual
+decisions: []
+execution:
+  - collect:
+      on: lead
+      action: digest.append
+      with:
+        digest: today
+        entry: \"{{ name }}\"
+  - report:
+      on: collect.succeeded
+      action: log.info
+      with:
+        message: \"{{ steps.collect.output.digest }}\"
+data:
+  events:
+    store: event-log
+    retention: 30d
+  digests:
+    - today:
+        release: schedule
+        schedule: \"0 9 * * *\"
+observability:
+  owner: ops
+";
+
+/// Digest by Zapier's daily frequency: entries appended during the day are held, and at the
+/// release time the Zap goes on from the Digest step once, with all of them
+/// (help.zapier.com, "Compile data in a digest in Zaps"). A fire time is released once.
+#[tokio::test]
+async fn a_scheduled_digest_releases_into_a_run_that_goes_on_from_the_append_step() {
+    use chrono::TimeZone;
+    use claw_runtime::scheduler::Scheduler;
+    for db in common::databases().await {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = common::test_runtime(&db.url, dir.path(), &[("daily", SCHEDULED)], "").await;
+        let s = Scheduler::new(rt.clone()).unwrap();
+        let at = |h, m| chrono::Utc.with_ymd_and_hms(2026, 1, 5, h, m, 0).unwrap();
+        assert!(s.tick(at(8, 0)).await.unwrap().is_empty(), "{}", db.label);
+        for name in ["Ada", "Grace"] {
+            let run = rt
+                .run_to_end(
+                    "daily",
+                    "lead",
+                    json!({ "name": name }),
+                    StartOptions::default(),
+                )
+                .await
+                .unwrap();
+            let events = rt.store().events(&run.id).await.unwrap();
+            assert!(events.iter().any(|e| e.kind == "step.held"), "{}", db.label);
+        }
+        let started = s.tick(at(9, 0)).await.unwrap();
+        assert_eq!(started.len(), 1, "{}", db.label);
+        assert_eq!(common::wait_finished(&rt, &started[0]).await, "succeeded");
+        let events = rt.store().events(&started[0]).await.unwrap();
+        let report = events
+            .iter()
+            .find(|e| e.kind == "step.attempt_started" && e.step.as_deref() == Some("report"))
+            .unwrap();
+        assert_eq!(
+            report.data["params"]["message"],
+            json!("Ada\nGrace"),
+            "{}",
+            db.label
+        );
+        // The same fire time again (a restart before the mark moved) starts nothing new, and
+        // the next day's release, with nothing pending, starts no run.
+        let again = rt
+            .release_digest("daily", "collect", at(9, 0))
+            .await
+            .unwrap();
+        assert_eq!(again, None, "{}", db.label);
+        let next_day = chrono::Utc.with_ymd_and_hms(2026, 1, 6, 9, 0, 0).unwrap();
+        assert!(s.tick(next_day).await.unwrap().is_empty(), "{}", db.label);
+    }
+}

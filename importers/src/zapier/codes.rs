@@ -114,10 +114,10 @@ claw_language::diagnostic_codes! {
     DIGEST_MAPPED = "claw::import::digest_mapped", Info,
         "A Digest by Zapier step was mapped to a `digest.append` or `digest.release` step on a `data.digests` digest named from its title.",
         "check the step's `with:` and the digest's `release:` against the Zap (no export with Digest params has been seen)";
-    /// A Digest by Zapier step releases on a schedule (daily, weekly, monthly), which the runtime does not run: the digest is released by hand.
+    /// A Digest by Zapier step's release could not be read (an unknown frequency, a threshold without a count, a daily/weekly/monthly release without a readable time): the digest is released by hand.
     DIGEST_SCHEDULE = "claw::import::digest_schedule", Warning,
-        "A Digest by Zapier step releases on a schedule (daily, weekly, monthly), which the runtime does not run; the digest was declared `release: manual`.",
-        "add a `source: schedule` trigger with a `digest.release` step (in this system or another) at the Zap's release time, or use `release: count`";
+        "A Digest by Zapier step's release could not be read (an unknown frequency, a threshold without a count, a daily, weekly or monthly release without a readable time); the digest was declared `release: manual`.",
+        "set the digest's `release:` by hand: `count` with `count: N`, or `schedule` with `schedule: <crontab line>` (and `timezone:`)";
     /// A Code by Zapier step in Python uses what the runtime's Python sandbox does not offer.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python (imported as `code.python`) uses what the runtime's Python sandbox does not offer: a module outside its standard-library subset (e.g. `requests`) or `StoreClient`; the step fails when it reaches it.",

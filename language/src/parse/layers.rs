@@ -469,6 +469,8 @@ impl P {
                 .get("count")
                 .and_then(|n| self.count(n, &join(path, "count"))),
             separator: self.opt_string(&s, "separator", path),
+            schedule: self.opt_string(&s, "schedule", path),
+            timezone: self.opt_string(&s, "timezone", path),
             name,
         })
     }

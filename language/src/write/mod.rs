@@ -138,6 +138,8 @@ fn digests(w: &mut W, digests: &[Digest]) {
             w.raw(8, "count", &c.to_string());
         }
         w.opt(8, "separator", &d.separator);
+        w.opt(8, "schedule", &d.schedule);
+        w.opt(8, "timezone", &d.timezone);
         w.close_empty(before);
     }
 }

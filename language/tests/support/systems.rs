@@ -314,18 +314,24 @@ pub fn data() -> impl Strategy<Value = Data> {
             release,
             prop::option::of(0u32..=1000),
             opt(tricky()),
+            opt(tricky()),
+            opt(tricky()),
         ),
         0..3,
     )
     .prop_map(|m| {
         m.into_iter()
-            .map(|(name, (description, release, count, separator))| Digest {
-                name,
-                description,
-                release,
-                count,
-                separator,
-            })
+            .map(
+                |(name, (description, release, count, separator, schedule, timezone))| Digest {
+                    name,
+                    description,
+                    release,
+                    count,
+                    separator,
+                    schedule,
+                    timezone,
+                },
+            )
             .collect::<Vec<_>>()
     });
     (tricky(), tricky(), state, tables, digests).prop_map(

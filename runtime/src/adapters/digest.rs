@@ -41,7 +41,7 @@ pub fn declared_digests<'a>(
         for d in &s.data.digests {
             let release_at = match d.release {
                 DigestRelease::Count => d.count.filter(|n| *n > 0),
-                DigestRelease::Manual => None,
+                DigestRelease::Manual | DigestRelease::Schedule => None,
             };
             let separator = d.separator.clone().unwrap_or_else(|| "\n".to_string());
             out.insert(

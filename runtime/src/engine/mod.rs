@@ -14,7 +14,8 @@
 //! decision; `step` executes one step (delay, attempts, retries, dead letters);
 //! `lifecycle` resumes, counts in-flight runs and drains; `dlq` retries dead letters;
 //! `state` folds events into a run's state and builds the scope expressions read;
-//! `each` runs a `for_each` step item by item;
+//! `each` runs a `for_each` step item by item; `release` starts the run a scheduled digest
+//! release continues;
 //! `summary` holds the read-only views over stored runs.
 
 use crate::adapters::{
@@ -40,6 +41,7 @@ mod dlq;
 mod drive;
 mod each;
 mod lifecycle;
+mod release;
 mod state;
 mod step;
 mod summary;

@@ -64,25 +64,87 @@ const THRESHOLD: &[&str] = &[
     "entries",
 ];
 
-/// The release a frequency word asks for: `Ok(count or manual)`, or `Err(the word)` for a
-/// scheduled one the runtime does not run yet.
-fn release(frequency: Option<&str>, threshold: Option<u32>) -> Result<DigestRelease, String> {
-    let word = frequency.map(squash).unwrap_or_default();
-    match word.as_str() {
-        "" | "manual" | "manually" => Ok(DigestRelease::Manual),
-        w if w.contains("threshold") || w.contains("count") => match threshold {
-            Some(_) => Ok(DigestRelease::Count),
-            None => Err(format!("{w} (without a readable threshold count)")),
-        },
-        _ => Err(frequency.unwrap_or_default().to_string()),
+const TIME_OF_DAY: &[&str] = &["timeofday", "hod", "time", "hour", "releasetime"];
+const DAY_OF_WEEK: &[&str] = &["dayofweek", "dow", "weekday", "day"];
+const DAY_OF_MONTH: &[&str] = &["dayofmonth", "dom", "monthday"];
+const TIMEZONE: &[&str] = &["timezone", "tz", "timezoneoverride"];
+
+/// How a digest is released, as declared under `data.digests`.
+#[derive(Debug, Clone, PartialEq)]
+struct Policy {
+    release: DigestRelease,
+    count: Option<u32>,
+    schedule: Option<String>,
+    timezone: Option<String>,
+}
+
+impl Policy {
+    fn manual() -> Policy {
+        Policy {
+            release: DigestRelease::Manual,
+            count: None,
+            schedule: None,
+            timezone: None,
+        }
     }
 }
 
-/// A threshold count as Zapier's field holds it: a whole number from 1 to 1000, as text or
-/// number.
-fn count(v: &Value) -> Option<u32> {
-    plain(v)
-        .trim()
+/// The release an append step's params ask for, and the param keys read for it; `Err` says
+/// why a frequency could not be read (the digest is then released by hand).
+fn policy(params: &Map<String, Value>) -> (Result<Policy, String>, Vec<String>) {
+    let mut read = Vec::new();
+    let mut take = |names: &[&str]| {
+        param(params, names).map(|(k, v)| {
+            read.push(k.to_string());
+            plain(v)
+        })
+    };
+    let frequency = take(FREQUENCY);
+    let threshold = take(THRESHOLD);
+    let word = frequency.as_deref().map(squash).unwrap_or_default();
+    let kind = match word.as_str() {
+        "" | "manual" | "manually" => return (Ok(Policy::manual()), read),
+        w if w.contains("threshold") || w.contains("count") => {
+            let n = threshold.as_deref().and_then(count);
+            let p = n.map(|n| Policy {
+                release: DigestRelease::Count,
+                count: Some(n),
+                ..Policy::manual()
+            });
+            return (
+                p.ok_or_else(|| format!("{w} without a readable threshold count")),
+                read,
+            );
+        }
+        "daily" | "day" | "everyday" => "every_day",
+        "weekly" | "week" | "everyweek" => "every_week",
+        "monthly" | "month" | "everymonth" => "every_month",
+        _ => return (Err(format!("the frequency `{word}` is not known")), read),
+    };
+    // The release time params, in the names Schedule by Zapier's own params use.
+    let mut when = Map::new();
+    for (names, key) in [
+        (TIME_OF_DAY, "hod"),
+        (DAY_OF_WEEK, "dow"),
+        (DAY_OF_MONTH, "dom"),
+    ] {
+        if let Some(v) = take(names) {
+            when.insert(key.to_string(), Value::String(v));
+        }
+    }
+    let timezone = take(TIMEZONE).filter(|z| z.parse::<chrono_tz::Tz>().is_ok());
+    let p = crate::zapier::schedule::cron(kind, &when).map(|cron| Policy {
+        release: DigestRelease::Schedule,
+        schedule: Some(cron),
+        timezone,
+        ..Policy::manual()
+    });
+    (p.map_err(|why| format!("{word}: {why}")), read)
+}
+
+/// A threshold count as Zapier's field holds it (as text): a whole number from 1 to 1000.
+fn count(v: &str) -> Option<u32> {
+    v.trim()
         .parse::<u32>()
         .ok()
         .filter(|n| (1..=1000).contains(n))
@@ -127,26 +189,16 @@ impl Mapper<'_> {
                 let entry = self.rewrite(v, i, "digest", k);
                 x.with.insert("entry".into(), entry);
             }
-            let frequency = param(&params, FREQUENCY);
-            let threshold = param(&params, THRESHOLD);
-            read.extend(
-                frequency
-                    .iter()
-                    .chain(&threshold)
-                    .map(|(k, _)| k.to_string()),
+            let (p, keys) = self::policy(&params);
+            read.extend(keys);
+            self.declare_digest(
+                &digest,
+                p.clone().unwrap_or_else(|_| Policy::manual()),
+                &title_text,
             );
-            let n_entries = threshold.and_then(|(_, v)| count(v));
-            policy = Some(release(
-                frequency.map(|(_, v)| plain(v)).as_deref(),
-                n_entries,
-            ));
-            let (release, count) = match &policy {
-                Some(Ok(DigestRelease::Count)) => (DigestRelease::Count, n_entries),
-                _ => (DigestRelease::Manual, None),
-            };
-            self.declare_digest(&digest, release, count, &title_text);
+            policy = Some(p);
         } else {
-            self.declare_digest(&digest, DigestRelease::Manual, None, &title_text);
+            self.declare_digest(&digest, Policy::manual(), &title_text);
         }
         let ignored: Vec<&str> = params
             .keys()
@@ -160,22 +212,19 @@ impl Mapper<'_> {
 
     /// Declares `name` under `data.digests` unless an earlier step of this Zap did; an append's
     /// policy wins over a release step's `manual`.
-    fn declare_digest(
-        &mut self,
-        name: &str,
-        release: DigestRelease,
-        count: Option<u32>,
-        title: &str,
-    ) {
+    fn declare_digest(&mut self, name: &str, policy: Policy, title: &str) {
+        let append_policy = policy.release != DigestRelease::Manual;
         let declared = Digest {
             name: name.to_string(),
             description: Some(format!("Digest by Zapier \"{title}\"")),
-            release,
-            count,
+            release: policy.release,
+            count: policy.count,
             separator: None,
+            schedule: policy.schedule,
+            timezone: policy.timezone,
         };
         match self.digests.iter_mut().find(|d| d.name == name) {
-            Some(d) if release == DigestRelease::Count => *d = declared,
+            Some(d) if append_policy => *d = declared,
             Some(_) => {}
             None => self.digests.push(declared),
         }
@@ -189,7 +238,7 @@ impl Mapper<'_> {
         x: &Execution,
         digest: &str,
         ignored: &[&str],
-        policy: Option<Result<DigestRelease, String>>,
+        policy: Option<Result<Policy, String>>,
     ) {
         let name = self.names[i].clone();
         let msg = format!(
@@ -197,12 +246,12 @@ impl Mapper<'_> {
             x.action
         );
         self.note_mapped(i, codes::DIGEST_MAPPED, msg, ignored);
-        if let Some(Err(frequency)) = policy {
+        if let Some(Err(why)) = policy {
             self.note(
                 Finding::warning(
                     codes::DIGEST_SCHEDULE.id,
                     format!(
-                        "Digest by Zapier step `{name}` releases on the frequency `{frequency}`, which the runtime does not run: the digest `{digest}` is declared `release: manual`, so its entries are held until a `digest.release` step releases them"
+                        "Digest by Zapier step `{name}`: its release could not be read ({why}): the digest `{digest}` is declared `release: manual`, so its entries are held until a `digest.release` step releases them"
                     ),
                     self.origin(Some(i)),
                 )
@@ -215,8 +264,8 @@ impl Mapper<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{DigestRelease, count, operation, release};
-    use serde_json::json;
+    use super::{DigestRelease, Policy, count, operation, policy};
+    use serde_json::{Value, json};
 
     #[test]
     fn action_keys() {
@@ -228,18 +277,32 @@ mod tests {
         assert_eq!(operation("find_digest"), None);
     }
 
+    fn of(v: Value) -> Result<Policy, String> {
+        policy(v.as_object().unwrap()).0
+    }
+
     #[test]
     fn frequencies() {
+        let threshold = of(json!({"frequency": "threshold", "threshold": "5"})).unwrap();
         assert_eq!(
-            release(Some("threshold"), Some(5)),
-            Ok(DigestRelease::Count)
+            (threshold.release, threshold.count),
+            (DigestRelease::Count, Some(5))
         );
-        assert!(release(Some("threshold"), None).is_err());
-        assert_eq!(release(Some("Manual"), None), Ok(DigestRelease::Manual));
-        assert_eq!(release(None, None), Ok(DigestRelease::Manual));
-        assert_eq!(release(Some("weekly"), None), Err("weekly".to_string()));
-        assert_eq!(count(&json!("5")), Some(5));
-        assert_eq!(count(&json!(0)), None);
-        assert_eq!(count(&json!("many")), None);
+        assert!(of(json!({"frequency": "threshold"})).is_err());
+        assert_eq!(of(json!({"frequency": "Manual"})), Ok(Policy::manual()));
+        assert_eq!(of(json!({})), Ok(Policy::manual()));
+        let weekly = of(json!({"frequency": "weekly", "day_of_week": "Friday",
+                               "time_of_day": "8am", "timezone": "Europe/Paris"}))
+        .unwrap();
+        assert_eq!(weekly.release, DigestRelease::Schedule);
+        assert_eq!(weekly.schedule.as_deref(), Some("0 8 * * 5"));
+        assert_eq!(weekly.timezone.as_deref(), Some("Europe/Paris"));
+        let daily = of(json!({"frequency": "daily", "time": "17:30"})).unwrap();
+        assert_eq!(daily.schedule.as_deref(), Some("30 17 * * *"));
+        assert!(of(json!({"frequency": "daily"})).is_err(), "no time of day");
+        assert!(of(json!({"frequency": "hourly"})).is_err());
+        assert_eq!(count("5"), Some(5));
+        assert_eq!(count("0"), None);
+        assert_eq!(count("many"), None);
     }
 }
