@@ -136,3 +136,34 @@ impl Adapter for DigestAdapter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::recorded_output;
+    use crate::adapters::{Adapter, Call, RecordingAdapter};
+    use crate::store::digest::is_held;
+    use serde_json::json;
+
+    /// Record-only mode: a digest step is recorded, holds, and names its digest.
+    #[tokio::test]
+    async fn record_only_holds_and_records_the_call() {
+        let call = Call {
+            system: "s".into(),
+            run_id: "r".into(),
+            step: "collect".into(),
+            action: "digest.append".into(),
+            operation: "append".into(),
+            params: json!({"digest": "leads", "entry": "Ada"}),
+            idempotency_key: "r:collect".into(),
+            timeout: std::time::Duration::from_secs(1),
+        };
+        let out = recorded_output(&call);
+        assert!(is_held(&out));
+        assert_eq!(out["name"], json!("leads"));
+        let rec = RecordingAdapter::default();
+        assert_eq!(rec.call(&call).await.unwrap(), out);
+        let calls = rec.take_calls_of("r");
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].params["entry"], json!("Ada"));
+    }
+}
