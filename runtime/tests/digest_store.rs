@@ -294,3 +294,36 @@ async fn a_scheduled_digest_releases_into_a_run_that_goes_on_from_the_append_ste
         assert!(s.tick(next_day).await.unwrap().is_empty(), "{}", db.label);
     }
 }
+
+/// Retention deletes released entries older than its horizon and keeps pending ones, however
+/// old: an entry not yet delivered is never lost to pruning.
+#[tokio::test]
+async fn retention_prunes_released_entries_and_keeps_pending_ones() {
+    for db in common::databases().await {
+        let store = SqlStore::connect(&db.url).await.unwrap();
+        for i in 0..3 {
+            store
+                .apply_digest(&req("old", &format!("r{i}:add"), append("e", Some(2))))
+                .await
+                .unwrap();
+        }
+        store.prune("leads", UnixMillis(1_000)).await.unwrap();
+        // The one entry left pending survives; a release gives it alone.
+        let out = store
+            .apply_digest(&req("old", "rel", DigestOp::Release))
+            .await
+            .unwrap();
+        assert_eq!(out["count"], json!(1), "{}", db.label);
+        if db.label == "sqlite" {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM digest_entries")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(
+                left, 1,
+                "the two entries released before the horizon are gone"
+            );
+        }
+    }
+}

@@ -298,11 +298,7 @@ impl Runtime {
             }
             let outcome = if held { "held" } else { "succeeded" };
             self.inner.metrics.step(&run.system, name, outcome);
-            if held {
-                tracing::info!(run_id = %run.id, step = %name, attempt, "step held");
-            } else {
-                tracing::info!(run_id = %run.id, step = %name, attempt, "step succeeded");
-            }
+            tracing::info!(run_id = %run.id, step = %name, attempt, "step {outcome}");
             st.steps.entry(name.clone()).or_default().done = Some(Ok(o.clone()));
             if !held {
                 st.emit(&step.exec.succeeded_event());

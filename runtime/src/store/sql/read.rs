@@ -379,6 +379,16 @@ impl EventStore for SqlStore {
                 .bind(before.0)
                 .execute(&mut *tx)
                 .await?;
+            // Digests: entries this system appended and that were released before then; a
+            // pending entry is kept whatever its age (it has not been delivered yet).
+            sqlx::query(
+                "DELETE FROM digest_entries WHERE system = $1 AND release_key IS NOT NULL \
+                 AND released_at < $2",
+            )
+            .bind(system)
+            .bind(before.0)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(a.rows_affected())
         })
