@@ -327,3 +327,28 @@ async fn retention_prunes_released_entries_and_keeps_pending_ones() {
         }
     }
 }
+
+/// A dry run (record-only) never takes entries from a real digest, even at a release time.
+#[tokio::test]
+async fn record_only_releases_nothing_on_schedule() {
+    use chrono::TimeZone;
+    for db in common::databases().await {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = common::test_runtime_with(&db.url, dir.path(), &[("daily", SCHEDULED)], "", |b| {
+            b.mode(claw_runtime::engine::Mode::RecordOnly)
+        })
+        .await;
+        let store = SqlStore::connect(&db.url).await.unwrap();
+        let mut r = req("today", "r1:collect", append("Ada", None));
+        r.system = "daily".into();
+        store.apply_digest(&r).await.unwrap();
+        let fire = chrono::Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+        let out = rt.release_digest("daily", "collect", fire).await.unwrap();
+        assert_eq!(out, None, "{}", db.label);
+        let rest = store
+            .apply_digest(&req("today", "real", DigestOp::Release))
+            .await
+            .unwrap();
+        assert_eq!(rest["entries"], json!(["Ada"]), "{}", db.label);
+    }
+}

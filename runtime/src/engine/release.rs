@@ -20,7 +20,8 @@ use serde_json::{Value, json};
 impl Runtime {
     /// Releases the digest of the `digest.append` step `step` of `system` for the fire time
     /// `fire`, and starts the run that continues from that step; `None` when nothing was
-    /// pending (or the run was already started).
+    /// pending (or the run was already started). In record-only mode nothing is released (a
+    /// dry run must not take entries from the real digest): `None`.
     pub async fn release_digest(
         &self,
         system: &str,
@@ -29,6 +30,10 @@ impl Runtime {
     ) -> Result<Option<String>, EngineError> {
         if self.is_draining() {
             return Err(EngineError::Draining);
+        }
+        if self.mode() == super::Mode::RecordOnly {
+            tracing::info!(system, step, fire = %fire, "record-only: scheduled digest release not done");
+            return Ok(None);
         }
         let sys = self
             .system(system)
