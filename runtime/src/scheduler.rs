@@ -73,6 +73,37 @@ pub fn due_fires(
     }
 }
 
+/// A schedule named `trigger` of `system` from its crontab line and time zone (UTC when
+/// absent), with no catch-up and no digest to release: a schedule trigger's or a digest's.
+fn scheduled(
+    system: &str,
+    trigger: &str,
+    schedule: Option<&str>,
+    timezone: Option<&str>,
+) -> Result<ScheduledTrigger, ScheduleError> {
+    let err = |message: String| ScheduleError {
+        system: system.to_string(),
+        trigger: trigger.to_string(),
+        message,
+    };
+    let text = schedule.ok_or_else(|| err("no `schedule:`".into()))?;
+    let schedule = claw_language::cron::parse(text).map_err(|e| err(e.to_string()))?;
+    let tz = match timezone {
+        Some(z) => z
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| err(format!("unknown time zone `{z}`")))?,
+        None => chrono_tz::UTC,
+    };
+    Ok(ScheduledTrigger {
+        system: system.to_string(),
+        trigger: trigger.to_string(),
+        schedule,
+        tz,
+        catch_up: CatchUp::None,
+        release_into: None,
+    })
+}
+
 /// The scheduled releases of a system's `release: schedule` digests: one per digest that a
 /// `digest.append` step of the system appends to (the first such step is the one its runs
 /// continue from).
@@ -89,30 +120,15 @@ fn digest_releases(
                 && x.with.get("digest").and_then(serde_json::Value::as_str) == Some(&d.name)
         });
         let Some(step) = step else { continue };
-        let err = |message: String| ScheduleError {
-            system: sys.name().to_string(),
-            trigger: format!("digest:{}", d.name),
-            message,
-        };
-        let text = d
-            .schedule
-            .as_deref()
-            .ok_or_else(|| err("no `schedule:`".into()))?;
-        let schedule = claw_language::cron::parse(text).map_err(|e| err(e.to_string()))?;
-        let tz = match d.timezone.as_deref() {
-            Some(z) => z
-                .parse::<chrono_tz::Tz>()
-                .map_err(|_| err(format!("unknown time zone `{z}`")))?,
-            None => chrono_tz::UTC,
-        };
-        out.push(ScheduledTrigger {
-            system: sys.name().to_string(),
-            trigger: format!("digest:{}", d.name),
-            schedule,
-            tz,
-            catch_up: CatchUp::Latest,
-            release_into: Some(step.name.clone()),
-        });
+        let mut t = scheduled(
+            sys.name(),
+            &format!("digest:{}", d.name),
+            d.schedule.as_deref(),
+            d.timezone.as_deref(),
+        )?;
+        t.catch_up = CatchUp::Latest;
+        t.release_into = Some(step.name.clone());
+        out.push(t);
     }
     Ok(out)
 }
@@ -146,30 +162,14 @@ impl Scheduler {
                 if tr.source != Source::Schedule || !tr.is_enabled() {
                     continue;
                 }
-                let err = |message: String| ScheduleError {
-                    system: sys.name().to_string(),
-                    trigger: tr.name.clone(),
-                    message,
-                };
-                let text = tr
-                    .schedule
-                    .as_deref()
-                    .ok_or_else(|| err("no `schedule:`".into()))?;
-                let schedule = claw_language::cron::parse(text).map_err(|e| err(e.to_string()))?;
-                let tz = match tr.timezone.as_deref() {
-                    Some(z) => z
-                        .parse::<chrono_tz::Tz>()
-                        .map_err(|_| err(format!("unknown time zone `{z}`")))?,
-                    None => chrono_tz::UTC,
-                };
-                triggers.push(ScheduledTrigger {
-                    system: sys.name().to_string(),
-                    trigger: tr.name.clone(),
-                    schedule,
-                    tz,
-                    catch_up: tr.catch_up.unwrap_or(CatchUp::None),
-                    release_into: None,
-                });
+                let mut st = scheduled(
+                    sys.name(),
+                    &tr.name,
+                    tr.schedule.as_deref(),
+                    tr.timezone.as_deref(),
+                )?;
+                st.catch_up = tr.catch_up.unwrap_or(CatchUp::None);
+                triggers.push(st);
             }
             triggers.extend(digest_releases(sys)?);
         }

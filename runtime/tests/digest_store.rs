@@ -139,7 +139,11 @@ async fn a_manual_release_takes_what_is_pending_once() {
     }
 }
 
-const SYSTEM: &str = "system: leads
+/// A system `name` whose manual trigger `lead` appends `name` to the digest `digest` (declared
+/// with the `policy` lines), and whose `report` step logs the released digest.
+fn collecting(name: &str, digest: &str, policy: &str) -> String {
+    format!(
+        "system: {name}
 version: 1.0.0
 triggers:
   - lead:
@@ -150,25 +154,24 @@ execution:
       on: lead
       action: digest.append
       with:
-        digest: batch
-        entry: \"{{ name }}\"
+        digest: {digest}
+        entry: \"{{{{ name }}}}\"
   - report:
       on: collect.succeeded
       action: log.info
       with:
-        message: \"{{ steps.collect.output.digest }}\"
+        message: \"{{{{ steps.collect.output.digest }}}}\"
 data:
   events:
     store: event-log
     retention: 30d
   digests:
-    - batch:
-        release: count
-        count: 2
-        separator: \", \"
-observability:
+    - {digest}:
+{policy}observability:
   owner: ops
-";
+"
+    )
+}
 
 /// Through the engine: the first run holds at `collect` (succeeded, `report` not run); the
 /// second releases both names to `report`.
@@ -176,7 +179,12 @@ observability:
 async fn a_run_that_releases_nothing_holds_at_the_digest_step() {
     for db in common::databases().await {
         let dir = tempfile::tempdir().unwrap();
-        let rt = common::test_runtime(&db.url, dir.path(), &[("leads", SYSTEM)], "").await;
+        let system = collecting(
+            "leads",
+            "batch",
+            "        release: count\n        count: 2\n        separator: \", \"\n",
+        );
+        let rt = common::test_runtime(&db.url, dir.path(), &[("leads", system.as_str())], "").await;
         let mut runs = Vec::new();
         for name in ["Ada", "Grace"] {
             let run = rt
@@ -213,35 +221,13 @@ async fn a_run_that_releases_nothing_holds_at_the_digest_step() {
     }
 }
 
-const SCHEDULED: &str = "system: daily
-version: 1.0.0
-triggers:
-  - lead:
-      source: manual
-decisions: []
-execution:
-  - collect:
-      on: lead
-      action: digest.append
-      with:
-        digest: today
-        entry: \"{{ name }}\"
-  - report:
-      on: collect.succeeded
-      action: log.info
-      with:
-        message: \"{{ steps.collect.output.digest }}\"
-data:
-  events:
-    store: event-log
-    retention: 30d
-  digests:
-    - today:
-        release: schedule
-        schedule: \"0 9 * * *\"
-observability:
-  owner: ops
-";
+fn scheduled() -> String {
+    collecting(
+        "daily",
+        "today",
+        "        release: schedule\n        schedule: \"0 9 * * *\"\n",
+    )
+}
 
 /// Digest by Zapier's daily frequency: entries appended during the day are held, and at the
 /// release time the Zap goes on from the Digest step once, with all of them
@@ -252,7 +238,8 @@ async fn a_scheduled_digest_releases_into_a_run_that_goes_on_from_the_append_ste
     use claw_runtime::scheduler::Scheduler;
     for db in common::databases().await {
         let dir = tempfile::tempdir().unwrap();
-        let rt = common::test_runtime(&db.url, dir.path(), &[("daily", SCHEDULED)], "").await;
+        let rt =
+            common::test_runtime(&db.url, dir.path(), &[("daily", scheduled().as_str())], "").await;
         let s = Scheduler::new(rt.clone()).unwrap();
         let at = |h, m| chrono::Utc.with_ymd_and_hms(2026, 1, 5, h, m, 0).unwrap();
         assert!(s.tick(at(8, 0)).await.unwrap().is_empty(), "{}", db.label);
@@ -334,9 +321,13 @@ async fn record_only_releases_nothing_on_schedule() {
     use chrono::TimeZone;
     for db in common::databases().await {
         let dir = tempfile::tempdir().unwrap();
-        let rt = common::test_runtime_with(&db.url, dir.path(), &[("daily", SCHEDULED)], "", |b| {
-            b.mode(claw_runtime::engine::Mode::RecordOnly)
-        })
+        let rt = common::test_runtime_with(
+            &db.url,
+            dir.path(),
+            &[("daily", scheduled().as_str())],
+            "",
+            |b| b.mode(claw_runtime::engine::Mode::RecordOnly),
+        )
         .await;
         let store = SqlStore::connect(&db.url).await.unwrap();
         let mut r = req("today", "r1:collect", append("Ada", None));
