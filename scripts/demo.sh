@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: build claw, then walk the migration path on our samples:
 # check the sample systems, import the sample legacy setups (Zapier export, crontabs,
-# spreadsheets) into ./demo-out for review, shadow an imported Zap against its run history, and
-# run a sample system in the embedded runtime (record-only, so nothing leaves the machine).
+# spreadsheets) into ./demo-out for review, compile the samples' SLOs and alerts into Prometheus
+# rules and an Alertmanager config, shadow an imported Zap against its run history, and run a
+# sample system in the embedded runtime (record-only, so nothing leaves the machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-demo-out}
@@ -27,6 +28,13 @@ done
 
 step "claw review $out --check (what is waiting for review)"
 "$claw" review "$out" --check || true
+
+step "claw compile samples/systems --target prometheus|alertmanager (rules and routes for the team's own tools)"
+"$claw" compile samples/systems --target prometheus -o "$out/prometheus"
+"$claw" compile samples/systems --target alertmanager -o "$out/alertmanager"
+if command -v promtool >/dev/null 2>&1; then
+  (cd "$out/prometheus" && promtool check rules ./*.rules.yml && promtool test rules ./*.rules.test.yml)
+fi
 
 step "claw cron explain '30 4 1,15 * 5'"
 "$claw" cron explain "30 4 1,15 * 5"
@@ -65,3 +73,4 @@ trap - EXIT
 
 printf '\nGenerated systems are in %s (pending as *.claw.new): run `%s review %s` to accept or reject them.\n' "$out" "$claw" "$out"
 printf 'The shadow report is %s/shadow.html.\n' "$out"
+printf 'Prometheus rules (with promtool tests) are in %s/prometheus, the Alertmanager config in %s/alertmanager.\n' "$out" "$out"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine. Installs what the tests need (PostgreSQL, Chromium,
-# the Python packages that generate sample workbooks), starts the servers on 127.0.0.1, runs
-# formatting, lints and every test with every feature, and stops the servers afterwards.
+# Python and the aiosmtpd SMTP server, promtool and amtool), starts the servers on 127.0.0.1,
+# runs formatting, lints and every test with every feature, and stops the servers afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,12 @@ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/n
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # code.python steps run the system interpreter (runtime/src/python/mod.rs looks in /usr/bin first).
 [ -x /usr/bin/python3 ] || need+=(python3)
+# The email tests send through a real SMTP server on 127.0.0.1: aiosmtpd, Debian's package.
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
+# claw compile's outputs are checked by the real tools: promtool (check rules, test rules) and
+# amtool (check-config).
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -48,6 +54,8 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 # failure where CLAW_REQUIRE_CORPUS=1 (.ci/run sets it).
 export CLAW_SKIP_LOG="$PWD/target/claw-skipped.log"
 export CLAW_REQUIRE_POSTGRES=1
+# promtool and amtool were installed above, so a test that cannot find them fails here.
+export CLAW_REQUIRE_TOOLS=1
 mkdir -p target && : > "$CLAW_SKIP_LOG"
 
 log "cargo test (all features)"

@@ -30,6 +30,14 @@ enum Command {
     Fmt(cmd::fmt::Args),
     /// Draw a system as a graph (Graphviz DOT or Mermaid).
     Graph(cmd::graph::Args),
+    /// Compile systems' SLOs and alerts into Prometheus rules (with promtool tests) or an Alertmanager config.
+    ///
+    /// Every system must check (`claw check`); nothing is written otherwise. Parts of the
+    /// observability layer PromQL cannot express are reported as warnings and left out. Files
+    /// are written atomically and are byte-identical for the same systems. Exit codes: 0
+    /// written; 1 a system does not check (or two files define one system), or something was
+    /// left out; 2 usage error, unreadable input, or an output folder that cannot be written.
+    Compile(cmd::compile::Args),
     /// Print the JSON Schema of the .claw language (for editors).
     Schema(cmd::schema::Args),
     /// Import legacy automation (Zapier exports, crontabs, spreadsheets) as .claw systems.
@@ -67,6 +75,7 @@ fn main() -> ExitCode {
         Command::Fmt(a) => cmd::fmt::run(a),
         Command::Graph(a) => cmd::graph::run(a),
         Command::Schema(a) => cmd::schema::run(a),
+        Command::Compile(a) => cmd::compile::run(a),
         Command::Import(a) => cmd::import::run(a),
         Command::Review(a) => cmd::review::run(a),
         Command::Cron(a) => cmd::cron::run(a),

@@ -13,6 +13,7 @@ fn every_registry() -> Vec<Code> {
         claw_importers::sheet::codes::ALL,
         claw_runtime::codes::ALL,
         claw_shadow::codes::ALL,
+        claw_compile::codes::ALL,
     ]
     .concat()
 }

@@ -124,6 +124,7 @@ execution:
         "succeeded, attempt_failed, retried, dead_lettered, failed"
     );
     assert_eq!(metric(&m, "claw_dlq_depth"), 2.0);
+    assert_eq!(metric(&m, "claw_system_dlq_depth{system=\"mix\"}"), 2.0);
     // Latency histograms: one observation per finished run per trigger, one per attempt
     // per step; runs that waited for back-offs took at least those.
     let h = |family: &str, name: &str, part: &str| {

@@ -4,8 +4,9 @@
 #[path = "common/shadow.rs"]
 mod shadow;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use shadow::{root, sample, shadow};
+use std::collections::BTreeMap;
 
 /// The reviewed system in samples/ is exactly the importer's output plus the two review
 /// edits the runbook describes (the idempotency key the importer proposed, and the
@@ -308,4 +309,60 @@ fn text_report_matches_golden() {
             "report drifted from golden/shadow/big-order-alert.report.txt:\n{diff}\naccept an intended change with CLAW_BLESS=1 cargo test -p claw --test shadow_zapier"
         );
     }
+}
+
+/// A loop's per-item steps are compared item by item: Zapier's history lists a looped step
+/// once per iteration (assumed, docs/formats/zapier-history.md), the record-only run makes
+/// one call per item, and the n-th call of a step is `name#n`. The page plants one differing
+/// item (order 502, item 2) and one item the shadow never makes (order 503, item 3).
+#[test]
+fn loops_are_compared_item_by_item() {
+    let out = shadow(
+        "compare",
+        &[
+            "--system",
+            &sample("reserve-order-lines.claw"),
+            "--zapier-json",
+            &sample("zapier/loop-runs.json"),
+            "--format",
+            "json",
+        ],
+    )
+    .current_dir(root())
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["compared"], 3, "{report}");
+    let by_key: BTreeMap<String, &Value> = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["correlation"].as_str().unwrap().to_string(), r))
+        .collect();
+    assert_eq!(by_key["key 501"]["class"], "match");
+    assert_eq!(
+        by_key["key 502"]["diffs"],
+        json!([{"path": "steps.reserve_stock#2.with.body.qty", "legacy": "50", "shadow": "5"}])
+    );
+    let paths: Vec<&str> = by_key["key 503"]["diffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "steps.reserve_stock#2.with.body.last",
+            "steps.reserve_stock#3"
+        ],
+        "{}",
+        by_key["key 503"]
+    );
 }

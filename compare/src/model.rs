@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// The action of a request a `code.js` step made with `fetch` in record-only mode.
+pub const FETCH_ACTION: &str = "code.js.fetch";
+
 /// How a run is matched with its counterpart on the other side.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
@@ -83,13 +86,27 @@ pub struct Outcome {
 impl Outcome {
     /// The comparable view of a run: `{branches: {decision: true}, steps: {name: {action, with}}}`.
     /// Field-level diff paths (`steps.post_slack.with.text`) are paths into this value.
+    ///
+    /// A step that ran more than once in the run (a loop's per-item steps, one call per
+    /// item, in order) is compared item by item: its first call is `name`, the n-th
+    /// `name#n`, so a differing third item is `steps.notify#3.with.text` and an item only one
+    /// side has shows as that item missing. Requests a `code.js` step made with `fetch`
+    /// (recorded as `code.js.fetch` calls) are left out: legacy histories never list them.
     pub fn view(&self) -> Value {
         let mut steps = serde_json::Map::new();
-        for s in &self.steps {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for s in self.steps.iter().filter(|s| s.action != FETCH_ACTION) {
+            let n = seen.entry(s.step.as_str()).or_insert(0);
+            *n += 1;
+            let name = if *n == 1 {
+                s.step.clone()
+            } else {
+                format!("{}#{n}", s.step)
+            };
             let mut m = serde_json::Map::new();
             m.insert("action".into(), Value::String(s.action.clone()));
             m.insert("with".into(), s.params.clone());
-            steps.insert(s.step.clone(), Value::Object(m));
+            steps.insert(name, Value::Object(m));
         }
         let branches: serde_json::Map<String, Value> = self
             .branches
@@ -216,6 +233,21 @@ mod tests {
             o.view(),
             json!({"branches": {"big": true}, "steps": {"post": {"action": "slack.post", "with": {"text": "hi"}}}})
         );
+    }
+
+    #[test]
+    fn repeated_steps_are_compared_item_by_item() {
+        use crate::testing::{keyed, step};
+        let mut o = keyed("s", "1", 0);
+        for (i, text) in ["a", "b", "c"].iter().enumerate() {
+            o = step(o, "notify", "http.post", json!({"text": text, "i": i}));
+        }
+        o = step(o, "enrich", "code.js", json!({}));
+        o = step(o, "enrich", FETCH_ACTION, json!({"url": "u"}));
+        let v = o.view();
+        let names: Vec<&String> = v["steps"].as_object().unwrap().keys().collect();
+        assert_eq!(names, ["notify", "notify#2", "notify#3", "enrich"]);
+        assert_eq!(v["steps"]["notify#3"]["with"]["text"], "c");
     }
 
     #[test]

@@ -99,3 +99,58 @@ fn corpus_paths_are_not_first_match() {
             .all(|d| d.on == vec![s.triggers[0].name.clone()])
     );
 }
+
+/// A Filter after a loop decides per item, as Zapier stops only that iteration: its condition
+/// becomes a filter over the loop's items in the `for_each` of the steps below it, and those
+/// steps run for exactly the items that pass. The corpus Zap's filters after its loop are the
+/// real case (`claw::import::loop_filter`); this one is written for the test.
+#[test]
+fn a_filter_after_a_loop_filters_the_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = |id: u32,
+                parent: Option<u32>,
+                type_of: &str,
+                app: &str,
+                action: &str,
+                params: serde_json::Value| {
+        json!({"id": id, "parent_id": parent, "root_id": parent.map(|_| 1), "type_of": type_of,
+               "selected_api": app, "action": action, "params": params, "meta": {}})
+    };
+    let export = json!({"zaps": [{"id": 1, "title": "Loop Filter", "nodes": {
+        "1": node(1, None, "read", "WebHookCLIAPI@1.1.1", "hook_v2", json!({})),
+        "2": node(2, Some(1), "write", "ZapierLoopingCLIAPI@1.2.6", "loop_values_line_items",
+                  json!({"loop_values": {"sku": "{{1__skus}}", "qty": "{{1__qtys}}"}})),
+        "3": node(3, Some(2), "filter", "FilterAPI", "filter", json!({"filter_criteria": [
+                  {"group": 1, "key": "2__qty", "value": "0", "action": "continue", "match": "igreater"},
+                  {"group": 1, "key": "1__region", "value": "EU", "action": "continue", "match": "iexact"}]})),
+        "4": node(4, Some(3), "write", "WebHookCLIAPI@1.1.1", "post",
+                  json!({"url": "https://wh.example.com/{{2__sku}}"})),
+    }}]});
+    let p = dir.path().join("zap.json");
+    std::fs::write(&p, export.to_string()).unwrap();
+    let sys = zapier::import(&p).unwrap().generated.remove(0).system;
+    assert!(sys.decisions.is_empty(), "{:?}", sys.decisions);
+    let post = sys.execution.last().unwrap();
+    assert_eq!(
+        post.on,
+        vec!["zapier_looping_loop_values_line_items.succeeded".to_string()]
+    );
+    let for_each = post.for_each.as_deref().unwrap();
+    let items =
+        claw_language::expr::compile(for_each).unwrap_or_else(|e| panic!("{for_each}: {e}"));
+    let scope = |region: &str| {
+        json!({"region": region, "steps": {"zapier_looping_loop_values_line_items": {"output": {"items": [
+            {"sku": "A", "qty": "2", "loop_iteration": 1},
+            {"sku": "B", "qty": "0", "loop_iteration": 2},
+            {"sku": "C", "qty": "5", "loop_iteration": 3}]}}}})
+    };
+    let skus = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["sku"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(skus(items.eval(&scope("eu")).unwrap()), ["A", "C"]);
+    assert!(skus(items.eval(&scope("US")).unwrap()).is_empty());
+}

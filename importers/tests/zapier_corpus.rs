@@ -122,7 +122,8 @@ fn pins() -> Vec<Pin> {
             file: "work-flowers-zapier-sdk/exported-zap-2026-05-06.json",
             system: "sub-zap-retrieve-contact-page-ids-for-email-addresses",
             triggers: 1,
-            decisions: 9,
+            // Two of its filters after the loop are per-item conditions (`for_each`), not decisions.
+            decisions: 7,
             executions: 11,
             polling: false,
             codes: &[
@@ -135,6 +136,7 @@ fn pins() -> Vec<Pin> {
                 "claw::import::iexact_case",
                 "claw::import::idempotency_candidates",
                 "claw::import::loop_decision",
+                "claw::import::loop_filter",
                 "claw::import::loop_mapped",
                 "claw::import::paused_flags_ignored",
                 "claw::import::subzap_trigger",

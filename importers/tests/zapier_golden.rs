@@ -110,7 +110,7 @@ fn samples_cover_every_node_type() {
         "delay.wait",
         "http.post",
         "code.python",
-        "email.send_outbound",
+        "email.send",
         "state.set",
         "state.increment",
         "table.find",

@@ -1,5 +1,5 @@
 //! Prometheus metrics (`GET /metrics`): runs and executions by outcome, retries, DLQ
-//! depth, latency histograms per trigger and per execution, and runs the watchdog found
+//! depth (in all and by system), latency histograms per trigger and per execution, and runs the watchdog found
 //! without progress.
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -40,6 +40,13 @@ pub struct NameLabels {
     pub name: String,
 }
 
+/// Labels of per-system gauges.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SystemLabels {
+    /// The system.
+    pub system: String,
+}
+
 /// Labels of watchdog findings.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WatchdogLabels {
@@ -51,10 +58,17 @@ pub struct WatchdogLabels {
     pub kind: String,
 }
 
+/// Upper bounds of the latency buckets, in seconds. They reach an hour because latency
+/// objectives of slow systems (`sync_latency_p95: 2m`) and the rules compiled from them
+/// (`claw compile --target prometheus`) need a bucket above the objective: with 60 s as the
+/// last bound every slower run fell into `+Inf`, where no quantile can be told.
+pub const LATENCY_BUCKETS: [f64; 20] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    120.0, 300.0, 600.0, 1800.0, 3600.0,
+];
+
 fn latency_histogram() -> Histogram {
-    Histogram::new([
-        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
-    ])
+    Histogram::new(LATENCY_BUCKETS)
 }
 
 /// Every runtime metric.
@@ -66,6 +80,9 @@ pub struct Metrics {
     pub executions: Family<StepLabels, Counter>,
     /// Open dead letters.
     pub dlq_depth: Gauge,
+    /// Open dead letters by system (only systems that have some), so that a per-system rule
+    /// (`dlq_depth > 0` in `claw compile`'s output) can read them.
+    pub system_dlq_depth: Family<SystemLabels, Gauge>,
     /// Trigger-to-completion latency.
     pub run_latency: Family<NameLabels, Histogram, fn() -> Histogram>,
     /// Attempt latency.
@@ -100,6 +117,12 @@ impl Default for Metrics {
             executions.clone(),
         );
         registry.register("dlq_depth", "Open dead letters", dlq_depth.clone());
+        let system_dlq_depth = Family::<SystemLabels, Gauge>::default();
+        registry.register(
+            "system_dlq_depth",
+            "Open dead letters by system",
+            system_dlq_depth.clone(),
+        );
         registry.register(
             "run_latency_seconds",
             "Trigger-to-completion latency per trigger",
@@ -122,6 +145,7 @@ impl Default for Metrics {
             runs,
             executions,
             dlq_depth,
+            system_dlq_depth,
             run_latency,
             execution_latency,
         }
@@ -147,6 +171,24 @@ impl Metrics {
             .inc();
     }
 
+    /// Sets the dead-letter gauges from the systems of the open dead letters (one entry per
+    /// dead letter). A system whose last dead letter went away loses its series.
+    pub fn set_dead_letters<'a>(&self, systems: impl IntoIterator<Item = &'a str>) {
+        let mut by_system: std::collections::BTreeMap<&str, i64> = Default::default();
+        for s in systems {
+            *by_system.entry(s).or_insert(0) += 1;
+        }
+        self.dlq_depth.set(by_system.values().sum());
+        self.system_dlq_depth.clear();
+        for (system, n) in by_system {
+            self.system_dlq_depth
+                .get_or_create(&SystemLabels {
+                    system: system.into(),
+                })
+                .set(n);
+        }
+    }
+
     /// Counts a run the watchdog found (`lost` or `stalled`).
     pub fn watchdog(&self, system: &str, kind: &str) {
         self.watchdog
@@ -166,5 +208,44 @@ impl Metrics {
                 outcome: outcome.into(),
             })
             .inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exposition_names_every_family_and_bucket() {
+        let m = Metrics::default();
+        m.run("s", "t", "succeeded");
+        m.step("s", "x", "failed");
+        m.watchdog("s", "lost");
+        m.set_dead_letters(["s", "s", "u"]);
+        m.set_dead_letters(["s", "s"]);
+        let labels = NameLabels {
+            system: "s".into(),
+            name: "t".into(),
+        };
+        m.run_latency.get_or_create(&labels).observe(90.0);
+        m.execution_latency.get_or_create(&labels).observe(0.2);
+        let text = m.render();
+        for line in [
+            "claw_runs_total{system=\"s\",trigger=\"t\",outcome=\"succeeded\"} 1",
+            "claw_executions_total{system=\"s\",step=\"x\",outcome=\"failed\"} 1",
+            "claw_watchdog_runs_total{system=\"s\",kind=\"lost\"} 1",
+            "claw_dlq_depth 2",
+            "claw_system_dlq_depth{system=\"s\"} 2",
+            "claw_run_latency_seconds_bucket{le=\"60.0\",system=\"s\",name=\"t\"} 0",
+            "claw_run_latency_seconds_bucket{le=\"120.0\",system=\"s\",name=\"t\"} 1",
+            "claw_run_latency_seconds_bucket{le=\"3600.0\",system=\"s\",name=\"t\"} 1",
+            "claw_run_latency_seconds_count{system=\"s\",name=\"t\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+        }
+        assert!(
+            !text.contains("system=\"u\""),
+            "a system without dead letters: {text}"
+        );
     }
 }

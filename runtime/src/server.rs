@@ -170,7 +170,8 @@ async fn metrics(State(rt): State<Runtime>) -> Response {
     // depth from the store at each scrape so the gauge is never stale.
     match rt.store().dead_letters(Some("open")).await {
         Ok(open) => {
-            rt.metrics().dlq_depth.set(open.len() as i64);
+            rt.metrics()
+                .set_dead_letters(open.iter().map(|d| d.system.as_str()));
         }
         // The scrape still answers, with the last known depth.
         Err(e) => tracing::warn!(error = %e, "cannot read the dead-letter depth for /metrics"),

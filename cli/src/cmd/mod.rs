@@ -1,6 +1,7 @@
 //! One module per subcommand (or group of subcommands), and [`claw_files`], the listing of
 //! `.claw` files that the commands taking files and folders share.
 pub mod check;
+pub mod compile;
 pub mod cron;
 pub mod fmt;
 pub mod graph;

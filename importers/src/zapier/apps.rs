@@ -26,6 +26,8 @@ pub enum Kind {
     LookupTable,
     /// Looping by Zapier: a `loop.items` step; the steps after it run `for_each` item.
     Loop,
+    /// Email by Zapier: an `email.send` step through the user's SMTP server.
+    Email,
     /// Digest by Zapier: a `digest.*` step over a `data.digests` digest.
     Digest,
     /// Built-ins with no runtime equivalent (Sub-Zap).
@@ -69,6 +71,9 @@ pub fn kind(n: &Node) -> Kind {
     }
     if matches!(base.as_str(), "zapierlooping" | "looping") {
         return Kind::Loop;
+    }
+    if base == "email" {
+        return Kind::Email;
     }
     if base == "digest" {
         return Kind::Digest;
@@ -164,6 +169,13 @@ pub fn is_instant(n: &Node) -> bool {
         || action.contains("hook")
         || action.contains("instant")
         || app.starts_with("subzap")
+        || is_email(n)
+}
+
+/// Whether a node is Email by Zapier (its trigger is mail to a zapiermail.com address, pushed
+/// as it arrives).
+pub fn is_email(n: &Node) -> bool {
+    strip_noise(n.app()).eq_ignore_ascii_case("email")
 }
 
 /// Whether a trigger is Schedule by Zapier.

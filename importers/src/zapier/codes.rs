@@ -94,6 +94,10 @@ claw_language::diagnostic_codes! {
     LOOP_DECISION = "claw::import::loop_decision", Warning,
         "A filter or path after a Looping step decides once per run, not once per item, and cannot read the loop's item.",
         "move the condition into the steps' `for_each` expression (e.g. `steps.loop.output.items.filter(i, i.loop_iteration <= 10)`)";
+    /// A Filter after a Looping step decides per item: its condition filters the items of the steps below it (`for_each`), as Zapier stops only that iteration.
+    LOOP_FILTER = "claw::import::loop_filter", Info,
+        "A Filter after a Looping step decides per item: its condition filters the items of the steps below it (`for_each`).",
+        "check the `for_each` expressions of the steps after the loop against the filter's criteria";
     /// A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.
     WEBHOOK_OPTION = "claw::import::webhook_option", Warning,
         "A Webhooks by Zapier option the `http` adapter does not send (a file upload, an XML payload, a JSON body on a GET): the step runs without it.",
@@ -102,6 +106,14 @@ claw_language::diagnostic_codes! {
     STORAGE_MAPPED = "claw::import::storage_mapped", Info,
         "A Storage by Zapier step was mapped to a `state.*` step on a `data.state` store named from a hash of its storage secret.",
         "check the step's `with:` against the Zap (no export with Storage params has been seen); steps that shared a Zapier store share the `zapier_storage_*` store";
+    /// An Email by Zapier step was mapped to `email.send` through the user's SMTP server (a warning when an attachment, forced line breaks or an unknown param was not carried over).
+    EMAIL_MAPPED = "claw::import::email_mapped", Info,
+        "An Email by Zapier step was mapped to `email.send` through the user's SMTP server.",
+        "set the secrets smtp_url (smtp:// or smtps:// URL) and smtp_from (the sender address); Zapier sent from its own zapiermail.com server";
+    /// An Email by Zapier trigger (mail to a zapiermail.com address) was imported as a webhook trigger.
+    INBOUND_EMAIL = "claw::import::inbound_email", Warning,
+        "An Email by Zapier trigger (mail to a zapiermail.com address) was imported as a webhook trigger.",
+        "route the mailbox through an inbound-mail service that POSTs each message as JSON to the trigger's webhook";
     /// A Lookup Table by Zapier step was mapped to a `data.tables` table of its rows and a pure `format.value` step reading it.
     LOOKUP_TABLE_MAPPED = "claw::import::lookup_table_mapped", Info,
         "A Lookup Table by Zapier step was mapped to a `data.tables` table of its rows and a pure `format.value` step reading it.",

@@ -4,7 +4,7 @@
 //! The patterns are ours, written for the `regex` crate (no look-around): they find what
 //! Zapier's find in ordinary text; docs/importers/zapier.md lists the edge cases that differ.
 
-use super::text::compile;
+use super::pattern::{Pattern, all_ascii};
 use super::{Out, each, text_arg};
 use regex::Regex;
 use serde_json::{Map, Value, json};
@@ -95,37 +95,33 @@ pub(super) fn phone(args: &[Value]) -> Out {
 /// The first match of a regular expression: `_matched`, `_start` and `_end` (character
 /// positions), each group by number (`"0"` is the whole match when there are no groups) and
 /// by name.
-pub(super) fn pattern_match(s: &str, re: &Regex) -> Value {
+pub(super) fn pattern_match(s: &str, re: &Pattern) -> Value {
     let mut out = Map::new();
     out.insert("_matched".into(), json!(false));
-    let Some(caps) = re.captures(s) else {
+    let Some(found) = re.first(s) else {
         return Value::Object(out);
     };
-    let whole = caps.get(0).map_or(0..0, |m| m.range());
+    let whole = found.groups.first().cloned().flatten().unwrap_or(0..0);
     let chars = |b: usize| s[..b].chars().count();
+    let text = |g: &Option<std::ops::Range<usize>>| g.clone().map_or(Value::Null, |r| json!(&s[r]));
     out.insert("_matched".into(), json!(true));
     out.insert("_start".into(), json!(chars(whole.start)));
     out.insert("_end".into(), json!(chars(whole.end)));
-    if caps.len() == 1 {
+    if found.groups.len() == 1 {
         out.insert("0".into(), json!(&s[whole]));
     }
-    for i in 1..caps.len() {
-        out.insert(
-            (i - 1).to_string(),
-            caps.get(i).map_or(Value::Null, |m| json!(m.as_str())),
-        );
+    for (i, g) in found.groups.iter().enumerate().skip(1) {
+        out.insert((i - 1).to_string(), text(g));
     }
-    for name in re.capture_names().flatten() {
-        out.insert(
-            name.to_string(),
-            caps.name(name).map_or(Value::Null, |m| json!(m.as_str())),
-        );
+    for (i, name) in &found.names {
+        out.insert(name.clone(), found.groups.get(*i).map_or(Value::Null, text));
     }
     Value::Object(out)
 }
 
 pub(super) fn pattern(args: &[Value]) -> Out {
-    let re = compile(&text_arg(args, 1))?;
+    let ascii = args.first().is_none_or(all_ascii);
+    let re = Pattern::new(&text_arg(args, 1), ascii)?;
     each(&args[0], &|s| Ok(pattern_match(s, &re)))
 }
 

@@ -22,6 +22,7 @@ mod formula_fns;
 mod items;
 mod markup;
 mod number;
+mod pattern;
 mod phone;
 mod plural;
 mod text;

@@ -4,7 +4,7 @@
 //! Positions and lengths count characters (Unicode scalar values), as Zapier's Python does,
 //! never bytes.
 
-use super::{FormatError, Out, as_text, each, flag_arg, int_arg, text_arg};
+use super::{Out, as_text, each, flag_arg, int_arg, text_arg};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
@@ -89,19 +89,11 @@ pub(super) fn replace(args: &[Value]) -> Out {
 /// Every match of a regular expression (Rust `regex` syntax) replaced; `$1`, `${name}` in the
 /// replacement insert groups.
 pub(super) fn replace_regex(args: &[Value]) -> Out {
-    let re = compile(&text_arg(args, 1))?;
+    let ascii = args.first().is_none_or(super::pattern::all_ascii);
+    let re = super::pattern::Pattern::new(&text_arg(args, 1), ascii)?;
     let new = text_arg(args, 2);
     each(&args[0], &|s| {
-        Ok(Value::String(re.replace_all(s, new.as_str()).into_owned()))
-    })
-}
-
-/// A regular expression from an argument, with the error said in words.
-pub(super) fn compile(pattern: &str) -> Result<regex::Regex, FormatError> {
-    regex::Regex::new(pattern).map_err(|e| {
-        FormatError::new(format!(
-            "`{pattern}` is not a valid regular expression: {e}"
-        ))
+        Ok(Value::String(re.replace_all(s, new.as_str())))
     })
 }
 

@@ -3,20 +3,25 @@
 //! ([`crate::python`]).
 //!
 //! Params: `code` (the script; or `file`, read at load by [`crate::plan`]) and `input`
-//! (becomes `inputData` / `input_data`). Failures are permanent: the same script on the same
-//! input fails the same way (a Python interpreter that cannot be started is the exception:
-//! retryable, since the cause is the machine, not the code).
+//! (becomes `inputData` / `input_data`). Failures of the code are permanent: the same script
+//! on the same input fails the same way (a Python interpreter that cannot be started is the
+//! exception: retryable, since the cause is the machine, not the code). JavaScript may call
+//! `fetch`, carried out by the host ([`super::code_fetch`]); a script that lets a failed
+//! `fetch` reject its result fails retryably, since the network may answer next time.
 
-use super::{Adapter, AdapterError, Call, required};
+use super::code_fetch::{HttpNetwork, RecordingNetwork};
+use super::{Adapter, AdapterError, Call, RecordedCall, required};
 use crate::python;
-use crate::sandbox::{self, Limits};
+use crate::sandbox::{self, Limits, Network};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Runs sandboxed JavaScript and Python.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CodeAdapter {
     limits: Option<Limits>,
     python: Option<python::Limits>,
+    client: Option<reqwest::Client>,
 }
 
 impl CodeAdapter {
@@ -24,16 +29,59 @@ impl CodeAdapter {
     pub fn with_limits(limits: Limits) -> Self {
         CodeAdapter {
             limits: Some(limits),
-            python: None,
+            ..CodeAdapter::default()
         }
     }
 
     /// With explicit limits for Python.
     pub fn with_python_limits(limits: python::Limits) -> Self {
         CodeAdapter {
-            limits: None,
             python: Some(limits),
+            ..CodeAdapter::default()
         }
+    }
+
+    /// With the HTTP client that JavaScript's `fetch` goes through (else one is made when a
+    /// script first fetches).
+    pub fn with_client(client: reqwest::Client) -> Self {
+        CodeAdapter {
+            client: Some(client),
+            ..CodeAdapter::default()
+        }
+    }
+
+    /// Record-only: runs a `code.js` step with `fetch` recorded instead of sent, and hands
+    /// back the recorded requests beside the output.
+    pub(super) async fn call_recording(
+        &self,
+        call: &Call,
+    ) -> (Result<Value, AdapterError>, Vec<RecordedCall>) {
+        let network = Arc::new(RecordingNetwork::new(call));
+        let out = self.run_js(call, network.clone()).await;
+        (out, network.take())
+    }
+
+    async fn run_js(&self, call: &Call, network: Arc<dyn Network>) -> Result<Value, AdapterError> {
+        let code = required(call, "code")?.to_string();
+        let input = call.params.get("input").cloned().unwrap_or(Value::Null);
+        let mut limits = self.limits.unwrap_or_default();
+        limits.time = limits.time.min(call.timeout);
+        let step = call.step.clone();
+        let output = tokio::task::spawn_blocking(move || {
+            sandbox::run_with(&code, &input, limits, Some(network))
+        })
+        .await
+        .map_err(|e| AdapterError::permanent(format!("code.js in step `{step}`: {e}")))?
+        .map_err(|e| {
+            let message = format!("code.js in step `{}`: {e}", call.step);
+            match e {
+                sandbox::SandboxError::Script(m) if m.starts_with("fetch failed") => {
+                    AdapterError::retryable(message)
+                }
+                _ => AdapterError::permanent(message),
+            }
+        })?;
+        Ok(zapier_output(output))
     }
 }
 
@@ -80,18 +128,9 @@ impl Adapter for CodeAdapter {
                 call.operation
             )));
         }
-        let code = required(call, "code")?.to_string();
-        let input = call.params.get("input").cloned().unwrap_or(Value::Null);
-        let mut limits = self.limits.unwrap_or_default();
-        limits.time = limits.time.min(call.timeout);
-        let step = call.step.clone();
-        let output = tokio::task::spawn_blocking(move || sandbox::run(&code, &input, limits))
+        let client = self.client.clone().unwrap_or_else(super::http_client);
+        self.run_js(call, Arc::new(HttpNetwork::new(client, call)))
             .await
-            .map_err(|e| AdapterError::permanent(format!("code.js in step `{step}`: {e}")))?
-            .map_err(|e| {
-                AdapterError::permanent(format!("code.js in step `{}`: {e}", call.step))
-            })?;
-        Ok(zapier_output(output))
     }
 }
 

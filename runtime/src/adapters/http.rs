@@ -37,6 +37,8 @@ impl HttpAdapter {
 pub(crate) struct Fetched {
     /// HTTP status.
     pub status: reqwest::StatusCode,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
     /// The body's first bytes, at most the limit.
     pub body: Vec<u8>,
     /// Whether the body was longer than the limit.
@@ -55,6 +57,7 @@ async fn send(
         status,
         body: buf,
         truncated,
+        ..
     } = fetch(client, method, url, call, body, MAX_BODY).await?;
     let text = String::from_utf8_lossy(&buf).into_owned();
     let body = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text));
@@ -134,6 +137,7 @@ pub(crate) async fn fetch(
         }
     })?;
     let status = resp.status();
+    let headers = resp.headers().clone();
     let mut buf: Vec<u8> = Vec::new();
     let mut truncated = false;
     loop {
@@ -163,6 +167,7 @@ pub(crate) async fn fetch(
     }
     Ok(Fetched {
         status,
+        headers,
         body: buf,
         truncated,
     })

@@ -2,13 +2,15 @@
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
 //! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `loop`, `slack`, `webhook`,
-//! `queue`, `rss`, and `state`, `table` and `digest` (added by the runtime builder: they need
-//! the event store).
+//! `email`, `queue`, `rss`, and `state`, `table` and `digest` (added by the runtime builder:
+//! they need the event store).
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
 mod code;
+mod code_fetch;
 mod digest;
+mod email;
 mod format;
 mod http;
 mod log;
@@ -20,6 +22,7 @@ mod state;
 
 pub use code::CodeAdapter;
 pub use digest::{DeclaredDigests, DigestAdapter, DigestPolicy, declared_digests};
+pub use email::EmailAdapter;
 pub use format::FormatAdapter;
 pub use http::client as http_client;
 pub use http::{HttpAdapter, NotifyAdapter};
@@ -127,8 +130,9 @@ impl Adapters {
         a.register("slack", Arc::new(NotifyAdapter::slack(client.clone())));
         a.register("webhook", Arc::new(NotifyAdapter::webhook(client.clone())));
         a.register("shell", Arc::new(ShellAdapter));
-        a.register("code", Arc::new(CodeAdapter::default()));
+        a.register("code", Arc::new(CodeAdapter::with_client(client.clone())));
         a.register("log", Arc::new(LogAdapter));
+        a.register("email", Arc::new(EmailAdapter));
         a.register("format", Arc::new(FormatAdapter));
         a.register("loop", Arc::new(LoopAdapter));
         a.register("queue", Arc::new(QueueAdapter));
@@ -224,9 +228,22 @@ impl Adapter for RecordingAdapter {
             }
             c.push_back(rec);
         }
-        // `code.js` and `code.python` are pure (sandboxed, no I/O): running them changes nothing
-        // outside, and its real output lets later steps' templates render as they would.
-        if call.action == "code.js" || call.action == "code.python" {
+        // `code.js` and `code.python` are sandboxed: running them changes nothing outside, and
+        // their real output lets later steps' templates render as they would. A `fetch` in
+        // `code.js` is an effect: recorded as a call of its own, answered `{"recorded": true}`.
+        if call.action == "code.js" {
+            let (out, fetched) = CodeAdapter::default().call_recording(call).await;
+            if let Ok(mut c) = self.calls.lock() {
+                for f in fetched {
+                    if c.len() >= MAX_RECORDED_CALLS {
+                        c.pop_front();
+                    }
+                    c.push_back(f);
+                }
+            }
+            return out;
+        }
+        if call.action == "code.python" {
             return CodeAdapter::default().call(call).await;
         }
         if call.action.starts_with("format.") {

@@ -48,6 +48,7 @@ impl Adapter for RssAdapter {
             status,
             body,
             truncated,
+            ..
         } = fetch(
             &self.client,
             reqwest::Method::GET,

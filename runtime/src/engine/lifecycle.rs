@@ -97,7 +97,9 @@ impl Runtime {
 
     pub(super) async fn refresh_dlq_gauge(&self) {
         if let Ok(d) = self.inner.store.dead_letters(Some("open")).await {
-            self.inner.metrics.dlq_depth.set(d.len() as i64);
+            self.inner
+                .metrics
+                .set_dead_letters(d.iter().map(|x| x.system.as_str()));
         }
     }
 

@@ -5,7 +5,8 @@
 //! they are the same in every process reading the same database, survive restarts, and
 //! cost a few hundred rows to compute whatever the traffic: no figure loads runs.
 //!
-//! **Naming rule.** Alert conditions and `observability.slo` names read these variables:
+//! **Naming rule** (declared once, in [`claw_language::figures`]). Alert conditions and
+//! `observability.slo` names read these variables:
 //!
 //! | name | value |
 //! |---|---|
@@ -69,21 +70,7 @@ impl Figures {
     }
 }
 
-/// The percentile a latency SLO name asks for (`dispatch_latency_p95` → 0.95, `dispatch`),
-/// and the trigger it may name; `None` for a name that is not a latency percentile.
-pub fn percentile_of(name: &str) -> Option<(f64, &str)> {
-    let (head, p) = name.rsplit_once('_')?;
-    let q = match p {
-        "p50" => 0.50,
-        "p90" => 0.90,
-        "p95" => 0.95,
-        "p99" => 0.99,
-        "p999" => 0.999,
-        _ => return None,
-    };
-    let subject = head.strip_suffix("_latency").unwrap_or(head);
-    Some((q, subject))
-}
+pub use claw_language::figures::{is_ratio, percentile_of};
 
 /// Computes the figures from a list of runs received in the window (and the open dead
 /// letters). The runtime never has such a list; tests and other stores do.
@@ -266,12 +253,6 @@ pub fn assess<'a>(
             }
         })
         .collect()
-}
-
-/// Whether a figure name is a ratio in 0..=1 (see the naming rule).
-pub fn is_ratio(name: &str) -> bool {
-    name.ends_with("error_rate")
-        || matches!(name, "success_ratio" | "success_rate" | "availability")
 }
 
 #[cfg(test)]

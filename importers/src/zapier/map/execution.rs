@@ -60,6 +60,9 @@ impl Mapper<'_> {
             Kind::Storage if self.storage(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }
+            Kind::Email if self.email(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+            }
             Kind::Digest if self.digest(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }

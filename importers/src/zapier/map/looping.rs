@@ -80,12 +80,61 @@ impl Mapper<'_> {
         true
     }
 
-    /// Makes an execution below a mapped loop run once per item of that loop.
+    /// Makes an execution below a mapped loop run once per item of that loop: the items that
+    /// pass every per-item filter between the loop and it.
     pub(super) fn loop_body(&mut self, i: usize, x: &mut Execution) {
         let Some(l) = self.enclosing_loop(i) else {
             return;
         };
-        x.for_each = Some(step_path(&self.names[l], &["items".to_string()]));
+        let items = step_path(&self.names[l], &["items".to_string()]);
+        let conditions: Vec<&String> = self
+            .tree
+            .ancestors(i)
+            .into_iter()
+            .rev()
+            .filter_map(|a| self.item_filters.get(&a))
+            .collect();
+        x.for_each = Some(if conditions.is_empty() {
+            items
+        } else {
+            let joined: Vec<String> = conditions.iter().map(|c| format!("({c})")).collect();
+            let all = joined.join(" && ");
+            let var = item_variable(&all);
+            format!("{items}.filter({var}, {})", all.replace(EACH_ITEM, var))
+        });
+    }
+
+    /// A Filter after a mapped loop whose condition reads only the item and what the run knew
+    /// before the loop: kept as a per-item condition (Zapier stops only that iteration), not
+    /// a decision. True when folded; the steps below it then listen to its parent's event.
+    pub(super) fn item_filter(&mut self, i: usize) -> bool {
+        let is_filter = self.kinds[i] == Kind::Filter
+            || self.kinds[i] == Kind::Path
+                && self.tree.parent[i].is_none_or(|p| self.kinds[p] != Kind::Branch);
+        let Some(l) = self.enclosing_loop(i).filter(|_| is_filter) else {
+            return false;
+        };
+        // Only conditions over the item and pre-loop values fold: a step after the loop runs
+        // per item, so its output is not one value a list filter can read.
+        let in_loop: Vec<String> = (0..self.tree.nodes.len())
+            .filter(|&d| d != l && self.tree.ancestors(d).contains(&l))
+            .map(|d| format!("steps.{}.", self.names[d]))
+            .collect();
+        let when = self.condition(i);
+        if in_loop.iter().any(|p| when.contains(p.as_str())) {
+            return false;
+        }
+        let (name, lname) = (self.names[i].clone(), self.names[l].clone());
+        self.note(
+            Finding::info(
+                codes::LOOP_FILTER.id,
+                format!("the filter `{name}` after the loop `{lname}` decides per item, as in Zapier: its condition filters the items the steps below it run for (`for_each`), and it is not a decision"),
+                self.origin(Some(i)),
+            )
+            .with_help(codes::LOOP_FILTER.fix),
+        );
+        self.item_filters.insert(i, when);
+        true
     }
 
     /// A filter or path below a loop decides once per run: said, since Zapier decides it per
@@ -122,6 +171,26 @@ impl Mapper<'_> {
             step_path(step, fields)
         }
     }
+}
+
+/// How a reference to the loop's current item is written (see `refs::loop_item_path`).
+const EACH_ITEM: &str = "each.item";
+
+/// A variable name for the list filter over the items, not otherwise used in `condition`.
+fn item_variable(condition: &str) -> &'static str {
+    let used = |v: &str| {
+        condition.match_indices(v).any(|(at, _)| {
+            let before = condition[..at].chars().next_back();
+            let after = condition[at + v.len()..].chars().next();
+            let ident =
+                |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
+            !ident(before) && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    ["item", "loop_item", "each_item"]
+        .into_iter()
+        .find(|v| !used(v))
+        .unwrap_or("loop_item_")
 }
 
 /// The bounds of a numbers loop, read from `start`/`end`/`increment` (or `loop_`-prefixed,

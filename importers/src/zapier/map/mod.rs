@@ -11,6 +11,7 @@
 mod builtin;
 mod decisions;
 mod digest;
+mod email;
 mod execution;
 mod formatter;
 mod formatter_extra;
@@ -59,6 +60,9 @@ struct Mapper<'a> {
     root_fields: Vec<Vec<String>>,
     /// Tables the steps need (Lookup Table rows), added to `data.tables` after the walk.
     tables: Vec<claw_language::model::Table>,
+    /// Filters after a loop decided per item: node → its condition, folded into the
+    /// `for_each` of the steps below it instead of becoming decisions.
+    item_filters: BTreeMap<usize, String>,
     /// Digests the Digest steps name, added to `data.digests` after the walk.
     digests: Vec<claw_language::model::Digest>,
 }
@@ -202,6 +206,7 @@ impl Mapper<'_> {
             files: Vec::new(),
             root_fields: Vec::new(),
             tables: Vec::new(),
+            item_filters: BTreeMap::new(),
             digests: Vec::new(),
         }
     }
@@ -268,6 +273,9 @@ impl Mapper<'_> {
 
     /// Maps one node consuming `parent_out`; returns the event its children consume.
     fn map_item(&mut self, i: usize, parent_out: &str, sys: &mut System) -> String {
+        if self.item_filter(i) {
+            return parent_out.to_string();
+        }
         self.decision_in_loop(i);
         match self.kinds[i] {
             Kind::Branch => {

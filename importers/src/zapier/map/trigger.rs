@@ -37,6 +37,9 @@ impl Mapper<'_> {
             if n.app().to_ascii_lowercase().starts_with("subzap") {
                 self.note(Finding::info(codes::SUBZAP_TRIGGER.id, "a Sub-Zap start is imported as a webhook trigger: callers POST the inputs; the Sub-Zap's reply to its caller has no equivalent", self.origin(Some(i))));
             }
+            if apps::is_email(&n) {
+                self.inbound_email(i);
+            }
             if !params.is_empty() {
                 t.legacy.insert("params".into(), scrubbed_json(&params));
             }

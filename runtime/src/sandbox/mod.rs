@@ -2,9 +2,10 @@
 //!
 //! Every evaluation gets a fresh QuickJS runtime with a memory limit, a stack limit and an
 //! interrupt deadline. The context is built without the `Date` and `Performance`
-//! intrinsics and `Math.random` is removed, so a script has no clock, no
-//! randomness and no asynchronous work; QuickJS itself has no network or file access
-//! unless the host adds it, and this host adds nothing but the input.
+//! intrinsics and `Math.random` is removed, so a script has no clock and no
+//! randomness; QuickJS itself has no network or file access unless the host adds it. This
+//! host adds the input and, for `code.js` steps only, a `fetch` it carries out itself
+//! ([`fetch`]); policies get nothing else.
 //!
 //! Two script shapes are accepted:
 //! * Zapier-style code: reads `inputData` (also `input`), assigns `output`.
@@ -14,7 +15,12 @@ use rquickjs::context::EvalOptions;
 use rquickjs::context::intrinsic::{Eval, Json, MapSet, Promise, RegExp, RegExpCompiler};
 use rquickjs::{Context, Runtime};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod fetch;
+
+pub use fetch::Network;
 
 /// Resource limits of one evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -118,13 +124,32 @@ pub fn typescript_to_js(path: &std::path::Path, _source: &str) -> Result<String,
     })
 }
 
-/// Runs `source` on `input` within `limits`; returns the script's output as JSON.
+/// Runs `source` on `input` within `limits`, with no network; returns the script's output as
+/// JSON.
 pub fn run(source: &str, input: &Value, limits: Limits) -> Result<Value, SandboxError> {
+    run_with(source, input, limits, None)
+}
+
+/// Runs `source` on `input` within `limits`, with `fetch` answered by `network` when one is
+/// given (time waiting on it is not charged to `limits.time`).
+pub fn run_with(
+    source: &str,
+    input: &Value,
+    limits: Limits,
+    network: Option<Arc<dyn Network>>,
+) -> Result<Value, SandboxError> {
     let rt = Runtime::new().map_err(|e| SandboxError::Engine(e.to_string()))?;
     rt.set_memory_limit(limits.memory);
     rt.set_max_stack_size(512 * 1024);
-    let deadline = Instant::now() + limits.time;
-    rt.set_interrupt_handler(Some(Box::new(move || Instant::now() >= deadline)));
+    let waited = fetch::Waited::default();
+    let started = Instant::now();
+    let budget = limits.time;
+    let out_of_time = {
+        let waited = waited.clone();
+        move || started.elapsed() >= budget + waited.get()
+    };
+    let interrupt = out_of_time.clone();
+    rt.set_interrupt_handler(Some(Box::new(interrupt)));
     let ctx = Context::custom::<(Eval, RegExpCompiler, RegExp, Json, MapSet, Promise)>(&rt)
         .map_err(|e| SandboxError::Engine(e.to_string()))?;
     let module_shape = is_module_shape(source);
@@ -139,7 +164,7 @@ pub fn run(source: &str, input: &Value, limits: Limits) -> Result<Value, Sandbox
             // Always take the pending exception: one left in the context keeps objects
             // alive past the runtime's end.
             let exc = ctx.catch();
-            if Instant::now() >= deadline {
+            if out_of_time() {
                 return SandboxError::Timeout(limits.time);
             }
             let msg = if matches!(e, rquickjs::Error::Exception) {
@@ -160,6 +185,9 @@ pub fn run(source: &str, input: &Value, limits: Limits) -> Result<Value, Sandbox
         let globals = ctx.globals();
         // No randomness: a decision must give the same answer on replay.
         let _ = ctx.eval::<(), _>("delete Math.random;");
+        if let Some(network) = network {
+            fetch::install(&ctx, network, waited.clone()).map_err(|e| classify(&ctx, e))?;
+        }
         let value = ctx
             .json_parse(input_json.clone())
             .map_err(|e| classify(&ctx, e))?;
@@ -292,7 +320,7 @@ mod tests {
         ));
     }
 
-    /// `fetch` (which Zapier's JavaScript Code allows) does not exist here: the step fails,
+    /// Without a network (policies, or `run`), `fetch` does not exist: the script fails,
     /// rather than giving the empty object an unsettled promise would serialise to.
     #[test]
     fn fetch_in_async_code_fails() {
