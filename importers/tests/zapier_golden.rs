@@ -102,7 +102,7 @@ fn samples_cover_every_node_type() {
         .iter()
         .flat_map(|s| s.triggers.iter().map(|t| t.source.as_str()))
         .collect();
-    for s in ["webhook", "schedule", "poll"] {
+    for s in ["webhook", "schedule", "poll", "call"] {
         assert!(sources.contains(&s), "no {s} trigger in samples");
     }
     for a in [
@@ -118,15 +118,18 @@ fn samples_cover_every_node_type() {
         "loop.items",
         "digest.append",
         "digest.release",
+        "system.call",
+        "call.return",
     ] {
         assert!(actions.contains(&a), "no {a} step in samples: {actions:?}");
     }
-    for prefix in ["unported.zapier_formatter.", "unported.sub_zap."] {
-        assert!(
-            actions.iter().any(|a| a.starts_with(prefix)),
-            "no {prefix}* step in samples"
-        );
-    }
+    // The one built-in left unported in the samples: a Formatter transform with no equivalent.
+    assert!(
+        actions
+            .iter()
+            .any(|a| a.starts_with("unported.zapier_formatter.")),
+        "no unported.zapier_formatter.* step in samples"
+    );
     let kinds: Vec<String> = all
         .iter()
         .flat_map(|s| {

@@ -135,6 +135,30 @@ crate::diagnostic_codes! {
     STEP_ORDER = "claw::step_order", Error,
         "a template reads `steps.<name>` of a step that is not upstream",
         "Chain the reader after it: `on: <name>.succeeded`.";
+    /// A `call.return` step in a system that no other system can call.
+    REPLY_NOT_CALLABLE = "claw::reply_not_callable", Error,
+        "a `call.return` step in a system that has no `source: call` trigger",
+        "Add a trigger with `source: call` (and its `inputs:`), or remove the reply step.";
+    /// A `system.call` step whose target is missing or not a plain name.
+    CALL_TARGET = "claw::call_target", Error,
+        "a `system.call` step names no system (`with: system:`), names it with a template, or passes `inputs` that are not a mapping",
+        "Write `with: {system: NAME, inputs: {...}}` with the called system's name as plain text.";
+    /// A `system.call` step calls a system that cannot be called.
+    CALL_NOT_CALLABLE = "claw::call_not_callable", Error,
+        "a `system.call` step calls a system that has no `source: call` trigger",
+        "Give the called system a `source: call` trigger, or call another system.";
+    /// A `system.call` step passes an input the called system does not declare.
+    CALL_UNKNOWN_INPUT = "claw::call_unknown_input", Error,
+        "a `system.call` step passes an input that the called system's `source: call` trigger does not list in `inputs:`",
+        "Fix the input's name, or add it to the called trigger's `inputs:`.";
+    /// A `system.call` step calls a system that calls back the caller.
+    CALL_CYCLE = "claw::call_cycle", Error,
+        "a `system.call` step calls a system that calls the caller again, directly or through other systems",
+        "Break the loop: a called system must not call, even indirectly, the system that calls it.";
+    /// A `system.call` step calls a system that is not loaded with it.
+    CALL_UNKNOWN_SYSTEM = "claw::call_unknown_system", Error,
+        "a `system.call` step calls a system that `claw run` was not given",
+        "Pass the called system's file to `claw run` as well (`claw run caller.claw callee.claw`).";
 
     // --- Command-line codes ---------------------------------------------------------------
 

@@ -191,6 +191,12 @@ pub const TRIGGER: &[Field] = &[
         "Queue subject (source: queue).",
     ),
     f(
+        "inputs",
+        Kind::Names,
+        false,
+        "Names of the inputs a calling system's system.call may pass; the run's payload holds them (source: call).",
+    ),
+    f(
         "path",
         Kind::Text,
         false,

@@ -26,3 +26,4 @@ pub mod yaml;
 pub use check::{Checked, check_file, check_system, check_text, check_text_with, lint_system};
 pub use diag::{Code, CodeLevel, Diagnostic, Severity, Span};
 pub use model::*;
+pub use validate::call::check_calls;

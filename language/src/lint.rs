@@ -9,7 +9,7 @@ use crate::parse::SourceMap;
 /// Adapters the runtime ships. Others are plug-ins: allowed, with a warning.
 pub const BUILTIN_ADAPTERS: &[&str] = &[
     "http", "shell", "code", "log", "format", "loop", "slack", "webhook", "queue", "delay",
-    "email", "rss", "state", "table", "digest",
+    "email", "rss", "state", "table", "digest", "system", "call",
 ];
 
 /// The operations of the built-in `state` adapter (`state.set`, …), over `data.state` stores.
@@ -35,7 +35,7 @@ pub const TABLE_OPERATIONS: &[&str] = &["find", "create", "update"];
 pub const DIGEST_OPERATIONS: &[&str] = &["append", "release"];
 
 /// Adapters whose operations have no outside effect, so retries and dead letters are moot.
-const PURE_ADAPTERS: &[&str] = &["log", "delay", "code", "format", "loop"];
+const PURE_ADAPTERS: &[&str] = &["log", "delay", "code", "format", "loop", "call"];
 
 /// Every lint's code and one-line fix hint, for callers that list them (the hint is the code's
 /// registered `fix`; see [`crate::codes`]).
@@ -69,7 +69,8 @@ pub fn lint(sys: &System, map: &SourceMap) -> Vec<Diagnostic> {
 fn triggers(sys: &System, map: &SourceMap, out: &mut Vec<Diagnostic>) {
     for t in &sys.triggers {
         let p = format!("/triggers/{}", t.name);
-        if t.idempotency.is_none() {
+        // A called run's key is its caller step's key: a repeated call attaches to it.
+        if t.idempotency.is_none() && t.source != Source::Call {
             out.push(warn(
                 codes::LINT_NO_IDEMPOTENCY,
                 format!(

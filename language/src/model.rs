@@ -91,6 +91,9 @@ keyword_enum! {
         Queue = "queue",
         /// Fired by hand (`claw fire`) or at start-up.
         Manual = "manual",
+        /// Started by another system's `system.call` step, which waits for this run's
+        /// `call.return` (a Sub-Zap's "Start a Sub-Zap").
+        Call = "call",
     }
 }
 
@@ -189,6 +192,8 @@ pub struct Trigger {
     pub with: IndexMap<String, Value>,
     /// Queue subject, for `queue`.
     pub subject: Option<String>,
+    /// Names of the inputs a caller may pass, for `call` (the run's payload fields).
+    pub inputs: Vec<String>,
     /// Event emitted (defaults to the trigger name).
     pub emits: Option<String>,
     /// `false` keeps the trigger declared but never started (a paused Zap, a disabled job).
@@ -215,6 +220,7 @@ impl Trigger {
             action: None,
             with: IndexMap::new(),
             subject: None,
+            inputs: Vec::new(),
             emits: None,
             enabled: None,
             legacy: IndexMap::new(),

@@ -34,13 +34,25 @@ pub struct Simulator {
 }
 
 impl Simulator {
-    /// Loads the system and starts a private record-only runtime (in-memory store).
+    /// Loads the system, and the systems it calls from the files beside it, and starts a
+    /// private record-only runtime (in-memory store).
     pub async fn new(path: &Path) -> Result<Simulator, ShadowError> {
-        Simulator::start(load(path)?).await
+        let sys = load(path)?;
+        let called = called_beside(path, &sys)?;
+        Simulator::start_with(sys, called).await
     }
 
     /// Starts a private record-only runtime (in-memory store) for an already loaded system.
     pub async fn start(sys: LoadedSystem) -> Result<Simulator, ShadowError> {
+        Simulator::start_with(sys, Vec::new()).await
+    }
+
+    /// [`Simulator::start`] with the systems `sys` calls (`system.call`) loaded beside it: their
+    /// runs are recorded in the same runtime, under their own run ids.
+    async fn start_with(
+        sys: LoadedSystem,
+        called: Vec<LoadedSystem>,
+    ) -> Result<Simulator, ShadowError> {
         let system = sys.system.system.clone();
         let fail = |e: String| ShadowError::System {
             system: system.clone(),
@@ -51,14 +63,15 @@ impl Simulator {
             .await
             .map_err(|e| fail(e.to_string()))?;
         let clock = Arc::new(InputClock::default());
-        let rt = Runtime::builder(Arc::new(store))
+        let mut b = Runtime::builder(Arc::new(store))
             .mode(Mode::RecordOnly)
             .secrets(Secrets::none())
             .clock(clock.clone())
-            .system(sys)
-            .build()
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+            .system(sys);
+        for c in called {
+            b = b.system(c);
+        }
+        let rt = b.build().await.map_err(|e| fail(e.to_string()))?;
         Ok(Simulator { rt, system, clock })
     }
 
@@ -157,6 +170,35 @@ pub fn load(path: &Path) -> Result<LoadedSystem, ShadowError> {
         system: path.display().to_string(),
         message: e.to_string(),
     })
+}
+
+/// The systems `sys` calls, directly or through the systems it calls, loaded from
+/// `<dir>/<name>.claw` beside `path` (where the importer writes them). One without such a file
+/// is left out: its calls fail in the simulation, which the report shows.
+fn called_beside(path: &Path, sys: &LoadedSystem) -> Result<Vec<LoadedSystem>, ShadowError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let callees = |s: &LoadedSystem| -> Vec<String> {
+        s.system
+            .execution
+            .iter()
+            .filter(|x| x.action == claw_language::validate::call::CALL_ACTION)
+            .filter_map(claw_language::validate::call::callee)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut seen: BTreeSet<String> = BTreeSet::from([sys.system.system.clone()]);
+    let mut todo = callees(sys);
+    let mut out = Vec::new();
+    while let Some(name) = todo.pop() {
+        let file = dir.join(format!("{name}.claw"));
+        if !seen.insert(name) || !file.is_file() {
+            continue;
+        }
+        let s = load(&file)?;
+        todo.extend(callees(&s));
+        out.push(s);
+    }
+    Ok(out)
 }
 
 /// Reads trigger inputs, JSON Lines of `{"at": RFC 3339, "trigger": name?, "payload": {...}}`

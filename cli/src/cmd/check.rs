@@ -49,16 +49,19 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         crate::progress::hidden()
     };
+    let mut read = Vec::new();
     for f in &files {
         pb.inc(1);
-        let (text, checked) = match claw_language::check_file(f) {
-            Ok(x) => x,
+        match claw_language::check_file(f) {
+            Ok((text, checked)) => read.push((f, text, checked)),
             Err(e) => {
                 eprintln!("error[{}]: cannot read {}: {e}", codes::IO.id, f.display());
                 unreadable = true;
-                continue;
             }
-        };
+        }
+    }
+    resolve_calls(&mut read);
+    for (f, text, checked) in &read {
         let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
         let warns = checked.diagnostics.len() - errors;
         warnings += warns;
@@ -72,7 +75,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 pb.suspend(|| {
                     eprint!(
                         "{}",
-                        diag::render(&checked.diagnostics, &text, color_stderr())
+                        diag::render(&checked.diagnostics, text, color_stderr())
                     );
                     eprintln!(
                         "{}: {status} ({errors} error(s), {warns} warning(s))",
@@ -107,4 +110,31 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         exit::ok()
     })
+}
+
+/// Adds to each file the findings about its `system.call` steps that need the called system:
+/// resolved by name among the files checked together (a called system not among them is not
+/// a finding here; `claw run` requires it).
+fn resolve_calls(read: &mut [(&PathBuf, String, claw_language::Checked)]) {
+    let found = {
+        let valid: Vec<(
+            usize,
+            &claw_language::System,
+            &claw_language::parse::SourceMap,
+        )> = read
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, _, c))| c.valid_system().map(|s| (i, s, &c.map)))
+            .collect();
+        let pairs: Vec<_> = valid.iter().map(|(_, s, m)| (*s, *m)).collect();
+        claw_language::check_calls(&pairs, false)
+            .into_iter()
+            .map(|(k, d)| (valid[k].0, d))
+            .collect::<Vec<_>>()
+    };
+    for (i, mut d) in found {
+        let (f, _, checked) = &mut read[i];
+        d.file = Some(f.display().to_string());
+        checked.diagnostics.push(d);
+    }
 }

@@ -26,12 +26,12 @@ pub enum Kind {
     LookupTable,
     /// Looping by Zapier: a `loop.items` step; the steps after it run `for_each` item.
     Loop,
+    /// Sub-Zap by Zapier: `call.return`, `system.call` (the start is the trigger).
+    SubZap,
     /// Email by Zapier: an `email.send` step through the user's SMTP server.
     Email,
     /// Digest by Zapier: a `digest.*` step over a `data.digests` digest.
     Digest,
-    /// Built-ins with no runtime equivalent (Sub-Zap).
-    Unported,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
 }
@@ -72,15 +72,14 @@ pub fn kind(n: &Node) -> Kind {
     if matches!(base.as_str(), "zapierlooping" | "looping") {
         return Kind::Loop;
     }
+    if base == "subzap" {
+        return Kind::SubZap;
+    }
     if base == "email" {
         return Kind::Email;
     }
     if base == "digest" {
         return Kind::Digest;
-    }
-    const UNPORTED: &[&str] = &["subzap"];
-    if UNPORTED.contains(&base.as_str()) {
-        return Kind::Unported;
     }
     Kind::App
 }

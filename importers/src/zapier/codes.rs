@@ -66,10 +66,18 @@ claw_language::diagnostic_codes! {
     SCHEDULE_UNPORTED = "claw::import::schedule_unported", Warning,
         "A Schedule by Zapier trigger could not be translated to crontab; it is imported as a manual trigger.",
         "write the crontab expression by hand: `source: schedule`, `schedule: \"m h dom mon dow\"`";
-    /// A Sub-Zap start is imported as a webhook trigger; the Sub-Zap's reply to its caller has no equivalent.
+    /// A Sub-Zap start is imported as a `source: call` trigger.
     SUBZAP_TRIGGER = "claw::import::subzap_trigger", Info,
-        "A Sub-Zap start is imported as a webhook trigger; the Sub-Zap's reply to its caller has no equivalent.",
-        "have callers POST the inputs to the webhook and stop waiting for a reply";
+        "A Sub-Zap start is imported as a `source: call` trigger that another system's `system.call` step starts.",
+        "run the Sub-Zap's system together with its callers: `claw run caller.claw sub-zap.claw`";
+    /// A Call a Sub-Zap step names a Sub-Zap that is not in the import, or none at all.
+    SUBZAP_UNLINKED = "claw::import::subzap_unlinked", Warning,
+        "A Call a Sub-Zap step names a Sub-Zap that is not in this import (or names none the importer reads): its `system.call` names a system no file holds.",
+        "import the Sub-Zap together with its callers (one export, or one folder), or set `with: system:` to the called system's name";
+    /// A Call a Sub-Zap step was read by inferred param names.
+    SUBZAP_CALL_INFERRED = "claw::import::subzap_call_inferred", Info,
+        "No export with a Call a Sub-Zap step has been seen: the step's params are read by inferred names.",
+        "check the `system.call` step's `system` and `inputs` against the Zap";
     /// A step with no runtime equivalent is kept as `unported.*`, with the reason.
     UNPORTED_STEP = "claw::import::unported_step", Warning,
         "A step with no runtime equivalent is kept as `unported.*`, with the reason.",

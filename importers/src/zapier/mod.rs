@@ -123,10 +123,14 @@ fn run<E: From<ZapierError>>(
 ) -> Result<(), E> {
     let mut versions = Vec::with_capacity(docs.len());
     let mut problems = Vec::new();
+    // The names the second pass gives, in the same order: a Sub-Zap call links to its Zap's.
+    let (mut links, mut named) = (map::Links::new(), BTreeSet::new());
     for d in docs {
         let mut seen: HashMap<String, String> = HashMap::new();
         let (mut duplicate, mut broken) = (None, None);
         let version = stream::each_zap::<ZapierError>(d, &mut |z| {
+            let (_, name) = system_name(&z, &mut named);
+            links.entry(z.id.0.clone()).or_insert(name);
             let title = z.title.clone().unwrap_or_default();
             if duplicate.is_none()
                 && let Some(first) = seen.insert(z.id.0.clone(), title.clone())
@@ -162,20 +166,45 @@ fn run<E: From<ZapierError>>(
         };
         stream::each_zap::<E>(d, &mut |mut z| {
             let t = tree::take(&d.file, &mut z)?;
-            let (g, f) = map_one(&export, &z, &t, &mut used)?;
+            let (g, f) = map_one(&export, &z, &t, &mut used, &links)?;
             sink(g, f)
         })?;
     }
     Ok(())
 }
 
-/// Names one Zap's system (the slug of its title, unique across the import) and maps it.
+/// Names one Zap's system (see [`system_name`]) and maps it.
 fn map_one(
     e: &model::Export,
     z: &model::Zap,
     t: &tree::Tree,
     used: &mut BTreeSet<String>,
+    links: &map::Links,
 ) -> Result<(Generated, Vec<Finding>), ZapierError> {
+    let (base, name) = system_name(z, used);
+    let (g, mut f) = map::zap(e, z, t, &name, links)?;
+    if name != base {
+        let mut r = Finding::info(
+            codes::RENAMED_SYSTEM.id,
+            format!(
+                "another Zap's title also gives the name `{base}`; this one is named `{name}` (Zap id appended)"
+            ),
+            Origin {
+                file: Some(e.file.clone()),
+                zap: Some(z.id.0.clone()),
+                zap_title: z.title.clone(),
+                ..Origin::default()
+            },
+        );
+        r.system = Some(name.clone());
+        f.insert(0, r);
+    }
+    Ok((g, f))
+}
+
+/// Gives one Zap's system name: the slug of its title, unique across the import (the Zap id
+/// appended to a name already `used`, which it is added to). Returns the slug and the name.
+fn system_name(z: &model::Zap, used: &mut BTreeSet<String>) -> (String, String) {
     let title = z
         .title
         .as_deref()
@@ -200,22 +229,5 @@ fn map_one(
         }
     }
     used.insert(name.clone());
-    let (g, mut f) = map::zap(e, z, t, &name)?;
-    if name != base {
-        let mut r = Finding::info(
-            codes::RENAMED_SYSTEM.id,
-            format!(
-                "another Zap's title also gives the name `{base}`; this one is named `{name}` (Zap id appended)"
-            ),
-            Origin {
-                file: Some(e.file.clone()),
-                zap: Some(z.id.0.clone()),
-                zap_title: z.title.clone(),
-                ..Origin::default()
-            },
-        );
-        r.system = Some(name.clone());
-        f.insert(0, r);
-    }
-    Ok((g, f))
+    (base, name)
 }

@@ -176,6 +176,9 @@ impl P {
             t.with = self.params(n, &join(path, "with"));
         }
         t.subject = self.opt_string(&m, "subject", path);
+        if let Some(n) = m.get("inputs") {
+            t.inputs = self.names(n, &join(path, "inputs"));
+        }
         t.emits = self.opt_string(&m, "emits", path);
         if let Some(n) = m.get("enabled") {
             t.enabled = self.boolean(n, &join(path, "enabled"));

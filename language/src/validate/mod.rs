@@ -8,6 +8,7 @@ use crate::parse::SourceMap;
 use crate::units;
 use std::path::Path;
 
+pub mod call;
 mod digest;
 mod flow;
 mod state;
@@ -57,6 +58,7 @@ pub fn validate(sys: &System, loc: &Located<'_>) -> Vec<Diagnostic> {
     data(sys, loc, &mut out);
     state::steps(sys, loc, &mut out);
     digest::check(sys, loc, &mut out);
+    call::steps(sys, loc, &mut out);
     observability(sys, loc, &mut out);
     names_across_layers(sys, loc, &mut out);
     flow::flow(sys, loc, reads, &mut out);

@@ -95,7 +95,7 @@ fn trigger_fields(t: &Trigger, path: &str, loc: &Located<'_>, out: &mut Vec<Diag
         Source::Queue if t.subject.is_none() => out.push(need("subject", "the queue subject")),
         _ => {}
     }
-    let checks: [(bool, &str, Source); 9] = [
+    let checks: [(bool, &str, Source); 10] = [
         (t.schedule.is_some(), "schedule", Source::Schedule),
         (t.timezone.is_some(), "timezone", Source::Schedule),
         (t.catch_up.is_some(), "catch_up", Source::Schedule),
@@ -109,6 +109,7 @@ fn trigger_fields(t: &Trigger, path: &str, loc: &Located<'_>, out: &mut Vec<Diag
         (t.path.is_some(), "path", Source::Webhook),
         (t.auth.is_some(), "auth", Source::Webhook),
         (t.body.is_some(), "body", Source::Webhook),
+        (!t.inputs.is_empty(), "inputs", Source::Call),
     ];
     for (present, field, belongs) in checks {
         if present && t.source != belongs {

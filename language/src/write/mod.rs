@@ -350,6 +350,7 @@ fn trigger_key(w: &mut W, t: &Trigger, key: &str) {
         "action" => w.opt(6, key, &t.action),
         "with" => w.params(6, key, &t.with),
         "subject" => w.opt(6, key, &t.subject),
+        "inputs" => w.names(6, key, &t.inputs),
         "path" => w.opt(6, key, &t.path),
         "auth" => {
             if let Some(a) = &t.auth {
@@ -431,6 +432,7 @@ mod tests {
         t.action = Some("http.get".into());
         t.with.insert("url".into(), Value::String("u".into()));
         t.subject = Some("s".into());
+        t.inputs = vec!["to".into()];
         t.path = Some("/p".into());
         t.auth = Some(WebhookAuth {
             hmac_sha256: "secret://k".into(),

@@ -141,12 +141,13 @@ pub fn trigger(n: String) -> impl Strategy<Value = Trigger> {
             opt(tricky()),
             prop::option::of(any::<bool>()),
             smap(),
+            names_list(),
         ),
     )
         .prop_map(
             move |(
                 (source, description, idempotency, schedule, timezone, catch_up, path, body),
-                (auth, every, action, with, subject, emits, enabled, legacy),
+                (auth, every, action, with, subject, emits, enabled, legacy, inputs),
             )| Trigger {
                 name: n.clone(),
                 description,
@@ -165,6 +166,7 @@ pub fn trigger(n: String) -> impl Strategy<Value = Trigger> {
                 action,
                 with,
                 subject,
+                inputs,
                 emits,
                 enabled,
                 legacy,

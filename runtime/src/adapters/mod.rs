@@ -2,8 +2,9 @@
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
 //! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `loop`, `slack`, `webhook`,
-//! `email`, `queue`, `rss`, and `state`, `table` and `digest` (added by the runtime builder:
-//! they need the event store).
+//! `email`, `queue`, `rss`, `call` (`call.return`, a called run's reply), and `state`, `table`
+//! and `digest` (added by the runtime builder: they need the event store).
+//! `system.call` is handled by the engine (it starts and awaits another system's run).
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
@@ -16,6 +17,7 @@ mod http;
 mod log;
 mod looping;
 mod queue;
+mod reply;
 mod rss;
 pub(crate) mod shell;
 mod state;
@@ -29,6 +31,7 @@ pub use http::{HttpAdapter, NotifyAdapter};
 pub use log::LogAdapter;
 pub use looping::LoopAdapter;
 pub use queue::QueueAdapter;
+pub use reply::ReplyAdapter;
 pub use rss::RssAdapter;
 pub use shell::ShellAdapter;
 pub use state::{DeclaredStores, StateAdapter};
@@ -136,6 +139,7 @@ impl Adapters {
         a.register("format", Arc::new(FormatAdapter));
         a.register("loop", Arc::new(LoopAdapter));
         a.register("queue", Arc::new(QueueAdapter));
+        a.register("call", Arc::new(ReplyAdapter));
         a.register("rss", Arc::new(RssAdapter::new(client)));
         a
     }
@@ -257,6 +261,9 @@ impl Adapter for RecordingAdapter {
         }
         if call.action.starts_with("loop.") {
             return looping::output(call);
+        }
+        if call.action.starts_with("call.") {
+            return reply::output(call);
         }
         Ok(serde_json::json!({"recorded": true}))
     }

@@ -15,7 +15,8 @@
 //! `lifecycle` resumes, counts in-flight runs and drains; `dlq` retries dead letters;
 //! `state` folds events into a run's state and builds the scope expressions read;
 //! `each` runs a `for_each` step item by item; `release` starts the run a scheduled digest
-//! release continues;
+//! release continues; `call` runs a `system.call` step (starts the called system's run and
+//! waits for its reply);
 //! `summary` holds the read-only views over stored runs.
 
 use crate::adapters::{
@@ -36,6 +37,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 
 mod accept;
+mod call;
 mod decide;
 mod dlq;
 mod drive;

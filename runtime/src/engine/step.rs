@@ -220,6 +220,9 @@ impl Runtime {
         key: String,
         timeout: Duration,
     ) -> Result<Value, AdapterError> {
+        if action == claw_language::validate::call::CALL_ACTION {
+            return self.call_system(run, step, params, key, timeout).await;
+        }
         let mut call = Call {
             system: run.system.clone(),
             run_id: run.id.clone(),

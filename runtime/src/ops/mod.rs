@@ -97,7 +97,30 @@ pub fn load_systems(paths: &[PathBuf]) -> Result<Vec<LoadedSystem>, OpsError> {
         }
         out.push(s);
     }
+    calls_resolve(&out)?;
     Ok(out)
+}
+
+/// Refuses systems whose `system.call` steps call a system not among them, one without a
+/// `source: call` trigger, or pass an input it does not take: found now rather than by the
+/// first run that reaches the call.
+fn calls_resolve(systems: &[LoadedSystem]) -> Result<(), OpsError> {
+    let map = claw_language::parse::SourceMap::default();
+    let pairs: Vec<_> = systems.iter().map(|s| (&s.system, &map)).collect();
+    let found = claw_language::check_calls(&pairs, true);
+    let Some((first, _)) = found.first() else {
+        return Ok(());
+    };
+    let s = &systems[*first];
+    let mine: Vec<_> = found
+        .iter()
+        .filter(|(i, _)| i == first)
+        .map(|(_, d)| d.clone())
+        .collect();
+    Err(OpsError::Load(LoadError::Invalid {
+        path: s.path.display().to_string(),
+        rendered: claw_language::diag::render(&mine, &s.source, false),
+    }))
 }
 
 /// Loads system `name` from `file`, or else its latest version stored by `claw run`.

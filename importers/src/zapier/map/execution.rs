@@ -60,13 +60,16 @@ impl Mapper<'_> {
             Kind::Storage if self.storage(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }
+            Kind::SubZap if self.subzap(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+            }
             Kind::Email if self.email(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }
             Kind::Digest if self.digest(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }
-            Kind::Unported | Kind::Loop => self.unported_step(i, &n, &mut x),
+            Kind::Loop | Kind::SubZap => self.unported_step(i, &n, &mut x),
             Kind::Formatter if self.formatter(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
                 if let Some(t) = super::formatter::transform_key(&n) {
@@ -351,7 +354,14 @@ impl Mapper<'_> {
         cands.sort();
         cands.dedup();
         let src = self.node(root).app().to_string();
-        if apps::is_schedule(self.node(root)) {
+        // A called Sub-Zap's runs are keyed by the caller's step: it needs no key of its own.
+        if apps::is_schedule(self.node(root))
+            || self
+                .node(root)
+                .app()
+                .to_ascii_lowercase()
+                .starts_with("subzap")
+        {
             return;
         }
         let f = if cands.is_empty() {

@@ -20,6 +20,7 @@ mod looping;
 mod python;
 mod refs;
 mod storage;
+mod subzap;
 mod tables;
 mod trigger;
 mod webhook;
@@ -63,18 +64,26 @@ struct Mapper<'a> {
     /// Filters after a loop decided per item: node → its condition, folded into the
     /// `for_each` of the steps below it instead of becoming decisions.
     item_filters: BTreeMap<usize, String>,
+    /// The system each Zap of the import is given, by Zap id: a Call a Sub-Zap step names
+    /// the Sub-Zap it calls by its Zap id.
+    links: &'a Links,
     /// Digests the Digest steps name, added to `data.digests` after the walk.
     digests: Vec<claw_language::model::Digest>,
 }
 
-/// Maps one Zap. `system` is the (already deduplicated) system name.
+/// Zap id → the system name the import gives that Zap.
+pub type Links = std::collections::HashMap<String, String>;
+
+/// Maps one Zap. `system` is the (already deduplicated) system name; `links` the names of
+/// every Zap of the import, by Zap id.
 pub fn zap(
     export: &Export,
     zap: &Zap,
     tree: &Tree,
     system: &str,
+    links: &Links,
 ) -> Result<(Generated, Vec<Finding>), ZapierError> {
-    let mut m = Mapper::new(export, zap, tree, system);
+    let mut m = Mapper::new(export, zap, tree, system, links);
     m.assign_names();
     m.resolve_live_ids();
     let mut sys = System::new(system);
@@ -183,7 +192,13 @@ fn plain(v: &Value) -> String {
 
 impl Mapper<'_> {
     /// A mapper for one Zap, with each node's kind known and nothing named or mapped yet.
-    fn new<'a>(export: &'a Export, zap: &'a Zap, tree: &'a Tree, system: &str) -> Mapper<'a> {
+    fn new<'a>(
+        export: &'a Export,
+        zap: &'a Zap,
+        tree: &'a Tree,
+        system: &str,
+        links: &'a Links,
+    ) -> Mapper<'a> {
         let kinds: Vec<Kind> = (0..tree.nodes.len())
             .map(|i| {
                 if i == tree.root {
@@ -207,6 +222,7 @@ impl Mapper<'_> {
             root_fields: Vec::new(),
             tables: Vec::new(),
             item_filters: BTreeMap::new(),
+            links,
             digests: Vec::new(),
         }
     }

@@ -23,6 +23,8 @@ impl Mapper<'_> {
         let params = n.params.clone().unwrap_or_default();
         let mut t = if apps::is_schedule(&n) {
             self.schedule_trigger(i, &n, &name, &params)
+        } else if n.app().to_ascii_lowercase().starts_with("subzap") {
+            self.call_trigger(i, &n, &name)
         } else if apps::is_instant(&n) {
             let mut t = Trigger::new(&name, Source::Webhook);
             // Webhooks by Zapier's Catch Hook takes JSON, forms and query strings; Catch Raw
@@ -33,9 +35,6 @@ impl Mapper<'_> {
                 } else {
                     HookBody::Any
                 });
-            }
-            if n.app().to_ascii_lowercase().starts_with("subzap") {
-                self.note(Finding::info(codes::SUBZAP_TRIGGER.id, "a Sub-Zap start is imported as a webhook trigger: callers POST the inputs; the Sub-Zap's reply to its caller has no equivalent", self.origin(Some(i))));
             }
             if apps::is_email(&n) {
                 self.inbound_email(i);
