@@ -78,16 +78,7 @@ async fn crash_case(tdb: TestDb) {
     let mut accepted = Vec::new();
     for i in 0..40 {
         let body = json!({"signup": {"id": format!("s{i}")}});
-        let resp = client
-            .post(format!("{}/hooks/tally/signup", server.url))
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 202, "{l}");
-        let v: Value = resp.json().await.unwrap();
-        accepted.push(v["run_id"].as_str().unwrap().to_string());
+        accepted.push(hook_async(&client, &server.url, "tally", "signup", &body).await);
     }
     // The write a dying process left behind, for every fourth run, before its step ran.
     let store = SqlStore::connect(db).await.unwrap();
@@ -104,11 +95,7 @@ async fn crash_case(tdb: TestDb) {
     server.stop(SIGKILL);
 
     let restarted = tokio::task::block_in_place(|| start(db, &file));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !store.unfinished_runs().await.unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "{l}: runs left unfinished");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    all_finished(&store, l).await;
     restarted.stop(SIGTERM);
 
     for id in &accepted {

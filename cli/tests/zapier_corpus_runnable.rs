@@ -36,7 +36,7 @@ const ENGINE_ACTIONS: &[&str] = &["delay.wait", "delay.queue", "system.call"];
 
 /// Adapters the runtime builder adds beside [`claw_runtime::adapters::Adapters::builtin`],
 /// because they need the event store.
-const STORE_ADAPTERS: &[&str] = &["state", "table"];
+const STORE_ADAPTERS: &[&str] = &["state", "table", "digest"];
 
 #[derive(Debug, Default, PartialEq)]
 struct Figure {

@@ -103,6 +103,14 @@ crate::diagnostic_codes! {
     UNKNOWN_STATE_STORE = "claw::unknown_state_store", Error,
         "a `state.*` step whose `store` (a `table.*` step: `table`) is missing or not declared under `data.state`",
         "Declare the store under `data.state`, or fix the step's `with: store:` (`with: table:`).";
+    /// A `digest.*` step naming no digest, or one `data.digests` does not declare.
+    UNKNOWN_DIGEST = "claw::unknown_digest", Error,
+        "a `digest.*` step whose `digest` is missing or not declared under `data.digests`",
+        "Declare the digest under `data.digests`, or fix the step's `with: digest:`.";
+    /// A digest whose release policy is not one the runtime has.
+    BAD_DIGEST_RELEASE = "claw::bad_digest_release", Error,
+        "a digest whose `release` is unknown, a `count` digest without a `count` from 1 to 1000, a `schedule` digest without a `schedule`, or a `count` or `schedule` its release policy never uses",
+        "Write `release: count` with `count: N` (1 to 1000), `release: schedule` with `schedule: <crontab line>`, or `release: manual` with neither.";
     /// A route, dead letter or secret reference that is not `scheme://target`.
     BAD_URI = "claw::bad_uri", Error,
         "a route, dead letter or secret reference that is not `scheme://target` with an allowed scheme",

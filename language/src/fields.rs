@@ -436,6 +436,46 @@ pub const TABLE: &[Field] = &[
     f("rows", Kind::Rows, false, "Inline rows."),
 ];
 
+/// Digest keys (`data.digests`).
+pub const DIGEST: &[Field] = &[
+    f(
+        "description",
+        Kind::Text,
+        false,
+        "What the digest collects.",
+    ),
+    f(
+        "release",
+        Kind::OneOf(crate::model::DigestRelease::WORDS),
+        true,
+        "When the entries are released: on a count, on a schedule, or by a digest.release step (manual).",
+    ),
+    f(
+        "count",
+        Kind::Count,
+        false,
+        "How many entries a `release: count` digest releases at (1 to 1000).",
+    ),
+    f(
+        "separator",
+        Kind::Text,
+        false,
+        "Text between entries in the released digest (a newline when absent).",
+    ),
+    f(
+        "schedule",
+        Kind::Text,
+        false,
+        "When a `release: schedule` digest is released: a crontab line, as for a schedule trigger.",
+    ),
+    f(
+        "timezone",
+        Kind::Text,
+        false,
+        "IANA time zone of the digest's schedule (default UTC).",
+    ),
+];
+
 /// Data layer keys.
 pub const DATA: &[Field] = &[
     f(
@@ -455,6 +495,12 @@ pub const DATA: &[Field] = &[
         Kind::NamedList(TABLE),
         false,
         "Named reference tables decisions can read.",
+    ),
+    f(
+        "digests",
+        Kind::NamedList(DIGEST),
+        false,
+        "Named digests: durable batches the digest.* steps append to and release.",
     ),
 ];
 

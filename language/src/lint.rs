@@ -9,7 +9,7 @@ use crate::parse::SourceMap;
 /// Adapters the runtime ships. Others are plug-ins: allowed, with a warning.
 pub const BUILTIN_ADAPTERS: &[&str] = &[
     "http", "shell", "code", "log", "format", "loop", "slack", "webhook", "queue", "delay",
-    "email", "rss", "state", "table", "system", "call",
+    "email", "rss", "state", "table", "digest", "system", "call",
 ];
 
 /// The operations of the built-in `state` adapter (`state.set`, …), over `data.state` stores.
@@ -29,6 +29,10 @@ pub const STATE_OPERATIONS: &[&str] = &[
 /// The operations of the built-in `table` adapter (`table.find`, …), over `data.state` stores
 /// used as tables of records.
 pub const TABLE_OPERATIONS: &[&str] = &["find", "create", "update"];
+
+/// The operations of the built-in `digest` adapter, over `data.digests` digests: `append` adds
+/// an entry (and releases the batch when a `count` digest fills), `release` releases by hand.
+pub const DIGEST_OPERATIONS: &[&str] = &["append", "release"];
 
 /// Adapters whose operations have no outside effect, so retries and dead letters are moot.
 const PURE_ADAPTERS: &[&str] = &["log", "delay", "code", "format", "loop", "call"];

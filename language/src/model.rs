@@ -107,6 +107,21 @@ keyword_enum! {
     }
 }
 
+keyword_enum! {
+    /// When a digest (`data.digests`) releases the entries it holds.
+    DigestRelease {
+        /// When it holds `count` entries: the `digest.append` that adds the last one gets the
+        /// batch (Digest by Zapier's "threshold" frequency).
+        Count = "count",
+        /// Only by a `digest.release` step (Digest by Zapier's "manual" frequency, released by
+        /// a "Release Existing Digest" step).
+        Manual = "manual",
+        /// At each time of its `schedule`: the run continues from the `digest.append` step with
+        /// the batch (Digest by Zapier's daily, weekly and monthly frequencies).
+        Schedule = "schedule",
+    }
+}
+
 /// The loop size a `for_each` step accepts when it declares no `max_items`: Looping by
 /// Zapier's own cap.
 pub const DEFAULT_MAX_ITEMS: u32 = 500;
@@ -405,6 +420,27 @@ pub struct StateStore {
     pub ttl: Option<String>,
 }
 
+/// A named digest: a durable batch that `digest.append` steps add entries to and that is
+/// released, all at once, to the step that fills it or to a `digest.release` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Digest {
+    /// Name the `digest.*` steps use (shared by every system of one store, as a Zapier digest
+    /// title is shared by every Zap of an account).
+    pub name: String,
+    /// Human description.
+    pub description: Option<String>,
+    /// When the entries are released.
+    pub release: DigestRelease,
+    /// How many entries a `count` digest releases at.
+    pub count: Option<u32>,
+    /// Text put between entries in the released digest (a newline when absent).
+    pub separator: Option<String>,
+    /// A `schedule` digest's release times: a crontab line, as a schedule trigger's.
+    pub schedule: Option<String>,
+    /// The IANA time zone `schedule` is read in (UTC when absent).
+    pub timezone: Option<String>,
+}
+
 /// A named reference table a decision can read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
@@ -429,6 +465,8 @@ pub struct Data {
     pub state: Vec<StateStore>,
     /// Read-only tables decisions look values up in.
     pub tables: Vec<Table>,
+    /// Durable batches of entries, released on a count or by hand.
+    pub digests: Vec<Digest>,
 }
 
 /// One alert: a condition over SLOs and metrics, and where it is sent.
@@ -462,6 +500,7 @@ impl Default for Data {
             },
             state: Vec::new(),
             tables: Vec::new(),
+            digests: Vec::new(),
         }
     }
 }

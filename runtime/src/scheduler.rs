@@ -7,6 +7,11 @@
 //! idempotency key is its fire time, so a fire is never run twice even if the mark is
 //! lost. DST gaps and repeats follow Debian cron (see `docs/cron.md`). The clock is
 //! injectable: [`Scheduler::tick`] does one step at a given "now".
+//!
+//! A `release: schedule` digest is driven the same way: at each fire time the scheduler
+//! releases it into the system's `digest.append` step ([`Runtime::release_digest`]), with the
+//! mark kept under `digest:<name>` and `latest` catch-up (a release missed while the runtime
+//! was down is done once at start; the entries wait, none is lost).
 
 use crate::engine::{EngineError, Runtime, StartOptions};
 use crate::store::Write;
@@ -34,6 +39,9 @@ pub struct ScheduledTrigger {
     pub tz: chrono_tz::Tz,
     /// What to do with fire times missed while the runtime was down (`catch_up:`).
     pub catch_up: CatchUp,
+    /// For a digest released on a schedule: the `digest.append` step its runs continue from
+    /// (`trigger` is then `digest:<name>`, the key of its mark).
+    pub release_into: Option<String>,
 }
 
 /// Fire times due at `now` given the last handled one, per the catch-up policy.
@@ -65,6 +73,66 @@ pub fn due_fires(
     }
 }
 
+/// A schedule named `trigger` of `system` from its crontab line and time zone (UTC when
+/// absent), with no catch-up and no digest to release: a schedule trigger's or a digest's.
+fn scheduled(
+    system: &str,
+    trigger: &str,
+    schedule: Option<&str>,
+    timezone: Option<&str>,
+) -> Result<ScheduledTrigger, ScheduleError> {
+    let err = |message: String| ScheduleError {
+        system: system.to_string(),
+        trigger: trigger.to_string(),
+        message,
+    };
+    let text = schedule.ok_or_else(|| err("no `schedule:`".into()))?;
+    let schedule = claw_language::cron::parse(text).map_err(|e| err(e.to_string()))?;
+    let tz = match timezone {
+        Some(z) => z
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| err(format!("unknown time zone `{z}`")))?,
+        None => chrono_tz::UTC,
+    };
+    Ok(ScheduledTrigger {
+        system: system.to_string(),
+        trigger: trigger.to_string(),
+        schedule,
+        tz,
+        catch_up: CatchUp::None,
+        release_into: None,
+    })
+}
+
+/// The scheduled releases of a system's `release: schedule` digests: one per digest that a
+/// `digest.append` step of the system appends to (the first such step is the one its runs
+/// continue from).
+fn digest_releases(
+    sys: &crate::plan::LoadedSystem,
+) -> Result<Vec<ScheduledTrigger>, ScheduleError> {
+    let mut out = Vec::new();
+    for d in &sys.system.data.digests {
+        if d.release != claw_language::model::DigestRelease::Schedule {
+            continue;
+        }
+        let step = sys.system.execution.iter().find(|x| {
+            x.action == "digest.append"
+                && x.with.get("digest").and_then(serde_json::Value::as_str) == Some(&d.name)
+        });
+        let Some(step) = step else { continue };
+        let mut t = scheduled(
+            sys.name(),
+            &format!("digest:{}", d.name),
+            d.schedule.as_deref(),
+            d.timezone.as_deref(),
+        )?;
+        t.catch_up = CatchUp::Latest;
+        t.release_into = Some(step.name.clone());
+        out.push(t);
+    }
+    Ok(out)
+}
+
 /// Drives every schedule trigger of a runtime.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
@@ -94,30 +162,16 @@ impl Scheduler {
                 if tr.source != Source::Schedule || !tr.is_enabled() {
                     continue;
                 }
-                let err = |message: String| ScheduleError {
-                    system: sys.name().to_string(),
-                    trigger: tr.name.clone(),
-                    message,
-                };
-                let text = tr
-                    .schedule
-                    .as_deref()
-                    .ok_or_else(|| err("no `schedule:`".into()))?;
-                let schedule = claw_language::cron::parse(text).map_err(|e| err(e.to_string()))?;
-                let tz = match tr.timezone.as_deref() {
-                    Some(z) => z
-                        .parse::<chrono_tz::Tz>()
-                        .map_err(|_| err(format!("unknown time zone `{z}`")))?,
-                    None => chrono_tz::UTC,
-                };
-                triggers.push(ScheduledTrigger {
-                    system: sys.name().to_string(),
-                    trigger: tr.name.clone(),
-                    schedule,
-                    tz,
-                    catch_up: tr.catch_up.unwrap_or(CatchUp::None),
-                });
+                let mut st = scheduled(
+                    sys.name(),
+                    &tr.name,
+                    tr.schedule.as_deref(),
+                    tr.timezone.as_deref(),
+                )?;
+                st.catch_up = tr.catch_up.unwrap_or(CatchUp::None);
+                triggers.push(st);
             }
+            triggers.extend(digest_releases(sys)?);
         }
         Ok(Scheduler { rt, triggers })
     }
@@ -138,6 +192,10 @@ impl Scheduler {
                 .and_then(|ms| UnixMillis(ms).to_datetime());
             let fires = due_fires(t, last, now);
             for f in &fires {
+                if let Some(step) = &t.release_into {
+                    started.extend(self.rt.release_digest(&t.system, step, *f).await?);
+                    continue;
+                }
                 let acc = self
                     .rt
                     .accept(

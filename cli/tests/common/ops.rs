@@ -249,6 +249,37 @@ where
     }
 }
 
+/// POSTs one JSON webhook to `system`/`trigger` of the `claw run` at `url` and returns the
+/// accepted run's id (the async form of [`hook`], for the tests on a tokio runtime).
+pub async fn hook_async(
+    client: &reqwest::Client,
+    url: &str,
+    system: &str,
+    trigger: &str,
+    body: &Value,
+) -> String {
+    let resp = client
+        .post(format!("{url}/hooks/{system}/{trigger}"))
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 202, "{system}/{trigger}");
+    let v: Value = resp.json().await.unwrap();
+    v["run_id"].as_str().unwrap().to_string()
+}
+
+/// Waits (30 s at most) until `store` holds no unfinished run: the end of the crash tests'
+/// restart, whose resumed runs must all finish.
+pub async fn all_finished(store: &dyn claw_runtime::EventStore, label: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !store.unfinished_runs().await.unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "{label}: runs left unfinished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Serves `app` on a free loopback port from the current tokio runtime; returns `http://ADDR/`.
 pub async fn serve_locally(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

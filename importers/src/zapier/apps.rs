@@ -30,8 +30,8 @@ pub enum Kind {
     SubZap,
     /// Email by Zapier: an `email.send` step through the user's SMTP server.
     Email,
-    /// Built-ins with no runtime equivalent (Digest).
-    Unported,
+    /// Digest by Zapier: a `digest.*` step over a `data.digests` digest.
+    Digest,
     /// Any other app action: an execution through a (plug-in) adapter.
     App,
 }
@@ -78,9 +78,8 @@ pub fn kind(n: &Node) -> Kind {
     if base == "email" {
         return Kind::Email;
     }
-    const UNPORTED: &[&str] = &["digest"];
-    if UNPORTED.contains(&base.as_str()) {
-        return Kind::Unported;
+    if base == "digest" {
+        return Kind::Digest;
     }
     Kind::App
 }

@@ -130,6 +130,14 @@ claw_language::diagnostic_codes! {
     TABLE_ROWS_MISSING = "claw::import::table_rows_missing", Warning,
         "A Zapier Tables step was mapped to a `table.*` step on a `data.state` store; the table's records are not in the export.",
         "export the table from Zapier as CSV, rename its header to the field ids (f1, f2, …) and load it with `claw table load SYSTEM TABLE rows.csv`";
+    /// A Digest by Zapier step was mapped to a `digest.*` step on a `data.digests` digest named from its title (a warning when some of its params were not translated).
+    DIGEST_MAPPED = "claw::import::digest_mapped", Info,
+        "A Digest by Zapier step was mapped to a `digest.append` or `digest.release` step on a `data.digests` digest named from its title.",
+        "check the step's `with:` and the digest's `release:` against the Zap (no export with Digest params has been seen)";
+    /// A Digest by Zapier step's release could not be read (an unknown frequency, a threshold without a count, a daily/weekly/monthly release without a readable time): the digest is released by hand.
+    DIGEST_SCHEDULE = "claw::import::digest_schedule", Warning,
+        "A Digest by Zapier step's release could not be read (an unknown frequency, a threshold without a count, a daily, weekly or monthly release without a readable time); the digest was declared `release: manual`.",
+        "set the digest's `release:` by hand: `count` with `count: N`, or `schedule` with `schedule: <crontab line>` (and `timezone:`)";
     /// A Code by Zapier step in Python uses what the runtime's Python sandbox does not offer.
     PYTHON_CODE = "claw::import::python_code", Warning,
         "A Code by Zapier step in Python (imported as `code.python`) uses what the runtime's Python sandbox does not offer: a module outside its standard-library subset (e.g. `requests`) or `StoreClient`; the step fails when it reaches it.",

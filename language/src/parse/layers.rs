@@ -431,7 +431,51 @@ impl P {
                 })
             });
         }
+        if let Some(n) = m.get("digests") {
+            d.digests = self.named_list(
+                n,
+                &join(path, "digests"),
+                "digest",
+                |p, name, body, path| p.digest(name, body, path),
+            );
+        }
         Some(d)
+    }
+
+    /// One `data.digests` item. An unknown `release` word is reported here with the digest
+    /// code (the checker reports the rest of a bad policy: a count without `count:`, …).
+    fn digest(&mut self, name: String, body: &Node, path: &str) -> Option<Digest> {
+        let s = self.fields(body, fields::DIGEST, path, &format!("digest `{name}`"))?;
+        // A missing or unknown policy is reported; `manual` stands in so the rest is checked.
+        let mut release = DigestRelease::Manual;
+        if let Some(n) = s.get("release") {
+            let p = join(path, "release");
+            if let Some(word) = self.string(n, &p) {
+                match DigestRelease::parse(&word) {
+                    Some(r) => release = r,
+                    None => {
+                        self.err(
+                            codes::BAD_DIGEST_RELEASE,
+                            format!("digest `{name}`: unknown release policy `{word}`"),
+                            n.span,
+                            &p,
+                        )
+                        .help = Some(format!("one of: {}", DigestRelease::WORDS.join(", ")));
+                    }
+                }
+            }
+        }
+        Some(Digest {
+            description: self.opt_string(&s, "description", path),
+            release,
+            count: s
+                .get("count")
+                .and_then(|n| self.count(n, &join(path, "count"))),
+            separator: self.opt_string(&s, "separator", path),
+            schedule: self.opt_string(&s, "schedule", path),
+            timezone: self.opt_string(&s, "timezone", path),
+            name,
+        })
     }
 
     fn observability(&mut self, node: &Node, path: &str) -> Option<Observability> {

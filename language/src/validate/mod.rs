@@ -9,6 +9,7 @@ use crate::units;
 use std::path::Path;
 
 pub mod call;
+mod digest;
 mod flow;
 mod state;
 mod trigger;
@@ -56,6 +57,7 @@ pub fn validate(sys: &System, loc: &Located<'_>) -> Vec<Diagnostic> {
     reads.append(&mut decision_reads);
     data(sys, loc, &mut out);
     state::steps(sys, loc, &mut out);
+    digest::check(sys, loc, &mut out);
     call::steps(sys, loc, &mut out);
     observability(sys, loc, &mut out);
     names_across_layers(sys, loc, &mut out);

@@ -120,6 +120,28 @@ fn data(w: &mut W, data: &Data) {
             w.close_empty(before);
         }
     }
+    digests(w, &data.digests);
+}
+
+/// The data layer's digests, when there are any.
+fn digests(w: &mut W, digests: &[Digest]) {
+    if digests.is_empty() {
+        return;
+    }
+    w.line(2, "digests:");
+    for d in digests {
+        w.line(4, &format!("- {}:", key(&d.name)));
+        let before = w.out.len();
+        w.opt(8, "description", &d.description);
+        w.kv(8, "release", d.release.as_str());
+        if let Some(c) = d.count {
+            w.raw(8, "count", &c.to_string());
+        }
+        w.opt(8, "separator", &d.separator);
+        w.opt(8, "schedule", &d.schedule);
+        w.opt(8, "timezone", &d.timezone);
+        w.close_empty(before);
+    }
 }
 
 /// The observability layer; `observability: {}` when it declares nothing.

@@ -308,11 +308,42 @@ pub fn data() -> impl Strategy<Value = Data> {
             })
             .collect::<Vec<_>>()
     });
-    (tricky(), tricky(), state, tables).prop_map(|(store, retention, state, tables)| Data {
-        events: EventStore { store, retention },
-        state,
-        tables,
-    })
+    let release = prop::sample::select(DigestRelease::ALL.to_vec());
+    let digests = prop::collection::btree_map(
+        name(),
+        (
+            opt(text()),
+            release,
+            prop::option::of(0u32..=1000),
+            opt(tricky()),
+            opt(tricky()),
+            opt(tricky()),
+        ),
+        0..3,
+    )
+    .prop_map(|m| {
+        m.into_iter()
+            .map(
+                |(name, (description, release, count, separator, schedule, timezone))| Digest {
+                    name,
+                    description,
+                    release,
+                    count,
+                    separator,
+                    schedule,
+                    timezone,
+                },
+            )
+            .collect::<Vec<_>>()
+    });
+    (tricky(), tricky(), state, tables, digests).prop_map(
+        |(store, retention, state, tables, digests)| Data {
+            events: EventStore { store, retention },
+            state,
+            tables,
+            digests,
+        },
+    )
 }
 
 pub fn observability() -> impl Strategy<Value = Observability> {

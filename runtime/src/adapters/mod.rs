@@ -2,14 +2,15 @@
 //!
 //! One trait, [`Adapter`], keyed by the part of `action` before the dot (`http` in
 //! `http.post`). Built in: `http`, `shell`, `code`, `log`, `format`, `loop`, `slack`, `webhook`,
-//! `email`, `queue`, `rss`, `call` (`call.return`, a called run's reply), and `state` and
-//! `table` (added by the runtime builder: they need the event store).
+//! `email`, `queue`, `rss`, `call` (`call.return`, a called run's reply), and `state`, `table`
+//! and `digest` (added by the runtime builder: they need the event store).
 //! `system.call` is handled by the engine (it starts and awaits another system's run).
 //! `delay.wait` is handled by the engine (it is a durable timer, not a call).
 //! [`RecordingAdapter`] stands in for every adapter in record-only mode.
 
 mod code;
 mod code_fetch;
+mod digest;
 mod email;
 mod format;
 mod http;
@@ -22,6 +23,7 @@ pub(crate) mod shell;
 mod state;
 
 pub use code::CodeAdapter;
+pub use digest::{DeclaredDigests, DigestAdapter, DigestPolicy, declared_digests};
 pub use email::EmailAdapter;
 pub use format::FormatAdapter;
 pub use http::client as http_client;
@@ -180,7 +182,7 @@ pub const MAX_RECORDED_CALLS: usize = 10_000;
 /// Record-only stand-in for every adapter: keeps the call, does nothing (except `code.*` and
 /// `format.*`, which are pure and run so their output feeds later steps, and `state.*` and
 /// `table.*`, which give the output they would give on an empty store, so later steps that
-/// read it render). Keeps the last
+/// read it render; `digest.*` holds, touching no digest). Keeps the last
 /// [`MAX_RECORDED_CALLS`] calls; [`RecordingAdapter::take_calls_of`] hands a run's calls over.
 #[derive(Debug, Default)]
 pub struct RecordingAdapter {
@@ -253,6 +255,9 @@ impl Adapter for RecordingAdapter {
         }
         if call.action.starts_with("state.") || call.action.starts_with("table.") {
             return state::recorded_output(call);
+        }
+        if call.action.starts_with("digest.") {
+            return Ok(digest::recorded_output(call));
         }
         if call.action.starts_with("loop.") {
             return looping::output(call);

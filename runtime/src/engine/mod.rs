@@ -14,11 +14,15 @@
 //! decision; `step` executes one step (delay, attempts, retries, dead letters);
 //! `lifecycle` resumes, counts in-flight runs and drains; `dlq` retries dead letters;
 //! `state` folds events into a run's state and builds the scope expressions read;
-//! `each` runs a `for_each` step item by item; `call` runs a `system.call` step (starts
-//! the called system's run and waits for its reply);
+//! `each` runs a `for_each` step item by item; `release` starts the run a scheduled digest
+//! release continues; `call` runs a `system.call` step (starts the called system's run and
+//! waits for its reply);
 //! `summary` holds the read-only views over stored runs.
 
-use crate::adapters::{Adapters, DeclaredStores, RecordedCall, RecordingAdapter, StateAdapter};
+use crate::adapters::{
+    Adapters, DeclaredStores, DigestAdapter, RecordedCall, RecordingAdapter, StateAdapter,
+    declared_digests,
+};
 use crate::metrics::Metrics;
 use crate::plan::LoadedSystem;
 use crate::secrets::Secrets;
@@ -39,6 +43,7 @@ mod dlq;
 mod drive;
 mod each;
 mod lifecycle;
+mod release;
 mod state;
 mod step;
 mod summary;
@@ -240,6 +245,11 @@ impl RuntimeBuilder {
             if adapters.get("table").is_none() {
                 adapters.register("table", state);
             }
+        }
+        if adapters.get("digest").is_none() {
+            let declared = declared_digests(systems.values().map(|s| &s.system));
+            let digest = DigestAdapter::new(self.store.clone(), declared, self.clock.clone());
+            adapters.register("digest", Arc::new(digest));
         }
         let (draining, _) = watch::channel(false);
         Ok(Runtime {

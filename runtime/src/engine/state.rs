@@ -113,6 +113,11 @@ impl RunState {
                 self.steps.entry(step.clone()).or_default().done = Some(Err(msg));
                 self.emit(&format!("{step}.failed"));
             }
+            // A digest step that released nothing: done, but the run goes no further from it.
+            "step.held" => {
+                self.steps.entry(step).or_default().done =
+                    Some(Ok(ev.data.get("output").cloned().unwrap_or(Value::Null)));
+            }
             "step.skipped" => {
                 self.steps.entry(step).or_default().done = Some(Ok(Value::Null));
             }

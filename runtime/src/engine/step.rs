@@ -286,14 +286,12 @@ impl Runtime {
     ) -> Result<Waited, EngineError> {
         let name = &step.exec.name;
         if let Ok(o) = &output {
+            // A digest step that released nothing holds: the run stops there, as after a
+            // filter, and the steps after it (`on: <step>.succeeded`) do not run.
+            let held = step.exec.adapter() == "digest" && crate::store::digest::is_held(o);
+            let kind = if held { "step.held" } else { "step.succeeded" };
             let mut ops = before;
-            ops.push(self.event(
-                run,
-                "step.succeeded",
-                Some(name),
-                Some(attempt),
-                json!({"output": o}),
-            ));
+            ops.push(self.event(run, kind, Some(name), Some(attempt), json!({"output": o})));
             ops.extend(extra);
             if is_pure(step) {
                 // A pure step's outcome is committed with the run's next commit.
@@ -301,10 +299,13 @@ impl Runtime {
             } else {
                 self.commit_run(st, ops).await?;
             }
-            self.inner.metrics.step(&run.system, name, "succeeded");
-            tracing::info!(run_id = %run.id, step = %name, attempt, "step succeeded");
+            let outcome = if held { "held" } else { "succeeded" };
+            self.inner.metrics.step(&run.system, name, outcome);
+            tracing::info!(run_id = %run.id, step = %name, attempt, "step {outcome}");
             st.steps.entry(name.clone()).or_default().done = Some(Ok(o.clone()));
-            st.emit(&step.exec.succeeded_event());
+            if !held {
+                st.emit(&step.exec.succeeded_event());
+            }
         }
         Ok(Waited::Elapsed)
     }

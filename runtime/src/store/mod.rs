@@ -5,6 +5,7 @@
 //! would implement the same trait (or replace the engine's use of it) rather than fork
 //! the engine.
 
+pub mod digest;
 mod sql;
 pub mod state;
 mod table;
@@ -36,6 +37,9 @@ pub enum StoreError {
     /// This store keeps no state stores (a test double or a backend without them).
     #[error("this event store has no state stores")]
     NoStateStores,
+    /// This store keeps no digests (a test double or a backend without them).
+    #[error("this event store has no digests")]
+    NoDigests,
     /// A stored JSON document does not parse.
     #[error("corrupt JSON in the store ({what}): {source}")]
     Json {
@@ -431,5 +435,12 @@ pub trait EventStore: Send + Sync {
     async fn apply_state(&self, req: &state::StateRequest) -> Result<Value, StoreError> {
         let _ = req;
         Err(StoreError::NoStateStores)
+    }
+    /// Applies a `digest.*` operation once per idempotency key: appends and releases in one
+    /// transaction with the key and its output, so no entry is lost or released twice across
+    /// a crash; a repeat of the key returns the remembered output.
+    async fn apply_digest(&self, req: &digest::DigestRequest) -> Result<Value, StoreError> {
+        let _ = req;
+        Err(StoreError::NoDigests)
     }
 }

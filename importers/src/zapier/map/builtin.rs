@@ -1,12 +1,14 @@
-//! What the built-in app mappings (`storage`, `lookup`, `tables`) share: keeping a step they
-//! cannot translate as `unported.*` with its reason, and declaring the `data.state` stores
-//! their steps name.
+//! What the built-in app mappings (`storage`, `lookup`, `tables`, `digest`) share: keeping a
+//! step they cannot translate as `unported.*` with its reason, saying what a mapped step became
+//! (and which params it did not translate), and declaring the `data.state` stores their steps
+//! name.
 
 use super::Mapper;
 use crate::findings::Finding;
 use crate::zapier::apps;
 use crate::zapier::codes;
 use crate::zapier::model::Node;
+use claw_language::diag::Code;
 use claw_language::model::StateStore;
 use claw_language::{Execution, System};
 use serde_json::Value;
@@ -39,6 +41,24 @@ impl Mapper<'_> {
                 self.origin(Some(i)),
             )
             .at_path(format!("/execution/{name}")),
+        );
+    }
+
+    /// Notes the `code` finding that the step at node `i` was mapped, `msg` saying into what:
+    /// an info, or a warning when some of its params were not translated (`ignored`, then
+    /// listed in the message), so no param is dropped silently.
+    pub(super) fn note_mapped(&mut self, i: usize, code: Code, msg: String, ignored: &[&str]) {
+        let name = self.names[i].clone();
+        let finding = if ignored.is_empty() {
+            Finding::info(code.id, msg, self.origin(Some(i)))
+        } else {
+            let msg = format!("{msg}; params not translated: {}", ignored.join(", "));
+            Finding::warning(code.id, msg, self.origin(Some(i)))
+        };
+        self.note(
+            finding
+                .at_path(format!("/execution/{name}"))
+                .with_help(code.fix),
         );
     }
 }

@@ -66,7 +66,10 @@ impl Mapper<'_> {
             Kind::Email if self.email(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
             }
-            Kind::Unported | Kind::Loop | Kind::SubZap => self.unported_step(i, &n, &mut x),
+            Kind::Digest if self.digest(i, &n, &mut x) => {
+                skip.extend(params.keys().map(String::as_str));
+            }
+            Kind::Loop | Kind::SubZap => self.unported_step(i, &n, &mut x),
             Kind::Formatter if self.formatter(i, &n, &mut x) => {
                 skip.extend(params.keys().map(String::as_str));
                 if let Some(t) = super::formatter::transform_key(&n) {
@@ -165,9 +168,6 @@ impl Mapper<'_> {
             }
             s if s.contains("storage") => {
                 "Storage by Zapier keeps values between runs; declare a `data.state` store and a plug-in adapter"
-            }
-            s if s.contains("digest") => {
-                "Digest by Zapier batches runs; the runtime has no batching"
             }
             _ => "this built-in has no runtime equivalent",
         };

@@ -10,6 +10,7 @@
 
 mod builtin;
 mod decisions;
+mod digest;
 mod email;
 mod execution;
 mod formatter;
@@ -66,6 +67,8 @@ struct Mapper<'a> {
     /// The system each Zap of the import is given, by Zap id: a Call a Sub-Zap step names
     /// the Sub-Zap it calls by its Zap id.
     links: &'a Links,
+    /// Digests the Digest steps name, added to `data.digests` after the walk.
+    digests: Vec<claw_language::model::Digest>,
 }
 
 /// Zap id → the system name the import gives that Zap.
@@ -98,6 +101,7 @@ pub fn zap(
     storage::declare_stores(&mut sys);
     tables::declare_tables(&mut sys);
     sys.data.tables.append(&mut m.tables);
+    sys.data.digests.append(&mut m.digests);
     m.idempotency_candidates();
     if sys.execution.is_empty() {
         record_runs_without_actions(&mut sys, &mut m);
@@ -219,6 +223,7 @@ impl Mapper<'_> {
             tables: Vec::new(),
             item_filters: BTreeMap::new(),
             links,
+            digests: Vec::new(),
         }
     }
 

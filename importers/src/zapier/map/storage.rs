@@ -11,7 +11,6 @@
 //! passed on silently.
 
 use super::{Mapper, plain};
-use crate::findings::Finding;
 use crate::zapier::codes;
 use crate::zapier::model::Node;
 use claw_language::{Execution, System};
@@ -128,29 +127,17 @@ impl Mapper<'_> {
                 x.with.insert((*to).to_string(), v);
             }
         }
-        let ignored: Vec<&String> = params
+        let ignored: Vec<&str> = params
             .keys()
-            .filter(|k| !read.contains(&k.as_str()) && !k.starts_with("_zap"))
+            .map(String::as_str)
+            .filter(|k| !read.contains(k) && !k.starts_with("_zap"))
             .collect();
-        let mut msg = format!(
+        let msg = format!(
             "Storage by Zapier step `{name}` ({}) became `{}` on the state store `{store}` (declared under data.state with ttl {ZAPIER_STORAGE_TTL}); the store name is a hash of the step's storage secret or connection, which is not written",
             n.action(),
             x.action
         );
-        if !ignored.is_empty() {
-            let list: Vec<&str> = ignored.iter().map(|k| k.as_str()).collect();
-            msg.push_str(&format!("; params not translated: {}", list.join(", ")));
-        }
-        let finding = if ignored.is_empty() {
-            Finding::info(codes::STORAGE_MAPPED.id, msg, self.origin(Some(i)))
-        } else {
-            Finding::warning(codes::STORAGE_MAPPED.id, msg, self.origin(Some(i)))
-        };
-        self.note(
-            finding
-                .at_path(format!("/execution/{name}"))
-                .with_help(codes::STORAGE_MAPPED.fix),
-        );
+        self.note_mapped(i, codes::STORAGE_MAPPED, msg, &ignored);
         true
     }
 }

@@ -6,6 +6,9 @@
 //!
 //! [`EventStore`]: super::EventStore
 
+#[macro_use]
+mod applied;
+mod digest;
 mod group;
 mod read;
 mod state;
@@ -88,6 +91,11 @@ const SQLITE_MIGRATIONS: &Migrations = &[
         "state stores",
         include_str!("../../../migrations/sqlite/0005_state.sql"),
     ),
+    (
+        6,
+        "digests",
+        include_str!("../../../migrations/sqlite/0006_digests.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &Migrations = &[
@@ -115,6 +123,11 @@ const POSTGRES_MIGRATIONS: &Migrations = &[
         5,
         "state stores",
         include_str!("../../../migrations/postgres/0005_state.sql"),
+    ),
+    (
+        6,
+        "digests",
+        include_str!("../../../migrations/postgres/0006_digests.sql"),
     ),
 ];
 

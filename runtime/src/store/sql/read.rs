@@ -379,6 +379,16 @@ impl EventStore for SqlStore {
                 .bind(before.0)
                 .execute(&mut *tx)
                 .await?;
+            // Digests: entries this system appended and that were released before then; a
+            // pending entry is kept whatever its age (it has not been delivered yet).
+            sqlx::query(
+                "DELETE FROM digest_entries WHERE system = $1 AND release_key IS NOT NULL \
+                 AND released_at < $2",
+            )
+            .bind(system)
+            .bind(before.0)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(a.rows_affected())
         })
@@ -393,6 +403,12 @@ impl EventStore for SqlStore {
         req: &crate::store::state::StateRequest,
     ) -> Result<serde_json::Value, StoreError> {
         SqlStore::apply_state(self, req).await
+    }
+    async fn apply_digest(
+        &self,
+        req: &crate::store::digest::DigestRequest,
+    ) -> Result<serde_json::Value, StoreError> {
+        SqlStore::apply_digest(self, req).await
     }
 }
 

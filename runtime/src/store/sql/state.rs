@@ -6,15 +6,12 @@
 //! loses an update: SQLite takes the database's write lock at `BEGIN IMMEDIATE`; PostgreSQL
 //! takes a transaction-scoped advisory lock on the store before reading anything.
 
+use super::applied::parse;
 use super::{Pool, SqlStore};
 use crate::store::StoreError;
 use crate::store::state::{StateRequest, apply};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-fn parse(text: &str, what: &'static str) -> Result<Value, StoreError> {
-    serde_json::from_str(text).map_err(|source| StoreError::Json { what, source })
-}
 
 /// The body of one operation inside the open transaction `$tx`; evaluates to the output.
 /// A macro rather than a generic function: the two backends' transactions are different
@@ -22,15 +19,8 @@ fn parse(text: &str, what: &'static str) -> Result<Value, StoreError> {
 macro_rules! apply_in {
     ($tx:ident, $req:expr) => {{
         let req: &StateRequest = $req;
-        let remembered: Option<String> = sqlx::query_scalar(
-            "SELECT output FROM state_applied WHERE system = $1 AND idempotency_key = $2",
-        )
-        .bind(&req.system)
-        .bind(&req.idempotency_key)
-        .fetch_optional(&mut *$tx)
-        .await?;
-        match remembered {
-            Some(text) => parse(&text, "state_applied.output")?,
+        match remembered!($tx, &req.system, &req.idempotency_key) {
+            Some(output) => output,
             None => {
                 let mut current = BTreeMap::new();
                 if req.op.reads_all() {
@@ -98,16 +88,13 @@ macro_rules! apply_in {
                         }
                     }
                 }
-                sqlx::query(
-                    "INSERT INTO state_applied (system, idempotency_key, output, applied_at) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&req.system)
-                .bind(&req.idempotency_key)
-                .bind(applied.output.to_string())
-                .bind(req.now.0)
-                .execute(&mut *$tx)
-                .await?;
+                remember!(
+                    $tx,
+                    &req.system,
+                    &req.idempotency_key,
+                    applied.output,
+                    req.now.0
+                );
                 applied.output
             }
         }
