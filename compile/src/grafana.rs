@@ -82,8 +82,39 @@ fn seconds(target: &str) -> Option<f64> {
 fn dashboard(sys: &System) -> Value {
     let name = sys.system.as_str();
     let sel = promql::selector(name, &[]);
-    let o = objectives(sys);
     let mut panels = Vec::new();
+    let y = runs_row(&sel, &objectives(sys), &mut panels);
+    let y = execution_row(&sel, y, &mut panels);
+    health_row(&sel, y, &mut panels);
+    let mut tags = vec![json!("claw")];
+    if let Some(owner) = &sys.observability.owner {
+        tags.push(json!(owner));
+    }
+    json!({
+        "uid": uid(name),
+        "title": format!("{name} (claw)"),
+        "description": sys.description.clone().unwrap_or_else(|| format!("The system {name}, compiled by claw")),
+        "tags": tags,
+        "timezone": "browser",
+        "editable": true,
+        "graphTooltip": 1,
+        "time": {"from": "now-6h", "to": "now"},
+        "refresh": "1m",
+        "schemaVersion": SCHEMA_VERSION,
+        "templating": {"list": [{
+            "name": "datasource",
+            "label": "Prometheus",
+            "type": "datasource",
+            "query": "prometheus",
+        }]},
+        "annotations": {"list": []},
+        "panels": panels,
+    })
+}
+
+/// The Runs row (ids 1–5): traffic, errors and latency against the objectives, the budget.
+/// Returns the next free row (`y`).
+fn runs_row(sel: &str, o: &Objectives, panels: &mut Vec<Value>) -> u32 {
     let mut y = 0;
     panels.push(row(1, "Runs", y));
     y += 1;
@@ -143,7 +174,11 @@ fn dashboard(sys: &System) -> Value {
             &format!("claw:error_budget_remaining:ratio{BUDGET_PERIOD}{sel}"),
         ));
     }
-    y += 8;
+    y + 8
+}
+
+/// The Execution row (ids 6–8), from row `y`: attempts and their latency by step.
+fn execution_row(sel: &str, mut y: u32, panels: &mut Vec<Value>) -> u32 {
     panels.push(row(6, "Execution", y));
     y += 1;
     panels.push(timeseries(
@@ -172,7 +207,11 @@ fn dashboard(sys: &System) -> Value {
             "{{name}}",
         )],
     ));
-    y += 8;
+    y + 8
+}
+
+/// The Health row (ids 9–11), from row `y`: dead letters and runs without progress.
+fn health_row(sel: &str, mut y: u32, panels: &mut Vec<Value>) {
     panels.push(row(9, "Health", y));
     y += 1;
     panels.push(stat(
@@ -189,30 +228,6 @@ fn dashboard(sys: &System) -> Value {
         "short",
         &format!("sum(increase({WATCHDOG_RUNS_TOTAL}{sel}[1h])) or vector(0)"),
     ));
-    let mut tags = vec![json!("claw")];
-    if let Some(owner) = &sys.observability.owner {
-        tags.push(json!(owner));
-    }
-    json!({
-        "uid": uid(name),
-        "title": format!("{name} (claw)"),
-        "description": sys.description.clone().unwrap_or_else(|| format!("The system {name}, compiled by claw")),
-        "tags": tags,
-        "timezone": "browser",
-        "editable": true,
-        "graphTooltip": 1,
-        "time": {"from": "now-6h", "to": "now"},
-        "refresh": "1m",
-        "schemaVersion": SCHEMA_VERSION,
-        "templating": {"list": [{
-            "name": "datasource",
-            "label": "Prometheus",
-            "type": "datasource",
-            "query": "prometheus",
-        }]},
-        "annotations": {"list": []},
-        "panels": panels,
-    })
 }
 
 /// Grafana uids are at most 40 characters: the system's name, cut and made unique by a hash

@@ -11,7 +11,8 @@
 //! Here: the runtime's API (the [`Runtime`] facade, its builder, accept, run to end,
 //! simulate). Beside it, one job each: `accept` turns a trigger into its first durable
 //! commit; `drive` drives a run through its decisions and steps; `decide` makes one
-//! decision; `step` executes one step (delay, attempts, retries, dead letters);
+//! decision; `step` executes one step (attempts, retries, dead letters); `delay` waits out
+//! a step's durable delay (`delay:`, `delay.wait`, `delay.queue`);
 //! `lifecycle` resumes, counts in-flight runs and drains; `dlq` retries dead letters;
 //! `state` folds events into a run's state and builds the scope expressions read;
 //! `each` runs a `for_each` step item by item; `release` starts the run a scheduled digest
@@ -39,6 +40,7 @@ use tokio::sync::{Notify, watch};
 mod accept;
 mod call;
 mod decide;
+mod delay;
 mod dlq;
 mod drive;
 mod each;

@@ -13,7 +13,7 @@
 
 use rquickjs::context::EvalOptions;
 use rquickjs::context::intrinsic::{Eval, Json, MapSet, Promise, RegExp, RegExpCompiler};
-use rquickjs::{Context, Runtime};
+use rquickjs::{Context, Ctx, Runtime};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -160,92 +160,40 @@ pub fn run_with(
     };
     let input_json = input.to_string();
     let result: Result<Option<String>, SandboxError> = ctx.with(|ctx| {
-        let classify = |ctx: &rquickjs::Ctx<'_>, e: rquickjs::Error| -> SandboxError {
-            // Always take the pending exception: one left in the context keeps objects
-            // alive past the runtime's end.
-            let exc = ctx.catch();
-            if out_of_time() {
-                return SandboxError::Timeout(limits.time);
-            }
-            let msg = if matches!(e, rquickjs::Error::Exception) {
-                exc.as_exception()
-                    .map(|x| x.message().unwrap_or_default())
-                    .or_else(|| exc.as_string().and_then(|s| s.to_string().ok()))
-                    .unwrap_or_else(|| "uncaught exception".into())
-            } else {
-                e.to_string()
-            };
-            drop(exc);
-            if msg.contains("out of memory") || matches!(e, rquickjs::Error::Allocation) {
-                SandboxError::OutOfMemory(limits.memory)
-            } else {
-                SandboxError::Script(msg)
-            }
-        };
+        let fail = |ctx: &Ctx<'_>, e: rquickjs::Error| classify(ctx, e, &out_of_time, limits);
         let globals = ctx.globals();
         // No randomness: a decision must give the same answer on replay.
         let _ = ctx.eval::<(), _>("delete Math.random;");
         if let Some(network) = network {
-            fetch::install(&ctx, network, waited.clone()).map_err(|e| classify(&ctx, e))?;
+            fetch::install(&ctx, network, waited.clone()).map_err(|e| fail(&ctx, e))?;
         }
         let value = ctx
             .json_parse(input_json.clone())
-            .map_err(|e| classify(&ctx, e))?;
+            .map_err(|e| fail(&ctx, e))?;
         globals
             .set("inputData", value.clone())
-            .map_err(|e| classify(&ctx, e))?;
+            .map_err(|e| fail(&ctx, e))?;
         globals
             .set("input", value.clone())
-            .map_err(|e| classify(&ctx, e))?;
+            .map_err(|e| fail(&ctx, e))?;
         let mut opts = EvalOptions::default();
         // Zapier code assigns the undeclared global `output`: that needs sloppy mode.
         opts.strict = false;
         opts.filename = Some("policy.js".into());
         let completion: rquickjs::Value = ctx
             .eval_with_options(script.into_bytes(), opts)
-            .map_err(|e| classify(&ctx, e))?;
+            .map_err(|e| fail(&ctx, e))?;
         let out: rquickjs::Value = if module_shape {
-            let f: rquickjs::Value = globals
-                .get("__claw_default")
-                .map_err(|e| classify(&ctx, e))?;
-            let f = f.into_function().ok_or_else(|| {
-                SandboxError::Script("`export default` must be a function taking the input".into())
-            })?;
-            // A policy reads its input directly (`decide(input)`); Zapier's module style
-            // destructures it (`main({inputData})`). Both work: the input object also has
-            // itself as a non-enumerable `inputData` (invisible to keys and JSON).
-            let both: rquickjs::Function = ctx
-                .eval(
-                    "(function (v) { if (v !== null && typeof v === 'object' && !('inputData' in v)) \
-                     { Object.defineProperty(v, 'inputData', { value: v, enumerable: false }); } \
-                     return v; })",
-                )
-                .map_err(|e| classify(&ctx, e))?;
-            let arg: rquickjs::Value = both.call((value,)).map_err(|e| classify(&ctx, e))?;
-            f.call((arg,)).map_err(|e| classify(&ctx, e))?
+            call_default(&ctx, value, &fail)?
         } else {
-            let o: rquickjs::Value = globals.get("output").map_err(|e| classify(&ctx, e))?;
+            let o: rquickjs::Value = globals.get("output").map_err(|e| fail(&ctx, e))?;
             if o.is_undefined() { completion } else { o }
         };
-        // Zapier's module-style code is `export default async function main(...)`: its
-        // result is a promise, settled here by running the job queue (the interrupt deadline
-        // still bounds it). A rejection is the script's error; a promise nothing can settle
-        // (it awaits what never comes) is one too, not an empty object.
-        let out = match out.as_promise() {
-            Some(p) => match p.finish::<rquickjs::Value>() {
-                Err(rquickjs::Error::WouldBlock) => {
-                    return Err(SandboxError::Script(
-                        "the code awaits something that never settles".into(),
-                    ));
-                }
-                r => r.map_err(|e| classify(&ctx, e))?,
-            },
-            None => out,
-        };
+        let out = settle(&ctx, out, &fail)?;
         if out.is_undefined() {
             return Ok(None);
         }
-        let s = ctx.json_stringify(out).map_err(|e| classify(&ctx, e))?;
+        let s = ctx.json_stringify(out).map_err(|e| fail(&ctx, e))?;
         Ok(match s {
             Some(s) => Some(
                 s.to_string()
@@ -264,6 +212,84 @@ pub fn run_with(
     match result? {
         None => Ok(Value::Null),
         Some(text) => serde_json::from_str(&text).map_err(|e| SandboxError::Output(e.to_string())),
+    }
+}
+
+/// An engine error as the sandbox's: a timeout when the budget is spent, out of memory, or the
+/// script's own message. Always takes the pending exception: one left in the context keeps
+/// objects alive past the runtime's end.
+fn classify(
+    ctx: &Ctx<'_>,
+    e: rquickjs::Error,
+    out_of_time: &dyn Fn() -> bool,
+    limits: Limits,
+) -> SandboxError {
+    let exc = ctx.catch();
+    if out_of_time() {
+        return SandboxError::Timeout(limits.time);
+    }
+    let msg = if matches!(e, rquickjs::Error::Exception) {
+        exc.as_exception()
+            .map(|x| x.message().unwrap_or_default())
+            .or_else(|| exc.as_string().and_then(|s| s.to_string().ok()))
+            .unwrap_or_else(|| "uncaught exception".into())
+    } else {
+        e.to_string()
+    };
+    drop(exc);
+    if msg.contains("out of memory") || matches!(e, rquickjs::Error::Allocation) {
+        SandboxError::OutOfMemory(limits.memory)
+    } else {
+        SandboxError::Script(msg)
+    }
+}
+
+type Fail<'a, 'js> = &'a dyn Fn(&Ctx<'js>, rquickjs::Error) -> SandboxError;
+
+/// Calls the script's `export default` function with the input. A policy reads its input
+/// directly (`decide(input)`); Zapier's module style destructures it (`main({inputData})`).
+/// Both work: the input object also has itself as a non-enumerable `inputData` (invisible to
+/// keys and JSON).
+fn call_default<'js>(
+    ctx: &Ctx<'js>,
+    input: rquickjs::Value<'js>,
+    fail: Fail<'_, 'js>,
+) -> Result<rquickjs::Value<'js>, SandboxError> {
+    let f: rquickjs::Value = ctx
+        .globals()
+        .get("__claw_default")
+        .map_err(|e| fail(ctx, e))?;
+    let f = f.into_function().ok_or_else(|| {
+        SandboxError::Script("`export default` must be a function taking the input".into())
+    })?;
+    let both: rquickjs::Function = ctx
+        .eval(
+            "(function (v) { if (v !== null && typeof v === 'object' && !('inputData' in v)) \
+             { Object.defineProperty(v, 'inputData', { value: v, enumerable: false }); } \
+             return v; })",
+        )
+        .map_err(|e| fail(ctx, e))?;
+    let arg: rquickjs::Value = both.call((input,)).map_err(|e| fail(ctx, e))?;
+    f.call((arg,)).map_err(|e| fail(ctx, e))
+}
+
+/// The value of a result, a promise settled first: Zapier's module-style code is `export
+/// default async function main(...)`, its promise settled by running the job queue (the
+/// interrupt deadline still bounds it). A rejection is the script's error; a promise nothing
+/// can settle (it awaits what never comes) is one too, not an empty object.
+fn settle<'js>(
+    ctx: &Ctx<'js>,
+    out: rquickjs::Value<'js>,
+    fail: Fail<'_, 'js>,
+) -> Result<rquickjs::Value<'js>, SandboxError> {
+    match out.as_promise() {
+        Some(p) => match p.finish::<rquickjs::Value>() {
+            Err(rquickjs::Error::WouldBlock) => Err(SandboxError::Script(
+                "the code awaits something that never settles".into(),
+            )),
+            r => r.map_err(|e| fail(ctx, e)),
+        },
+        None => Ok(out),
     }
 }
 
