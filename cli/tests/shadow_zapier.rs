@@ -366,3 +366,68 @@ fn loops_are_compared_item_by_item() {
         by_key["key 503"]
     );
 }
+
+/// A digest's release is compared too: the record-only runtime keeps the digest in its own
+/// store, so the run whose entry fills it releases it, as the legacy task did, and the step
+/// after it is compared with the legacy's. The page's third run is the release (a threshold
+/// of 3); a copy with its count changed shows the difference at that step.
+#[test]
+fn a_digest_release_is_compared_with_the_releasing_task() {
+    let compare = |history: &str| -> Value {
+        let out = shadow(
+            "compare",
+            &[
+                "--system",
+                &sample("collect-leads.claw"),
+                "--zapier-json",
+                history,
+                "--format",
+                "json",
+            ],
+        )
+        .current_dir(root())
+        .output()
+        .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let report = compare(&sample("zapier/digest-runs.json"));
+    assert_eq!(report["counts"]["match"], 4, "{report}");
+    let released = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["correlation"] == "key linus@example.com")
+        .unwrap();
+    let steps: Vec<&str> = released["shadow"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["add_lead_to_digest", "send_digest_to_sales"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let changed = dir.path().join("runs.json");
+    let text = std::fs::read_to_string(root().join(sample("zapier/digest-runs.json")))
+        .unwrap()
+        .replace("\"count\": 3", "\"count\": 2");
+    std::fs::write(&changed, text).unwrap();
+    let report = compare(changed.to_str().unwrap());
+    assert_eq!(report["counts"]["params"], 1, "{report}");
+    let diffs: Vec<&Value> = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["diffs"].as_array().into_iter().flatten())
+        .collect();
+    assert_eq!(
+        diffs,
+        [&json!({"path": "steps.send_digest_to_sales.with.body.count", "legacy": 2, "shadow": 3})]
+    );
+}

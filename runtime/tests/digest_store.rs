@@ -343,3 +343,49 @@ async fn record_only_releases_nothing_on_schedule() {
         assert_eq!(rest["entries"], json!(["Ada"]), "{}", db.label);
     }
 }
+
+/// Record-only over its own in-memory store (shadow mode's runtime): the digest is simulated
+/// there, so the run that fills it releases it and the steps after it are recorded, as the
+/// legacy's releasing task did; the runs that only append hold and record nothing after.
+#[tokio::test]
+async fn record_only_on_a_scratch_store_releases_where_a_live_run_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let system = collecting(
+        "leads",
+        "batch",
+        "        release: count\n        count: 2\n        separator: \", \"\n",
+    );
+    let path = common::write_system(dir.path(), "leads", &system);
+    let rt =
+        claw_runtime::Runtime::record_only(vec![claw_runtime::LoadedSystem::load(&path).unwrap()])
+            .await
+            .unwrap();
+    let mut recorded = Vec::new();
+    for name in ["Ada", "Grace", "Linus"] {
+        let sim = rt
+            .simulate(
+                "leads",
+                "lead",
+                json!({ "name": name }),
+                StartOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(sim.status, "succeeded");
+        recorded.push(
+            sim.calls
+                .iter()
+                .map(|c| (c.step.clone(), c.params["message"].clone()))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(recorded[0], [("collect".to_string(), json!(null))]);
+    assert_eq!(
+        recorded[1],
+        [
+            ("collect".to_string(), json!(null)),
+            ("report".to_string(), json!("Ada, Grace"))
+        ]
+    );
+    assert_eq!(recorded[2], [("collect".to_string(), json!(null))]);
+}

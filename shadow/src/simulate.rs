@@ -65,6 +65,7 @@ impl Simulator {
         let clock = Arc::new(InputClock::default());
         let mut b = Runtime::builder(Arc::new(store))
             .mode(Mode::RecordOnly)
+            .scratch_store(true)
             .secrets(Secrets::none())
             .clock(clock.clone())
             .system(sys);

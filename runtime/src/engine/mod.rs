@@ -155,6 +155,9 @@ struct Inner {
     systems: BTreeMap<String, Arc<LoadedSystem>>,
     adapters: Adapters,
     recorder: Option<Arc<RecordingAdapter>>,
+    /// Record-only over a throwaway store: digests are kept in it (see
+    /// [`RuntimeBuilder::scratch_store`]).
+    scratch: bool,
     secrets: Secrets,
     mode: Mode,
     clock: Arc<dyn Clock>,
@@ -191,6 +194,7 @@ pub struct RuntimeBuilder {
     secrets: Secrets,
     mode: Mode,
     clock: Arc<dyn Clock>,
+    scratch: bool,
 }
 
 impl RuntimeBuilder {
@@ -217,6 +221,14 @@ impl RuntimeBuilder {
     /// Replaces the system clock (tests use a controlled one).
     pub fn clock(mut self, c: Arc<dyn Clock>) -> Self {
         self.clock = c;
+        self
+    }
+    /// Says the store is this runtime's own throwaway one (record-only over an in-memory
+    /// database, as shadow mode runs): record-only `digest.*` steps then append and release
+    /// in it, so a run releases a digest where a live run would and the steps after it are
+    /// recorded. Without it (`claw run --dry-run` over the real database) they only hold.
+    pub fn scratch_store(mut self, yes: bool) -> Self {
+        self.scratch = yes;
         self
     }
     /// Builds the runtime and saves each system's source in the store.
@@ -260,6 +272,7 @@ impl RuntimeBuilder {
                 systems,
                 adapters,
                 recorder,
+                scratch: self.scratch && self.mode == Mode::RecordOnly,
                 secrets: self.secrets,
                 mode: self.mode,
                 clock: self.clock,
@@ -316,6 +329,7 @@ impl Runtime {
             secrets: Secrets::from_env(),
             mode: Mode::Live,
             clock: Arc::new(SystemClock),
+            scratch: false,
         }
     }
 
@@ -325,6 +339,7 @@ impl Runtime {
         let store = crate::store::SqlStore::connect("sqlite::memory:").await?;
         let mut b = Runtime::builder(Arc::new(store))
             .mode(Mode::RecordOnly)
+            .scratch_store(true)
             .secrets(Secrets::none());
         for s in systems {
             b = b.system(s);
