@@ -431,3 +431,54 @@ fn a_digest_release_is_compared_with_the_releasing_task() {
         [&json!({"path": "steps.send_digest_to_sales.with.body.count", "legacy": 2, "shadow": 3})]
     );
 }
+
+/// A Sub-Zap call is compared too: the caller's `system.call` step with the inputs it sends,
+/// and the steps that read the reply, which the record-only runtime gets by running the
+/// called system (loaded from the file beside the caller) in its own store. The page's second
+/// run plants a greeting the Sub-Zap would not have returned.
+#[test]
+fn a_sub_zap_call_and_its_reply_are_compared() {
+    let out = shadow(
+        "compare",
+        &[
+            "--system",
+            &sample("welcome-new-contact.claw"),
+            "--zapier-json",
+            &sample("zapier/subzap-runs.json"),
+            "--format",
+            "json",
+        ],
+    )
+    .current_dir(root())
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["counts"]["match"], 1, "{report}");
+    let runs = report["runs"].as_array().unwrap();
+    let first = runs.iter().find(|r| r["correlation"] == "key c-1").unwrap();
+    let steps: Vec<(&str, &str)> = first["shadow"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["step"].as_str().unwrap(), s["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("normalize_contact", "system.call"),
+            ("send_welcome", "http.post")
+        ]
+    );
+    let second = runs.iter().find(|r| r["correlation"] == "key c-2").unwrap();
+    assert_eq!(
+        second["diffs"],
+        json!([{"path": "steps.send_welcome.with.body.greeting",
+                "legacy": "Welcome, grace hopper!", "shadow": "Welcome, Grace Hopper!"}])
+    );
+}
