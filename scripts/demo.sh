@@ -74,4 +74,4 @@ trap - EXIT
 
 printf '\nGenerated systems are in %s (pending as *.claw.new): run `%s review %s` to accept or reject them.\n' "$out" "$claw" "$out"
 printf 'The shadow report is %s/shadow.html.\n' "$out"
-printf 'Prometheus rules (with promtool tests) are in %s/prometheus, the Alertmanager config in %s/alertmanager.\n' "$out" "$out"
+printf 'Prometheus rules (with promtool tests) are in %s/prometheus, the Alertmanager config in %s/alertmanager, the Grafana dashboards in %s/grafana.\n' "$out" "$out" "$out"
