@@ -311,19 +311,16 @@ fn text_report_matches_golden() {
     }
 }
 
-/// A loop's per-item steps are compared item by item: Zapier's history lists a looped step
-/// once per iteration (assumed, docs/formats/zapier-history.md), the record-only run makes
-/// one call per item, and the n-th call of a step is `name#n`. The page plants one differing
-/// item (order 502, item 2) and one item the shadow never makes (order 503, item 3).
-#[test]
-fn loops_are_compared_item_by_item() {
+/// `claw shadow compare --system SYSTEM --zapier-json HISTORY --format json`, which must exit
+/// 0; its JSON report.
+fn compare_json(system: &str, history: &str) -> Value {
     let out = shadow(
         "compare",
         &[
             "--system",
-            &sample("reserve-order-lines.claw"),
+            system,
             "--zapier-json",
-            &sample("zapier/loop-runs.json"),
+            history,
             "--format",
             "json",
         ],
@@ -337,7 +334,19 @@ fn loops_are_compared_item_by_item() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A loop's per-item steps are compared item by item: Zapier's history lists a looped step
+/// once per iteration (assumed, docs/formats/zapier-history.md), the record-only run makes
+/// one call per item, and the n-th call of a step is `name#n`. The page plants one differing
+/// item (order 502, item 2) and one item the shadow never makes (order 503, item 3).
+#[test]
+fn loops_are_compared_item_by_item() {
+    let report = compare_json(
+        &sample("reserve-order-lines.claw"),
+        &sample("zapier/loop-runs.json"),
+    );
     assert_eq!(report["compared"], 3, "{report}");
     let by_key: BTreeMap<String, &Value> = report["runs"]
         .as_array()
@@ -373,29 +382,7 @@ fn loops_are_compared_item_by_item() {
 /// of 3); a copy with its count changed shows the difference at that step.
 #[test]
 fn a_digest_release_is_compared_with_the_releasing_task() {
-    let compare = |history: &str| -> Value {
-        let out = shadow(
-            "compare",
-            &[
-                "--system",
-                &sample("collect-leads.claw"),
-                "--zapier-json",
-                history,
-                "--format",
-                "json",
-            ],
-        )
-        .current_dir(root())
-        .output()
-        .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let compare = |history: &str| compare_json(&sample("collect-leads.claw"), history);
     let report = compare(&sample("zapier/digest-runs.json"));
     assert_eq!(report["counts"]["match"], 4, "{report}");
     let released = report["runs"]
@@ -438,27 +425,10 @@ fn a_digest_release_is_compared_with_the_releasing_task() {
 /// run plants a greeting the Sub-Zap would not have returned.
 #[test]
 fn a_sub_zap_call_and_its_reply_are_compared() {
-    let out = shadow(
-        "compare",
-        &[
-            "--system",
-            &sample("welcome-new-contact.claw"),
-            "--zapier-json",
-            &sample("zapier/subzap-runs.json"),
-            "--format",
-            "json",
-        ],
-    )
-    .current_dir(root())
-    .output()
-    .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = compare_json(
+        &sample("welcome-new-contact.claw"),
+        &sample("zapier/subzap-runs.json"),
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["counts"]["match"], 1, "{report}");
     let runs = report["runs"].as_array().unwrap();
     let first = runs.iter().find(|r| r["correlation"] == "key c-1").unwrap();
